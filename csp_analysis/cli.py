@@ -1,0 +1,182 @@
+"""The ``csp`` command line: demo-data, validate and tables.
+
+Every command speaks to analysts: bad input gets one line naming the file, line and column,
+and a non-zero exit code, never a traceback (``--debug`` shows one for developers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from csp_analysis import __version__
+from csp_analysis.config import load_settings
+from csp_analysis.load import check_files, load_dataset
+from csp_analysis.locate import LOCATION_METHODS
+from csp_analysis.periods import Period, PeriodError
+from csp_analysis.profile import CoverageError, build_profile
+from csp_analysis.read import InputError
+from csp_analysis.tables import write_tables
+
+EXPECTED_ERRORS = (InputError, PeriodError, CoverageError)
+
+
+def _settings(args: argparse.Namespace):
+    return load_settings(args.config, data_dir=args.data_dir, area_name=args.area_name)
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    """Write the synthetic Demoshire data directory."""
+    from csp_analysis.demo import write_demo_data
+
+    paths = write_demo_data(args.out, seed=args.seed, scale=args.scale)
+    print(f"Synthetic demo data written to {Path(args.out).resolve()}:")
+    for path in paths:
+        print(f"  {path.name}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check every file of a data directory; exit 1 when any cannot be used."""
+    settings = _settings(args)
+    results = check_files(settings)
+    for name, problem in results:
+        print(f"  {'ERROR' if problem.startswith('error') else 'ok   '}  {name}: {problem}")
+    failed = [r for r in results if r[1].startswith("error")]
+    if failed:
+        print(f"{len(failed)} file(s) cannot be used.", file=sys.stderr)
+        return 1
+    dataset = load_dataset(settings)
+    for name in ("crimes", "asb"):
+        records = getattr(dataset, name)
+        if records is None:
+            continue
+        source = dataset.crimes_source if name == "crimes" else dataset.asb_source
+        print(f"{name} ({source}): {len(records):,} records located:")
+        counts = records["location_method"].value_counts()
+        for key, description in LOCATION_METHODS.items():
+            print(f"  {counts.get(key, 0):>9,}  {description}")
+    for note in dataset.notes:
+        print(f"note: {note}")
+    print("All files can be used.")
+    return 0
+
+
+def cmd_tables(args: argparse.Namespace) -> int:
+    """Write the tables of each area and theme."""
+    settings = _settings(args)
+    period = Period.parse(args.period or settings.period)
+    areas = args.area or settings.areas
+    if not areas:
+        raise InputError(
+            settings.config_path, column="areas", message="is empty: name an area with --area"
+        )
+    themes = args.theme or list(settings.themes)
+    unknown = [t for t in themes if t not in settings.themes]
+    if unknown:
+        raise InputError(
+            settings.config_path,
+            column="themes",
+            message=f"has no theme '{unknown[0]}'; known: {', '.join(settings.themes)}",
+        )
+    dataset = load_dataset(settings)
+    out = Path(args.out)
+    for area in areas:
+        place = dataset.find_area(area)
+        area_out = out / slug(place["area_name"]) if len(areas) > 1 else out
+        for name in themes:
+            profile = build_profile(
+                dataset,
+                area=area,
+                period=period,
+                theme=settings.themes[name],
+                top_n=settings.top_n_wards,
+            )
+            write_tables(profile, area_out)
+            print(profile.summary())
+            if args.print and profile.available:
+                print(_format(profile.headline), end="\n\n")
+    if dataset.synthetic:
+        print("Note: these tables are made from SYNTHETIC demo data.")
+    print(f"Tables written to {out.resolve()}")
+    return 0
+
+
+def slug(name: str) -> str:
+    """A folder name for an area: lower case, words joined by hyphens.
+
+    >>> slug("Telford & Wrekin")
+    'telford-and-wrekin'
+    """
+    words = name.lower().replace("&", " and ").replace("'", "")
+    return "-".join("".join(c if c.isalnum() else " " for c in words).split())
+
+
+def _format(table: pd.DataFrame) -> str:
+    shown = table.dropna(axis=1, how="all")
+    return shown.to_string(index=False, float_format=lambda x: f"{x:,.3f}".rstrip("0").rstrip("."))
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of ``csp``."""
+    main = argparse.ArgumentParser(
+        prog="csp",
+        description="Community Safety Partnership crime and anti-social behaviour profiles.",
+    )
+    main.add_argument("--version", action="version", version=f"csp_analysis {__version__}")
+    main.add_argument("--debug", action="store_true", help="show tracebacks")
+    commands = main.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo-data", help="write the synthetic Demoshire data")
+    demo.add_argument("--out", required=True, help="folder to write")
+    demo.add_argument("--seed", type=int, default=2025)
+    demo.add_argument("--scale", type=float, default=1.0, help="record volume multiplier")
+    demo.set_defaults(run=cmd_demo_data)
+
+    def data_options(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--config", help="deployment settings (default config/demo.yaml)")
+        command.add_argument("--data-dir", help="data directory (overrides the config)")
+        command.add_argument(
+            "--area-name", help="the area's name when the wards file has no area columns"
+        )
+
+    check = commands.add_parser("validate", help="check every file of a data directory")
+    data_options(check)
+    check.set_defaults(run=cmd_validate)
+
+    tables = commands.add_parser("tables", help="write the tables of a profile as CSV")
+    data_options(tables)
+    tables.add_argument("--area", action="append", help="area name or code (repeatable)")
+    tables.add_argument("--period", help="2024-25, 2024-25Q3 or 2024-10:2025-09")
+    tables.add_argument("--theme", action="append", help="theme (repeatable; default all)")
+    tables.add_argument("--out", required=True, help="output folder")
+    tables.add_argument("--print", action="store_true", help="print the headline tables")
+    tables.set_defaults(run=cmd_tables)
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``csp``; returns the exit code."""
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except EXPECTED_ERRORS as error:
+        if args.debug:
+            raise
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:  # noqa: BLE001 - analysts get one line, developers --debug
+        if args.debug:
+            raise
+        print(
+            f"error: unexpected {type(error).__name__}: {error} (run with --debug and report it)",
+            file=sys.stderr,
+        )
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

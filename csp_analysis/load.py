@@ -1,0 +1,325 @@
+"""Load a data directory: read, validate, classify and locate every file, once.
+
+:func:`load_dataset` runs the first steps of the data flow for a whole data directory and
+returns a :class:`Dataset` of canonical, located frames that the profiles cut by area,
+period and theme. Partner extracts (``crimes.csv``, ``asb.csv``) take precedence over
+data.police.uk rows for the same record type; the dataset says which source it used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from csp_analysis.classify import classify_offences, load_offence_tree, police_uk_offence_group
+from csp_analysis.config import Settings
+from csp_analysis.locate import locate_records
+from csp_analysis.read import (
+    InputError,
+    police_uk_files,
+    read_police_uk_file,
+    read_table,
+    read_wards,
+)
+from csp_analysis.validate import (
+    validate_asb,
+    validate_crimes,
+    validate_lookup,
+    validate_nominals,
+    validate_police_uk,
+    validate_population,
+    validate_wards,
+)
+
+SYNTHETIC_MARKER = "SYNTHETIC_DATA.md"
+POLICE_UK = "data.police.uk"
+
+
+@dataclass
+class Dataset:
+    """The located records of one data directory, with where they came from.
+
+    ``crimes`` and ``asb`` carry the columns of their validate function plus ``ward_code``,
+    ``area_code`` and ``location_method``; crimes also ``offence_subgroup``,
+    ``offence_group``, ``classified_by`` and, for data.police.uk rows, ``crime_type``.
+    ``population`` has columns ward_code, population. ``months_covered`` lists, for
+    data.police.uk, the months that have a file (other sources cover every month).
+    """
+
+    wards: pd.DataFrame
+    population: pd.DataFrame | None = None
+    crimes: pd.DataFrame | None = None
+    nominals: pd.DataFrame | None = None
+    asb: pd.DataFrame | None = None
+    crimes_source: str = ""
+    asb_source: str = ""
+    months_covered: pd.PeriodIndex | None = None
+    synthetic: bool = False
+    files: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def areas(self) -> pd.DataFrame:
+        """Area codes and names in the wards file (columns area_code, area_name)."""
+        return self.wards[["area_code", "area_name"]].drop_duplicates().reset_index(drop=True)
+
+    def find_area(self, name_or_code: str) -> pd.Series:
+        """The area row (area_code, area_name) matching a name or code.
+
+        Names match case-insensitively with '&' and 'and' alike.
+        """
+
+        def key(text: str) -> str:
+            return " ".join(str(text).lower().replace("&", " and ").split())
+
+        areas = self.areas()
+        hit = areas[
+            (areas["area_code"].map(key) == key(name_or_code))
+            | (areas["area_name"].map(key) == key(name_or_code))
+        ]
+        if hit.empty:
+            raise InputError(
+                self.files[0]["file"] if self.files else "wards",
+                column="area_name",
+                message=f"has no area '{name_or_code}'; the "
+                f"wards file has: {', '.join(areas['area_name'])}",
+            )
+        return hit.iloc[0]
+
+
+def _record_file(dataset: Dataset, path: Path, frame: pd.DataFrame) -> None:
+    dataset.files.append(
+        {
+            "file": path.name,
+            "path": str(path),
+            "rows": len(frame),
+            "encoding": frame.attrs.get("encoding", ""),
+        }
+    )
+
+
+def _read(settings: Settings, role: str, dataset: Dataset) -> list[pd.DataFrame]:
+    frames = []
+    for path in settings.paths(role):
+        frame = read_table(path, rename=settings.columns.get(role))
+        _record_file(dataset, path, frame)
+        frames.append(frame)
+    return frames
+
+
+def _wards(settings: Settings, dataset: Dataset):
+    paths = settings.paths("wards")
+    if not paths:
+        raise InputError(
+            settings.data_dir,
+            message="has no wards file (expected "
+            f"{' or '.join(settings.files['wards'])}): the wards are required",
+        )
+    parts = []
+    for path in paths:
+        raw = read_wards(path)
+        _record_file(dataset, path, raw)
+        parts.append(validate_wards(raw, area_name=settings.area_name))
+    wards = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    if wards["ward_code"].duplicated().any():
+        code = wards.loc[wards["ward_code"].duplicated(), "ward_code"].iloc[0]
+        raise InputError(
+            paths[-1], column="ward_code", message=f"= '{code}' is also in another wards file"
+        )
+    return wards
+
+
+def _population(
+    frame: pd.DataFrame, lookup: pd.DataFrame | None, wards, dataset: Dataset
+) -> pd.DataFrame:
+    if "ward_code" in frame:
+        population = frame
+    else:
+        if lookup is None:
+            raise InputError(
+                frame.attrs.get("file", "population.csv"),
+                column="lsoa_code",
+                message="gives population by LSOA, so lsoa_ward_lookup.csv is "
+                "needed to add it up to wards",
+            )
+        merged = frame.merge(lookup, on="lsoa_code", how="left")
+        unmatched = merged["ward_code"].isna()
+        if unmatched.any():
+            dataset.notes.append(
+                f"{int(unmatched.sum())} LSOAs in the population file are "
+                "not in the lookup and were not added to any ward."
+            )
+        population = merged.loc[~unmatched].groupby("ward_code", as_index=False)["population"].sum()
+        dataset.notes.append(
+            "Ward populations are best-fit approximations: LSOA populations "
+            "added up through the LSOA-to-ward best-fit lookup."
+        )
+    missing = sorted(set(wards["ward_code"]) - set(population["ward_code"]))
+    if missing:
+        dataset.notes.append(
+            f"{len(missing)} wards have no population, so no rate: "
+            f"{', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}."
+        )
+    return population[population["ward_code"].isin(set(wards["ward_code"]))].reset_index(drop=True)
+
+
+def _police_uk(settings: Settings, dataset: Dataset) -> pd.DataFrame:
+    files = [f for folder in settings.paths("police_uk") for f in police_uk_files(folder)]
+    if not files:
+        raise InputError(
+            settings.paths("police_uk")[0],
+            message="holds no data.police.uk "
+            "street files (named YYYY-MM-<force>-street.csv or .csv.gz)",
+        )
+    frames = []
+    for path in files:
+        raw = read_police_uk_file(path)
+        _record_file(dataset, path, raw)
+        frames.append(validate_police_uk(raw))
+    rows = pd.concat(frames, ignore_index=True)
+    dataset.months_covered = pd.PeriodIndex(sorted(set(rows["month"])), freq="M")
+    return rows
+
+
+def _police_uk_crimes(rows: pd.DataFrame) -> pd.DataFrame:
+    crimes = rows.loc[~rows["is_asb"]].drop(columns="is_asb")
+    groups = police_uk_offence_group(crimes["crime_type"])
+    groups.index = crimes.index
+    crimes = crimes.assign(
+        offence=crimes["crime_type"],
+        offence_subgroup=pd.NA,
+        offence_group=groups["offence_group"],
+        group_is_approximate=groups["group_is_approximate"],
+        classified_by="crime_type",
+        domestic_abuse=pd.NA,
+        serious_violence=pd.NA,
+        hate_strands=[()] * len(crimes),
+    )
+    return crimes.reset_index(drop=True)
+
+
+def _police_uk_asb(rows: pd.DataFrame) -> pd.DataFrame:
+    asb = rows.loc[rows["is_asb"]].drop(columns="is_asb")
+    return asb.assign(category=pd.NA, source="police").reset_index(drop=True)
+
+
+def derive_serious_violence(crimes: pd.DataFrame, *, subgroups: tuple[str, ...]) -> pd.Series:
+    """The serious-violence flag: as given, else from the configured offence subgroups."""
+    derived = crimes["offence_subgroup"].isin(subgroups)
+    return crimes["serious_violence"].astype("boolean").fillna(derived).astype(bool)
+
+
+def load_dataset(settings: Settings) -> Dataset:
+    """Read, validate, classify and locate every file of the settings' data directory.
+
+    Raises :class:`~csp_analysis.read.InputError` for the first file that cannot be used.
+    """
+    if not settings.data_dir.is_dir():
+        raise InputError(settings.data_dir, message="is not a folder (the data directory)")
+    dataset = Dataset(wards=None)
+    dataset.wards = _wards(settings, dataset)
+    dataset.synthetic = (settings.data_dir / SYNTHETIC_MARKER).exists()
+
+    lookups = _read(settings, "lsoa_ward_lookup", dataset)
+    lookup = validate_lookup(lookups[0]) if lookups else None
+    populations = _read(settings, "population", dataset)
+    if populations:
+        dataset.population = _population(
+            validate_population(populations[0]), lookup, dataset.wards, dataset
+        )
+
+    crimes_raw = _read(settings, "crimes", dataset)
+    asb_raw = _read(settings, "asb", dataset)
+    police_rows = None
+    if (not crimes_raw or not asb_raw) and settings.paths("police_uk"):
+        police_rows = _police_uk(settings, dataset)
+    elif settings.paths("police_uk"):
+        dataset.notes.append("The police_uk folder was not used: crimes.csv and asb.csv are given.")
+
+    if crimes_raw:
+        crimes = validate_crimes(crimes_raw[0])
+        crimes = classify_offences(crimes, tree=load_offence_tree())
+        crimes["serious_violence"] = derive_serious_violence(
+            crimes, subgroups=settings.serious_violence_subgroups
+        )
+        dataset.crimes, dataset.crimes_source = crimes, "crimes.csv"
+        nominals_raw = _read(settings, "nominals", dataset)
+        if nominals_raw:
+            dataset.nominals = validate_nominals(nominals_raw[0], crimes["crime_id"])
+    elif police_rows is not None:
+        dataset.crimes, dataset.crimes_source = _police_uk_crimes(police_rows), POLICE_UK
+
+    if asb_raw:
+        dataset.asb, dataset.asb_source = validate_asb(asb_raw[0]), "asb.csv"
+    elif police_rows is not None:
+        dataset.asb, dataset.asb_source = _police_uk_asb(police_rows), POLICE_UK
+
+    for name in ("crimes", "asb"):
+        records = getattr(dataset, name)
+        if records is not None:
+            setattr(dataset, name, locate_records(records, dataset.wards, lookup=lookup))
+    return dataset
+
+
+def check_files(settings: Settings) -> list[tuple[str, str]]:
+    """Check each file of the data directory on its own, so every problem is reported.
+
+    Returns (file name, result) pairs; a result starting "error:" names the line and
+    column of the first problem in that file, otherwise it gives the rows read.
+    """
+    results: list[tuple[str, str]] = []
+
+    def attempt(name: str, check) -> object:
+        try:
+            value = check()
+        except InputError as error:
+            results.append((name, f"error: {error}"))
+            return None
+        rows = len(value) if hasattr(value, "__len__") else ""
+        results.append((name, f"{rows:,} rows" if rows != "" else "ok"))
+        return value
+
+    if not settings.data_dir.is_dir():
+        return [(str(settings.data_dir), "error: is not a folder (the data directory)")]
+    if not settings.paths("wards"):
+        results.append(
+            (
+                "wards",
+                f"error: no wards file in {settings.data_dir} (expected "
+                f"{' or '.join(settings.files['wards'])})",
+            )
+        )
+    for path in settings.paths("wards"):
+        attempt(
+            path.name, lambda p=path: validate_wards(read_wards(p), area_name=settings.area_name)
+        )
+    checks = {
+        "lsoa_ward_lookup": validate_lookup,
+        "population": validate_population,
+        "crimes": validate_crimes,
+        "asb": validate_asb,
+    }
+    found = {}
+    for role, check in checks.items():
+        for path in settings.paths(role):
+            found[role] = attempt(
+                path.name,
+                lambda p=path, c=check, r=role: c(read_table(p, rename=settings.columns.get(r))),
+            )
+    crimes = found.get("crimes")
+    crime_ids = None if crimes is None else crimes["crime_id"]
+    for path in settings.paths("nominals"):
+        attempt(
+            path.name,
+            lambda p=path: validate_nominals(
+                read_table(p, rename=settings.columns.get("nominals")), crime_ids
+            ),
+        )
+    for folder in settings.paths("police_uk"):
+        files = police_uk_files(folder)
+        if not files:
+            results.append((folder.name, "error: holds no data.police.uk street files"))
+        for path in files:
+            attempt(path.name, lambda p=path: validate_police_uk(read_police_uk_file(p)))
+    return results

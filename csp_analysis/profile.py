@@ -1,0 +1,423 @@
+"""Profile: every table of one theme, for one area and period against a year earlier.
+
+:func:`build_profile` cuts a loaded :class:`~csp_analysis.load.Dataset` by area, period and
+theme, and assembles the indicator tables. It accounts for every record it was given: each
+is either in the profile or in the data-quality table with the reason it is not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from csp_analysis import indicators
+from csp_analysis.config import Theme
+from csp_analysis.load import POLICE_UK, Dataset
+from csp_analysis.locate import LOCATION_METHODS
+from csp_analysis.periods import Period
+from csp_analysis.stats import (
+    ChangeTest,
+    TrendTest,
+    mann_kendall,
+    poisson_change_test,
+    rate_ci,
+    spc,
+)
+from csp_analysis.validate import ASB_CATEGORIES, HATE_STRANDS
+
+SYNTHETIC_NOTE = "SYNTHETIC DEMO DATA: invented records, not real crime or real people."
+
+
+class CoverageError(ValueError):
+    """The data does not cover the months a profile compares."""
+
+
+@dataclass
+class Profile:
+    """The tables of one theme for one area and period (see :func:`build_profile`)."""
+
+    area_code: str
+    area_name: str
+    theme: Theme
+    period: Period
+    previous: Period
+    source: str
+    synthetic: bool = False
+    available: bool = True
+    reason: str = ""
+    notes: list[str] = field(default_factory=list)
+    headline: pd.DataFrame | None = None
+    breakdown: pd.DataFrame | None = None
+    wards: pd.DataFrame | None = None
+    monthly: pd.DataFrame | None = None
+    spc: pd.DataFrame | None = None
+    trend: TrendTest | None = None
+    change: ChangeTest | None = None
+    data_quality: pd.DataFrame | None = None
+    people: pd.DataFrame | None = None
+    ethnicity: pd.DataFrame | None = None
+    repeat_victims: pd.DataFrame | None = None
+    top_n: int = 10
+
+    def summary(self) -> str:
+        """The headline as a sentence, in the style of the seed reports."""
+        if not self.available:
+            return f"{self.theme.title}: not available. {self.reason}"
+        now, before = self.change.current, self.change.previous
+        unit = "incidents" if self.theme.records == "asb" else "offences"
+        if before == 0:
+            trend = f"none in {self.previous.label}"
+        elif now == before:
+            trend = f"the same as {self.previous.label}"
+        else:
+            direction = "increase" if now > before else "decrease"
+            trend = (
+                f"a {abs(now - before) / before:.0%} (n={abs(now - before):,}) "
+                f"{direction} compared with {self.previous.label}"
+            )
+        if np.isnan(self.change.p_value):
+            test = "no significance test possible"
+        elif self.change.significant:
+            test = f"statistically significant (p={self.change.p_value:.3f})"
+        else:
+            test = f"not statistically significant (p={self.change.p_value:.2f})"
+        return (
+            f"{self.theme.title}, {self.area_name}, {self.period.label} "
+            f"({self.period.describe()}): {now:,} {unit}, {trend}; {test}."
+        )
+
+    @property
+    def top_wards(self) -> pd.DataFrame:
+        """The top wards by count (see :func:`csp_analysis.indicators.top_wards`)."""
+        return indicators.top_wards(self.wards, n=self.top_n)
+
+
+def theme_mask(records: pd.DataFrame, theme: Theme, *, police_uk: bool) -> pd.Series:
+    """Which records belong to the theme (True) under its filter for this source."""
+    mask = pd.Series(True, index=records.index)
+    conditions = theme.police_uk if police_uk else theme.where
+    for column, values in (conditions or {}).items():
+        mask &= records[column].isin(values)
+    if theme.flag and not police_uk:
+        if theme.flag == "hate_strands":
+            mask &= records["hate_strands"].map(len) > 0
+        else:
+            mask &= records[theme.flag].astype("boolean").fillna(False).astype(bool)
+    return mask
+
+
+def _unavailable_reason(dataset: Dataset, theme: Theme) -> str:
+    records = dataset.crimes if theme.records == "crimes" else dataset.asb
+    source = dataset.crimes_source if theme.records == "crimes" else dataset.asb_source
+    if records is None:
+        wanted = "crimes.csv" if theme.records == "crimes" else "asb.csv"
+        return f"This profile needs {wanted} or data.police.uk files; the data has neither."
+    if source == POLICE_UK and theme.police_uk is None:
+        return (
+            f"{theme.title} cannot be built from data.police.uk files alone: it needs "
+            f"{theme.needs or 'the partner extract'}."
+        )
+    if source != POLICE_UK and theme.flag and theme.flag != "hate_strands":
+        if records[theme.flag].isna().all():
+            return f"{source} has no '{theme.flag}' column, which this profile needs."
+    if source != POLICE_UK and theme.flag == "hate_strands":
+        if not records["hate_strands"].map(len).any():
+            return f"{source} has no hate strands, which this profile needs."
+    return ""
+
+
+def check_coverage(covered: pd.PeriodIndex, period: Period, previous: Period, source: str) -> None:
+    """Raise :class:`CoverageError` when a compared month has no data."""
+    wanted = previous.months.append(period.months)
+    missing = [str(m) for m in wanted if m not in set(covered)]
+    if missing:
+        raise CoverageError(
+            f"{source} has no data for {', '.join(missing)}, which comparing {period.label} "
+            f"({period.describe()}) with {previous.label} needs. The data covers "
+            f"{covered.min()} to {covered.max()}"
+            + (" with gaps." if len(covered) < (covered.max() - covered.min()).n + 1 else ".")
+        )
+
+
+def account_records(
+    records: pd.DataFrame,
+    *,
+    area_code: str,
+    area_name: str,
+    in_area_other: pd.Series,
+    period_label: pd.Series,
+    in_theme: pd.Series,
+    source: str,
+) -> pd.DataFrame:
+    """The data-quality table: where every record went.
+
+    Returns columns: step, description, records, outcome. Outcomes "excluded" and
+    "included" partition the records read (their sum equals the first row's count);
+    "note" rows describe the included records.
+    """
+    in_area = records["area_code"] == area_code
+    in_area = in_area.fillna(False).astype(bool)
+    method = records["location_method"].astype(str)
+    rows = [("read", f"Records read ({source})", len(records), "read")]
+
+    def add(step: str, description: str, mask: pd.Series, outcome: str) -> None:
+        rows.append((step, description, int(mask.sum()), outcome))
+
+    add("locate", LOCATION_METHODS["none"], method == "none", "excluded")
+    add("locate", LOCATION_METHODS["outside"], method == "outside", "excluded")
+    add("area", "In another area of the wards file", ~in_area & in_area_other, "excluded")
+    add("period", "Outside the two periods compared", in_area & period_label.isna(), "excluded")
+    kept = in_area & period_label.notna()
+    add("theme", "Not in this theme", kept & ~in_theme, "excluded")
+    included = kept & in_theme
+    add(
+        "profile",
+        f"In {area_name}, current period",
+        included & (period_label == "current"),
+        "included",
+    )
+    add(
+        "profile",
+        f"In {area_name}, previous period",
+        included & (period_label == "previous"),
+        "included",
+    )
+    for key, description in LOCATION_METHODS.items():
+        if key in ("none", "outside"):
+            continue
+        add("locate", description, included & (method == key), "note")
+    if "duplicate" in records:
+        add(
+            "read",
+            "Exact duplicate lines, kept as published (data.police.uk)",
+            included & records["duplicate"],
+            "note",
+        )
+    if "classified_by" in records:
+        add(
+            "classify",
+            "Offence not classified: subgroup and group 'Unknown'",
+            included & (records["classified_by"] == "unknown"),
+            "note",
+        )
+    table = pd.DataFrame(rows, columns=["step", "description", "records", "outcome"])
+    return table.loc[(table["records"] > 0) | (table["outcome"] != "note")].reset_index(drop=True)
+
+
+def headline_table(
+    change: ChangeTest,
+    *,
+    population: float,
+    share: tuple | None = None,
+    strands: tuple | None = None,
+) -> pd.DataFrame:
+    """Headline measures: the record total, the rate per 1,000 and theme extras.
+
+    Returns columns: measure, current, previous, change, pct_change, p_value, rate_ratio,
+    ratio_lower, ratio_upper, current_lower, current_upper. Rows: ``total`` (records, with
+    the exact conditional Poisson test), ``rate_per_1000`` (with the 95% CI of the current
+    rate), and when given ``share_of_all_pct`` (share of all crime in the area) and
+    ``strands`` (hate strands counted once per crime and strand).
+    """
+    test = {
+        "p_value": change.p_value,
+        "rate_ratio": change.rate_ratio,
+        "ratio_lower": change.ratio_lower,
+        "ratio_upper": change.ratio_upper,
+    }
+    rates = rate_ci([change.current, change.previous], [population, population])
+    rows = [
+        {"measure": "total", "current": change.current, "previous": change.previous, **test},
+        {
+            "measure": "rate_per_1000",
+            "current": rates["rate"].iloc[0],
+            "previous": rates["rate"].iloc[1],
+            **test,
+            "current_lower": rates["rate_lower"].iloc[0],
+            "current_upper": rates["rate_upper"].iloc[0],
+        },
+    ]
+    if share is not None:
+        rows.append({"measure": "share_of_all_pct", "current": share[0], "previous": share[1]})
+    if strands is not None:
+        rows.append({"measure": "strands", "current": strands[0], "previous": strands[1]})
+    table = pd.DataFrame(rows)
+    table["change"] = table["current"] - table["previous"]
+    table["pct_change"] = indicators.pct_change(table["current"], table["previous"])
+    columns = [
+        "measure",
+        "current",
+        "previous",
+        "change",
+        "pct_change",
+        "p_value",
+        "rate_ratio",
+        "ratio_lower",
+        "ratio_upper",
+        "current_lower",
+        "current_upper",
+    ]
+    return table.reindex(columns=columns)
+
+
+def monthly_series(
+    records: pd.DataFrame, *, period: Period, previous: Period, covered: pd.PeriodIndex | None
+) -> pd.DataFrame:
+    """Monthly counts from the start of ``previous`` to the end of ``period``.
+
+    Returns columns: month (Period[M]), period ("current", "previous" or "" for months
+    between them), count (float: NaN for a month with no data, 0 for no records).
+    """
+    months = pd.period_range(previous.start, period.end, freq="M")
+    table = indicators.monthly_counts(records, months=months)
+    table["count"] = table["count"].astype(float)
+    if covered is not None:
+        table.loc[~table["month"].isin(covered), "count"] = np.nan
+    label = np.where(
+        table["month"].map(lambda m: m in period),
+        "current",
+        np.where(table["month"].map(lambda m: m in previous), "previous", ""),
+    )
+    table.insert(1, "period", label)
+    return table
+
+
+def last_complete_run(monthly: pd.DataFrame) -> pd.DataFrame:
+    """The longest stretch of months with data that ends at the last month."""
+    missing = monthly["count"].isna().to_numpy()
+    start = int(np.flatnonzero(missing)[-1]) + 1 if missing.any() else 0
+    return monthly.iloc[start:]
+
+
+def build_profile(
+    dataset: Dataset,
+    *,
+    area: str,
+    period: str | Period,
+    theme: Theme,
+    top_n: int = 10,
+    level: float = 0.95,
+) -> Profile:
+    """All tables of ``theme`` for ``area`` in ``period`` against a year earlier.
+
+    A theme the data cannot support comes back with ``available`` False and a ``reason``
+    instead of empty tables. Raises :class:`CoverageError` when the data has no records
+    source for a compared month (a data.police.uk month file missing).
+    """
+    current = period if isinstance(period, Period) else Period.parse(period)
+    previous = current.previous()
+    place = dataset.find_area(area)
+    source = dataset.crimes_source if theme.records == "crimes" else dataset.asb_source
+    profile = Profile(
+        area_code=place["area_code"],
+        area_name=place["area_name"],
+        theme=theme,
+        period=current,
+        previous=previous,
+        source=source,
+        synthetic=dataset.synthetic,
+        top_n=top_n,
+        notes=list(dataset.notes),
+    )
+    if dataset.synthetic:
+        profile.notes.insert(0, SYNTHETIC_NOTE)
+    profile.reason = _unavailable_reason(dataset, theme)
+    if profile.reason:
+        profile.available = False
+        return profile
+
+    police_uk = source == POLICE_UK
+    records = dataset.crimes if theme.records == "crimes" else dataset.asb
+    covered = (
+        dataset.months_covered
+        if police_uk
+        else pd.period_range(records["month"].min(), records["month"].max(), freq="M")
+    )
+    check_coverage(covered, current, previous, source)
+    if police_uk and theme.police_uk_note:
+        profile.notes.append(theme.police_uk_note)
+    if theme.caveat:
+        profile.notes.append(theme.caveat)
+
+    label = pd.Series(pd.NA, index=records.index, dtype="string")
+    label[records["month"].between(previous.start, previous.end)] = "previous"
+    label[records["month"].between(current.start, current.end)] = "current"
+    in_theme = theme_mask(records, theme, police_uk=police_uk)
+    profile.data_quality = account_records(
+        records,
+        area_code=profile.area_code,
+        area_name=profile.area_name,
+        in_area_other=records["area_code"].notna(),
+        period_label=label,
+        in_theme=in_theme,
+        source=source,
+    )
+
+    in_area = (records["area_code"] == profile.area_code).fillna(False).astype(bool)
+    chosen = records.loc[in_area & label.notna() & in_theme]
+    now, before = (
+        chosen.loc[label[chosen.index] == "current"],
+        chosen.loc[label[chosen.index] == "previous"],
+    )
+    area_wards = dataset.wards.loc[dataset.wards["area_code"] == profile.area_code]
+    population = (
+        dataset.population.loc[dataset.population["ward_code"].isin(area_wards["ward_code"])]
+        if dataset.population is not None
+        else None
+    )
+    area_population = population["population"].sum() if population is not None else np.nan
+
+    profile.change = poisson_change_test(len(now), len(before), level=level)
+    share = strands = None
+    if theme.records == "crimes" and (theme.flag or theme.where or theme.police_uk):
+        everything = records.loc[in_area]
+        totals = [
+            len(everything.loc[label[everything.index] == p]) for p in ("current", "previous")
+        ]
+        share = tuple(
+            len(x) / t * 100 if t else np.nan for x, t in zip((now, before), totals, strict=True)
+        )
+    by = theme.police_uk_breakdown if police_uk else theme.breakdown
+    categories = None
+    if by == "hate_strand":
+        now, before = indicators.explode_strands(now), indicators.explode_strands(before)
+        strands = (len(now), len(before))
+        categories = [s.replace("_", " ").capitalize() for s in HATE_STRANDS]
+        profile.notes.append(
+            f"A crime may carry several hate strands: {strands[0]} strands "
+            f"on {profile.change.current} crimes in the current period."
+        )
+    elif by == "category" and not police_uk:
+        categories = list(ASB_CATEGORIES)
+    profile.headline = headline_table(
+        profile.change, population=area_population, share=share, strands=strands
+    )
+    profile.breakdown = indicators.compare_periods(now, before, by=by, categories=categories)
+    if by == "hate_strand":
+        now, before = (
+            chosen.loc[label[chosen.index] == "current"],
+            chosen.loc[label[chosen.index] == "previous"],
+        )
+    profile.wards = indicators.ward_table(
+        now, before, wards=area_wards, population=population, level=level
+    )
+    profile.monthly = monthly_series(
+        chosen,
+        period=current,
+        previous=previous,
+        covered=dataset.months_covered if police_uk else None,
+    )
+    run = last_complete_run(profile.monthly)
+    profile.spc = spc(run["count"].to_numpy(), labels=run["month"].astype(str).tolist())
+    profile.trend = mann_kendall(run["count"].to_numpy())
+    if theme.records == "crimes" and dataset.nominals is not None:
+        people = indicators.people_by_role(dataset.nominals, crime_ids=now["crime_id"])
+        profile.people = indicators.role_age_sex(people)
+        profile.ethnicity = indicators.ethnicity_table(people)
+        profile.repeat_victims = indicators.repeat_victims(people)
+    notes = pd.DataFrame({"step": "note", "description": profile.notes, "outcome": "note"})
+    profile.data_quality = pd.concat([profile.data_quality, notes], ignore_index=True)
+    profile.data_quality["records"] = profile.data_quality["records"].astype("Int64")
+    return profile

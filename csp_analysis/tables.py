@@ -1,0 +1,91 @@
+"""Tables: write a profile's tables as CSV files, the interface analysts load into Excel.
+
+File names and columns are stable: ``headline.csv``, ``breakdown.csv``, ``top_wards.csv``,
+``wards.csv``, ``monthly.csv`` and ``data_quality.csv`` always; ``spc.csv`` and
+``trend.csv`` with the monthly tests; ``people.csv``, ``ethnicity.csv`` and
+``repeat_victims.csv`` when the data has nominals. A theme the data cannot support gets
+``unavailable.txt`` saying why, instead of empty tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+import pandas as pd
+
+from csp_analysis.profile import Profile
+
+TOP_WARD_COLUMNS = [
+    "rank",
+    "ward_code",
+    "ward_name",
+    "count",
+    "share_pct",
+    "cumulative_share_pct",
+    "rate_per_1000",
+    "rate_lower",
+    "rate_upper",
+]
+_DECIMALS = {
+    "pct": 1,
+    "share": 1,
+    "rate": 3,
+    "lower": 3,
+    "upper": 3,
+    "p_value": 4,
+    "ratio": 3,
+    "mean": 2,
+    "limit": 2,
+    "sigma": 2,
+    "moving_range": 2,
+}
+
+
+def rounded(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with percentages to 1 decimal place, rates to 3 and p-values to 4."""
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_float_dtype(out[column]):
+            places = next((d for key, d in _DECIMALS.items() if key in column), None)
+            if places is not None:
+                out[column] = out[column].round(places)
+    return out
+
+
+def profile_tables(profile: Profile) -> dict[str, pd.DataFrame]:
+    """The profile's tables by file name (without ``.csv``)."""
+    tables = {
+        "headline": profile.headline,
+        "breakdown": profile.breakdown[
+            ["category", "current", "previous", "change", "pct_change", "share_pct"]
+        ],
+        "top_wards": profile.top_wards[TOP_WARD_COLUMNS],
+        "wards": profile.wards,
+        "monthly": profile.monthly.assign(month=profile.monthly["month"].astype(str))[
+            ["month", "count", "period"]
+        ],
+        "spc": profile.spc,
+        "trend": pd.DataFrame([asdict(profile.trend)]),
+        "data_quality": profile.data_quality,
+    }
+    for name in ("people", "ethnicity", "repeat_victims"):
+        if getattr(profile, name) is not None:
+            tables[name] = getattr(profile, name)
+    return tables
+
+
+def write_tables(profile: Profile, out_dir: str | Path) -> list[Path]:
+    """Write the profile's CSV files to ``out_dir/<theme>/``; returns the paths written."""
+    folder = Path(out_dir) / profile.theme.name
+    folder.mkdir(parents=True, exist_ok=True)
+    if not profile.available:
+        path = folder / "unavailable.txt"
+        path.write_text(profile.summary() + "\n", encoding="utf-8")
+        return [path]
+    written = []
+    for name, table in profile_tables(profile).items():
+        path = folder / f"{name}.csv"
+        rounded(table).to_csv(path, index=False, encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,453 @@
+"""Validate: canonical, typed frames from the text tables that :mod:`csp_analysis.read` gives.
+
+Each ``validate_*`` function checks one file against the data contract (sections 2, 4 and 5)
+and either returns a typed frame or raises :class:`~csp_analysis.read.InputError` naming the
+file, line and column. Usable but incomplete records are kept: this step never drops a row.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from csp_analysis.read import InputError
+
+HATE_STRANDS = (
+    "race",
+    "religion",
+    "sexual_orientation",
+    "disability",
+    "transgender",
+    "age",
+    "alternative_subculture",
+)
+ASB_CATEGORIES = ("personal", "nuisance", "environmental")
+ROLES = ("victim", "suspect")
+SEXES = ("female", "male", "unknown")
+
+_TRUE = {"true", "t", "y", "yes", "1"}
+_FALSE = {"false", "f", "n", "no", "0"}
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?$")
+_UK_DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}(?: \d{1,2}:\d{2}(?::\d{2})?)?$")
+_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
+
+
+def _path(frame: pd.DataFrame) -> Path:
+    return Path(frame.attrs.get("file", "input"))
+
+
+def _fail(frame: pd.DataFrame, rows: pd.Series, column: str, expected: str) -> None:
+    """Raise for the first row flagged in ``rows`` (a boolean mask)."""
+    first = rows.to_numpy().nonzero()[0][0]
+    value = frame[column].iloc[first]
+    count = int(rows.sum())
+    more = f" ({count - 1} more row{'s' if count > 2 else ''} like it)" if count > 1 else ""
+    raise InputError(
+        _path(frame),
+        line=int(frame["line"].iloc[first]),
+        column=column,
+        message=f"= '{value}' {expected}{more}",
+    )
+
+
+def require_columns(
+    frame: pd.DataFrame, required: tuple[str, ...], *, one_of: tuple[str, ...] = ()
+) -> None:
+    """Raise when a required column (or every column of ``one_of``) is missing."""
+    present = set(frame.columns)
+    for column in required:
+        if column not in present:
+            found = ", ".join(c for c in frame.columns if c != "line")
+            raise InputError(
+                _path(frame),
+                line=1,
+                column=column,
+                message=f"is required but missing (the header has: {found})",
+            )
+    if one_of and not present.intersection(one_of):
+        raise InputError(
+            _path(frame),
+            line=1,
+            column=one_of[0],
+            message=f"is missing: one of {', '.join(one_of)} is required",
+        )
+
+
+def require_values(frame: pd.DataFrame, columns: tuple[str, ...]) -> None:
+    """Raise at the first blank value in a required column."""
+    for column in columns:
+        blank = frame[column].str.strip() == ""
+        if blank.any():
+            _fail(frame, blank, column, "is blank (a value is required)")
+
+
+def parse_dates(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Dates written ``YYYY-MM-DD`` or ``DD/MM/YYYY`` (an optional time is ignored)."""
+    text = frame[column].str.strip()
+    iso = text.str.match(_ISO_DATE)
+    uk = text.str.match(_UK_DATE)
+    dates = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
+    dates[iso] = pd.to_datetime(text[iso].str[:10], format="%Y-%m-%d", errors="coerce")
+    dates[uk] = pd.to_datetime(text[uk].str.split(" ").str[0], format="%d/%m/%Y", errors="coerce")
+    serial = text.str.match(_SERIAL)
+    if serial.any():
+        _fail(
+            frame,
+            serial,
+            column,
+            "looks like an Excel serial number, not a date (format "
+            "the column as a date, YYYY-MM-DD or DD/MM/YYYY, before saving)",
+        )
+    bad = dates.isna()
+    if bad.any():
+        _fail(frame, bad, column, "is not a date (expected YYYY-MM-DD or DD/MM/YYYY)")
+    return dates
+
+
+def parse_numbers(frame: pd.DataFrame, column: str, *, required: bool = False) -> pd.Series:
+    """Numbers; blanks are NaN unless ``required``."""
+    text = frame[column].str.strip().str.replace(",", "", regex=False)
+    numbers = pd.to_numeric(text, errors="coerce")
+    bad = numbers.isna() & ((text != "") | required)
+    if bad.any():
+        _fail(frame, bad, column, "is not a number")
+    return numbers.astype(float)
+
+
+def parse_booleans(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Flags written true/false, Y/N, yes/no or 1/0; blanks are missing (``<NA>``)."""
+    text = frame[column].str.strip().str.lower()
+    flags = pd.Series(pd.NA, index=frame.index, dtype="boolean")
+    flags[text.isin(_TRUE)] = True
+    flags[text.isin(_FALSE)] = False
+    bad = (text != "") & flags.isna()
+    if bad.any():
+        _fail(frame, bad, column, "is not a yes/no value (expected true/false, Y/N, yes/no or 1/0)")
+    return flags
+
+
+def parse_choices(
+    frame: pd.DataFrame, column: str, choices: tuple[str, ...], *, blank: str | None = None
+) -> pd.Series:
+    """Text from a fixed list, matched case-insensitively; blanks become ``blank``."""
+    text = frame[column].str.strip().str.lower().str.replace(r"[\s\-]+", "_", regex=True)
+    if blank is not None:
+        text = text.mask(text == "", blank)
+    bad = ~text.isin(choices)
+    if bad.any():
+        _fail(frame, bad, column, f"is not one of: {', '.join(choices)}")
+    return text
+
+
+def _unique(frame: pd.DataFrame, column: str) -> None:
+    repeated = frame[column].duplicated(keep="first")
+    if repeated.any():
+        first = frame.loc[repeated, column].iloc[0]
+        earlier = int(frame.loc[frame[column] == first, "line"].iloc[0])
+        _fail(
+            frame,
+            repeated,
+            column,
+            f"repeats the value on line {earlier} (each value must be unique)",
+        )
+
+
+def _text(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame:
+        return pd.Series(pd.NA, index=frame.index, dtype="string")
+    return frame[column].str.strip().replace("", pd.NA).astype("string")
+
+
+def _location(frame: pd.DataFrame) -> pd.DataFrame:
+    """Coordinates and codes of section 3, typed; absent columns are missing values."""
+    out = pd.DataFrame(index=frame.index)
+    for column in ("latitude", "longitude", "easting", "northing"):
+        out[column] = parse_numbers(frame, column) if column in frame else np.nan
+    for column in ("ward_code", "lsoa_code", "area_code"):
+        out[column] = _text(frame, column).str.upper()
+    lat_ok = out["latitude"].between(-90, 90) | out["latitude"].isna()
+    if not lat_ok.all():
+        _fail(frame, ~lat_ok, "latitude", "is not a latitude (expected -90 to 90)")
+    return out
+
+
+def _base(frame: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(
+        {"source_file": _path(frame).name, "line": frame["line"].astype(int)}, index=frame.index
+    )
+    return out
+
+
+def validate_crimes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Canonical crimes (data contract section 4).
+
+    Returns columns: source_file, line, crime_id, date, month (Period[M]), offence,
+    offence_code, offence_subgroup, offence_group, latitude, longitude, easting, northing,
+    ward_code, lsoa_code, area_code, domestic_abuse, hate_strands (tuple of strand names),
+    serious_violence, weapon, alcohol_related, town.
+    """
+    require_columns(
+        frame, ("crime_id", "date", "offence"), one_of=("offence_subgroup", "offence_code")
+    )
+    require_values(frame, ("crime_id", "date"))
+    _unique(frame, "crime_id")
+    out = _base(frame)
+    out["crime_id"] = frame["crime_id"].str.strip()
+    out["date"] = parse_dates(frame, "date")
+    out["month"] = out["date"].dt.to_period("M")
+    for column in (
+        "offence",
+        "offence_code",
+        "offence_subgroup",
+        "offence_group",
+        "weapon",
+        "town",
+    ):
+        out[column] = _text(frame, column)
+    out = out.join(_location(frame))
+    for column in ("domestic_abuse", "serious_violence", "alcohol_related"):
+        out[column] = parse_booleans(frame, column) if column in frame else pd.NA
+    out["hate_strands"] = parse_strands(frame) if "hate_strands" in frame else [()] * len(out)
+    return out
+
+
+def parse_strands(frame: pd.DataFrame) -> pd.Series:
+    """``;``-separated hate strands as tuples of canonical strand names."""
+    aliases = {
+        "faith": "religion",
+        "religious": "religion",
+        "racial": "race",
+        "sexual orientation": "sexual_orientation",
+        "alternative sub-culture": "alternative_subculture",
+        "alternative subculture": "alternative_subculture",
+        "transgender identity": "transgender",
+    }
+    pieces = frame["hate_strands"].str.lower().str.split(r"[;|]")
+    strands = pieces.map(
+        lambda items: tuple(
+            dict.fromkeys(
+                aliases.get(s.strip(), s.strip().replace(" ", "_").replace("-", "_"))
+                for s in items
+                if s.strip()
+            )
+        )
+    )
+    bad = strands.map(lambda items: any(s not in HATE_STRANDS for s in items))
+    if bad.any():
+        _fail(
+            frame,
+            bad,
+            "hate_strands",
+            f"names a strand that is not one of: "
+            f"{', '.join(HATE_STRANDS)} (separate several with ';')",
+        )
+    return strands
+
+
+def validate_nominals(frame: pd.DataFrame, crime_ids: pd.Series | None = None) -> pd.DataFrame:
+    """Canonical nominals: people linked to crimes (section 4).
+
+    Returns columns: source_file, line, crime_id, person_id, role, age (float, NaN when
+    unknown), sex (female/male/unknown), ethnicity (text, missing when not stated).
+    ``crime_ids``, when given, are the crimes that every nominal must point to.
+    """
+    require_columns(frame, ("crime_id", "person_id", "role"))
+    require_values(frame, ("crime_id", "person_id", "role"))
+    out = _base(frame)
+    out["crime_id"] = frame["crime_id"].str.strip()
+    out["person_id"] = frame["person_id"].str.strip()
+    out["role"] = parse_choices(frame, "role", ROLES)
+    out["age"] = parse_numbers(frame, "age") if "age" in frame else np.nan
+    bad_age = ~(out["age"].between(0, 120) | out["age"].isna())
+    if bad_age.any():
+        _fail(frame, bad_age, "age", "is not an age in whole years (0 to 120)")
+    if "sex" in frame:
+        text = (
+            frame["sex"]
+            .str.strip()
+            .str.lower()
+            .replace({"f": "female", "m": "male", "u": "unknown", "not known": "unknown"})
+        )
+        out["sex"] = parse_choices(frame.assign(sex=text), "sex", SEXES, blank="unknown")
+    else:
+        out["sex"] = "unknown"
+    ethnicity = _text(frame, "ethnicity")
+    not_stated = ethnicity.str.lower().str.contains(
+        r"^not stated|^not known|^unknown|^refused", na=False
+    )
+    out["ethnicity"] = ethnicity.mask(not_stated)
+    if crime_ids is not None:
+        orphan = ~out["crime_id"].isin(set(crime_ids))
+        if orphan.any():
+            _fail(
+                frame,
+                orphan,
+                "crime_id",
+                "is not a crime in crimes.csv (every nominal must point to a crime)",
+            )
+    return out
+
+
+def validate_asb(frame: pd.DataFrame) -> pd.DataFrame:
+    """Canonical anti-social behaviour incidents (section 4).
+
+    Returns columns: source_file, line, incident_id, date, month, category, source,
+    latitude, longitude, easting, northing, ward_code, lsoa_code, area_code.
+    """
+    require_columns(frame, ("incident_id", "date", "category"))
+    require_values(frame, ("incident_id", "date", "category"))
+    _unique(frame, "incident_id")
+    out = _base(frame)
+    out["incident_id"] = frame["incident_id"].str.strip()
+    out["date"] = parse_dates(frame, "date")
+    out["month"] = out["date"].dt.to_period("M")
+    category = frame["category"].str.lower().str.replace(r"^as\s*-\s*", "", regex=True)
+    out["category"] = parse_choices(frame.assign(category=category), "category", ASB_CATEGORIES)
+    out["source"] = _text(frame, "source").str.lower()
+    return out.join(_location(frame))
+
+
+def validate_police_uk(frame: pd.DataFrame) -> pd.DataFrame:
+    """A data.police.uk street file (section 5), typed; every published row is kept.
+
+    Returns columns: source_file, line, crime_id (missing for anti-social behaviour),
+    month, crime_type, latitude, longitude, lsoa_code, is_asb, duplicate (an exact
+    duplicate of an earlier line in the same file).
+    """
+    require_values(frame, ("month", "crime_type"))
+    out = _base(frame)
+    out["crime_id"] = _text(frame, "crime_id")
+    bad_month = ~frame["month"].str.strip().str.match(r"^\d{4}-\d{2}$")
+    if bad_month.any():
+        _fail(frame, bad_month, "month", "is not a month (expected YYYY-MM)")
+    out["month"] = pd.PeriodIndex(frame["month"].str.strip(), freq="M")
+    out["crime_type"] = frame["crime_type"].str.strip()
+    out["longitude"] = parse_numbers(frame, "longitude")
+    out["latitude"] = parse_numbers(frame, "latitude")
+    out["easting"] = np.nan
+    out["northing"] = np.nan
+    out["lsoa_code"] = _text(frame, "lsoa_code")
+    out["ward_code"] = pd.Series(pd.NA, index=frame.index, dtype="string")
+    out["area_code"] = pd.Series(pd.NA, index=frame.index, dtype="string")
+    out["is_asb"] = out["crime_type"].str.lower() == "anti-social behaviour"
+    out["duplicate"] = frame.drop(columns="line").duplicated(keep="first")
+    return out
+
+
+def validate_population(frame: pd.DataFrame) -> pd.DataFrame:
+    """Residents per ward or per LSOA (section 2).
+
+    Returns columns: ``ward_code`` or ``lsoa_code``, population (float). With a ``year``
+    column, the latest year is kept.
+    """
+    require_columns(frame, ("population",), one_of=("ward_code", "lsoa_code"))
+    key = "ward_code" if "ward_code" in frame else "lsoa_code"
+    require_values(frame, (key, "population"))
+    out = _base(frame)
+    out[key] = frame[key].str.strip().str.upper()
+    out["population"] = parse_numbers(frame, "population", required=True)
+    if (out["population"] < 0).any():
+        _fail(frame, out["population"] < 0, "population", "is negative")
+    if "year" in frame:
+        out["year"] = parse_numbers(frame, "year", required=True)
+        out = out.loc[out["year"] == out["year"].max()]
+    repeated = out[key].duplicated()
+    if repeated.any():
+        _fail(
+            frame.loc[out.index],
+            repeated,
+            key,
+            "appears twice (one row per area code, or add a year column)",
+        )
+    return out[[key, "population"]].reset_index(drop=True)
+
+
+def validate_lookup(frame: pd.DataFrame) -> pd.DataFrame:
+    """LSOA to best-fit ward lookup. Returns columns: lsoa_code, ward_code."""
+    require_columns(frame, ("lsoa_code", "ward_code"))
+    require_values(frame, ("lsoa_code", "ward_code"))
+    out = pd.DataFrame(
+        {
+            "lsoa_code": frame["lsoa_code"].str.strip().str.upper(),
+            "ward_code": frame["ward_code"].str.strip().str.upper(),
+        }
+    )
+    repeated = out["lsoa_code"].duplicated()
+    if repeated.any():
+        _fail(
+            frame,
+            repeated,
+            "lsoa_code",
+            "appears twice (a best-fit lookup gives each LSOA one ward)",
+        )
+    return out
+
+
+def validate_wards(wards, *, area_name: str | None = None):
+    """Ward polygons in British National Grid (EPSG:27700), repaired where invalid.
+
+    Returns a GeoDataFrame with columns ward_code, ward_name, area_code, area_name,
+    geometry. Without area columns, ``area_name`` names the single area.
+    """
+    import shapely
+
+    path = _path(wards)
+    if "geometry" not in wards or wards.geometry.isna().all():
+        raise InputError(path, column="geometry", message="has no ward polygons")
+    for column in ("ward_code", "ward_name"):
+        if column not in wards:
+            raise InputError(
+                path,
+                column=column,
+                message=f"is required but missing (expected {column} or ONS-style WDyyCD / WDyyNM)",
+            )
+    if "area_code" not in wards and "area_name" not in wards:
+        if not area_name:
+            raise InputError(
+                path,
+                column="area_code",
+                message="is missing: add area_code / "
+                "area_name (or LADyyCD / LADyyNM), or name the area with "
+                "--area-name",
+            )
+        wards = wards.assign(area_name=area_name)
+    if wards.crs is None:
+        raise InputError(
+            path,
+            message="has no coordinate reference system (CRS); save it "
+            "with one, e.g. EPSG:27700 or EPSG:4326",
+        )
+    missing = wards.geometry.isna()
+    if missing.any():
+        raise InputError(
+            path,
+            line=int(missing.to_numpy().nonzero()[0][0]) + 1,
+            column="geometry",
+            message="is empty for this ward",
+        )
+    wards = wards.to_crs(27700)
+    wards["geometry"] = shapely.make_valid(wards.geometry.to_numpy())
+    out = wards[["geometry"]].copy()
+    out.insert(0, "ward_code", wards["ward_code"].astype(str).str.strip().str.upper())
+    out.insert(1, "ward_name", wards["ward_name"].astype(str).str.strip())
+    out.insert(
+        2,
+        "area_code",
+        wards.get("area_code", wards.get("area_name")).astype(str).str.strip().str.upper(),
+    )
+    out.insert(
+        3, "area_name", wards.get("area_name", wards.get("area_code")).astype(str).str.strip()
+    )
+    repeated = out["ward_code"].duplicated()
+    if repeated.any():
+        raise InputError(
+            path,
+            line=int(repeated.to_numpy().nonzero()[0][0]) + 1,
+            column="ward_code",
+            message=f"= '{out.loc[repeated, 'ward_code'].iloc[0]}'"
+            " appears twice (one feature per ward)",
+        )
+    return out.reset_index(drop=True)

@@ -1,0 +1,51 @@
+"""Shared fixtures: the public data (when present) and small synthetic demo data."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from csp_analysis.config import PROJECT_ROOT, load_settings
+
+
+@pytest.fixture(scope="session")
+def public_data() -> Path:
+    """The shared public data folder named by CSP_PUBLIC_DATA; skips when absent."""
+    folder = os.environ.get("CSP_PUBLIC_DATA")
+    if not folder or not Path(folder, "police_uk").is_dir():
+        pytest.skip("CSP_PUBLIC_DATA is not set to the public data folder")
+    return Path(folder)
+
+
+@pytest.fixture(scope="session")
+def public_settings(public_data):
+    return load_settings(PROJECT_ROOT / "config" / "west-mercia-public.yaml")
+
+
+@pytest.fixture(scope="session")
+def public_dataset(public_settings):
+    from csp_analysis.load import load_dataset
+
+    return load_dataset(public_settings)
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory) -> Path:
+    """Small synthetic demo data (5% of full volume), written once per session."""
+    from csp_analysis.demo import write_demo_data
+
+    folder = tmp_path_factory.mktemp("demo")
+    write_demo_data(folder, seed=7, scale=0.05)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def demo_settings(demo_dir):
+    return load_settings(PROJECT_ROOT / "config" / "demo.yaml", data_dir=demo_dir)
+
+
+@pytest.fixture(scope="session")
+def demo_dataset(demo_settings):
+    from csp_analysis.load import load_dataset
+
+    return load_dataset(demo_settings)

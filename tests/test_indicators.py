@@ -1,0 +1,135 @@
+"""Indicator functions: worked examples and invariants (hypothesis)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from csp_analysis import indicators
+
+WARDS = pd.DataFrame({"ward_code": ["W1", "W2", "W3"], "ward_name": ["Abbey", "Bridge", "Castle"]})
+POPULATION = pd.DataFrame({"ward_code": ["W1", "W2", "W3"], "population": [1000, 2000, 4000]})
+
+
+def crimes(wards, offences=None):
+    return pd.DataFrame(
+        {"ward_code": pd.array(wards, dtype="string"), "offence": offences or ["x"] * len(wards)}
+    )
+
+
+def test_compare_periods_seed_example():
+    # Seed 001, drugs offence breakdown 2023/24 vs 2022/23 (first three rows).
+    now = crimes(["W1"] * 250, ["Trafficking of drugs"] * 160 + ["Possession (cannabis)"] * 90)
+    before = crimes(["W1"] * 229, ["Trafficking of drugs"] * 151 + ["Possession (cannabis)"] * 78)
+    table = indicators.compare_periods(now, before, by="offence")
+    assert table["category"].tolist() == ["Trafficking of drugs", "Possession (cannabis)"]
+    assert table["change"].tolist() == [9, 12]
+    assert table["pct_change"].round(0).tolist() == [6.0, 15.0]
+
+
+def test_compare_periods_new_category_has_nan_pct_change():
+    table = indicators.compare_periods(crimes(["W1"], ["new"]), crimes([], []), by="offence")
+    assert table.loc[0, "previous"] == 0 and np.isnan(table.loc[0, "pct_change"])
+
+
+def test_ward_table_ranks_shares_rates_and_unknown():
+    now = crimes(["W2", "W2", "W3", "W1", "W2", None])
+    before = crimes(["W1", "W1"])
+    table = indicators.ward_table(now, before, wards=WARDS, population=POPULATION)
+    assert table["ward_name"].tolist() == ["Bridge", "Abbey", "Castle", "Unknown ward"]
+    assert table["rank"].tolist() == [1, 2, 2, pd.NA]
+    assert table["count"].tolist() == [3, 1, 1, 1]
+    assert table["share_pct"].round(2).tolist() == [50.0, 16.67, 16.67, 16.67]
+    assert table["cumulative_share_pct"].iloc[-1] == pytest.approx(100)
+    assert table["rate_per_1000"].iloc[:3].tolist() == pytest.approx([1.5, 1.0, 0.25])
+    assert table["previous"].tolist() == [0, 2, 0, 0]
+    top = indicators.top_wards(table, n=2)
+    assert top["ward_name"].tolist() == ["Bridge", "Abbey"]
+
+
+def test_monthly_counts_fill_empty_months_with_zero():
+    months = pd.period_range("2025-01", "2025-04", freq="M")
+    records = pd.DataFrame(
+        {"month": pd.PeriodIndex(["2025-01", "2025-03", "2025-03", "2024-12"], freq="M")}
+    )
+    table = indicators.monthly_counts(records, months=months)
+    assert table["count"].tolist() == [1, 0, 2, 0]
+
+
+def test_strands_count_once_per_strand():
+    frame = pd.DataFrame(
+        {"crime_id": ["a", "b", "c"], "hate_strands": [("race",), ("race", "religion"), ()]}
+    )
+    exploded = indicators.explode_strands(frame)
+    assert exploded["hate_strand"].tolist() == ["Race", "Race", "Religion"]
+
+
+NOMINALS = pd.DataFrame(
+    {
+        "crime_id": ["c1", "c1", "c2", "c2", "c3", "c9"],
+        "person_id": ["p1", "p2", "p1", "p3", "p1", "p4"],
+        "role": ["victim", "suspect", "suspect", "victim", "victim", "victim"],
+        "age": [15, 34, 16, np.nan, 16, 50],
+        "sex": ["female", "male", "female", "unknown", "female", "male"],
+        "ethnicity": ["Indian", None, "Indian", None, "Indian", "Arab"],
+    }
+)
+
+
+def test_people_by_role_finds_suspect_and_victim():
+    people = indicators.people_by_role(NOMINALS, crime_ids=pd.Series(["c1", "c2", "c3"]))
+    roles = dict(zip(people["person_id"], people["role_group"], strict=True))
+    assert roles == {"p1": "suspect and victim", "p2": "suspect", "p3": "victim"}
+    assert people.set_index("person_id").loc["p1", "age_band"] == "10-19"
+    assert people.set_index("person_id").loc["p1", "victim_crimes"] == 2
+
+    table = indicators.role_age_sex(people)
+    row = table[(table["role_group"] == "suspect and victim") & (table["age_band"] == "10-19")]
+    assert row[["female", "male", "total"]].to_numpy().tolist() == [[1, 0, 1]]
+    totals = table[table["age_band"] == "Total"].set_index("role_group")["total"]
+    assert totals.to_dict() == {"suspect and victim": 1, "suspect": 1, "victim": 1}
+
+    ethnicity = indicators.ethnicity_table(people)
+    assert ethnicity["ethnicity"].tolist() == ["Indian", "Not stated"]
+    assert ethnicity["total"].tolist() == [1, 2]
+    assert ethnicity["share_pct"].round(1).tolist() == [100.0, 66.7]
+
+    repeat = indicators.repeat_victims(people)
+    assert repeat.iloc[0].to_dict() == {
+        "victims": 2,
+        "repeat_victims": 1,
+        "repeat_pct": 50.0,
+        "crimes_of_repeat": 2,
+    }
+
+
+categories = st.lists(st.sampled_from(["a", "b", "c", "d"]), max_size=60)
+ward_lists = st.lists(st.sampled_from(["W1", "W2", "W3", None]), max_size=60)
+
+
+@settings(max_examples=60, deadline=None)
+@given(categories, categories)
+def test_breakdown_sums_to_totals_and_change_is_difference(now, before):
+    table = indicators.compare_periods(
+        crimes(["W1"] * len(now), now), crimes(["W1"] * len(before), before), by="offence"
+    )
+    assert table["current"].sum() == len(now) and table["previous"].sum() == len(before)
+    assert (table["change"] == table["current"] - table["previous"]).all()
+    if now:
+        assert table["share_pct"].sum() == pytest.approx(100)
+    assert table["current"].is_monotonic_decreasing
+
+
+@settings(max_examples=60, deadline=None)
+@given(ward_lists, ward_lists)
+def test_ward_table_accounts_for_every_record(now, before):
+    table = indicators.ward_table(crimes(now), crimes(before), wards=WARDS, population=POPULATION)
+    assert table["count"].sum() == len(now) and table["previous"].sum() == len(before)
+    assert set(WARDS["ward_code"]) <= set(table["ward_code"].dropna())
+    if now:
+        assert table["share_pct"].sum() == pytest.approx(100)
+        assert table["cumulative_share_pct"].iloc[-1] == pytest.approx(100)
+    ranked = table.dropna(subset=["rank"])
+    assert (ranked["rate_lower"] <= ranked["rate_per_1000"]).all()
+    assert (ranked["rate_per_1000"] <= ranked["rate_upper"]).all()
