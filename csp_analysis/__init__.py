@@ -1,3 +1,32 @@
-"""csp_analysis: crime and anti-social behaviour profiles for Community Safety Partnerships."""
+"""csp_analysis: crime and anti-social behaviour profiles for Community Safety Partnerships.
+
+The statistics analysts use interactively are here at the top level:
+
+>>> from csp_analysis import rate_ci
+>>> row = rate_ci(25, 4000).iloc[0]
+>>> float(row["rate"]), row["method"]
+(6.25, 'byars')
+"""
+
+from csp_analysis.stats import (
+    ChangeTest,
+    TrendTest,
+    mann_kendall,
+    poisson_change_test,
+    proportion_ci,
+    rate_ci,
+    spc,
+)
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "ChangeTest",
+    "TrendTest",
+    "__version__",
+    "mann_kendall",
+    "poisson_change_test",
+    "proportion_ci",
+    "rate_ci",
+    "spc",
+]
