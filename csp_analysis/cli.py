@@ -116,8 +116,10 @@ def slug(name: str) -> str:
 
 
 def _format(table: pd.DataFrame) -> str:
-    shown = table.dropna(axis=1, how="all")
-    return shown.to_string(index=False, float_format=lambda x: f"{x:,.3f}".rstrip("0").rstrip("."))
+    shown = table[["measure", "current", "previous", "change", "pct_change", "p_value"]]
+    return shown.to_string(
+        index=False, na_rep="", float_format=lambda x: f"{x:,.3f}".rstrip("0").rstrip(".")
+    )
 
 
 def parser() -> argparse.ArgumentParser:

@@ -22,6 +22,7 @@ from csp_analysis.stats import (
     TrendTest,
     mann_kendall,
     poisson_change_test,
+    proportion_ci,
     rate_ci,
     spc,
 )
@@ -202,6 +203,13 @@ def account_records(
             included & (records["classified_by"] == "unknown"),
             "note",
         )
+    if "group_conflict" in records:
+        add(
+            "classify",
+            "Offence group given conflicts with the offence code: the code's group is used",
+            included & records["group_conflict"].fillna(False).astype(bool),
+            "note",
+        )
     table = pd.DataFrame(rows, columns=["step", "description", "records", "outcome"])
     return table.loc[(table["records"] > 0) | (table["outcome"] != "note")].reset_index(drop=True)
 
@@ -210,16 +218,18 @@ def headline_table(
     change: ChangeTest,
     *,
     population: float,
-    share: tuple | None = None,
-    strands: tuple | None = None,
+    of_all: tuple[int, int] | None = None,
+    strands: tuple[int, int] | None = None,
 ) -> pd.DataFrame:
     """Headline measures: the record total, the rate per 1,000 and theme extras.
 
     Returns columns: measure, current, previous, change, pct_change, p_value, rate_ratio,
     ratio_lower, ratio_upper, current_lower, current_upper. Rows: ``total`` (records, with
     the exact conditional Poisson test), ``rate_per_1000`` (with the 95% CI of the current
-    rate), and when given ``share_of_all_pct`` (share of all crime in the area) and
-    ``strands`` (hate strands counted once per crime and strand).
+    rate), and when given ``share_of_all_pct`` (the theme's share of all crime in the area,
+    from ``of_all`` = all crimes in the current and previous periods, with the 95% Wilson
+    CI of the current share) and ``strands`` (hate strands counted once per crime and
+    strand).
     """
     test = {
         "p_value": change.p_value,
@@ -239,8 +249,17 @@ def headline_table(
             "current_upper": rates["rate_upper"].iloc[0],
         },
     ]
-    if share is not None:
-        rows.append({"measure": "share_of_all_pct", "current": share[0], "previous": share[1]})
+    if of_all is not None:
+        shares = proportion_ci([change.current, change.previous], list(of_all))
+        rows.append(
+            {
+                "measure": "share_of_all_pct",
+                "current": shares["proportion"].iloc[0] * 100,
+                "previous": shares["proportion"].iloc[1] * 100,
+                "current_lower": shares["lower"].iloc[0] * 100,
+                "current_upper": shares["upper"].iloc[0] * 100,
+            }
+        )
     if strands is not None:
         rows.append({"measure": "strands", "current": strands[0], "previous": strands[1]})
     table = pd.DataFrame(rows)
@@ -336,6 +355,11 @@ def build_profile(
         else pd.period_range(records["month"].min(), records["month"].max(), freq="M")
     )
     check_coverage(covered, current, previous, source)
+    if police_uk and theme.records == "crimes":
+        profile.notes.append(
+            "data.police.uk rows are broken down by their published Crime type; Home Office "
+            "offence groups can only be approximated from it."
+        )
     if police_uk and theme.police_uk_note:
         profile.notes.append(theme.police_uk_note)
     if theme.caveat:
@@ -370,15 +394,9 @@ def build_profile(
     area_population = population["population"].sum() if population is not None else np.nan
 
     profile.change = poisson_change_test(len(now), len(before), level=level)
-    share = strands = None
+    of_all = strands = None
     if theme.records == "crimes" and (theme.flag or theme.where or theme.police_uk):
-        everything = records.loc[in_area]
-        totals = [
-            len(everything.loc[label[everything.index] == p]) for p in ("current", "previous")
-        ]
-        share = tuple(
-            len(x) / t * 100 if t else np.nan for x, t in zip((now, before), totals, strict=True)
-        )
+        of_all = tuple(int((in_area & (label == p)).sum()) for p in ("current", "previous"))
     by = theme.police_uk_breakdown if police_uk else theme.breakdown
     categories = None
     if by == "hate_strand":
@@ -392,7 +410,7 @@ def build_profile(
     elif by == "category" and not police_uk:
         categories = list(ASB_CATEGORIES)
     profile.headline = headline_table(
-        profile.change, population=area_population, share=share, strands=strands
+        profile.change, population=area_population, of_all=of_all, strands=strands
     )
     profile.breakdown = indicators.compare_periods(now, before, by=by, categories=categories)
     if by == "hate_strand":
@@ -404,7 +422,7 @@ def build_profile(
         now, before, wards=area_wards, population=population, level=level
     )
     profile.monthly = monthly_series(
-        chosen,
+        records.loc[in_area & in_theme],
         period=current,
         previous=previous,
         covered=dataset.months_covered if police_uk else None,

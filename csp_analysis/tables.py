@@ -27,29 +27,16 @@ TOP_WARD_COLUMNS = [
     "rate_lower",
     "rate_upper",
 ]
-_DECIMALS = {
-    "pct": 1,
-    "share": 1,
-    "rate": 3,
-    "lower": 3,
-    "upper": 3,
-    "p_value": 4,
-    "ratio": 3,
-    "mean": 2,
-    "limit": 2,
-    "sigma": 2,
-    "moving_range": 2,
-}
+_DECIMALS = {"pct": 1, "p_value": 4}
 
 
 def rounded(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy with percentages to 1 decimal place, rates to 3 and p-values to 4."""
+    """A copy with percentages to 1 decimal place, p-values to 4, other decimals to 3."""
     out = frame.copy()
     for column in out.columns:
         if pd.api.types.is_float_dtype(out[column]):
-            places = next((d for key, d in _DECIMALS.items() if key in column), None)
-            if places is not None:
-                out[column] = out[column].round(places)
+            places = next((d for key, d in _DECIMALS.items() if key in column), 3)
+            out[column] = out[column].round(places)
     return out
 
 
@@ -86,6 +73,6 @@ def write_tables(profile: Profile, out_dir: str | Path) -> list[Path]:
     written = []
     for name, table in profile_tables(profile).items():
         path = folder / f"{name}.csv"
-        rounded(table).to_csv(path, index=False, encoding="utf-8")
+        rounded(table).to_csv(path, index=False, encoding="utf-8", float_format="%.10g")
         written.append(path)
     return written

@@ -1,0 +1,127 @@
+"""End to end on small synthetic demo data: validate, profile every theme, write tables."""
+
+import pandas as pd
+import pytest
+
+from csp_analysis.cli import main
+from csp_analysis.demo import LATEST_QUARTER
+from csp_analysis.profile import SYNTHETIC_NOTE, build_profile
+
+THEMES = ["overview", "domestic_abuse", "serious_violence", "hate_crime", "asb",
+          "violence_with_injury", "drugs"]
+
+
+@pytest.fixture(scope="module")
+def profiles(demo_dataset, demo_settings):
+    return {name: build_profile(demo_dataset, area="Demoshire", period=LATEST_QUARTER,
+                                theme=demo_settings.themes[name]) for name in THEMES}
+
+
+@pytest.mark.parametrize("name", THEMES)
+def test_every_record_is_accounted_for(profiles, name):
+    quality = profiles[name].data_quality
+    read = quality.loc[quality["outcome"] == "read", "records"].iloc[0]
+    assert quality.loc[quality["outcome"].isin(["included", "excluded"]), "records"].sum() == read
+    assert SYNTHETIC_NOTE in quality["description"].tolist()
+
+
+@pytest.mark.parametrize("name", THEMES)
+def test_tables_agree_with_the_headline(profiles, name):
+    profile = profiles[name]
+    assert profile.available
+    total = profile.headline.set_index("measure").loc["total"]
+    included = profile.data_quality.set_index("description")["records"]
+    assert total["current"] == included[f"In Demoshire, current period"]
+    assert total["previous"] == included[f"In Demoshire, previous period"]
+    assert profile.wards["count"].sum() == total["current"]
+    assert profile.wards["previous"].sum() == total["previous"]
+    monthly = profile.monthly.groupby("period")["count"].sum()
+    assert (monthly["current"], monthly["previous"]) == (total["current"], total["previous"])
+    # The months between the two quarters are counted too, not left at zero.
+    between = profile.monthly.loc[profile.monthly["period"] == "", "count"]
+    assert len(between) == 9 and between.notna().all()
+    if total["current"] > 50:
+        assert (between > 0).all()
+    if name != "hate_crime":
+        assert profile.breakdown["current"].sum() == total["current"]
+    else:  # a crime counts once per strand
+        strands = profile.headline.set_index("measure").loc["strands"]
+        assert profile.breakdown["current"].sum() == strands["current"] >= total["current"]
+
+
+def test_serious_violence_follows_the_configured_subgroups(demo_dataset, profiles,
+                                                           demo_settings):
+    subgroups = set(profiles["serious_violence"].breakdown["category"])
+    assert subgroups <= set(demo_settings.serious_violence_subgroups)
+
+
+def test_people_tables(profiles):
+    people = profiles["serious_violence"].people
+    totals = people[people["age_band"] == "Total"].set_index("role_group")["total"]
+    assert set(totals.index) == {"suspect and victim", "suspect", "victim"}
+    assert totals.sum() > 0
+    ethnicity = profiles["serious_violence"].ethnicity
+    assert ethnicity["ethnicity"].iloc[-1] == "Not stated"
+    assert ethnicity.loc[ethnicity["stated"], "share_pct"].sum() == pytest.approx(100)
+    assert ethnicity["total"].sum() == totals.sum()
+
+
+def test_csp_validate_and_tables(demo_dir, tmp_path, capsys):
+    assert main(["validate", "--data-dir", str(demo_dir)]) == 0
+    assert "All files can be used." in capsys.readouterr().out
+    out = tmp_path / "tables"
+    assert main(["tables", "--data-dir", str(demo_dir), "--area", "Demoshire", "--period",
+                 LATEST_QUARTER, "--theme", "overview", "--theme", "hate_crime", "--out",
+                 str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "SYNTHETIC" in printed
+    for theme in ("overview", "hate_crime"):
+        headline = pd.read_csv(out / theme / "headline.csv")
+        assert list(headline.columns[:6]) == ["measure", "current", "previous", "change",
+                                              "pct_change", "p_value"]
+        breakdown = pd.read_csv(out / theme / "breakdown.csv")
+        assert list(breakdown.columns[:5]) == ["category", "current", "previous", "change",
+                                               "pct_change"]
+        assert breakdown["current"].is_monotonic_decreasing
+        assert len(pd.read_csv(out / theme / "top_wards.csv")) == 10
+        assert list(pd.read_csv(out / theme / "monthly.csv").columns[:2]) == ["month", "count"]
+    assert not (out / "asb").exists()
+
+
+def test_bad_file_gets_one_line_and_exit_code(demo_dir, tmp_path, capsys):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for path in demo_dir.iterdir():
+        (bad / path.name).write_bytes(path.read_bytes())
+    lines = (bad / "crimes.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    row = lines[5].split(",")
+    row[header.index("date")] = "2025-13-45"
+    lines[5] = ",".join(row)
+    (bad / "crimes.csv").write_text("\n".join(lines) + "\n")
+    assert main(["validate", "--data-dir", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "crimes.csv line 6: column 'date' = '2025-13-45' is not a date" in out
+    assert "nominals.csv" in out
+    assert main(["tables", "--data-dir", str(bad), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: crimes.csv line 6: column 'date'")
+    assert "Traceback" not in err
+
+
+def test_unknown_theme_and_period_are_refused(demo_dir, tmp_path, capsys):
+    out = str(tmp_path / "o")
+    assert main(["tables", "--data-dir", str(demo_dir), "--theme", "burglary", "--out",
+                 out]) == 2
+    assert "has no theme 'burglary'" in capsys.readouterr().err
+    assert main(["tables", "--data-dir", str(demo_dir), "--period", "2025", "--out",
+                 out]) == 2
+    assert "period '2025' is not a financial year" in capsys.readouterr().err
+    assert main(["tables", "--data-dir", str(demo_dir), "--period", "2019-20", "--out",
+                 out]) == 2
+    assert "has no data for 2018-04" in capsys.readouterr().err
+
+
+def test_missing_wards_file(tmp_path, capsys):
+    assert main(["validate", "--data-dir", str(tmp_path)]) == 1
+    assert "no wards file" in capsys.readouterr().out
