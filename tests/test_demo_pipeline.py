@@ -7,14 +7,25 @@ from csp_analysis.cli import main
 from csp_analysis.demo import LATEST_QUARTER
 from csp_analysis.profile import SYNTHETIC_NOTE, build_profile
 
-THEMES = ["overview", "domestic_abuse", "serious_violence", "hate_crime", "asb",
-          "violence_with_injury", "drugs"]
+THEMES = [
+    "overview",
+    "domestic_abuse",
+    "serious_violence",
+    "hate_crime",
+    "asb",
+    "violence_with_injury",
+    "drugs",
+]
 
 
 @pytest.fixture(scope="module")
 def profiles(demo_dataset, demo_settings):
-    return {name: build_profile(demo_dataset, area="Demoshire", period=LATEST_QUARTER,
-                                theme=demo_settings.themes[name]) for name in THEMES}
+    return {
+        name: build_profile(
+            demo_dataset, area="Demoshire", period=LATEST_QUARTER, theme=demo_settings.themes[name]
+        )
+        for name in THEMES
+    }
 
 
 @pytest.mark.parametrize("name", THEMES)
@@ -31,8 +42,8 @@ def test_tables_agree_with_the_headline(profiles, name):
     assert profile.available
     total = profile.headline.set_index("measure").loc["total"]
     included = profile.data_quality.set_index("description")["records"]
-    assert total["current"] == included[f"In Demoshire, current period"]
-    assert total["previous"] == included[f"In Demoshire, previous period"]
+    assert total["current"] == included["In Demoshire, current period"]
+    assert total["previous"] == included["In Demoshire, previous period"]
     assert profile.wards["count"].sum() == total["current"]
     assert profile.wards["previous"].sum() == total["previous"]
     monthly = profile.monthly.groupby("period")["count"].sum()
@@ -49,8 +60,7 @@ def test_tables_agree_with_the_headline(profiles, name):
         assert profile.breakdown["current"].sum() == strands["current"] >= total["current"]
 
 
-def test_serious_violence_follows_the_configured_subgroups(demo_dataset, profiles,
-                                                           demo_settings):
+def test_serious_violence_follows_the_configured_subgroups(demo_dataset, profiles, demo_settings):
     subgroups = set(profiles["serious_violence"].breakdown["category"])
     assert subgroups <= set(demo_settings.serious_violence_subgroups)
 
@@ -70,18 +80,46 @@ def test_csp_validate_and_tables(demo_dir, tmp_path, capsys):
     assert main(["validate", "--data-dir", str(demo_dir)]) == 0
     assert "All files can be used." in capsys.readouterr().out
     out = tmp_path / "tables"
-    assert main(["tables", "--data-dir", str(demo_dir), "--area", "Demoshire", "--period",
-                 LATEST_QUARTER, "--theme", "overview", "--theme", "hate_crime", "--out",
-                 str(out)]) == 0
+    assert (
+        main(
+            [
+                "tables",
+                "--data-dir",
+                str(demo_dir),
+                "--area",
+                "Demoshire",
+                "--period",
+                LATEST_QUARTER,
+                "--theme",
+                "overview",
+                "--theme",
+                "hate_crime",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "SYNTHETIC" in printed
     for theme in ("overview", "hate_crime"):
         headline = pd.read_csv(out / theme / "headline.csv")
-        assert list(headline.columns[:6]) == ["measure", "current", "previous", "change",
-                                              "pct_change", "p_value"]
+        assert list(headline.columns[:6]) == [
+            "measure",
+            "current",
+            "previous",
+            "change",
+            "pct_change",
+            "p_value",
+        ]
         breakdown = pd.read_csv(out / theme / "breakdown.csv")
-        assert list(breakdown.columns[:5]) == ["category", "current", "previous", "change",
-                                               "pct_change"]
+        assert list(breakdown.columns[:5]) == [
+            "category",
+            "current",
+            "previous",
+            "change",
+            "pct_change",
+        ]
         assert breakdown["current"].is_monotonic_decreasing
         assert len(pd.read_csv(out / theme / "top_wards.csv")) == 10
         assert list(pd.read_csv(out / theme / "monthly.csv").columns[:2]) == ["month", "count"]
@@ -111,14 +149,11 @@ def test_bad_file_gets_one_line_and_exit_code(demo_dir, tmp_path, capsys):
 
 def test_unknown_theme_and_period_are_refused(demo_dir, tmp_path, capsys):
     out = str(tmp_path / "o")
-    assert main(["tables", "--data-dir", str(demo_dir), "--theme", "burglary", "--out",
-                 out]) == 2
+    assert main(["tables", "--data-dir", str(demo_dir), "--theme", "burglary", "--out", out]) == 2
     assert "has no theme 'burglary'" in capsys.readouterr().err
-    assert main(["tables", "--data-dir", str(demo_dir), "--period", "2025", "--out",
-                 out]) == 2
+    assert main(["tables", "--data-dir", str(demo_dir), "--period", "2025", "--out", out]) == 2
     assert "period '2025' is not a financial year" in capsys.readouterr().err
-    assert main(["tables", "--data-dir", str(demo_dir), "--period", "2019-20", "--out",
-                 out]) == 2
+    assert main(["tables", "--data-dir", str(demo_dir), "--period", "2019-20", "--out", out]) == 2
     assert "has no data for 2018-04" in capsys.readouterr().err
 
 

@@ -1,0 +1,490 @@
+"""Tests for the synthetic Demoshire data (csp_analysis.demo).
+
+The plausibility checks read as the specification of the demo data: its shape follows
+the seed needs assessment (Shropshire, 2023/24) without being real.
+"""
+
+import time
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+from csp_analysis import demo
+
+SCALE = 0.1  # about 1,800 crimes a year: quick, and enough for shares to settle
+
+# The ONS offence subgroups and the Home Office group each belongs to.
+SUBGROUP_TO_GROUP = {
+    "Homicide": "Violence against the person",
+    "Death or serious injury caused by unlawful driving": "Violence against the person",
+    "Violence with injury": "Violence against the person",
+    "Violence without injury": "Violence against the person",
+    "Stalking and harassment": "Violence against the person",
+    "Rape": "Sexual offences",
+    "Other sexual offences": "Sexual offences",
+    "Robbery of business property": "Robbery",
+    "Robbery of personal property": "Robbery",
+    "Residential burglary": "Theft offences",
+    "Non-residential burglary": "Theft offences",
+    "Vehicle offences": "Theft offences",
+    "Theft from the person": "Theft offences",
+    "Bicycle theft": "Theft offences",
+    "Shoplifting": "Theft offences",
+    "All other theft offences": "Theft offences",
+    "Arson": "Criminal damage and arson",
+    "Criminal damage": "Criminal damage and arson",
+    "Trafficking of drugs": "Drug offences",
+    "Possession of drugs": "Drug offences",
+    "Possession of weapons offences": "Possession of weapons offences",
+    "Public order offences": "Public order offences",
+    "Miscellaneous crimes against society": "Miscellaneous crimes against society",
+}
+
+CONTRACT_COLUMNS = {
+    "population.csv": ["ward_code", "population"],
+    "crimes.csv": [
+        "crime_id",
+        "date",
+        "offence",
+        "offence_code",
+        "offence_subgroup",
+        "offence_group",
+        "latitude",
+        "longitude",
+        "ward_code",
+        "area_code",
+        "domestic_abuse",
+        "hate_strands",
+        "weapon",
+        "alcohol_related",
+        "town",
+    ],
+    "nominals.csv": ["crime_id", "person_id", "role", "age", "sex", "ethnicity"],
+    "asb.csv": ["incident_id", "date", "category", "source", "easting", "northing", "ward_code"],
+}
+
+
+@pytest.fixture(scope="module")
+def data() -> demo.DemoData:
+    return demo.make_demo_data(seed=11, scale=SCALE)
+
+
+@pytest.fixture(scope="module")
+def full() -> demo.DemoData:
+    return demo.make_demo_data()
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory) -> tuple[list, object]:
+    out = tmp_path_factory.mktemp("demoshire")
+    return demo.write_demo_data(out, seed=5, scale=0.05), out
+
+
+def financial_year(dates: pd.Series) -> pd.Series:
+    d = pd.to_datetime(dates)
+    start = d.dt.year - (d.dt.month < 4)
+    return start.astype(str) + "-" + ((start + 1) % 100).astype(str).str.zfill(2)
+
+
+def crime_wards(data: demo.DemoData) -> pd.Series:
+    """Ward name of each crime: from its coordinates, else its ward_code, else Unknown."""
+    crimes = data.crimes
+    points = gpd.GeoDataFrame(
+        crimes[["crime_id"]],
+        geometry=gpd.points_from_xy(crimes["longitude"], crimes["latitude"]),
+        crs="EPSG:4326",
+    ).to_crs(demo.BNG)
+    located = crimes["latitude"].notna()
+    joined = gpd.sjoin(points[located], data.wards, how="left", predicate="within")
+    names = data.wards.set_index("ward_code")["ward_name"]
+    by_code = crimes["ward_code"].map(names)
+    return joined["ward_name"].reindex(crimes.index).fillna(by_code).fillna("Unknown ward")
+
+
+# --- determinism ----------------------------------------------------------------------
+
+
+def test_same_seed_gives_identical_frames():
+    a = demo.make_demo_data(seed=3, scale=0.02)
+    b = demo.make_demo_data(seed=3, scale=0.02)
+    for name in ("population", "crimes", "nominals", "asb"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+    assert a.wards.geom_equals_exact(b.wards, tolerance=0).all()
+
+
+def test_different_seeds_give_different_records_on_the_same_map():
+    a = demo.make_demo_data(seed=1, scale=0.02)
+    b = demo.make_demo_data(seed=2, scale=0.02)
+    assert not a.crimes["date"].equals(b.crimes["date"])
+    pd.testing.assert_frame_equal(a.population, b.population)
+    assert a.wards.geom_equals_exact(b.wards, tolerance=0).all()
+
+
+def test_same_seed_writes_identical_files(tmp_path):
+    first = demo.write_demo_data(tmp_path / "a", seed=9, scale=0.02)
+    second = demo.write_demo_data(tmp_path / "b", seed=9, scale=0.02)
+    for p, q in zip(first, second, strict=True):
+        assert p.read_bytes() == q.read_bytes(), p.name
+
+
+def test_scale_must_be_positive():
+    with pytest.raises(ValueError, match="scale"):
+        demo.make_demo_data(scale=0)
+
+
+# --- geography ------------------------------------------------------------------------
+
+
+def test_about_forty_valid_wards_in_one_invented_area(data):
+    wards = data.wards
+    assert 35 <= len(wards) <= 45
+    assert wards.crs.to_epsg() == 27700
+    assert wards.geometry.is_valid.all()
+    assert list(wards.columns) == [
+        "ward_code",
+        "ward_name",
+        "area_code",
+        "area_name",
+        "town",
+        "geometry",
+    ]
+    assert wards["ward_code"].is_unique and wards["ward_name"].is_unique
+    assert wards["ward_code"].str.fullmatch(r"X05\d{6}").all()
+    assert (wards["area_code"] == demo.AREA_CODE).all()
+    assert (wards["area_name"] == "Demoshire").all()
+    assert demo.AREA_NAME == "Demoshire"
+    assert demo.AREA_CODE.startswith("X")
+
+
+def test_wards_tile_the_county_without_overlaps(data):
+    geometry = data.wards.geometry
+    union_area = geometry.union_all().area
+    assert geometry.area.sum() == pytest.approx(union_area, rel=1e-9)
+    assert 2_000e6 < union_area < 4_500e6  # a county of 2,000 to 4,500 square km
+
+
+def test_county_town_has_small_dense_wards_and_rural_wards_are_large(data):
+    wards = data.wards.merge(data.population, on="ward_code")
+    density = wards["population"] / (wards.area / 1e6)
+    centre = wards["ward_name"] == demo.TOWN_CENTRE_WARD
+    assert wards.loc[centre, "town"].item() == "Demchester"
+    rural = wards["town"] == demo.RURAL_TOWN
+    assert density[centre].item() > 10 * density[rural].median()
+    towns = wards["town"].value_counts()
+    market_towns = towns.drop(["Demchester", demo.RURAL_TOWN])
+    assert 2 <= len(market_towns) <= 3 and market_towns.between(2, 4).all()
+
+
+def test_population_is_about_320_thousand_and_covers_every_ward(data):
+    population = data.population
+    assert list(population.columns) == ["ward_code", "population"]
+    assert set(population["ward_code"]) == set(data.wards["ward_code"])
+    assert population["population"].sum() == pytest.approx(320_000, rel=0.03)
+    assert (population["population"] > 0).all()
+
+
+# --- crimes ---------------------------------------------------------------------------
+
+
+def test_offence_table_uses_the_official_subgroups_and_groups():
+    table = demo.offence_table()
+    assert table["code"].is_unique
+    assert set(table["offence_subgroup"]) == set(SUBGROUP_TO_GROUP)
+    assert (table["offence_subgroup"].map(SUBGROUP_TO_GROUP) == table["offence_group"]).all()
+    codes = table.set_index("code")["offence"]
+    assert codes["8N"] == "Assault with injury"
+    assert codes["105A"] == "Assault without injury"
+    assert codes["8Q"] == "Stalking"
+    assert codes["46"] == "Shoplifting"
+    assert codes["28E"] == "Burglary - residential"
+
+
+def test_crimes_subgroup_and_group_are_consistent(data):
+    crimes = data.crimes
+    assert (crimes["offence_subgroup"].map(SUBGROUP_TO_GROUP) == crimes["offence_group"]).all()
+    table = demo.offence_table().set_index("code")
+    assert (crimes["offence_code"].map(table["offence"]) == crimes["offence"]).all()
+
+
+def test_crime_columns_and_ids(data):
+    crimes = data.crimes
+    assert list(crimes.columns) == CONTRACT_COLUMNS["crimes.csv"]
+    assert "serious_violence" not in crimes.columns
+    assert crimes["crime_id"].is_unique
+    assert crimes["crime_id"].str.fullmatch(r"DC\d+").all()
+    assert (crimes["area_code"] == demo.AREA_CODE).all()
+    assert set(crimes["domestic_abuse"]) == {"Y", "N"}
+    assert set(crimes["alcohol_related"]) == {"Y", "N"}
+
+
+def test_dates_cover_three_financial_years(data):
+    dates = data.crimes["date"]
+    assert dates.str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
+    months = dates.str[:7]
+    assert months.min() == demo.FIRST_MONTH and months.max() == demo.LAST_MONTH
+    assert months.nunique() == 36
+    assert sorted(financial_year(dates).unique()) == ["2023-24", "2024-25", "2025-26"]
+
+
+def test_full_scale_volumes_follow_the_seed_profile(full):
+    crimes = full.crimes.assign(year=financial_year(full.crimes["date"]))
+    per_year = crimes.groupby("year").size()
+    assert per_year["2025-26"] == pytest.approx(18_200, rel=0.05)
+    # overall falling about 5% a year
+    assert per_year["2024-25"] / per_year["2023-24"] == pytest.approx(0.95, abs=0.02)
+    assert per_year["2025-26"] / per_year["2024-25"] == pytest.approx(0.95, abs=0.02)
+    latest = crimes[crimes["year"] == "2025-26"]
+    share = latest["offence_subgroup"].value_counts(normalize=True)
+    assert share["Violence without injury"] == pytest.approx(0.15, abs=0.02)
+    assert share["Stalking and harassment"] == pytest.approx(0.13, abs=0.02)
+    assert share.index[0] == "Violence without injury"
+    violence_with_injury = latest[latest["offence_subgroup"] == "Violence with injury"]
+    assert len(violence_with_injury) == pytest.approx(2_228, rel=0.08)
+    assert (violence_with_injury["offence"] == "Assault with injury").mean() > 0.85
+    assert (latest["domestic_abuse"] == "Y").sum() == pytest.approx(5_049, rel=0.1)
+    assert (latest["hate_strands"] != "").sum() == pytest.approx(340, rel=0.15)
+    assert (latest["offence_group"] == "Drug offences").sum() == pytest.approx(396, rel=0.12)
+    full_asb_latest = (financial_year(full.asb["date"]) == "2025-26").sum()
+    assert full_asb_latest == pytest.approx(3_430, rel=0.05)
+
+
+def test_shoplifting_rises_strongly_while_crime_falls(full):
+    crimes = full.crimes.assign(year=financial_year(full.crimes["date"]))
+    shoplifting = crimes[crimes["offence_subgroup"] == "Shoplifting"].groupby("year").size()
+    assert shoplifting["2025-26"] / shoplifting["2024-25"] > 1.3
+
+
+def test_scale_multiplies_record_volumes(data, full):
+    assert len(data.crimes) == pytest.approx(SCALE * len(full.crimes), rel=0.05)
+    assert len(data.asb) == pytest.approx(SCALE * len(full.asb), rel=0.1)
+    pd.testing.assert_frame_equal(data.population, full.population)
+
+
+def test_town_centre_ward_has_about_8_percent_of_crime(data):
+    shares = crime_wards(data).value_counts(normalize=True)
+    assert shares.index[0] == demo.TOWN_CENTRE_WARD
+    assert shares.iloc[0] == pytest.approx(0.08, abs=0.02)
+    assert shares.iloc[1] < 0.06  # one clear hotspot, not several
+
+
+def test_crime_locations(data):
+    crimes = data.crimes
+    no_coordinates = crimes["latitude"].isna()
+    assert (crimes["longitude"].isna() == no_coordinates).all()
+    assert no_coordinates.mean() == pytest.approx(0.02, abs=0.008)
+    # coordinates or a ward, never both; a few records have neither (Unknown ward)
+    ward_given = crimes["ward_code"] != ""
+    assert not (ward_given & ~no_coordinates).any()
+    assert set(crimes.loc[ward_given, "ward_code"]) <= set(data.wards["ward_code"])
+    neither = no_coordinates & ~ward_given
+    assert 0 < neither.mean() < 0.01
+    # every located crime is inside a ward of the area
+    assert (crime_wards(data)[~no_coordinates] != "Unknown ward").all()
+    assert set(crimes["town"]) - {""} == set(data.wards["town"])
+
+
+def test_domestic_abuse_share_and_where_it_is(data):
+    crimes = data.crimes
+    domestic = crimes["domestic_abuse"] == "Y"
+    assert 0.20 <= domestic.mean() <= 0.35
+    violence = crimes["offence_group"] == "Violence against the person"
+    assert violence[domestic].mean() > 0.75
+    assert domestic[crimes["offence_code"] == "8U"].all()  # controlling or coercive behaviour
+    assert not domestic[crimes["offence_subgroup"] == "Shoplifting"].any()
+
+
+def test_hate_strands(full):
+    crimes = full.crimes
+    strands = crimes.loc[crimes["hate_strands"] != "", "hate_strands"].str.split(";")
+    assert set(strands.explode()) <= set(demo.HATE_STRANDS)
+    assert (strands.str.len() == 2).any()  # a few crimes carry two strands
+    share = strands.explode().value_counts(normalize=True)
+    assert share.index[0] == "race"
+    assert share["race"] == pytest.approx(0.58, abs=0.06)
+    assert share["sexual_orientation"] == pytest.approx(0.22, abs=0.05)
+    assert share["disability"] == pytest.approx(0.10, abs=0.04)
+    aggravated = crimes["offence"].str.startswith("Racially or religiously aggravated")
+    assert crimes.loc[aggravated, "hate_strands"].str.contains("race|religion").all()
+
+
+def test_weapons_mostly_on_violence_robbery_and_weapons_offences(full):
+    crimes = full.crimes
+    armed = crimes["weapon"] != ""
+    assert set(crimes.loc[armed, "weapon"]) <= {"knife/sharp instrument", "firearm", "other weapon"}
+    assert armed.mean() < 0.1
+    groups = ["Violence against the person", "Robbery", "Possession of weapons offences"]
+    assert crimes.loc[armed, "offence_group"].isin(groups).mean() > 0.8
+    knives = crimes["offence_code"] == "10D"
+    assert (crimes.loc[knives, "weapon"] == "knife/sharp instrument").all()
+
+
+def test_summer_peak(full):
+    months = pd.to_datetime(full.crimes["date"]).dt.month.value_counts()
+    assert months[7] / months[2] == pytest.approx(1.2, abs=0.08)  # per day about +12%
+    asb_months = pd.to_datetime(full.asb["date"]).dt.month.value_counts()
+    assert asb_months[7] > 1.15 * asb_months[2]
+
+
+# --- nominals -------------------------------------------------------------------------
+
+
+def test_nominals_refer_to_crimes_and_are_unique(data):
+    nominals = data.nominals
+    assert list(nominals.columns) == CONTRACT_COLUMNS["nominals.csv"]
+    assert nominals["crime_id"].isin(data.crimes["crime_id"]).all()
+    assert not nominals.duplicated(["crime_id", "person_id", "role"]).any()
+    assert nominals["person_id"].str.fullmatch(r"P\d+").all()
+    assert set(nominals["role"]) == {"victim", "suspect"}
+    assert set(nominals["sex"]) == {"female", "male", "unknown"}
+
+
+def test_one_victim_at_most_and_none_for_crimes_against_the_state(data):
+    nominals = data.nominals
+    victims = nominals[nominals["role"] == "victim"]
+    assert victims["crime_id"].is_unique
+    with_victim = data.crimes["crime_id"].isin(victims["crime_id"])
+    groups = data.crimes["offence_group"]
+    no_victim = groups.isin(["Drug offences", "Possession of weapons offences"])
+    assert not with_victim[no_victim].any()
+    assert not with_victim[data.crimes["offence_subgroup"] == "Shoplifting"].any()
+    assert with_victim[groups == "Violence against the person"].all()
+    suspects_per_crime = (nominals["role"] == "suspect").sum() / len(data.crimes)
+    assert suspects_per_crime == pytest.approx(0.7, abs=0.1)
+
+
+def test_people_by_role_look_like_the_seed(full):
+    nominals = full.nominals
+    roles = nominals.groupby("person_id")["role"].nunique()
+    both = roles[roles == 2].index
+    assert len(both) / len(roles) == pytest.approx(0.13, abs=0.03)
+    people = nominals.drop_duplicates("person_id").set_index("person_id")
+    only = nominals.groupby("person_id")["role"].first()[roles == 1]
+    known = people["sex"] != "unknown"
+    suspects = known & people.index.isin(only[only == "suspect"].index)
+    victims = known & people.index.isin(only[only == "victim"].index)
+    assert (people.loc[suspects, "sex"] == "male").mean() == pytest.approx(0.85, abs=0.04)
+    assert (people.loc[victims, "sex"] == "female").mean() == pytest.approx(0.48, abs=0.05)
+    # domestic abuse victims are mostly women
+    domestic = full.crimes.loc[full.crimes["domestic_abuse"] == "Y", "crime_id"]
+    da_victims = nominals[nominals["crime_id"].isin(domestic) & (nominals["role"] == "victim")]
+    assert (da_victims["sex"] == "female").mean() > 0.65
+    # peak ages 10-29, and nobody under 10 is a suspect
+    ages = nominals["age"].dropna()
+    assert ((ages >= 10) & (ages <= 29)).mean() > 0.35
+    assert (nominals.loc[nominals["role"] == "suspect", "age"].dropna() >= 10).all()
+    # ethnicity: 17% not stated, otherwise mostly White British
+    assert (people["ethnicity"] == "").mean() == pytest.approx(0.17, abs=0.02)
+    stated = people.loc[people["ethnicity"] != "", "ethnicity"]
+    white_british = "White: English, Welsh, Scottish, Northern Irish or British"
+    assert (stated == white_british).mean() > 0.85
+
+
+def test_repeat_victims_and_a_person_keeps_their_details(full):
+    nominals = full.nominals
+    da_crimes = full.crimes.loc[full.crimes["domestic_abuse"] == "Y", "crime_id"]
+    da_victims = nominals[nominals["crime_id"].isin(da_crimes) & (nominals["role"] == "victim")]
+    assert (da_victims["person_id"].value_counts() > 1).mean() > 0.15
+    details = nominals.drop_duplicates(["person_id", "sex", "ethnicity"])
+    assert details["person_id"].is_unique
+
+
+def test_offence_fixes_victim_sex_and_age(full):
+    victims = full.nominals[full.nominals["role"] == "victim"].merge(
+        full.crimes[["crime_id", "offence_code"]], on="crime_id"
+    )
+    girls = victims[victims["offence_code"] == "19E"]  # rape of a female child under 13
+    assert (girls["sex"] == "female").all() and (girls["age"].dropna() < 13).all()
+
+
+# --- ASB ------------------------------------------------------------------------------
+
+
+def test_asb_columns_categories_and_sources(data):
+    asb = data.asb
+    assert list(asb.columns) == CONTRACT_COLUMNS["asb.csv"]
+    assert asb["incident_id"].is_unique
+    category = asb["category"].value_counts(normalize=True)
+    assert category["nuisance"] == pytest.approx(0.84, abs=0.04)
+    assert category["personal"] == pytest.approx(0.11, abs=0.03)
+    assert category["environmental"] == pytest.approx(0.05, abs=0.025)
+    assert (asb["source"] == "police").mean() == pytest.approx(0.8, abs=0.04)
+
+
+def test_asb_coordinates_fall_inside_their_ward(data):
+    assert data.asb["ward_code"].isin(data.wards["ward_code"]).all()  # always given
+    asb = data.asb.dropna(subset=["easting", "northing"])
+    assert len(asb) / len(data.asb) == pytest.approx(0.98, abs=0.01)
+    points = gpd.GeoDataFrame(
+        asb, geometry=gpd.points_from_xy(asb["easting"], asb["northing"]), crs=demo.BNG
+    )
+    joined = gpd.sjoin(points, data.wards, how="left", predicate="within")
+    assert (joined["ward_code_left"] == joined["ward_code_right"]).all()
+
+
+def test_town_centre_has_about_13_percent_of_asb(data):
+    names = data.wards.set_index("ward_code")["ward_name"]
+    shares = data.asb["ward_code"].map(names).value_counts(normalize=True)
+    assert shares.index[0] == demo.TOWN_CENTRE_WARD
+    assert shares.iloc[0] == pytest.approx(0.13, abs=0.03)
+
+
+# --- files ----------------------------------------------------------------------------
+
+
+def test_files_written_in_the_canonical_form(written):
+    paths, out = written
+    names = [p.name for p in paths]
+    assert names == [
+        "wards.geojson",
+        "population.csv",
+        "crimes.csv",
+        "nominals.csv",
+        "asb.csv",
+        "SYNTHETIC_DATA.md",
+    ]
+    assert all(p.parent == out and p.exists() for p in paths)
+    for name, columns in CONTRACT_COLUMNS.items():
+        assert list(pd.read_csv(out / name, nrows=0).columns) == columns, name
+    wards = gpd.read_file(out / "wards.geojson")
+    assert wards.crs.to_epsg() == 4326
+    assert {"ward_code", "ward_name", "area_code", "area_name"} <= set(wards.columns)
+
+
+def test_synthetic_note_names_the_generator_and_seed(written):
+    _, out = written
+    note = (out / demo.SYNTHETIC_MARKER).read_text(encoding="utf-8")
+    assert "synthetic" in note.lower()
+    assert "csp_analysis.demo" in note and "seed=5" in note
+
+
+def test_written_coordinates_fall_inside_written_wards(written):
+    _, out = written
+    wards = gpd.read_file(out / "wards.geojson").to_crs(demo.BNG)
+    crimes = pd.read_csv(out / "crimes.csv", dtype=str, keep_default_na=False)
+    crimes = crimes[crimes["latitude"] != ""]
+    points = gpd.GeoDataFrame(
+        crimes,
+        geometry=gpd.points_from_xy(
+            crimes["longitude"].astype(float), crimes["latitude"].astype(float)
+        ),
+        crs="EPSG:4326",
+    ).to_crs(demo.BNG)
+    joined = gpd.sjoin(points, wards, how="left", predicate="within")
+    assert joined["ward_code_right"].notna().all()
+    asb = pd.read_csv(out / "asb.csv").dropna(subset=["easting"])
+    points = gpd.GeoDataFrame(
+        asb, geometry=gpd.points_from_xy(asb["easting"], asb["northing"]), crs=demo.BNG
+    )
+    joined = gpd.sjoin(points, wards, how="left", predicate="within")
+    assert (joined["ward_code_left"] == joined["ward_code_right"]).all()
+
+
+def test_full_scale_write_is_quick(tmp_path):
+    start = time.perf_counter()
+    demo.write_demo_data(tmp_path)
+    assert time.perf_counter() - start < 15
+    assert np.isclose(
+        pd.read_csv(tmp_path / "population.csv")["population"].sum(), 320_000, rtol=0.03
+    )
