@@ -27,6 +27,9 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import MultiPoint, Point, Polygon
 
+from csp_analysis.load import SYNTHETIC_MARKER  # the toolkit labels outputs synthetic
+from csp_analysis.validate import HATE_STRANDS
+
 __all__ = [
     "AREA_CODE",
     "AREA_NAME",
@@ -46,7 +49,6 @@ FIRST_MONTH = "2023-04"
 LAST_MONTH = "2026-03"
 LATEST_QUARTER = "2025-26Q4"
 FINANCIAL_YEARS = ("2023-24", "2024-25", "2025-26")
-SYNTHETIC_MARKER = "SYNTHETIC_DATA.md"  # the toolkit labels outputs synthetic when present
 
 BNG = "EPSG:27700"
 WGS84 = "EPSG:4326"
@@ -273,15 +275,6 @@ _DA_CRIME_FACTOR = {"rural": 0.85}  # other kinds 1.2
 
 # Hate crime: strands of hate crimes that are not racially or religiously aggravated
 # offences (those are race 93% / religion 7%); 4% of hate crimes carry a second strand.
-HATE_STRANDS = (
-    "race",
-    "religion",
-    "sexual_orientation",
-    "disability",
-    "transgender",
-    "age",
-    "alternative_subculture",
-)
 _STRAND_SHARES_OTHER = np.array([0.22, 0.012, 0.428, 0.19, 0.14, 0.006, 0.004])
 _STRAND_SHARES_AGGRAVATED = np.array([0.93, 0.07, 0.0, 0.0, 0.0, 0.0, 0.0])
 _SECOND_STRAND_RATE = 0.04

@@ -15,6 +15,19 @@ from csp_analysis.stats import rate_ci
 UNKNOWN_WARD = "Unknown ward"
 AGE_BANDS = ("0-9", "10-19", "20-29", "30-39", "40-49", "50-59", "60-69", "70+")
 ROLE_GROUPS = ("suspect and victim", "suspect", "victim")
+#: Columns of the top-wards table (a stable interface: analysts load it into Excel).
+TOP_WARD_COLUMNS = [
+    "rank",
+    "ward_code",
+    "ward_name",
+    "count",
+    "share_pct",
+    "cumulative_share_pct",
+    "rate_per_1000",
+    "rate_lower",
+    "rate_upper",
+]
+WARD_COLUMNS = [*TOP_WARD_COLUMNS, "population", "previous", "change", "pct_change"]
 
 
 def pct_change(current, previous):
@@ -132,23 +145,8 @@ def ward_table(
     table["cumulative_share_pct"] = table["share_pct"].cumsum()
     table["change"] = table["count"] - table["previous"]
     table["pct_change"] = pct_change(table["count"], table["previous"])
-    columns = [
-        "rank",
-        "ward_code",
-        "ward_name",
-        "count",
-        "share_pct",
-        "cumulative_share_pct",
-        "rate_per_1000",
-        "rate_lower",
-        "rate_upper",
-        "population",
-        "previous",
-        "change",
-        "pct_change",
-    ]
     table["rank"] = table["rank"].astype("Int64")
-    return table[columns].reset_index(drop=True)
+    return table[WARD_COLUMNS].reset_index(drop=True)
 
 
 def top_wards(wards: pd.DataFrame, *, n: int = 10) -> pd.DataFrame:

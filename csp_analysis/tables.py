@@ -14,19 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from csp_analysis.indicators import TOP_WARD_COLUMNS
 from csp_analysis.profile import Profile
 
-TOP_WARD_COLUMNS = [
-    "rank",
-    "ward_code",
-    "ward_name",
-    "count",
-    "share_pct",
-    "cumulative_share_pct",
-    "rate_per_1000",
-    "rate_lower",
-    "rate_upper",
-]
 _DECIMALS = {"pct": 1, "p_value": 4}
 
 
