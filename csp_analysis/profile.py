@@ -404,8 +404,7 @@ def build_profile(
         strands = (len(now), len(before))
         categories = [s.replace("_", " ").capitalize() for s in HATE_STRANDS]
         profile.notes.append(
-            f"A crime may carry several hate strands: {strands[0]} strands "
-            f"on {profile.change.current} crimes in the current period."
+            f"{strands[0]} hate strands on {profile.change.current} crimes in the current period."
         )
     elif by == "category" and not police_uk:
         categories = list(ASB_CATEGORIES)

@@ -3,8 +3,10 @@
 File names and columns are stable: ``headline.csv``, ``breakdown.csv``, ``top_wards.csv``,
 ``wards.csv``, ``monthly.csv`` and ``data_quality.csv`` always; ``spc.csv`` and
 ``trend.csv`` with the monthly tests; ``people.csv``, ``ethnicity.csv`` and
-``repeat_victims.csv`` when the data has nominals. A theme the data cannot support gets
-``unavailable.txt`` saying why, instead of empty tables.
+``repeat_victims.csv`` when the data has nominals; ``README.txt`` says in words what the
+tables are, where they came from and any caveats (including that demo data is synthetic).
+A theme the data cannot support gets ``unavailable.txt`` saying why, instead of empty
+tables.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from csp_analysis import __version__
 from csp_analysis.indicators import TOP_WARD_COLUMNS
 from csp_analysis.profile import Profile
 
@@ -52,6 +55,22 @@ def profile_tables(profile: Profile) -> dict[str, pd.DataFrame]:
     return tables
 
 
+def describe(profile: Profile) -> str:
+    """What a folder of tables holds, in words: headline, periods, source and notes."""
+    lines = [
+        *(["SYNTHETIC DEMO DATA"] if profile.synthetic else []),
+        f"{profile.theme.title}: {profile.area_name} ({profile.area_code})",
+        f"Period {profile.period.label} ({profile.period.describe()}) against "
+        f"{profile.previous.label} ({profile.previous.describe()}).",
+        f"Source: {profile.source}. Made by csp_analysis {__version__}.",
+        "",
+        profile.summary(),
+        "",
+        *(f"- {note}" for note in profile.notes),
+    ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
 def write_tables(profile: Profile, out_dir: str | Path) -> list[Path]:
     """Write the profile's CSV files to ``out_dir/<theme>/``; returns the paths written."""
     folder = Path(out_dir) / profile.theme.name
@@ -60,7 +79,8 @@ def write_tables(profile: Profile, out_dir: str | Path) -> list[Path]:
         path = folder / "unavailable.txt"
         path.write_text(profile.summary() + "\n", encoding="utf-8")
         return [path]
-    written = []
+    written = [folder / "README.txt"]
+    written[0].write_text(describe(profile), encoding="utf-8")
     for name, table in profile_tables(profile).items():
         path = folder / f"{name}.csv"
         rounded(table).to_csv(path, index=False, encoding="utf-8", float_format="%.10g")

@@ -160,3 +160,28 @@ def test_unknown_theme_and_period_are_refused(demo_dir, tmp_path, capsys):
 def test_missing_wards_file(tmp_path, capsys):
     assert main(["validate", "--data-dir", str(tmp_path)]) == 1
     assert "no wards file" in capsys.readouterr().out
+
+
+def test_readme_says_synthetic(demo_dir, tmp_path):
+    assert (
+        main(["tables", "--data-dir", str(demo_dir), "--theme", "asb", "--out", str(tmp_path)]) == 0
+    )
+    readme = (tmp_path / "asb" / "README.txt").read_text()
+    assert readme.startswith("SYNTHETIC DEMO DATA\nAnti-social behaviour: Demoshire")
+
+
+def test_theme_without_its_flag_says_so(demo_dataset, demo_settings):
+    import dataclasses
+
+    crimes = demo_dataset.crimes.assign(
+        domestic_abuse=pd.NA, hate_strands=[()] * len(demo_dataset.crimes)
+    )
+    stripped = dataclasses.replace(demo_dataset, crimes=crimes)
+    for theme, column in (
+        ("domestic_abuse", "'domestic_abuse' column"),
+        ("hate_crime", "no hate strands"),
+    ):
+        profile = build_profile(
+            stripped, area="Demoshire", period=LATEST_QUARTER, theme=demo_settings.themes[theme]
+        )
+        assert not profile.available and column in profile.reason
