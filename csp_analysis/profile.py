@@ -189,6 +189,13 @@ def account_records(
         if key in ("none", "outside"):
             continue
         add("locate", description, included & (method == key), "note")
+    if "coordinates_unreadable" in records:
+        add(
+            "locate",
+            "Coordinates unreadable or out of range: located by code instead, if possible",
+            included & records["coordinates_unreadable"],
+            "note",
+        )
     if "duplicate" in records:
         add(
             "read",

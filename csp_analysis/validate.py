@@ -161,16 +161,38 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     return frame[column].str.strip().replace("", pd.NA).astype("string")
 
 
+#: Plausible ranges of coordinates; values outside them cannot place a record.
+COORDINATE_RANGES = {
+    "latitude": (-90, 90),
+    "longitude": (-180, 180),
+    "easting": (0, 700_000),
+    "northing": (0, 1_300_000),
+}
+
+
 def _location(frame: pd.DataFrame) -> pd.DataFrame:
-    """Coordinates and codes of section 3, typed; absent columns are missing values."""
+    """Coordinates and codes of section 3, typed; absent columns are missing values.
+
+    Coordinates are optional, so an unreadable or out-of-range one does not refuse the
+    file: the pair is blanked, the record is located by its codes instead, and the column
+    ``coordinates_unreadable`` marks it for the data-quality table.
+    """
     out = pd.DataFrame(index=frame.index)
-    for column in ("latitude", "longitude", "easting", "northing"):
-        out[column] = parse_numbers(frame, column) if column in frame else np.nan
+    unreadable = pd.Series(False, index=frame.index)
+    for column, (low, high) in COORDINATE_RANGES.items():
+        if column not in frame:
+            out[column] = np.nan
+            continue
+        text = frame[column].str.strip().str.replace(",", "", regex=False)
+        numbers = pd.to_numeric(text, errors="coerce")
+        unreadable |= (text != "") & ~numbers.between(low, high)
+        out[column] = numbers.astype(float)
+    for first, second in (("latitude", "longitude"), ("easting", "northing")):
+        unreadable |= out[first].isna() != out[second].isna()
+    out.loc[unreadable, list(COORDINATE_RANGES)] = np.nan
+    out["coordinates_unreadable"] = unreadable
     for column in ("ward_code", "lsoa_code", "area_code"):
         out[column] = _text(frame, column).str.upper()
-    lat_ok = out["latitude"].between(-90, 90) | out["latitude"].isna()
-    if not lat_ok.all():
-        _fail(frame, ~lat_ok, "latitude", "is not a latitude (expected -90 to 90)")
     return out
 
 

@@ -185,3 +185,18 @@ def test_theme_without_its_flag_says_so(demo_dataset, demo_settings):
             stripped, area="Demoshire", period=LATEST_QUARTER, theme=demo_settings.themes[theme]
         )
         assert not profile.available and column in profile.reason
+
+
+def test_totals_match_a_plain_count_of_the_raw_files(demo_dir, profiles):
+    # Every demo record is in Demoshire, so the quarter's totals are plain row counts.
+    crimes = pd.read_csv(demo_dir / "crimes.csv", dtype=str)
+    asb = pd.read_csv(demo_dir / "asb.csv", dtype=str)
+    for frame, theme in ((crimes, "overview"), (asb, "asb")):
+        months = frame["date"].str[:7]
+        headline = profiles[theme].headline.set_index("measure").loc["total"]
+        assert headline["current"] == months.between("2026-01", "2026-03").sum()
+        assert headline["previous"] == months.between("2025-01", "2025-03").sum()
+    da = crimes["domestic_abuse"].eq("Y") & crimes["date"].str[:7].between("2026-01", "2026-03")
+    assert (
+        profiles["domestic_abuse"].headline.set_index("measure").loc["total", "current"] == da.sum()
+    )

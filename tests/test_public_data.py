@@ -102,6 +102,21 @@ def test_profiles_for_both_areas(public_dataset, public_settings, area):
         assert not profile.available and "data.police.uk" in profile.reason
 
 
+@pytest.mark.parametrize(("area", "column"), [("E06000051", 0), ("E06000020", 1)])
+def test_quarter_totals_agree_with_provenance(public_dataset, public_settings, area, column):
+    # Crimes plus ASB in January-March 2025, located by coordinates, against the published
+    # row counts by LSOA name: equal within 0.5% (points near the boundary differ).
+    themes = public_settings.themes
+    total = sum(
+        build_profile(
+            public_dataset, area=area, period="2024-25Q4", theme=themes[name]
+        ).change.current
+        for name in ("overview", "asb")
+    )
+    published = sum(PROVENANCE_ROWS[m][column] for m in ("2025-01", "2025-02", "2025-03"))
+    assert abs(total - published) / published < 0.005
+
+
 def test_missing_months_are_refused_not_zero_filled(public_dataset, public_settings):
     from csp_analysis.profile import CoverageError
 

@@ -91,10 +91,6 @@ def test_flags_and_strands_are_typed(tmp_path):
         ),
         (CRIMES.replace(",", ";"), "crimes.csv line 1: fields are separated by ';'"),
         ("", "crimes.csv line 1: the file is empty"),
-        (
-            CRIMES.replace("52.7", "252.7"),
-            "crimes.csv line 2: column 'latitude' = '252.7' is not a latitude",
-        ),
     ],
 )
 def test_bad_crimes_get_one_clear_message(tmp_path, text, expected):
@@ -182,3 +178,12 @@ def test_police_uk_missing_column(tmp_path):
     )
     with pytest.raises(InputError, match="line 1: column 'Crime type' is missing"):
         read_police_uk_file(path)
+
+
+def test_unreadable_coordinates_are_kept_and_marked(tmp_path):
+    text = CRIMES.replace("52.7,-2.75", "252.7,-2.75").replace(
+        "religion,,", "religion,#VALUE!,-2.7"
+    )
+    crimes = validate_crimes(read_table(write(tmp_path, "crimes.csv", text)))
+    assert crimes["coordinates_unreadable"].tolist() == [True, True]
+    assert crimes[["latitude", "longitude"]].isna().all().all()
