@@ -145,80 +145,86 @@ def check_coverage(covered: pd.PeriodIndex, period: Period, previous: Period, so
 def account_records(
     records: pd.DataFrame,
     *,
-    area_code: str,
-    area_name: str,
-    in_area_other: pd.Series,
+    in_area: pd.Series,
     period_label: pd.Series,
     in_theme: pd.Series,
+    area_name: str,
     source: str,
 ) -> pd.DataFrame:
     """The data-quality table: where every record went.
 
-    Returns columns: step, description, records, outcome. Outcomes "excluded" and
-    "included" partition the records read (their sum equals the first row's count);
-    "note" rows describe the included records.
+    ``in_area`` and ``in_theme`` are boolean masks over ``records``; ``period_label`` is
+    "current", "previous" or "" (neither). Returns columns: step, description, records,
+    outcome. Outcomes "excluded" and "included" partition the records read (their sum
+    equals the first row's count); "note" rows describe the included records.
     """
-    in_area = records["area_code"] == area_code
-    in_area = in_area.fillna(False).astype(bool)
     method = records["location_method"].astype(str)
-    rows = [("read", f"Records read ({source})", len(records), "read")]
-
-    def add(step: str, description: str, mask: pd.Series, outcome: str) -> None:
-        rows.append((step, description, int(mask.sum()), outcome))
-
-    add("locate", LOCATION_METHODS["none"], method == "none", "excluded")
-    add("locate", LOCATION_METHODS["outside"], method == "outside", "excluded")
-    add("area", "In another area of the wards file", ~in_area & in_area_other, "excluded")
-    add("period", "Outside the two periods compared", in_area & period_label.isna(), "excluded")
-    kept = in_area & period_label.notna()
-    add("theme", "Not in this theme", kept & ~in_theme, "excluded")
-    included = kept & in_theme
-    add(
-        "profile",
-        f"In {area_name}, current period",
-        included & (period_label == "current"),
-        "included",
-    )
-    add(
-        "profile",
-        f"In {area_name}, previous period",
-        included & (period_label == "previous"),
-        "included",
-    )
-    for key, description in LOCATION_METHODS.items():
-        if key in ("none", "outside"):
-            continue
-        add("locate", description, included & (method == key), "note")
-    if "coordinates_unreadable" in records:
-        add(
+    in_period = period_label != ""
+    included = in_area & in_period & in_theme
+    rows = [
+        ("read", f"Records read ({source})", len(records), "read"),
+        ("locate", LOCATION_METHODS["none"], method == "none", "excluded"),
+        ("locate", LOCATION_METHODS["outside"], method == "outside", "excluded"),
+        (
+            "area",
+            "In another area of the wards file",
+            ~in_area & records["area_code"].notna(),
+            "excluded",
+        ),
+        ("period", "Outside the two periods compared", in_area & ~in_period, "excluded"),
+        ("theme", "Not in this theme", in_area & in_period & ~in_theme, "excluded"),
+        (
+            "profile",
+            f"In {area_name}, current period",
+            included & (period_label == "current"),
+            "included",
+        ),
+        (
+            "profile",
+            f"In {area_name}, previous period",
+            included & (period_label == "previous"),
+            "included",
+        ),
+    ]
+    rows += [
+        ("locate", description, included & (method == key), "note")
+        for key, description in LOCATION_METHODS.items()
+        if key not in ("none", "outside")
+    ]
+    flags = {
+        "coordinates_unreadable": (
             "locate",
             "Coordinates unreadable or out of range: located by code instead, if possible",
-            included & records["coordinates_unreadable"],
-            "note",
-        )
-    if "duplicate" in records:
-        add(
-            "read",
-            "Exact duplicate lines, kept as published (data.police.uk)",
-            included & records["duplicate"],
-            "note",
-        )
-    if "classified_by" in records:
-        add(
-            "classify",
-            "Offence not classified: subgroup and group 'Unknown'",
-            included & (records["classified_by"] == "unknown"),
-            "note",
-        )
-    if "group_conflict" in records:
-        add(
+        ),
+        "duplicate": ("read", "Exact duplicate lines, kept as published (data.police.uk)"),
+        "group_conflict": (
             "classify",
             "Offence group given conflicts with the offence code: the code's group is used",
-            included & records["group_conflict"].fillna(False).astype(bool),
-            "note",
+        ),
+    }
+    rows += [
+        (step, description, included & records[column].fillna(False).astype(bool), "note")
+        for column, (step, description) in flags.items()
+        if column in records
+    ]
+    if "classified_by" in records:
+        rows.append(
+            (
+                "classify",
+                "Offence not classified: subgroup and group 'Unknown'",
+                included & (records["classified_by"] == "unknown"),
+                "note",
+            )
         )
-    table = pd.DataFrame(rows, columns=["step", "description", "records", "outcome"])
-    return table.loc[(table["records"] > 0) | (table["outcome"] != "note")].reset_index(drop=True)
+    table = pd.DataFrame(
+        [
+            (step, text, int(n if isinstance(n, int) else n.sum()), outcome)
+            for step, text, n, outcome in rows
+        ],
+        columns=["step", "description", "records", "outcome"],
+    )
+    keep = (table["records"] > 0) | (table["outcome"] != "note")
+    return table.loc[keep].reset_index(drop=True)
 
 
 def headline_table(
@@ -288,6 +294,16 @@ def headline_table(
     return table.reindex(columns=columns)
 
 
+def period_labels(months: pd.Series, *, current: Period, previous: Period) -> pd.Series:
+    """The label of each month: "current", "previous" or "" (neither)."""
+    labels = np.select(
+        [months.between(current.start, current.end), months.between(previous.start, previous.end)],
+        ["current", "previous"],
+        default="",
+    )
+    return pd.Series(labels, index=months.index)
+
+
 def monthly_series(
     records: pd.DataFrame, *, period: Period, previous: Period, covered: pd.PeriodIndex | None
 ) -> pd.DataFrame:
@@ -301,12 +317,7 @@ def monthly_series(
     table["count"] = table["count"].astype(float)
     if covered is not None:
         table.loc[~table["month"].isin(covered), "count"] = np.nan
-    label = np.where(
-        table["month"].map(lambda m: m in period),
-        "current",
-        np.where(table["month"].map(lambda m: m in previous), "previous", ""),
-    )
-    table.insert(1, "period", label)
+    table.insert(1, "period", period_labels(table["month"], current=period, previous=previous))
     return table
 
 
@@ -372,32 +383,25 @@ def build_profile(
     if theme.caveat:
         profile.notes.append(theme.caveat)
 
-    label = pd.Series(pd.NA, index=records.index, dtype="string")
-    label[records["month"].between(previous.start, previous.end)] = "previous"
-    label[records["month"].between(current.start, current.end)] = "current"
+    label = period_labels(records["month"], current=current, previous=previous)
+    in_area = records["area_code"].eq(profile.area_code).fillna(False).astype(bool)
     in_theme = theme_mask(records, theme, police_uk=police_uk)
     profile.data_quality = account_records(
         records,
-        area_code=profile.area_code,
-        area_name=profile.area_name,
-        in_area_other=records["area_code"].notna(),
+        in_area=in_area,
         period_label=label,
         in_theme=in_theme,
+        area_name=profile.area_name,
         source=source,
     )
-
-    in_area = (records["area_code"] == profile.area_code).fillna(False).astype(bool)
-    chosen = records.loc[in_area & label.notna() & in_theme]
-    now, before = (
-        chosen.loc[label[chosen.index] == "current"],
-        chosen.loc[label[chosen.index] == "previous"],
-    )
+    now = records.loc[in_area & in_theme & (label == "current")]
+    before = records.loc[in_area & in_theme & (label == "previous")]
     area_wards = dataset.wards.loc[dataset.wards["area_code"] == profile.area_code]
-    population = (
-        dataset.population.loc[dataset.population["ward_code"].isin(area_wards["ward_code"])]
-        if dataset.population is not None
-        else None
-    )
+    population = None
+    if dataset.population is not None:
+        population = dataset.population.loc[
+            dataset.population["ward_code"].isin(area_wards["ward_code"])
+        ]
     area_population = population["population"].sum() if population is not None else np.nan
 
     profile.change = poisson_change_test(len(now), len(before), level=level)
@@ -405,25 +409,24 @@ def build_profile(
     if theme.records == "crimes" and (theme.flag or theme.where or theme.police_uk):
         of_all = tuple(int((in_area & (label == p)).sum()) for p in ("current", "previous"))
     by = theme.police_uk_breakdown if police_uk else theme.breakdown
-    categories = None
-    if by == "hate_strand":
-        now, before = indicators.explode_strands(now), indicators.explode_strands(before)
-        strands = (len(now), len(before))
-        categories = [s.replace("_", " ").capitalize() for s in HATE_STRANDS]
+    if by == "hate_strand":  # a crime counts once per strand
+        strands_now, strands_before = map(indicators.explode_strands, (now, before))
+        strands = (len(strands_now), len(strands_before))
         profile.notes.append(
-            f"{strands[0]} hate strands on {profile.change.current} crimes in the current period."
+            f"{strands[0]} hate strands on {len(now)} crimes in the current period."
         )
-    elif by == "category" and not police_uk:
-        categories = list(ASB_CATEGORIES)
+        profile.breakdown = indicators.compare_periods(
+            strands_now,
+            strands_before,
+            by=by,
+            categories=[s.replace("_", " ").capitalize() for s in HATE_STRANDS],
+        )
+    else:
+        categories = list(ASB_CATEGORIES) if by == "category" else None
+        profile.breakdown = indicators.compare_periods(now, before, by=by, categories=categories)
     profile.headline = headline_table(
         profile.change, population=area_population, of_all=of_all, strands=strands
     )
-    profile.breakdown = indicators.compare_periods(now, before, by=by, categories=categories)
-    if by == "hate_strand":
-        now, before = (
-            chosen.loc[label[chosen.index] == "current"],
-            chosen.loc[label[chosen.index] == "previous"],
-        )
     profile.wards = indicators.ward_table(
         now, before, wards=area_wards, population=population, level=level
     )
