@@ -1,5 +1,5 @@
 # Two commands set everything up on a machine with python3 and make:
-#   make demo   build the synthetic demo data and print its headline tables
+#   make demo   build the synthetic demo data and its quarterly board pack (HTML)
 #   make test   run the tests
 # Each creates .venv and installs the pinned requirements when missing.
 
@@ -24,6 +24,7 @@ $(STAMP): requirements.txt pyproject.toml
 demo: $(STAMP)
 	$(BIN)/csp demo-data --out $(DEMO_DATA)
 	$(BIN)/csp tables --config config/demo.yaml --out outputs/demo/tables --print
+	$(BIN)/csp run --config config/demo.yaml --out outputs/demo/pack
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -36,4 +37,4 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check csp_analysis tests benchmarks
 
 clean:
-	rm -rf outputs/demo $(DEMO_DATA)
+	rm -rf outputs/demo outputs/notebooks $(DEMO_DATA)

@@ -337,6 +337,12 @@ def _check_tree(tree: pd.DataFrame) -> None:
         raise ValueError(f"tree is missing columns: {missing}")
 
 
+def _map_unique(values: pd.Series, function) -> pd.Series:
+    """Function applied once per distinct value (names repeat thousands of times)."""
+    distinct = values.dropna().unique()
+    return values.astype(object).map(dict(zip(distinct, map(function, distinct), strict=True)))
+
+
 def classify_offences(crimes: pd.DataFrame, *, tree: pd.DataFrame) -> pd.DataFrame:
     """Fill offence subgroup and offence group for crime records.
 
@@ -412,7 +418,7 @@ def classify_offences(crimes: pd.DataFrame, *, tree: pd.DataFrame) -> pd.DataFra
         by[hit] = "offence_code"
 
     if has_subgroup:
-        canonical = out["offence_subgroup"].astype(object).map(_canonical_subgroup)
+        canonical = _map_unique(out["offence_subgroup"], _canonical_subgroup)
         if has_code:
             refine = (
                 codes.isin(_VICTIM_DEPENDENT_CODES)
@@ -429,7 +435,7 @@ def classify_offences(crimes: pd.DataFrame, *, tree: pd.DataFrame) -> pd.DataFra
     conflict = np.zeros(len(out), dtype=bool)
     if "offence_group" in out.columns:
         given = out["offence_group"].astype(object)
-        given_canonical = given.map(_canonical_group)
+        given_canonical = _map_unique(given, _canonical_group)
         conflict = (known & given.notna().to_numpy()) & (
             given_canonical.to_numpy() != group.to_numpy()
         )

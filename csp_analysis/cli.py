@@ -19,7 +19,7 @@ from csp_analysis.locate import LOCATION_METHODS
 from csp_analysis.periods import Period, PeriodError
 from csp_analysis.profile import CoverageError, build_profile
 from csp_analysis.read import InputError
-from csp_analysis.tables import write_tables
+from csp_analysis.tables import slug, write_tables
 
 EXPECTED_ERRORS = (InputError, PeriodError, CoverageError)
 
@@ -105,14 +105,43 @@ def cmd_tables(args: argparse.Namespace) -> int:
     return 0
 
 
-def slug(name: str) -> str:
-    """A folder name for an area: lower case, words joined by hyphens.
+def cmd_run(args: argparse.Namespace) -> int:
+    """Execute the notebooks for every area and theme and write the HTML board pack."""
+    from csp_analysis.pack import run_pack
 
-    >>> slug("Telford & Wrekin")
-    'telford-and-wrekin'
-    """
-    words = name.lower().replace("&", " and ").replace("'", "")
-    return "-".join("".join(c if c.isalnum() else " " for c in words).split())
+    settings = _settings(args)
+    period = Period.parse(args.period or settings.period)
+    unknown = [t for t in args.theme or [] if t not in settings.themes]
+    if unknown:
+        raise InputError(
+            settings.config_path,
+            column="themes",
+            message=f"has no theme '{unknown[0]}'; known: {', '.join(settings.themes)}",
+        )
+    pages = run_pack(
+        settings,
+        period=period.label,
+        out=args.out,
+        areas=args.area,
+        themes=args.theme,
+        workers=args.workers,
+    )
+    for page in pages:
+        mark = {"ok": "ok  ", "unavailable": "n/a ", "failed": "FAIL"}[page.status]
+        print(
+            f"  {mark} {page.area_name}: {page.title}"
+            + (f" ({page.message})" if page.status != "ok" else "")
+        )
+    index = (Path(args.out) / period.label / "index.html").resolve()
+    failed = [p for p in pages if p.status == "failed"]
+    if failed:
+        print(
+            f"{len(failed)} of {len(pages)} pages failed; the executed notebooks are kept "
+            "beside their pages for debugging.",
+            file=sys.stderr,
+        )
+    print(f"Board pack: {index}")
+    return 1 if failed else 0
 
 
 def _format(table: pd.DataFrame) -> str:
@@ -157,6 +186,19 @@ def parser() -> argparse.ArgumentParser:
     tables.add_argument("--out", required=True, help="output folder")
     tables.add_argument("--print", action="store_true", help="print the headline tables")
     tables.set_defaults(run=cmd_tables)
+
+    run = commands.add_parser("run", help="execute the notebooks and write the HTML board pack")
+    data_options(run)
+    run.add_argument("--period", help="2024-25, 2024-25Q3 or 2024-10:2025-09 (default: config)")
+    run.add_argument(
+        "--area",
+        action="append",
+        help="area name or code (repeatable; default: the config's areas)",
+    )
+    run.add_argument("--theme", action="append", help="theme (repeatable; default all)")
+    run.add_argument("--out", default="outputs/pack", help="output folder")
+    run.add_argument("--workers", type=int, default=2, help="notebooks run in parallel")
+    run.set_defaults(run=cmd_run)
     return main
 
 

@@ -31,6 +31,9 @@ DEFAULT_FILES = {
 }
 
 
+DEFAULT_SOURCE = "Data supplied by the partnership (see each page's data-quality table)."
+
+
 @dataclass(frozen=True)
 class Theme:
     """A theme: which records it takes and how its breakdown table is cut."""
@@ -61,6 +64,7 @@ class Settings:
     top_n_wards: int
     themes: dict[str, Theme]
     serious_violence_subgroups: tuple[str, ...]
+    sources: list[str] = field(default_factory=list)
     area_name: str | None = None
     config_path: Path | None = None
 
@@ -166,6 +170,7 @@ def load_settings(
             or shared.get("serious_violence_subgroups")
             or ()
         ),
+        sources=list(deployment.get("sources") or [DEFAULT_SOURCE]),
         area_name=area_name or deployment.get("area_name"),
         config_path=path.resolve(),
     )

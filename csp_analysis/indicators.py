@@ -154,6 +154,33 @@ def top_wards(wards: pd.DataFrame, *, n: int = 10) -> pd.DataFrame:
     return wards.loc[wards["rank"].notna()].head(n).reset_index(drop=True)
 
 
+def top_wards_by(
+    records: pd.DataFrame, *, by: str, wards: pd.DataFrame, n: int = 5
+) -> pd.DataFrame:
+    """The ``n`` wards with most records within each value of ``by`` (e.g. ASB category).
+
+    Returns columns: ``by``, rank, ward_code, ward_name, count, share_pct (of that
+    category's records in the area, including those with no ward). Categories with no
+    records are left out; wards with no records in a category are not listed.
+    """
+    rows = []
+    for value, group in records.groupby(by, sort=True):
+        counts = group["ward_code"].value_counts()
+        top = (
+            wards[["ward_code", "ward_name"]]
+            .assign(count=wards["ward_code"].map(counts).fillna(0).astype(int).to_numpy())
+            .query("count > 0")
+            .sort_values(["count", "ward_name"], ascending=[False, True])
+            .head(n)
+        )
+        top.insert(0, by, value)
+        top.insert(1, "rank", top["count"].rank(method="min", ascending=False).astype(int))
+        top["share_pct"] = top["count"] / len(group) * 100
+        rows.append(top)
+    columns = [by, "rank", "ward_code", "ward_name", "count", "share_pct"]
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=columns)
+
+
 def explode_strands(crimes: pd.DataFrame) -> pd.DataFrame:
     """One row per crime and hate strand, in column ``hate_strand``.
 

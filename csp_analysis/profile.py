@@ -37,7 +37,12 @@ class CoverageError(ValueError):
 
 @dataclass
 class Profile:
-    """The tables of one theme for one area and period (see :func:`build_profile`)."""
+    """The tables of one theme for one area and period (see :func:`build_profile`).
+
+    ``current`` and ``previous_records`` hold the theme's records in the area for each
+    period (for further breakdowns; never written out); ``ward_shapes`` the area's ward
+    polygons (ward_code, geometry in EPSG:27700) for maps.
+    """
 
     area_code: str
     area_name: str
@@ -60,6 +65,9 @@ class Profile:
     people: pd.DataFrame | None = None
     ethnicity: pd.DataFrame | None = None
     repeat_victims: pd.DataFrame | None = None
+    current: pd.DataFrame | None = None
+    previous_records: pd.DataFrame | None = None
+    ward_shapes: pd.DataFrame | None = None
     top_n: int = 10
 
     def summary(self) -> str:
@@ -307,12 +315,14 @@ def period_labels(months: pd.Series, *, current: Period, previous: Period) -> pd
 def monthly_series(
     records: pd.DataFrame, *, period: Period, previous: Period, covered: pd.PeriodIndex | None
 ) -> pd.DataFrame:
-    """Monthly counts from the start of ``previous`` to the end of ``period``.
+    """Monthly counts over at least the 24 months to the end of ``period``.
 
-    Returns columns: month (Period[M]), period ("current", "previous" or "" for months
-    between them), count (float: NaN for a month with no data, 0 for no records).
+    The series starts at the start of ``previous`` or 23 months before the end, whichever
+    is earlier, so that the 12-month trends of both years can be drawn. Returns columns:
+    month (Period[M]), period ("current", "previous" or "" for neither), count (float: NaN
+    for a month with no data, 0 for no records).
     """
-    months = pd.period_range(previous.start, period.end, freq="M")
+    months = pd.period_range(min(previous.start, period.end - 23), period.end, freq="M")
     table = indicators.monthly_counts(records, months=months)
     table["count"] = table["count"].astype(float)
     if covered is not None:
@@ -404,6 +414,8 @@ def build_profile(
         ]
     area_population = population["population"].sum() if population is not None else np.nan
 
+    profile.current, profile.previous_records = now, before
+    profile.ward_shapes = area_wards[["ward_code", "geometry"]]
     profile.change = poisson_change_test(len(now), len(before), level=level)
     of_all = strands = None
     if theme.records == "crimes" and (theme.flag or theme.where or theme.police_uk):

@@ -33,6 +33,16 @@ def rounded(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def slug(name: str) -> str:
+    """A folder name for an area: lower case, words joined by hyphens.
+
+    >>> slug("Telford & Wrekin")
+    'telford-and-wrekin'
+    """
+    words = name.lower().replace("&", " and ").replace("'", "")
+    return "-".join("".join(c if c.isalnum() else " " for c in words).split())
+
+
 def profile_tables(profile: Profile) -> dict[str, pd.DataFrame]:
     """The profile's tables by file name (without ``.csv``)."""
     tables = {

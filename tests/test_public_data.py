@@ -96,7 +96,10 @@ def test_profiles_for_both_areas(public_dataset, public_settings, area):
     assert overview.wards["count"].sum() == total["current"]
     assert len(overview.top_wards) == 10
     assert overview.breakdown["category"].iloc[0] == "Violence and sexual offences"
-    assert list(overview.monthly["count"].isna()) == [False] * 4 + [True] * 8 + [False] * 3
+    assert (
+        list(overview.monthly["count"].isna())
+        == [True] * 9 + [False] * 4 + [True] * 8 + [False] * 3
+    )
     for name in ("domestic_abuse", "hate_crime", "violence_with_injury"):
         profile = build_profile(public_dataset, area=area, period="2024-25Q4", theme=themes[name])
         assert not profile.available and "data.police.uk" in profile.reason

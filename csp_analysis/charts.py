@@ -1,0 +1,913 @@
+"""Charts for Community Safety Partnership profiles: trend, SPC, ward map, breakdown.
+
+Every function takes a frame the library already produces and returns a
+:class:`matplotlib.figure.Figure`. Nothing is shown, saved or printed, and the figure
+is closed in pyplot as soon as it is made, so pyplot keeps no reference to it.
+
+In a Jupyter notebook a figure returned as the last value of a cell is shown once, as a
+PNG. A figure that is not the last value of its cell is not shown: pass it to
+``IPython.display.display(fig)``. To write a file use ``fig.savefig(path, dpi=...)``.
+
+The charts follow one look: a title, labelled axes with units, a legend when there is
+more than one series, thousands separators on counts, colour-blind-safe colours
+(Okabe-Ito lines, the NHS "Making Data Count" colours for SPC, a ColorBrewer sequential
+palette for maps) and fonts sized for a page about 900 pixels wide.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+import warnings
+
+import geopandas as gpd
+import mapclassify
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import shapely
+from matplotlib import patheffects
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import RendererAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.text import Text
+from matplotlib.ticker import Formatter, MaxNLocator
+
+__all__ = [
+    "PALETTE",
+    "SPC_COLOURS",
+    "map_wards",
+    "plot_breakdown",
+    "plot_spc",
+    "plot_trend",
+]
+
+#: Line and bar colours (Okabe-Ito): the latest period dark, the one before light.
+PALETTE: dict[str, str] = {
+    "current": "#0072B2",  # Okabe-Ito blue
+    "previous": "#56B4E9",  # Okabe-Ito sky blue
+    "highlight": "#E69F00",  # Okabe-Ito orange: the months of the compared period
+    "text": "#222222",
+    "muted": "#666666",
+}
+
+#: Colours of NHS England "Making Data Count" (as NHSRplotthedots ``ptd_spc_colours``).
+SPC_COLOURS: dict[str, str] = {
+    "common_cause": "#a6a6a6",
+    "concern": "#e46c0a",  # orange
+    "improvement": "#00b0f0",  # blue
+    "mean": "#000000",
+    "limits": "#7b7d7d",
+}
+
+#: Sequential ColorBrewer palette for ward maps (light = low, dark = high).
+MAP_CMAP = "YlOrRd"
+#: Fill and hatch of wards with no data on a map.
+NO_DATA_COLOUR = "#e6e6e6"
+
+#: Fewer months than this with values give no control limits on an SPC chart.
+SPC_MIN_POINTS = 6
+
+_WIDE = (9.0, 4.5)
+_MAP = (9.0, 9.0)
+#: Inches of a map's width left for the area itself beside its legend.
+_MAP_WIDTH_FOR_AREA = 6.4
+_DPI = 100
+_TITLE_SIZE = 14
+_LABEL_SIZE = 11
+_TICK_SIZE = 10
+_NOTE_SIZE = 9
+_HALO = [patheffects.withStroke(linewidth=3, foreground="white")]
+
+
+# ------------------------------------------------------------------------- helpers
+
+
+def _new_figure(size: tuple[float, float], title: str) -> tuple[Figure, Axes]:
+    """A titled figure with one axes, made through pyplot and at once closed there.
+
+    Going through pyplot lets Jupyter's inline backend register its PNG display of
+    figures; closing stops the backend showing the figure a second time.
+    """
+    fig, ax = plt.subplots(figsize=size, dpi=_DPI, layout="constrained")
+    plt.close(fig)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=_TITLE_SIZE, fontweight="bold")
+    ax.tick_params(labelsize=_TICK_SIZE)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return fig, ax
+
+
+def _is_whole(values: np.ndarray) -> bool:
+    finite = values[np.isfinite(values)]
+    return bool(np.all(finite == np.round(finite)))
+
+
+def _number(value: float, decimals: int) -> str:
+    return f"{value:,.{decimals}f}"
+
+
+def _decimals(values: np.ndarray) -> int:
+    """Decimals for value labels: none for whole numbers, else 1 (2 below 1)."""
+    finite = np.abs(values[np.isfinite(values)])
+    if finite.size == 0 or _is_whole(finite) or finite.max() >= 1000:
+        return 0
+    return 1 if finite.max() >= 1 else 2
+
+
+class _ThousandsFormatter(Formatter):
+    """Tick labels with thousands separators and as many decimals as the step needs."""
+
+    def __init__(self) -> None:
+        self.decimals = 0
+
+    def format_ticks(self, values) -> list[str]:
+        """Labels for all ticks at once, with the decimals of the smallest step."""
+        values = np.asarray(values, dtype=float)
+        steps = np.diff(values)
+        step = float(np.min(np.abs(steps[steps != 0]))) if np.any(steps != 0) else 1.0
+        self.decimals = int(min(max(0, -math.floor(math.log10(step) + 1e-9)), 3))
+        return super().format_ticks(values)
+
+    def __call__(self, x, pos=None) -> str:
+        return _number(x, self.decimals)
+
+
+def _value_axis(
+    ax: Axes, values: np.ndarray, *, extent: np.ndarray | None = None, axis: str = "y"
+) -> None:
+    """Start the axis at 0 with thousands separators (whole ticks for whole values).
+
+    ``extent`` (default ``values``) are all the values drawn, which the axis must hold.
+    """
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    whole = _is_whole(values)
+    if whole:
+        target.set_major_locator(
+            MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10], integer=True, min_n_ticks=3)
+        )
+    target.set_major_formatter(_ThousandsFormatter())
+    drawn = values if extent is None else extent
+    finite = drawn[np.isfinite(drawn)]
+    top = float(finite.max()) if finite.size else 0.0
+    limits = (0, top * 1.12 if top > 0 else 1)
+    if axis == "y":
+        ax.set_ylim(*limits)
+    else:
+        ax.set_xlim(*limits)
+
+
+def _unit_label(unit: str, suffix: str = "") -> str:
+    text = unit[:1].upper() + unit[1:]
+    return f"{text} {suffix}".strip()
+
+
+def _top_legend(ax: Axes, handles: list, *, rows: int = 1) -> None:
+    """Legend under the title, above the chart, read along rows."""
+    ncols = math.ceil(len(handles) / rows)
+    # Matplotlib fills legends column by column; reorder so entries read along rows.
+    grid = [handles[i : i + ncols] for i in range(0, len(handles), ncols)]
+    ordered = [row[c] for c in range(ncols) for row in grid if c < len(row)]
+    ax.legend(
+        handles=ordered,
+        loc="lower left",
+        bbox_to_anchor=(0, 1.01),
+        borderaxespad=0,
+        ncols=ncols,
+        frameon=False,
+        fontsize=_TICK_SIZE,
+        handlelength=2.4,
+        columnspacing=1.6,
+    )
+
+
+def _note(fig: Figure, text: str) -> None:
+    """A footnote under the chart, left-aligned."""
+    fig.get_layout_engine().set(h_pad=0.06)
+    fig.supxlabel(text, x=0.01, ha="left", fontsize=_NOTE_SIZE, color=PALETTE["muted"])
+
+
+def _month_runs(positions: list[int]) -> list[tuple[int, int]]:
+    """Consecutive runs in sorted positions, as (first, last)."""
+    runs: list[tuple[int, int]] = []
+    for pos in positions:
+        if runs and pos == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], pos)
+        else:
+            runs.append((pos, pos))
+    return runs
+
+
+def _month_span(months: list[pd.Period]) -> str:
+    first, last = months[0], months[-1]
+    if first == last:
+        return first.strftime("%b %Y")
+    if first.year == last.year:
+        return f"{first.strftime('%b')}\u2013{last.strftime('%b %Y')}"
+    return f"{first.strftime('%b %Y')} to {last.strftime('%b %Y')}"
+
+
+# --------------------------------------------------------------------------- trend
+
+
+def plot_trend(monthly: pd.DataFrame, *, title: str, unit: str = "offences") -> Figure:
+    """The 12-month trend of the latest year against the year before.
+
+    Draws the latest 12 months as a solid line and the 12 before them as a lighter
+    dashed line over the same 12 month positions ("Apr", "May", ...). A month with no
+    data (NaN) leaves a gap; a month with a count of 0 is drawn at 0. The months of the
+    current compared period (``period == "current"``) are shaded.
+
+    Parameters
+    ----------
+    monthly : pandas.DataFrame
+        Columns ``month`` (Period[M], consecutive), ``period`` ("current", "previous"
+        or ""), ``count`` (float; NaN = no data). At least the 24 months ending at the
+        last month, as :func:`csp_analysis.profile.monthly_series` returns.
+    title : str
+        Chart title.
+    unit : str, optional
+        What is counted, for the y axis label (default "offences").
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart, about 900 x 450 pixels.
+
+    Raises
+    ------
+    ValueError
+        If ``monthly`` lacks a column or has fewer than 24 months.
+    """
+    missing = {"month", "period", "count"} - set(monthly.columns)
+    if missing:
+        raise ValueError(f"monthly has no column {sorted(missing)}: expected month, period, count")
+    data = monthly.sort_values("month").iloc[-24:]
+    if len(data) < 24:
+        raise ValueError(f"monthly has {len(data)} months; the trend needs the last 24")
+    months = list(data["month"])
+    if (months[-1] - months[0]).n != 23:
+        raise ValueError(
+            f"monthly months are not consecutive: {months[0]} to {months[-1]} is not 24 months"
+        )
+    counts = data["count"].to_numpy(dtype=float)
+    last = months[-1]
+    latest, before = counts[12:], counts[:12]
+    x = np.arange(12)
+
+    fig, ax = _new_figure(_WIDE, title)
+
+    is_current = (data["period"].iloc[12:] == "current").to_numpy()
+    shaded = [int(i) for i in np.flatnonzero(is_current)]
+    handles = []
+    if shaded and len(shaded) < 12:
+        for first, stop in _month_runs(shaded):
+            ax.axvspan(first - 0.5, stop + 0.5, color=PALETTE["highlight"], alpha=0.15, lw=0)
+        compared = [months[12 + i] for i in shaded]
+        span_now = _month_span(compared)
+        span_then = _month_span([m - 12 for m in compared])
+        handles.append(
+            Patch(
+                facecolor=PALETTE["highlight"],
+                alpha=0.3,
+                label=f"Months compared: {span_now} with {span_then}",
+            )
+        )
+
+    notes = []
+    for values, end, style in (
+        (before, last - 12, {"color": PALETTE["previous"], "ls": "--", "lw": 2, "marker": "o"}),
+        (latest, last, {"color": PALETTE["current"], "ls": "-", "lw": 2.5, "marker": "o"}),
+    ):
+        label = f"12 months to {end.strftime('%b %Y')}"
+        if np.isnan(values).all():
+            label += " (no data)"
+            notes.append(f"No data for the 12 months to {end.strftime('%b %Y')}.")
+        (line,) = ax.plot(x, values, ms=4, label=label, clip_on=False, in_layout=False, **style)
+        handles.append(line)
+    # Two rows: the latest year over the previous one, the shaded months beside them.
+    latest_line, previous_line = handles[-1], handles[-2]
+    if len(handles) == 3:
+        _top_legend(ax, [latest_line, handles[0], previous_line], rows=2)
+    else:
+        _top_legend(ax, [latest_line, previous_line])
+    # Gaps in a line that has some data (a line with none is noted above).
+    gaps = [
+        month
+        for year in (slice(0, 12), slice(12, 24))
+        if not np.isnan(counts[year]).all()
+        for month, value in zip(months[year], counts[year], strict=True)
+        if np.isnan(value)
+    ]
+    if gaps:
+        notes.append(f"Gaps in a line are months with no data ({_gap_list(gaps)}).")
+    if len(shaded) == 12:
+        notes.insert(0, "The two lines are the periods compared.")
+
+    ax.set_xticks(x, [m.strftime("%b") for m in months[12:]])
+    ax.set_xlim(-0.5, 11.5)
+    ax.set_xlabel("Month", fontsize=_LABEL_SIZE)
+    ax.set_ylabel(_unit_label(unit, "per month"), fontsize=_LABEL_SIZE)
+    _value_axis(ax, counts)
+    ax.grid(axis="y", color="#dddddd", lw=0.8)
+    ax.set_axisbelow(True)
+    if notes:
+        _note(fig, " ".join(notes))
+    return fig
+
+
+def _gap_list(months: list[pd.Period], limit: int = 4) -> str:
+    names = [m.strftime("%b %Y") for m in months]
+    if len(names) > limit:
+        return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
+    return ", ".join(names)
+
+
+# ----------------------------------------------------------------------------- SPC
+
+
+def _as_months(labels: pd.Series) -> pd.PeriodIndex | None:
+    """The labels as months when they all are months ("2025-04", Period, Timestamp)."""
+    if isinstance(labels.dtype, pd.PeriodDtype):
+        return pd.PeriodIndex(labels).asfreq("M")
+    if pd.api.types.is_datetime64_any_dtype(labels):
+        return pd.PeriodIndex(labels, freq="M")
+    text = labels.astype(str)
+    if not text.str.fullmatch(r"\d{4}-\d{2}").all():
+        return None
+    try:
+        return pd.PeriodIndex(text, freq="M")
+    except ValueError:
+        return None
+
+
+def _x_ticks(ax: Axes, labels: pd.Series, *, most: int = 12) -> str:
+    """At most ``most`` x ticks, always at the last point; returns the axis label.
+
+    Month labels read "Apr" with the year under the first and under each January.
+    """
+    n = len(labels)
+    step = max(1, math.ceil(n / most))
+    shown = list(range(n - 1, -1, -step))[::-1]
+    months = _as_months(labels)
+    if months is None:
+        ax.set_xticks(shown, [str(labels.iloc[i]) for i in shown])
+        return "Period"
+    texts, year = [], None
+    for i in shown:
+        month = months[i]
+        texts.append(month.strftime("%b") + (f"\n{month.year}" if month.year != year else ""))
+        year = month.year
+    ax.set_xticks(shown, texts)
+    return "Month"
+
+
+def plot_spc(
+    spc: pd.DataFrame, *, title: str, unit: str = "offences", higher_is: str = "worse"
+) -> Figure:
+    """An XmR statistical process control chart, as NHS England "Making Data Count".
+
+    Values are a grey line with markers; the mean is a solid black line and the
+    process limits dashed grey lines (a lower limit below 0 is drawn at 0, as counts
+    cannot be negative; the data are unchanged). Special-cause points are coloured by
+    meaning: orange for concern, blue for improvement. With fewer than
+    ``SPC_MIN_POINTS`` values, or NaN limits, the values are drawn with the note "Too
+    few months for control limits".
+
+    Parameters
+    ----------
+    spc : pandas.DataFrame
+        As :func:`csp_analysis.stats.spc` returns: columns ``label``, ``value``,
+        ``mean``, ``upper_limit``, ``lower_limit``, ``special_cause`` and
+        ``direction``; ``rule``, when present, is summarised under the chart. Other
+        columns are ignored.
+    title : str
+        Chart title.
+    unit : str, optional
+        What is counted, for the y axis label (default "offences").
+    higher_is : {"worse", "better"}, optional
+        Whether a high value is worse (crime, the default: high special cause is a
+        concern) or better (e.g. detections: high special cause is improvement).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart, about 900 x 450 pixels.
+
+    Raises
+    ------
+    ValueError
+        If ``higher_is`` is not "worse" or "better" or ``spc`` lacks a column.
+    """
+    if higher_is not in ("worse", "better"):
+        raise ValueError(f"higher_is must be 'worse' or 'better', got {higher_is!r}")
+    needed = {"label", "value", "mean", "upper_limit", "lower_limit", "special_cause", "direction"}
+    missing = needed - set(spc.columns)
+    if missing:
+        raise ValueError(
+            f"spc has no column {sorted(missing)}: pass the frame csp_analysis.stats.spc returns"
+        )
+    values = spc["value"].to_numpy(dtype=float)
+    x = np.arange(len(spc))
+    upper = spc["upper_limit"].to_numpy(dtype=float)
+    lower = spc["lower_limit"].to_numpy(dtype=float)
+    mean = spc["mean"].to_numpy(dtype=float)
+    enough = (
+        np.isfinite(values).sum() >= SPC_MIN_POINTS
+        and np.isfinite(upper).all()
+        and np.isfinite(lower).all()
+        and np.isfinite(mean).all()
+    )
+
+    fig, ax = _new_figure(_WIDE, title)
+    grey = SPC_COLOURS["common_cause"]
+    ax.plot(x, values, color=grey, lw=1.8, zorder=2, clip_on=False, in_layout=False)
+    special = spc["special_cause"].fillna(False).to_numpy(dtype=bool) & enough
+    direction = spc["direction"].fillna("").astype(str).to_numpy()
+    concern_side, improvement_side = ("high", "low") if higher_is == "worse" else ("low", "high")
+    is_concern = special & (direction == concern_side)
+    is_improvement = special & (direction == improvement_side)
+    common = ~(is_concern | is_improvement)
+    ax.plot(
+        x[common], values[common], "o", color=grey, ms=6, zorder=3, clip_on=False, in_layout=False
+    )
+
+    handles: list = []
+    notes: list[str] = []
+    if enough:
+        for mask, key in ((is_concern, "concern"), (is_improvement, "improvement")):
+            ax.plot(
+                x[mask],
+                values[mask],
+                "o",
+                color=SPC_COLOURS[key],
+                ms=8,
+                zorder=4,
+                clip_on=False,
+                in_layout=False,
+            )
+        ax.plot(x, mean, color=SPC_COLOURS["mean"], lw=1.5, zorder=1)
+        limit_style = {"color": SPC_COLOURS["limits"], "ls": "--", "lw": 1.3, "zorder": 1}
+        ax.plot(x, upper, **limit_style)
+        ax.plot(x, np.maximum(lower, 0.0), **limit_style)
+        marker = {"marker": "o", "ls": "none", "ms": 8}
+        handles = [
+            Line2D([], [], color=grey, lw=1.8, marker="o", ms=6, label="Common cause"),
+            Line2D([], [], color=SPC_COLOURS["concern"], label="Special cause: concern", **marker),
+            Line2D(
+                [],
+                [],
+                color=SPC_COLOURS["improvement"],
+                label="Special cause: improvement",
+                **marker,
+            ),
+            Line2D([], [], color=SPC_COLOURS["mean"], lw=1.5, label="Mean"),
+            Line2D([], [], label="Process limits", **{**limit_style, "zorder": None}),
+        ]
+        rules = (
+            [r for text in spc.loc[special, "rule"].fillna("") for r in str(text).split("; ") if r]
+            if "rule" in spc.columns
+            else []
+        )
+        if rules:
+            notes.append("Special cause found by: " + "; ".join(dict.fromkeys(rules)) + ".")
+        elif special.any():
+            notes.append("Special cause variation found.")
+        else:
+            notes.append("No special cause: all months are within common-cause variation.")
+    else:
+        ax.text(
+            0,
+            1.03,
+            "Too few months for control limits",
+            transform=ax.transAxes,
+            ha="left",
+            va="bottom",
+            fontsize=_LABEL_SIZE,
+            color=PALETTE["text"],
+            bbox={"boxstyle": "round,pad=0.4", "fc": "#f2f2f2", "ec": "none"},
+        )
+
+    if handles:
+        _top_legend(ax, handles, rows=2)
+    x_title = _x_ticks(ax, spc["label"])
+    ax.set_xlim(-0.6, len(x) - 0.4)
+    ax.set_xlabel(x_title, fontsize=_LABEL_SIZE)
+    ax.set_ylabel(_unit_label(unit, "per month" if x_title == "Month" else ""), fontsize=11)
+    _value_axis(ax, values, extent=np.concatenate([values, upper if enough else []]))
+    ax.grid(axis="y", color="#eeeeee", lw=0.8)
+    ax.set_axisbelow(True)
+    if notes:
+        _note(fig, " ".join(notes))
+    return fig
+
+
+# ----------------------------------------------------------------------------- map
+
+
+#: Map classifications: quantiles, or Jenks natural breaks by the exact (deterministic)
+#: Fisher-Jenks method rather than mapclassify's k-means ``NaturalBreaks``.
+_SCHEMES = {"quantiles": mapclassify.Quantiles, "natural_breaks": mapclassify.FisherJenks}
+
+
+def _classify(values: np.ndarray, *, scheme: str, k: int) -> np.ndarray:
+    """Class number (0 = lowest) of each finite value; fewer classes for few values."""
+    k = max(1, min(k, np.unique(values).size))
+    if k == 1:
+        return np.zeros(values.size, dtype=int)
+    # Ties can leave empty classes (dropped below); Fisher-Jenks warns without numba.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yb = np.asarray(_SCHEMES[scheme](values, k=k).yb)
+    # Renumber so the classes actually used are 0, 1, 2, ... in order.
+    return np.searchsorted(np.unique(yb), yb)
+
+
+def _nice_length(span_m: float) -> float:
+    """A round scale-bar length in metres, about a fifth of the map width."""
+    target = span_m / 5
+    exponent = 10 ** math.floor(math.log10(target))
+    for step in (5, 2, 1):
+        if step * exponent <= target:
+            return step * exponent
+    return exponent
+
+
+def _scale_bar(ax: Axes, bounds: np.ndarray) -> None:
+    xmin, ymin, xmax, ymax = bounds
+    length = _nice_length(xmax - xmin)
+    height = (ymax - ymin) * 0.012
+    x0 = xmin + (xmax - xmin) * 0.03
+    y0 = ymin + (ymax - ymin) * 0.03
+    half = length / 2
+    for i, colour in enumerate(("#222222", "white")):
+        ax.add_patch(
+            Rectangle((x0 + i * half, y0), half, height, fc=colour, ec="#222222", lw=0.8, zorder=6)
+        )
+    km = length / 1000
+    km_text = f"{km:g} km"
+    for pos, text in ((x0, "0"), (x0 + length, km_text)):
+        ax.text(
+            pos,
+            y0 + height * 1.6,
+            text,
+            ha="center",
+            va="bottom",
+            fontsize=_NOTE_SIZE,
+            color=PALETTE["text"],
+            path_effects=_HALO,
+            zorder=6,
+        )
+
+
+def _north_arrow(ax: Axes) -> None:
+    ax.annotate(
+        "N",
+        xy=(0.95, 0.97),
+        xytext=(0.95, 0.89),
+        xycoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=13,
+        fontweight="bold",
+        color=PALETTE["text"],
+        arrowprops={"arrowstyle": "-|>,head_width=0.35,head_length=0.7", "color": "#222222"},
+        path_effects=_HALO,
+        zorder=7,
+    )
+
+
+#: Label offsets in points, tried nearest first: in place, then rings around the point
+#: (wider than tall, as names are), starting above and below.
+_LABEL_OFFSETS = [(0.0, 0.0)] + [
+    (1.5 * radius * math.cos(math.radians(angle)), radius * math.sin(math.radians(angle)))
+    for radius in range(14, 100, 8)
+    for angle in (90, 270, 60, 120, 240, 300, 30, 150, 210, 330, 0, 180)
+]
+
+
+#: Wards narrower and shorter than this on screen (pixels) are kept clear of names.
+_SMALL_WARD_PX = 30
+
+
+def _mostly_inside(box: shapely.Polygon, geometry, ax: Axes, share: float = 0.6) -> bool:
+    """Whether at least ``share`` of a screen box lies inside a geometry."""
+    sx0, sy0, sx1, sy1 = box.bounds
+    (x0, y0), (x1, y1) = ax.transData.inverted().transform([(sx0, sy0), (sx1, sy1)])
+    rectangle = shapely.box(x0, y0, x1, y1)
+    return rectangle.area > 0 and rectangle.intersection(geometry).area >= share * rectangle.area
+
+
+def _text_box(label, renderer) -> shapely.Polygon:
+    """The screen box of an annotation's text (without its leader), padded 2 pixels."""
+    label.update_positions(renderer)
+    return shapely.box(*Text.get_window_extent(label, renderer).padded(2).extents)
+
+
+def _label_wards(ax: Axes, fig: Figure, top: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> None:
+    """Name wards at a point inside each; move a name that would hide something.
+
+    A name stays on its ward when it fits there and covers no other name. Otherwise
+    it is tried at growing distances around the ward, clear of other names, their
+    leader lines, the points of the other named wards and any ward too small on screen
+    to be seen under a name (a dense town centre), and joined to its ward's point by a
+    thin leader line. Boxes are measured on screen once the layout is settled.
+    """
+    width, height = fig.get_size_inches() * fig.dpi
+    renderer = RendererAgg(int(width), int(height), fig.dpi)  # measures text only
+    fig.draw_without_rendering()  # settle the layout so screen positions are final
+    points = list(top.geometry.representative_point())
+    screen = ax.transData.transform([(p.x, p.y) for p in points])
+    dots = [shapely.Point(x, y).buffer(3) for x, y in screen]
+    small = []
+    for x0, y0, x1, y1 in wards.geometry.bounds.itertuples(index=False):
+        (sx0, sy0), (sx1, sy1) = ax.transData.transform([(x0, y0), (x1, y1)])
+        if sx1 - sx0 < _SMALL_WARD_PX and sy1 - sy0 < _SMALL_WARD_PX:
+            small.append(shapely.box(sx0, sy0, sx1, sy1))
+    names: list = []  # screen boxes of names placed so far
+    leaders: list = []  # screen segments of leader lines drawn so far
+    style = {
+        "textcoords": "offset points",
+        "ha": "center",
+        "va": "center",
+        "fontsize": _NOTE_SIZE + 0.5,
+        "fontweight": "bold",
+        "color": PALETTE["text"],
+        "path_effects": _HALO,
+        "zorder": 8,
+        "annotation_clip": False,
+    }
+    named = zip(top["ward_name"], points, top.geometry, screen, strict=True)
+    for i, (name, point, geometry, (px, py)) in enumerate(named):
+        text = "\n".join(textwrap.wrap(str(name), 18))
+        label = ax.annotate(text, xy=(point.x, point.y), xytext=(0, 0), **style)
+        label.set_in_layout(False)
+        obstacles = names + leaders + small + [d for j, d in enumerate(dots) if j != i]
+        chosen = None
+        for offset in _LABEL_OFFSETS:
+            label.xyann = offset
+            box = _text_box(label, renderer)
+            if offset == (0.0, 0.0):
+                if _mostly_inside(box, geometry, ax) and not any(
+                    box.intersects(o) for o in names + leaders
+                ):
+                    chosen = (offset, box, None)
+                    break
+                continue  # a ward smaller than its name: keep it visible, name beside it
+            leader = shapely.LineString([(px, py), box.centroid.coords[0]]).difference(box)
+            if not any(box.intersects(o) for o in obstacles) and not any(
+                leader.intersects(o) for o in names + leaders
+            ):
+                chosen = (offset, box, leader)
+                break
+        if chosen is None:  # nowhere free nearby: write it in place
+            label.xyann = (0.0, 0.0)
+            box = _text_box(label, renderer)
+            chosen = ((0.0, 0.0), box, None)
+        offset, box, leader = chosen
+        names.append(box)
+        if leader is None:
+            continue
+        leaders.append(leader)
+        label.remove()
+        label = ax.annotate(
+            text,
+            xy=(point.x, point.y),
+            xytext=offset,
+            arrowprops={"arrowstyle": "-", "color": "#222222", "lw": 0.9, "shrinkA": 2},
+            **style,
+        )
+        label.set_in_layout(False)
+        ax.plot(point.x, point.y, "o", ms=3.5, mfc="#222222", mec="white", mew=0.8, zorder=8)
+
+
+def map_wards(
+    wards: gpd.GeoDataFrame,
+    *,
+    column: str,
+    title: str,
+    legend_title: str,
+    label_top: int = 5,
+    scheme: str = "quantiles",
+    k: int = 5,
+) -> Figure:
+    """A ward choropleth, north up in British National Grid, with the top wards named.
+
+    Wards are coloured in ``k`` classes (light = low, dark = high) by quantiles or
+    Jenks natural breaks (mapclassify ``Quantiles``, ``FisherJenks``). With fewer
+    distinct values than classes there are fewer classes (all-equal values give one).
+    The legend gives each class the range of the ward values in it and the number of
+    wards; wards with no value (NaN) are light grey and hatched, listed as "No data".
+    The ``label_top`` wards with the highest values above 0 are named at a point
+    inside each ward (``representative_point``); a name that would cover another name
+    or hide a small ward is moved beside it with a leader line. A north arrow and a
+    km scale bar are drawn.
+
+    Parameters
+    ----------
+    wards : geopandas.GeoDataFrame
+        One row per ward, in EPSG:27700 (another CRS is converted), with columns
+        ``ward_name``, ``geometry`` and ``column`` (NaN = no data). Other columns, such
+        as ``ward_code`` and ``rank``, are ignored: wards are ranked by ``column``.
+    column : str
+        The value to map, e.g. "count" or "rate_per_1000".
+    title : str
+        Map title.
+    legend_title : str
+        Legend title, with units, e.g. "Offences per 1,000 residents".
+    label_top : int, optional
+        How many of the highest-value wards to name (default 5; 0 for none).
+    scheme : {"quantiles", "natural_breaks"}, optional
+        Classification (default "quantiles").
+    k : int, optional
+        Number of classes (default 5).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The map, 900 pixels wide and 500 to 950 high as the area's shape needs.
+
+    Raises
+    ------
+    ValueError
+        If a column is missing, ``wards`` is empty or has no CRS, or ``scheme`` is
+        unknown.
+    """
+    needed = {"ward_name", "geometry", column}
+    missing = needed - set(wards.columns)
+    if missing:
+        raise ValueError(f"wards has no column {sorted(missing)}")
+    if wards.empty:
+        raise ValueError("wards is empty: there is nothing to map")
+    if wards.crs is None:
+        raise ValueError("wards has no CRS: expected EPSG:27700 (British National Grid)")
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    if scheme not in _SCHEMES:
+        raise ValueError(f"scheme must be 'quantiles' or 'natural_breaks', got {scheme!r}")
+    if wards.crs.to_epsg() != 27700:
+        wards = wards.to_crs(27700)
+    values = pd.to_numeric(wards[column], errors="coerce").to_numpy(dtype=float)
+    has_value = np.isfinite(values)
+
+    # 9 inches wide; as tall as the area's shape needs beside the legend (at most 9.5).
+    xmin, ymin, xmax, ymax = wards.total_bounds
+    shape = (ymax - ymin) / max(xmax - xmin, 1.0)
+    height = min(max(_MAP_WIDTH_FOR_AREA * shape * 1.08 + 0.9, 5.0), 9.5)
+    fig, ax = _new_figure((_MAP[0], height), title)
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+
+    handles: list = []
+    decimals = _decimals(values)
+    if has_value.any():
+        classes = _classify(values[has_value], scheme=scheme, k=k)
+        n_classes = int(classes.max()) + 1
+        cmap = plt.get_cmap(MAP_CMAP)
+        # Keep the palette's lightest tint visible against the white page.
+        shades = [cmap(0.12 + 0.83 * i / max(n_classes - 1, 1)) for i in range(n_classes)]
+        colours = np.array([shades[c] for c in classes])
+        valued = wards[has_value]
+        valued.plot(ax=ax, color=colours, edgecolor="white", linewidth=0.4)
+        for c in range(n_classes - 1, -1, -1):
+            members = values[has_value][classes == c]
+            low, high = members.min(), members.max()
+            rng = _number(low, decimals)
+            if high != low:
+                rng += f" to {_number(high, decimals)}"
+            count = f"{members.size} ward{'s' if members.size != 1 else ''}"
+            handles.append(Patch(fc=shades[c], ec="#999999", lw=0.5, label=f"{rng}  ({count})"))
+    if (~has_value).any():
+        wards[~has_value].plot(
+            ax=ax, facecolor=NO_DATA_COLOUR, edgecolor="#9a9a9a", linewidth=0.4, hatch="///"
+        )
+        n = int((~has_value).sum())
+        handles.append(
+            Patch(
+                fc=NO_DATA_COLOUR,
+                ec="#9a9a9a",
+                hatch="///",
+                label=f"No data  ({n} ward{'s' if n != 1 else ''})",
+            )
+        )
+    outline = gpd.GeoSeries([wards.geometry.union_all()], crs=wards.crs)
+    outline.boundary.plot(ax=ax, color="#222222", linewidth=1.6)
+
+    bounds = np.asarray(wards.total_bounds, dtype=float)
+    pad_x = (bounds[2] - bounds[0]) * 0.03
+    pad_y = (bounds[3] - bounds[1]) * 0.03
+    ax.set_xlim(bounds[0] - pad_x, bounds[2] + pad_x)
+    ax.set_ylim(bounds[1] - pad_y * 2.5, bounds[3] + pad_y)
+    _scale_bar(ax, np.array([*ax.get_xlim(), *ax.get_ylim()])[[0, 2, 1, 3]])
+    _north_arrow(ax)
+
+    ax.legend(
+        handles=handles,
+        title=legend_title,
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+        frameon=False,
+        fontsize=_TICK_SIZE,
+        title_fontsize=_TICK_SIZE + 0.5,
+        alignment="left",
+        handlelength=1.6,
+        handleheight=1.2,
+    )
+
+    # Name the highest wards (ties by name); a ward with 0 is never "highest".
+    ranked = pd.DataFrame({"value": values, "name": wards["ward_name"].astype(str).to_numpy()})
+    ranked = ranked[ranked["value"] > 0].sort_values(["value", "name"], ascending=[False, True])
+    if label_top > 0 and not ranked.empty:
+        top = wards.iloc[ranked.index[:label_top]]
+        _label_wards(ax, fig, top, wards)
+    return fig
+
+
+# ----------------------------------------------------------------------- breakdown
+
+
+def plot_breakdown(
+    breakdown: pd.DataFrame,
+    *,
+    title: str,
+    current_label: str,
+    previous_label: str,
+    top: int = 10,
+    unit: str = "offences",
+) -> Figure:
+    """Horizontal grouped bars of the ``top`` categories, current against previous.
+
+    Categories are listed largest first (as ``breakdown`` is sorted), long names
+    wrapped, and each bar carries its value.
+
+    Parameters
+    ----------
+    breakdown : pandas.DataFrame
+        Columns ``category``, ``current``, ``previous`` (others are ignored), sorted by
+        current descending, as :func:`csp_analysis.indicators.compare_periods` returns.
+    title : str
+        Chart title.
+    current_label, previous_label : str
+        Legend names of the two periods, e.g. "Apr 2025 to Mar 2026".
+    top : int, optional
+        How many categories to show (default 10).
+    unit : str, optional
+        What is counted, for the x axis label (default "offences").
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart, 9 inches wide and taller when there are more than 7 categories.
+
+    Raises
+    ------
+    ValueError
+        If a column is missing.
+    """
+    missing = {"category", "current", "previous"} - set(breakdown.columns)
+    if missing:
+        raise ValueError(f"breakdown has no column {sorted(missing)}")
+    shown = breakdown.head(top)
+    n = len(shown)
+    fig, ax = _new_figure((_WIDE[0], max(_WIDE[1], 1.6 + 0.42 * n)), title)
+    ax.set_xlabel(_unit_label(unit), fontsize=_LABEL_SIZE)
+    ax.set_ylabel("")
+    if n == 0:
+        ax.text(0.5, 0.5, "No records in either period", ha="center", transform=ax.transAxes)
+        ax.set_yticks([])
+        return fig
+
+    y = np.arange(n)
+    height = 0.38
+    current = shown["current"].to_numpy(dtype=float)
+    previous = shown["previous"].to_numpy(dtype=float)
+    bars_now = ax.barh(
+        y - height / 2, current, height, color=PALETTE["current"], label=current_label
+    )
+    bars_then = ax.barh(
+        y + height / 2, previous, height, color=PALETTE["previous"], label=previous_label
+    )
+    decimals = _decimals(np.concatenate([current, previous]))
+    for bars in (bars_now, bars_then):
+        ax.bar_label(
+            bars,
+            labels=[_number(v, decimals) if np.isfinite(v) else "" for v in bars.datavalues],
+            padding=3,
+            fontsize=_NOTE_SIZE,
+            color=PALETTE["text"],
+        )
+    names = ["\n".join(textwrap.wrap(str(c), 30)) or "(blank)" for c in shown["category"]]
+    ax.set_yticks(y, names, fontsize=_TICK_SIZE)
+    ax.invert_yaxis()  # largest at the top
+    ax.tick_params(axis="y", length=0)
+    _value_axis(ax, np.concatenate([current, previous]), axis="x")
+    ax.set_xlim(0, ax.get_xlim()[1] * 1.04)  # room for the value labels
+    ax.grid(axis="x", color="#eeeeee", lw=0.8)
+    ax.set_axisbelow(True)
+    ax.spines["left"].set_visible(False)
+    _top_legend(ax, [bars_now, bars_then])
+    if len(breakdown) > n:
+        _note(fig, f"The {n} largest of {len(breakdown)} categories in the current period.")
+    return fig

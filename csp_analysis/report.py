@@ -1,0 +1,580 @@
+"""Report: what a profile notebook shows, so that the notebooks stay thin.
+
+Each function takes a :class:`~csp_analysis.profile.Profile` and returns something Jupyter
+displays: Markdown prose, a styled table or a figure. When the data cannot support the
+theme, :func:`key_findings` says why and every other function returns ``None`` (which a
+notebook displays as nothing), so "Run all" never fails on an unavailable theme.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown
+
+from csp_analysis import charts, indicators
+from csp_analysis.config import PROJECT_ROOT, load_settings
+from csp_analysis.load import load_dataset
+from csp_analysis.profile import Profile, build_profile
+from csp_analysis.tables import write_tables
+
+_SIGNIFICANCE = 0.05
+
+
+def resolve(path: str | Path | None) -> Path | None:
+    """A path as given when absolute, else from the project root (not the notebook folder)."""
+    if path is None or str(path) == "":
+        return None
+    path = Path(path)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def load_profile(
+    theme: str,
+    *,
+    area: str,
+    period: str,
+    config: str | Path | None = None,
+    data_dir: str | Path | None = None,
+) -> Profile:
+    """Load the data and build one theme's profile (paths resolve from the project root)."""
+    settings = load_settings(resolve(config), data_dir=resolve(data_dir))
+    dataset = load_dataset(settings)
+    return build_profile(
+        dataset,
+        area=area,
+        period=period,
+        theme=settings.themes[theme],
+        top_n=settings.top_n_wards,
+    )
+
+
+def save_tables(profile: Profile, output_dir: str | Path | None) -> None:
+    """Write the profile's CSV tables under ``output_dir/<theme>/`` (none when it is blank)."""
+    folder = resolve(output_dir)
+    if folder is not None:
+        write_tables(profile, folder)
+
+
+# ---------------------------------------------------------------------------- words
+
+
+def _n(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _mid_sentence(name: str) -> str:
+    """A category name inside a sentence: 'Violence with injury' -> 'violence with injury'."""
+    return name if name[1:2].isupper() else name[:1].lower() + name[1:]
+
+
+def _unit(profile: Profile, count: int | None = None) -> str:
+    singular = "incident" if profile.theme.records == "asb" else "offence"
+    return singular if count == 1 else singular + "s"
+
+
+def change_phrase(current: float, previous: float) -> str:
+    """'a 5% (n=864) decrease' in the seed reports' style.
+
+    >>> change_phrase(18216, 19080)
+    'a 5% (n=864) decrease'
+    >>> change_phrase(3, 0)
+    'an increase from none (n=3)'
+    >>> change_phrase(1216, 1222), change_phrase(92, 100)
+    ('a less than 1% (n=6) decrease', 'an 8% (n=8) decrease')
+    """
+    if previous == 0:
+        return "no change from none" if current == 0 else f"an increase from none (n={_n(current)})"
+    if current == previous:
+        return "no change"
+    direction = "increase" if current > previous else "decrease"
+    pct = round(abs(current - previous) / previous * 100)
+    size = "less than 1%" if pct == 0 else f"{pct}%"
+    article = "an" if pct in (8, 11, 18) or str(pct).startswith("8") else "a"
+    return f"{article} {size} (n={_n(abs(current - previous))}) {direction}"
+
+
+def significance_phrase(profile: Profile) -> str:
+    """Whether the change is statistically significant, with the test's numbers."""
+    test = profile.change
+    if np.isnan(test.p_value) or test.current + test.previous == 0:
+        return "There are no records in either period to test."
+    verdict = (
+        "is statistically significant"
+        if test.p_value < _SIGNIFICANCE
+        else ("is not statistically significant")
+    )
+    ratio = (
+        f"rate ratio {test.rate_ratio:.2f}, 95% CI {test.ratio_lower:.2f} to {test.ratio_upper:.2f}"
+        if np.isfinite(test.ratio_upper)
+        else ""
+    )
+    p_text = "p<0.001" if test.p_value < 0.001 else f"p={test.p_value:.3f}"
+    return f"The change {verdict} (exact Poisson test, {p_text}{'; ' + ratio if ratio else ''})."
+
+
+def key_findings(profile: Profile) -> Markdown:
+    """The headline sentences, written from the numbers, in the seed reports' style."""
+    if not profile.available:
+        return Markdown(f"**Not available for this data.** {profile.reason}")
+    now, before = profile.change.current, profile.change.previous
+    unit = _unit(profile, now)
+    lines = [
+        f"There were {_n(now)} {unit} in {profile.area_name} in {profile.period.describe()}, "
+        f"{change_phrase(now, before)} compared with {profile.previous.describe()}. "
+        + significance_phrase(profile)
+    ]
+    headline = profile.headline.set_index("measure")
+    rate = headline.loc["rate_per_1000"]
+    if np.isfinite(rate["current"]):
+        lines.append(
+            f"That is {rate['current']:.2f} {_unit(profile)} per 1,000 residents "
+            f"(95% CI {rate['current_lower']:.2f} to {rate['current_upper']:.2f})."
+        )
+    if "share_of_all_pct" in headline.index:
+        share = headline.loc["share_of_all_pct"]
+        lines.append(
+            f"{profile.theme.title} made up {share['current']:.1f}% of all recorded "
+            f"crime (95% CI {share['current_lower']:.1f}% to "
+            f"{share['current_upper']:.1f}%), against {share['previous']:.1f}% a year "
+            "earlier."
+        )
+    lines += _breakdown_findings(profile)
+    lines += _ward_findings(profile)
+    lines.append(trend_phrase(profile))
+    return Markdown("\n".join(f"- {line}" for line in lines if line))
+
+
+def _breakdown_findings(profile: Profile) -> list[str]:
+    table = profile.breakdown
+    if table.empty or table["current"].sum() == 0:
+        return []
+    top = table.iloc[0]
+    lines = [
+        f"The greatest volume was {_mid_sentence(top['category'])} ({top['share_pct']:.0f}%, "
+        f"n={_n(top['current'])}), {change_phrase(top['current'], top['previous'])} "
+        "compared with the previous year."
+    ]
+    rising = table.loc[table["change"] > 0].sort_values("change", ascending=False)
+    if len(rising) and rising.iloc[0]["category"] != top["category"]:
+        row = rising.iloc[0]
+        lines.append(
+            f"{row['category']} had the largest numerical increase: "
+            f"{change_phrase(row['current'], row['previous'])}."
+        )
+    if profile.theme.breakdown == "hate_strand" and "strands" in set(profile.headline["measure"]):
+        strands = profile.headline.set_index("measure").loc["strands", "current"]
+        lines.append(
+            f"The {_n(profile.change.current)} crimes carried {_n(strands)} hate "
+            "strands: a crime may have more than one, so strands add up to more "
+            "than crimes."
+        )
+    return lines
+
+
+def _ward_findings(profile: Profile) -> list[str]:
+    wards = profile.wards
+    ranked = wards.loc[wards["rank"].notna()]
+    if ranked.empty or ranked["count"].iloc[0] == 0:
+        return []
+    top = ranked.iloc[0]
+    rate = (
+        f"; {top['rate_per_1000']:.1f} per 1,000 residents"
+        if np.isfinite(top["rate_per_1000"])
+        else ""
+    )
+    lines = [
+        f"{top['ward_name']} had the most {_unit(profile)} ({top['share_pct']:.0f}%, "
+        f"n={_n(top['count'])}{rate})."
+    ]
+    top_n = indicators.top_wards(wards, n=profile.top_n)
+    lines.append(
+        f"The {len(top_n)} wards with the most {_unit(profile)} account for "
+        f"{top_n['share_pct'].sum():.0f}% of the total."
+    )
+    unknown = wards.loc[wards["rank"].isna(), "count"].sum()
+    if unknown:
+        lines.append(
+            f"{_n(unknown)} {_unit(profile, unknown)} "
+            f"({unknown / profile.change.current * 100:.1f}%) could not be placed "
+            "in a ward; they count in the area total only."
+        )
+    return lines
+
+
+def trend_phrase(profile: Profile) -> str:
+    """The Mann-Kendall trend and SPC special causes of the monthly series, in words."""
+    trend, points = profile.trend, profile.spc
+    if trend.trend == "insufficient data":
+        return (
+            f"There are too few consecutive months of data to test for a trend ({trend.n} months)."
+        )
+    last = pd.Period(points["label"].iloc[-1], freq="M").strftime("%B %Y")
+    months = f"the {trend.n} months to {last}"
+    if trend.p_value < _SIGNIFICANCE:
+        text = (
+            f"Over {months} the monthly series shows a significant {trend.trend} trend "
+            f"(Mann-Kendall p={trend.p_value:.3f}; Sen's slope {trend.sen_slope:+.1f} "
+            f"{_unit(profile)} a month)."
+        )
+    else:
+        text = f"Over {months} there is no significant trend (Mann-Kendall p={trend.p_value:.2f})."
+    flagged = points.loc[points["special_cause"]]
+    if flagged.empty:
+        return text + " No month shows special-cause variation on the SPC chart."
+    return text + (
+        f" {len(flagged)} month{'s' if len(flagged) > 1 else ''} show"
+        f"{'' if len(flagged) > 1 else 's'} special-cause variation (see the SPC "
+        "chart)."
+    )
+
+
+def notes(profile: Profile) -> Markdown | None:
+    """Caveats and data notes: recording practice, approximations, synthetic data."""
+    if not profile.notes:
+        return None
+    return Markdown("\n".join(f"- {note}" for note in profile.notes))
+
+
+# ---------------------------------------------------------------------------- tables
+
+
+def _style(table: pd.DataFrame, formats: dict[str, str], *, caption: str = ""):
+    present = {c: f for c, f in formats.items() if c in table.columns}
+    text = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]
+    styler = (
+        table.style.format(present, na_rep="–")
+        .hide(axis="index")
+        .set_properties(subset=text, **{"text-align": "left"})
+        .set_table_styles([{"selector": "th", "props": "text-align: left;"}])
+    )
+    return styler.set_caption(caption) if caption else styler
+
+
+_COUNTS = "{:,.0f}"
+_RATE = "{:.2f}"
+
+
+def breakdown_table(profile: Profile, *, top: int | None = None):
+    """The breakdown with numerical and % change (styled)."""
+    if not profile.available:
+        return None
+    table = profile.breakdown if top is None else profile.breakdown.head(top)
+    label = {
+        "offence": "Offence",
+        "offence_subgroup": "Offence subgroup",
+        "crime_type": "Crime type",
+        "category": "Category",
+        "hate_strand": "Strand",
+    }
+    by = label.get(profile.theme.breakdown, "Category")
+    shown = table.rename(
+        columns={
+            "category": by,
+            "current": profile.period.label,
+            "previous": profile.previous.label,
+            "change": "Change",
+            "pct_change": "% change",
+            "share_pct": "% of total",
+        }
+    )
+    shown = shown[
+        [by, profile.period.label, profile.previous.label, "Change", "% change", "% of total"]
+    ]
+    formats = {
+        profile.period.label: _COUNTS,
+        profile.previous.label: _COUNTS,
+        "Change": "{:+,.0f}",
+        "% change": "{:+.0f}%",
+        "% of total": "{:.1f}%",
+    }
+    return _style(shown, formats)
+
+
+def top_wards_table(profile: Profile):
+    """The top wards with share, cumulative share and rate per 1,000 with 95% CI."""
+    if not profile.available:
+        return None
+    table = profile.top_wards.copy()
+    table["95% CI"] = [
+        f"{lo:.2f} to {hi:.2f}" if np.isfinite(lo) else "–"
+        for lo, hi in zip(table["rate_lower"], table["rate_upper"], strict=True)
+    ]
+    shown = table.rename(
+        columns={
+            "rank": "Rank",
+            "ward_name": "Ward",
+            "count": "Count",
+            "share_pct": "% of area",
+            "cumulative_share_pct": "Cumulative %",
+            "rate_per_1000": "Rate per 1,000",
+        }
+    )
+    shown = shown[
+        ["Rank", "Ward", "Count", "% of area", "Cumulative %", "Rate per 1,000", "95% CI"]
+    ]
+    return _style(
+        shown,
+        {
+            "Count": _COUNTS,
+            "% of area": "{:.1f}%",
+            "Cumulative %": "{:.1f}%",
+            "Rate per 1,000": _RATE,
+        },
+    )
+
+
+def data_quality_table(profile: Profile):
+    """Where every record went: read, excluded with reasons, included."""
+    if profile.data_quality is None:
+        return None
+    table = profile.data_quality.loc[profile.data_quality["outcome"] != "note"]
+    shown = table.rename(
+        columns={
+            "step": "Step",
+            "description": "Records",
+            "records": "Number",
+            "outcome": "Outcome",
+        }
+    )
+    return _style(shown[["Step", "Records", "Number", "Outcome"]], {"Number": _COUNTS})
+
+
+def location_table(profile: Profile):
+    """How the included records were placed in wards (the data-quality notes with counts)."""
+    if profile.data_quality is None:
+        return None
+    table = profile.data_quality.loc[
+        (profile.data_quality["outcome"] == "note") & profile.data_quality["records"].notna()
+    ]
+    shown = table.rename(columns={"description": "Included records", "records": "Number"})
+    return _style(shown[["Included records", "Number"]], {"Number": _COUNTS})
+
+
+def people_table(profile: Profile):
+    """People by role (suspect and victim, suspect, victim), age band and sex, as % by sex."""
+    if not profile.available or profile.people is None:
+        return None
+    table = profile.people.loc[
+        profile.people["total"].gt(0) | profile.people["age_band"].eq("Total")
+    ]
+    wide = table.pivot_table(
+        index="age_band", columns="role_group", values=["female_pct", "male_pct"], sort=False
+    )
+    wide = wide.swaplevel(axis=1).reindex(
+        columns=pd.MultiIndex.from_product(
+            [list(indicators.ROLE_GROUPS), ["female_pct", "male_pct"]]
+        )
+    )
+    wide.columns = [
+        f"{role.capitalize()}: {'female' if sex == 'female_pct' else 'male'}"
+        for role, sex in wide.columns
+    ]
+    counts = table.pivot_table(
+        index="age_band", columns="role_group", values="total", aggfunc="sum", sort=False
+    )
+    for role in indicators.ROLE_GROUPS:
+        wide[f"{role.capitalize()}: people"] = counts.get(role)
+    order = [b for b in [*indicators.AGE_BANDS, "Unknown", "Total"] if b in wide.index]
+    wide = wide.reindex(order).reset_index().rename(columns={"age_band": "Age"})
+    formats = {c: "{:.0f}%" for c in wide.columns if c.endswith(("female", "male"))}
+    formats.update({c: _COUNTS for c in wide.columns if c.endswith("people")})
+    return _style(wide, formats)
+
+
+def ethnicity_table(profile: Profile):
+    """People by self-defined ethnicity and role; "not stated" is excluded and reported."""
+    if not profile.available or profile.ethnicity is None:
+        return None
+    table = profile.ethnicity.loc[profile.ethnicity["stated"]].drop(columns="stated")
+    shown = table.rename(
+        columns={
+            "ethnicity": "Ethnicity (self-defined)",
+            "total": "Total",
+            "share_pct": "% of stated",
+            **{r: r.capitalize() for r in indicators.ROLE_GROUPS},
+        }
+    )
+    formats = {
+        c: _COUNTS for c in shown.columns if c not in ("Ethnicity (self-defined)", "% of stated")
+    }
+    formats["% of stated"] = "{:.1f}%"
+    return _style(shown, formats)
+
+
+def ethnicity_not_stated(profile: Profile) -> Markdown | None:
+    """How many people had no ethnicity stated (and so are excluded from the table)."""
+    if not profile.available or profile.ethnicity is None:
+        return None
+    row = profile.ethnicity.loc[~profile.ethnicity["stated"]].iloc[0]
+    return Markdown(
+        f"{row['share_pct']:.0f}% of people (n={_n(row['total'])}) had no "
+        "ethnicity stated and are excluded from the table above. Ethnicity is "
+        "under-recorded in police data and may not reflect the true picture."
+    )
+
+
+def repeat_victims_text(profile: Profile) -> Markdown | None:
+    """Repeat victims: people who are the victim of more than one of the crimes."""
+    if not profile.available or profile.repeat_victims is None:
+        return None
+    row = profile.repeat_victims.iloc[0]
+    if row["victims"] == 0:
+        return Markdown("No victims are recorded for these crimes.")
+    return Markdown(
+        f"{_n(row['repeat_victims'])} of {_n(row['victims'])} victims "
+        f"({row['repeat_pct']:.0f}%) were the victim of more than one of these "
+        f"crimes in {profile.period.describe()}, together {_n(row['crimes_of_repeat'])}"
+        " crimes."
+    )
+
+
+def column_breakdown(profile: Profile, column: str, *, title: str):
+    """Any recorded column (weapon, alcohol_related, town) compared across the periods."""
+    if not profile.available or column not in profile.current:
+        return None
+    now, before = profile.current, profile.previous_records
+    if now[column].isna().all() and before[column].isna().all():
+        return Markdown(f"_{title}: not recorded in this data._")
+    if pd.api.types.is_bool_dtype(now[column]) or str(now[column].dtype) == "boolean":
+        now = now.assign(**{column: now[column].map({True: "Yes", False: "No"})})
+        before = before.assign(**{column: before[column].map({True: "Yes", False: "No"})})
+    table = indicators.compare_periods(now, before, by=column)
+    shown = table.rename(
+        columns={
+            "category": title,
+            "current": profile.period.label,
+            "previous": profile.previous.label,
+            "change": "Change",
+            "pct_change": "% change",
+            "share_pct": "% of total",
+        }
+    )
+    return _style(
+        shown,
+        {
+            profile.period.label: _COUNTS,
+            profile.previous.label: _COUNTS,
+            "Change": "{:+,.0f}",
+            "% change": "{:+.0f}%",
+            "% of total": "{:.1f}%",
+        },
+    )
+
+
+def top_wards_by_category(profile: Profile, *, n: int = 5):
+    """For ASB: the top wards within each category."""
+    if not profile.available or profile.theme.breakdown not in profile.current:
+        return None
+    by = profile.theme.breakdown
+    if profile.current[by].isna().all():
+        return None
+    wards = profile.wards[["ward_code", "ward_name"]].dropna()
+    table = indicators.top_wards_by(profile.current, by=by, wards=wards, n=n)
+    shown = table.rename(
+        columns={
+            by: "Category",
+            "rank": "Rank",
+            "ward_name": "Ward",
+            "count": "Count",
+            "share_pct": "% of category",
+        }
+    )
+    return _style(
+        shown[["Category", "Rank", "Ward", "Count", "% of category"]],
+        {"Count": _COUNTS, "% of category": "{:.1f}%"},
+    )
+
+
+# ---------------------------------------------------------------------------- charts
+
+
+def trend_chart(profile: Profile):
+    """The 12-month trends of this year and last."""
+    if not profile.available:
+        return None
+    return charts.plot_trend(
+        profile.monthly,
+        title=f"{profile.theme.title}: monthly {_unit(profile)}, {profile.area_name}",
+        unit=_unit(profile),
+    )
+
+
+def spc_chart(profile: Profile):
+    """The XmR (SPC) chart of the monthly series."""
+    if not profile.available:
+        return None
+    return charts.plot_spc(
+        profile.spc,
+        title=f"{profile.theme.title}: statistical process control chart, {profile.area_name}",
+        unit=_unit(profile),
+    )
+
+
+def spc_points(profile: Profile):
+    """The months the SPC chart flags, consecutive months with the same rules together."""
+    if not profile.available:
+        return None
+    points = profile.spc.assign(month=pd.PeriodIndex(profile.spc["label"], freq="M"))
+    flagged = points.loc[points["special_cause"]]
+    if flagged.empty:
+        return Markdown(
+            "No month shows special-cause variation: month-to-month changes are "
+            "within what the series' own variation would produce."
+        )
+    rules = flagged["rule"].str.split("; ")
+    key = flagged["direction"] + "|" + rules.map(lambda r: "; ".join(sorted(r)))
+    position = pd.Series(flagged.index, index=flagged.index)  # rows are consecutive months
+    new_run = (key != key.shift()) | (position.diff() != 1)
+    rows = []
+    for _, run in flagged.groupby(new_run.cumsum()):
+        first, last = run["month"].iloc[0], run["month"].iloc[-1]
+        months = (
+            first.strftime("%b %Y")
+            if first == last
+            else f"{first.strftime('%b %Y')} to {last.strftime('%b %Y')}"
+        )
+        meaning = (
+            "higher than usual" if run["direction"].iloc[0] == "high" else ("lower than usual")
+        )
+        low, high = run["value"].min(), run["value"].max()
+        count = f"{low:,.0f}" if low == high else f"{low:,.0f} to {high:,.0f}"
+        rows.append(
+            {"Months": months, "Count": count, "Signal": meaning, "Rule": run["rule"].iloc[0]}
+        )
+    return _style(pd.DataFrame(rows), {})
+
+
+def breakdown_chart(profile: Profile, *, top: int = 10):
+    """The largest categories, this period against the previous."""
+    if not profile.available or profile.breakdown.empty:
+        return None
+    return charts.plot_breakdown(
+        profile.breakdown,
+        title=f"{profile.theme.title} by "
+        f"{profile.theme.breakdown.replace('_', ' ')}, "
+        f"{profile.area_name}",
+        current_label=profile.period.label,
+        previous_label=profile.previous.label,
+        top=top,
+        unit=_unit(profile),
+    )
+
+
+def ward_map(profile: Profile, *, column: str = "count"):
+    """A ward choropleth of the count or of the rate per 1,000 residents."""
+    if not profile.available:
+        return None
+    wards = profile.ward_shapes.merge(profile.wards, on="ward_code", how="left")
+    if column == "count":
+        title, legend = f"{profile.theme.title}: {_unit(profile)} by ward", "Count"
+    else:
+        title, legend = (
+            f"{profile.theme.title}: rate per 1,000 residents by ward",
+            "Rate per 1,000",
+        )
+    return charts.map_wards(
+        wards, column=column, title=f"{title}, {profile.period.describe()}", legend_title=legend
+    )

@@ -1,0 +1,416 @@
+"""Tests for csp_analysis.charts: structure of each figure, and that it renders cleanly."""
+
+import os
+import warnings
+from io import BytesIO
+from pathlib import Path
+
+import geopandas as gpd
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+from shapely.geometry import box
+
+from csp_analysis.charts import (
+    PALETTE,
+    SPC_COLOURS,
+    map_wards,
+    plot_breakdown,
+    plot_spc,
+    plot_trend,
+)
+from csp_analysis.stats import spc
+
+SHROPSHIRE = Path("/work/shared/data/boundaries/wards_2023_E06000051.geojson")
+
+
+def render(fig: Figure) -> bytes:
+    """The figure as PNG bytes, failing on any warning raised while drawing."""
+    buffer = BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig.savefig(buffer, format="png")
+    data = buffer.getvalue()
+    assert data.startswith(b"\x89PNG")
+    return data
+
+
+def legend_texts(ax) -> list[str]:
+    legend = ax.get_legend()
+    assert legend is not None, "the chart has no legend"
+    return [t.get_text() for t in legend.get_texts()]
+
+
+def title_of(fig: Figure) -> str:
+    return fig.get_suptitle() or fig.axes[0].get_title()
+
+
+def colour_of(line) -> str:
+    return to_hex(line.get_color())
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@pytest.fixture
+def monthly() -> pd.DataFrame:
+    months = pd.period_range("2024-04", "2026-03", freq="M")
+    counts = np.linspace(1200, 1500, 24).round()
+    counts[3] = 0.0  # Jul 2024: none recorded
+    counts[14] = np.nan  # Jun 2025: no data
+    period = np.select(
+        [months >= pd.Period("2026-01", "M"), months.isin(pd.period_range("2025-01", "2025-03"))],
+        ["current", "previous"],
+        "",
+    )
+    return pd.DataFrame({"month": months, "period": period, "count": counts})
+
+
+@pytest.fixture
+def spc_frame() -> pd.DataFrame:
+    values = [10, 14, 9, 13, 11, 12, 10, 14, 40, 9, 13, 11, 12, 10, 14]  # spike at 8
+    labels = [str(p) for p in pd.period_range("2025-01", periods=len(values), freq="M")]
+    return spc(values, labels=labels)
+
+
+@pytest.fixture
+def wards() -> gpd.GeoDataFrame:
+    """Twelve 1 km square wards in a 4 x 3 grid in British National Grid."""
+    cells = [(col, row) for row in range(3) for col in range(4)]
+    x0, y0 = 350000, 310000
+    geometry = [
+        box(x0 + c * 1000, y0 + r * 1000, x0 + (c + 1) * 1000, y0 + (r + 1) * 1000)
+        for c, r in cells
+    ]
+    counts = [120, 5, 30, 1500, 44, 0, 87, 260, np.nan, 12, 9, 61]
+    frame = gpd.GeoDataFrame(
+        {
+            "ward_code": [f"E05{i:06d}" for i in range(12)],
+            "ward_name": [f"Ward {chr(65 + i)}" for i in range(12)],
+            "count": counts,
+        },
+        geometry=geometry,
+        crs=27700,
+    )
+    frame["rank"] = frame["count"].rank(ascending=False, method="min")
+    return frame
+
+
+@pytest.fixture
+def breakdown() -> pd.DataFrame:
+    names = [
+        "Violence against the person",
+        "Theft offences",
+        "Criminal damage and arson",
+        "Public order offences",
+        "Miscellaneous crimes against society, including a very long name",
+        "Burglary",
+        "Robbery",
+    ]
+    current = [4200, 3100, 1250, 800, 300, 290, 12]
+    previous = [4000, 3300, 1100, 900, 280, 310, 20]
+    frame = pd.DataFrame({"category": names, "current": current, "previous": previous})
+    frame["change"] = frame["current"] - frame["previous"]
+    frame["pct_change"] = frame["change"] / frame["previous"] * 100
+    return frame
+
+
+# ---------------------------------------------------------------------------- trend
+
+
+def test_trend_structure(monthly):
+    open_before = plt.get_fignums()
+    fig = plot_trend(monthly, title="All crime, monthly")
+    assert isinstance(fig, Figure)
+    assert plt.get_fignums() == open_before  # closed in pyplot: a notebook shows it once
+    ax = fig.axes[0]
+    assert title_of(fig) == "All crime, monthly"
+    assert ax.get_xlabel() == "Month"
+    assert ax.get_ylabel() == "Offences per month"
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar"
+    ]  # fmt: skip
+    assert legend_texts(ax) == [
+        "12 months to Mar 2026",
+        "12 months to Mar 2025",
+        "Months compared: Jan\u2013Mar 2026 with Jan\u2013Mar 2025",
+    ]
+    assert ax.get_ylim()[0] == 0
+    render(fig)
+
+
+def test_trend_lines_keep_gaps_and_zeros(monthly):
+    fig = plot_trend(monthly, title="t")
+    lines = {line.get_label(): line for line in fig.axes[0].get_lines()}
+    latest = np.asarray(lines["12 months to Mar 2026"].get_ydata(), dtype=float)
+    before = np.asarray(lines["12 months to Mar 2025"].get_ydata(), dtype=float)
+    assert np.isnan(latest[2])  # Jun 2025 has no data: a gap, not 0
+    assert before[3] == 0  # Jul 2024 has a count of 0: drawn at 0
+    np.testing.assert_array_equal(before[[0, 1, 2]], monthly["count"].iloc[:3])
+    assert colour_of(lines["12 months to Mar 2026"]) == PALETTE["current"].lower()
+    assert lines["12 months to Mar 2025"].get_linestyle() == "--"
+    assert "Jun 2025" in fig.get_supxlabel()  # the gap is explained under the chart
+
+
+def test_trend_shades_the_compared_months(monthly):
+    fig = plot_trend(monthly, title="t")
+    spans = [p for p in fig.axes[0].patches if p.get_label() != "_nolegend_"]
+    assert spans, "the compared months are not shaded"
+    x_left = min(p.get_x() for p in spans)
+    assert x_left == pytest.approx(8.5)  # Jan is position 9
+
+
+def test_trend_says_when_a_whole_year_is_missing(monthly):
+    monthly.loc[:11, "count"] = np.nan
+    fig = plot_trend(monthly, title="t")
+    assert "12 months to Mar 2025 (no data)" in legend_texts(fig.axes[0])
+    assert "No data for the 12 months to Mar 2025" in fig.get_supxlabel()
+    render(fig)
+
+
+def test_trend_uses_the_last_24_months_of_a_longer_series(monthly):
+    earlier = pd.DataFrame(
+        {"month": pd.period_range("2023-10", "2024-03", freq="M"), "period": "", "count": 5.0}
+    )
+    fig = plot_trend(pd.concat([earlier, monthly], ignore_index=True), title="t")
+    assert legend_texts(fig.axes[0])[0] == "12 months to Mar 2026"
+
+
+def test_trend_rejects_short_or_malformed_input(monthly):
+    with pytest.raises(ValueError, match="24"):
+        plot_trend(monthly.iloc[2:], title="t")
+    with pytest.raises(ValueError, match="count"):
+        plot_trend(monthly.drop(columns="count"), title="t")
+    earlier = pd.DataFrame({"month": [pd.Period("2024-03", "M")], "period": "", "count": 1.0})
+    with_hole = pd.concat([earlier, monthly.drop(index=5)], ignore_index=True)
+    with pytest.raises(ValueError, match="consecutive"):
+        plot_trend(with_hole, title="t")
+
+
+def test_trend_of_whole_years_needs_no_shading(monthly):
+    monthly["period"] = np.where(monthly.index >= 12, "current", "previous")
+    fig = plot_trend(monthly, title="t")
+    assert len(legend_texts(fig.axes[0])) == 2
+    assert "The two lines are the periods compared." in fig.get_supxlabel()
+
+
+# ------------------------------------------------------------------------------ SPC
+
+
+def test_spc_structure_and_colours(spc_frame):
+    fig = plot_spc(spc_frame, title="Burglary")
+    ax = fig.axes[0]
+    assert title_of(fig) == "Burglary"
+    assert ax.get_xlabel() == "Month"
+    assert ax.get_ylabel() == "Offences per month"
+    assert set(legend_texts(ax)) == {  # two rows, filled column by column
+        "Common cause",
+        "Special cause: concern",
+        "Special cause: improvement",
+        "Mean",
+        "Process limits",
+    }
+    by_colour = {}
+    for line in ax.get_lines():
+        if line.get_linestyle() == "None" and len(line.get_xdata()):
+            by_colour[colour_of(line)] = list(line.get_xdata())
+    # Sep 2025 (40) is far above the upper limit: a concern when higher is worse.
+    assert by_colour[SPC_COLOURS["concern"]] == [8]
+    assert 8 not in by_colour[SPC_COLOURS["common_cause"]]
+    assert SPC_COLOURS["improvement"] not in by_colour
+    assert "outside limits" in fig.get_supxlabel()
+    render(fig)
+
+
+def test_spc_higher_is_better_swaps_meaning(spc_frame):
+    fig = plot_spc(spc_frame, title="Detections", unit="detections", higher_is="better")
+    ax = fig.axes[0]
+    coloured = {
+        colour_of(line): list(line.get_xdata())
+        for line in ax.get_lines()
+        if line.get_linestyle() == "None" and len(line.get_xdata())
+    }
+    assert coloured[SPC_COLOURS["improvement"]] == [8]
+    assert SPC_COLOURS["concern"] not in coloured
+    assert ax.get_ylabel() == "Detections per month"
+
+
+def test_spc_clips_a_negative_lower_limit_at_zero():
+    frame = spc([0, 3, 0, 5, 1, 0, 4, 0, 2, 6])
+    assert frame["lower_limit"].iloc[0] < 0
+    before = frame.copy()
+    fig = plot_spc(frame, title="Rare")
+    dashed = [line for line in fig.axes[0].get_lines() if line.get_linestyle() == "--"]
+    assert len(dashed) == 2
+    assert min(np.min(line.get_ydata()) for line in dashed) == 0
+    pd.testing.assert_frame_equal(frame, before)  # the data are not changed
+    render(fig)
+
+
+def test_spc_too_few_points_gives_a_note():
+    fig = plot_spc(spc([10, 12, 11, 9]), title="Short")
+    ax = fig.axes[0]
+    assert any("Too few months for control limits" in t.get_text() for t in ax.texts)
+    assert not [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert ax.get_xlabel() and ax.get_ylabel()
+    render(fig)
+
+
+def test_spc_rejects_unknown_direction(spc_frame):
+    with pytest.raises(ValueError, match="higher_is"):
+        plot_spc(spc_frame, title="t", higher_is="up")
+
+
+# ------------------------------------------------------------------------------ map
+
+
+def test_map_structure(wards):
+    fig = map_wards(wards, column="count", title="Crime by ward", legend_title="Offences")
+    ax = fig.axes[0]
+    assert title_of(fig) == "Crime by ward"
+    assert not ax.axison  # no ticks or frame
+    assert ax.get_aspect() == 1.0
+    entries = legend_texts(ax)
+    assert fig.axes[0].get_legend().get_title().get_text() == "Offences"
+    assert entries[-1] == "No data  (1 ward)"
+    assert entries[0].startswith("260 to 1,500")  # highest class first, thousands separator
+    assert len(entries) == 6  # five classes and no data
+    texts = [t.get_text() for t in ax.texts]
+    assert "N" in texts
+    assert any(t.endswith(" km") for t in texts)  # the scale bar
+    for name in ["Ward D", "Ward H", "Ward A", "Ward G", "Ward L"]:  # the five highest
+        assert name in texts
+    assert "Ward C" not in texts
+    render(fig)
+
+
+def test_map_rates_all_zero_and_other_crs(wards):
+    wards["rate_per_1000"] = wards["count"] / 7.3
+    fig = map_wards(
+        wards.to_crs(4326),
+        column="rate_per_1000",
+        title="Rate",
+        legend_title="Offences per 1,000 residents",
+        scheme="natural_breaks",
+        label_top=3,
+    )
+    entries = legend_texts(fig.axes[0])
+    assert entries[0].startswith("205.5")  # 1,500 / 7.3 = 205.48, shown to 1 decimal
+    render(fig)
+
+    wards["count"] = 0.0
+    fig = map_wards(wards, column="count", title="None", legend_title="Offences")
+    assert legend_texts(fig.axes[0]) == ["0  (12 wards)"]
+    assert not [t for t in fig.axes[0].texts if t.get_text().startswith("Ward")]
+    render(fig)
+
+
+def test_map_rejects_bad_input(wards):
+    with pytest.raises(ValueError, match="rate"):
+        map_wards(wards, column="rate", title="t", legend_title="x")
+    with pytest.raises(ValueError, match="scheme"):
+        map_wards(wards, column="count", title="t", legend_title="x", scheme="jenks-ish")
+
+
+@pytest.mark.skipif(not SHROPSHIRE.exists(), reason="shared ward boundaries are absent")
+def test_map_real_wards_labels_do_not_overlap():
+    frame = gpd.read_file(SHROPSHIRE).to_crs(27700)
+    frame = frame.rename(columns={"WD23CD": "ward_code", "WD23NM": "ward_name"})
+    rng = np.random.default_rng(3)
+    frame["count"] = rng.poisson(np.clip(3000 / (frame.area / 1e6 + 5), 5, 400)).astype(float)
+    fig = map_wards(frame, column="count", title="t", legend_title="Offences", label_top=8)
+    render(fig)
+    renderer = fig.canvas.get_renderer() if hasattr(fig.canvas, "get_renderer") else None
+    if renderer is None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        fig.draw(renderer)
+    names = set(frame.nlargest(8, "count")["ward_name"])
+    boxes = [
+        t.get_window_extent(renderer)
+        for t in fig.axes[0].texts
+        if t.get_text().replace("\n", " ") in names and t.arrow_patch is None
+    ]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b)
+
+
+# ------------------------------------------------------------------------ breakdown
+
+
+def test_breakdown_structure(breakdown):
+    fig = plot_breakdown(
+        breakdown,
+        title="By offence group",
+        current_label="Apr 2025 to Mar 2026",
+        previous_label="Apr 2024 to Mar 2025",
+        top=5,
+    )
+    ax = fig.axes[0]
+    assert title_of(fig) == "By offence group"
+    assert ax.get_xlabel() == "Offences"
+    assert legend_texts(ax) == ["Apr 2025 to Mar 2026", "Apr 2024 to Mar 2025"]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(labels) == 5
+    assert labels[0] == "Violence against the person"
+    assert "\n" in labels[4]  # the long name is wrapped
+    assert len(ax.patches) == 10
+    assert "4,200" in [t.get_text() for t in ax.texts]
+    assert "5 largest of 7" in fig.get_supxlabel()
+    render(fig)
+
+
+def test_breakdown_empty():
+    empty = pd.DataFrame(columns=["category", "current", "previous", "change", "pct_change"])
+    fig = plot_breakdown(empty, title="t", current_label="a", previous_label="b")
+    render(fig)
+
+
+# -------------------------------------------------------------------- files to look at
+
+
+def test_write_pngs_to_look_at(tmp_path, monthly, spc_frame, wards, breakdown):
+    """One PNG of each chart; CSP_CHART_DIR keeps them for a person to look at."""
+    folder = Path(os.environ.get("CSP_CHART_DIR", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    figures = {
+        "trend": plot_trend(monthly, title="All crime: monthly offences"),
+        "spc": plot_spc(spc_frame, title="Burglary: monthly offences"),
+        "map": map_wards(wards, column="count", title="Offences by ward", legend_title="Offences"),
+        "breakdown": plot_breakdown(
+            breakdown, title="By offence group", current_label="2025-26", previous_label="2024-25"
+        ),
+    }
+    for name, fig in figures.items():
+        path = folder / f"{name}.png"
+        path.write_bytes(render(fig))
+        assert path.stat().st_size > 10_000
+
+
+def test_notebook_shows_a_returned_figure_once(tmp_path):
+    """A figure as the last value of a cell is displayed once, as a PNG."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    code = (
+        "import numpy as np, pandas as pd\n"
+        "from csp_analysis.charts import plot_spc\n"
+        "from csp_analysis.stats import spc\n"
+        "fig = plot_spc(spc(np.arange(12.0)), title='t')\n"
+        "fig"
+    )
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    try:
+        nbclient.NotebookClient(notebook, kernel_name="python3", timeout=120).execute()
+    except Exception as error:  # no kernel installed here: not a failure of the charts
+        if "No such kernel" in str(error):
+            pytest.skip("no python3 Jupyter kernel")
+        raise
+    outputs = notebook.cells[0].outputs
+    assert [o["output_type"] for o in outputs] == ["execute_result"]
+    assert "image/png" in outputs[0]["data"]

@@ -1,0 +1,187 @@
+"""The notebooks and the board pack: thin, output-free notebooks that all execute, and HTML
+pages a board member can open offline."""
+
+import ast
+import re
+import shutil
+import subprocess
+
+import nbformat
+import pandas as pd
+import pytest
+
+from csp_analysis.config import PROJECT_ROOT
+from csp_analysis.demo import LATEST_QUARTER
+from csp_analysis.pack import NOTEBOOKS, run_pack
+
+NOTEBOOK_FILES = sorted(NOTEBOOKS.glob("*.ipynb"))
+THEMES = [
+    "overview",
+    "domestic_abuse",
+    "serious_violence",
+    "hate_crime",
+    "asb",
+    "violence_with_injury",
+    "drugs",
+]
+
+
+def test_there_is_a_notebook_for_every_theme():
+    names = {path.stem for path in NOTEBOOK_FILES}
+    assert {
+        "overview",
+        "domestic_abuse",
+        "serious_violence",
+        "hate_crime",
+        "asb",
+        "offence_profile",
+    } <= names
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.name)
+def test_committed_notebooks_carry_no_outputs(path):
+    # Outputs can hold sensitive data (victims, domestic abuse, hate crime).
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, cell.source[:60]
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.name)
+def test_notebooks_are_thin(path):
+    notebook = nbformat.read(path, as_version=4)
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    parameters = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(parameters) == 1
+    names = {t.id for t in ast.walk(ast.parse(parameters[0].source)) if isinstance(t, ast.Name)}
+    assert {"area", "period", "config", "data_dir", "output_dir"} <= names
+    for cell in code:
+        tree = ast.parse(cell.source)
+        assert not [
+            n
+            for n in ast.walk(tree)
+            if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.For, ast.While))
+        ]
+        imports = [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))]
+        assert all(getattr(n, "module", None) == "csp_analysis" for n in imports)
+        assert len(cell.source.splitlines()) <= 8
+    assert notebook.metadata.kernelspec.name == "python3"
+
+
+@pytest.fixture(scope="module")
+def demo_pack(demo_settings, tmp_path_factory):
+    out = tmp_path_factory.mktemp("pack")
+    pages = run_pack(demo_settings, period=LATEST_QUARTER, out=out, workers=2, progress=False)
+    return out / LATEST_QUARTER, pages
+
+
+def test_every_notebook_executes_on_demo_data(demo_pack):
+    root, pages = demo_pack
+    assert [p.theme for p in pages] == THEMES
+    assert all(p.status == "ok" for p in pages), [(p.theme, p.message) for p in pages]
+    for page in pages:
+        executed = nbformat.read(root / "demoshire" / f"{page.theme}.ipynb", as_version=4)
+        errors = [
+            o
+            for c in executed.cells
+            if c.cell_type == "code"
+            for o in c.outputs
+            if o.output_type == "error"
+        ]
+        assert errors == []
+        assert (root / "demoshire" / page.theme / "headline.csv").exists()
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_pages_hide_code_embed_plots_and_load_nothing(demo_pack, theme):
+    root, _ = demo_pack
+    page = (root / "demoshire" / f"{theme}.html").read_text(encoding="utf-8")
+    assert not re.search(r'class="[^"]*jp-InputArea-editor', page) and "hl-ipython3" not in page
+    assert "report." not in page and "load_profile" not in page
+    assert page.count("data:image/png;base64,") >= 4
+    assert not re.search(r"<(script|img|link|iframe)[^>]+(src|href)=[\"']?(https?:)?//", page)
+    assert "<script" not in page
+    assert "Demoshire" in page and "January-March 2026 (2025-26Q4)" in page
+    assert re.search(r"Produced \d{1,2} \w+ \d{4}", page)
+    assert 'aria-label="Contents"' in page and 'href="#Key-findings"' in page
+    assert 'id="Key-findings"' in page
+    assert "Sources and licences" in page and "Made with csp_analysis" in page
+    assert "SYNTHETIC DEMO DATA" in page
+
+
+def test_index_links_every_theme_with_its_headline(demo_pack):
+    root, pages = demo_pack
+    index = (root / "index.html").read_text(encoding="utf-8")
+    for page in pages:
+        assert f'href="demoshire/{page.theme}.html"' in index
+        assert f"{page.change['current']:,} " in index
+    assert "Is the change significant?" in index
+
+
+def test_theme_specific_sections(demo_pack):
+    root, _ = demo_pack
+    serious = (root / "demoshire" / "serious_violence.html").read_text(encoding="utf-8")
+    for heading in ("Who is involved", "Ethnicity", "Weapons and alcohol", "Towns"):
+        assert heading in serious
+    assert "Suspect and victim" in serious and "had no ethnicity stated" in serious
+    assert "Repeat victims" in (root / "demoshire" / "domestic_abuse.html").read_text()
+    hate = (root / "demoshire" / "hate_crime.html").read_text(encoding="utf-8")
+    assert "Sexual orientation" in hate and "more than one" in hate
+    asb = (root / "demoshire" / "asb.html").read_text(encoding="utf-8")
+    assert "Top wards by category" in asb and "Nuisance" in asb.replace("nuisance", "Nuisance")
+
+
+def test_public_data_pack(public_settings, tmp_path):
+    pages = run_pack(public_settings, period="2024-25Q4", out=tmp_path, workers=2, progress=False)
+    status = {(p.area_slug, p.theme): p.status for p in pages}
+    for area in ("shropshire", "telford-and-wrekin"):
+        for theme in ("overview", "serious_violence", "asb", "drugs"):
+            assert status[(area, theme)] == "ok", [p.message for p in pages]
+        for theme in ("domestic_abuse", "hate_crime"):
+            assert status[(area, theme)] == "unavailable"
+            page = (tmp_path / "2024-25Q4" / area / f"{theme}.html").read_text()
+            assert "partner crime extract" in page
+    serious = (tmp_path / "2024-25Q4" / "shropshire" / "serious_violence.html").read_text()
+    assert "Approximation from data.police.uk crime types" in serious
+    index = (tmp_path / "2024-25Q4" / "index.html").read_text()
+    assert "Not available" in index and "Telford and Wrekin" in index
+    top = pd.read_csv(tmp_path / "2024-25Q4" / "shropshire" / "overview" / "top_wards.csv")
+    assert top.loc[0, "ward_name"] == "Quarry and Coton Hill"
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+@pytest.mark.parametrize("page", ["index.html", "demoshire/overview.html"])
+def test_pages_render_in_headless_chromium(demo_pack, page, tmp_path):
+    from PIL import Image
+
+    root, _ = demo_pack
+    png = tmp_path / "page.png"
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+            "--hide-scrollbars",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=1200,2000",
+            f"--screenshot={png}",
+            (root / page).as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    image = Image.open(png).convert("L")
+    assert image.size == (1200, 2000)
+    # A rendered page, not a blank one: plenty of distinct grey levels.
+    assert len(image.getcolors(maxcolors=4096) or range(4097)) > 50
+    shutil.copy(png, PROJECT_ROOT / "outputs" / f"screenshot-{page.replace('/', '-')}.png")

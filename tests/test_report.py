@@ -1,0 +1,105 @@
+"""The notebook layer: every report function on every theme, available or not."""
+
+import matplotlib
+import pytest
+from IPython.display import Markdown
+from matplotlib.figure import Figure
+
+from csp_analysis import report
+from csp_analysis.demo import LATEST_QUARTER
+from csp_analysis.profile import build_profile
+
+matplotlib.use("Agg")
+THEMES = [
+    "overview",
+    "domestic_abuse",
+    "serious_violence",
+    "hate_crime",
+    "asb",
+    "violence_with_injury",
+    "drugs",
+]
+TABLES = [
+    report.breakdown_table,
+    report.top_wards_table,
+    report.data_quality_table,
+    report.location_table,
+    report.people_table,
+    report.ethnicity_table,
+    report.spc_points,
+    report.top_wards_by_category,
+]
+TEXT = [report.key_findings, report.notes, report.ethnicity_not_stated, report.repeat_victims_text]
+CHARTS = [report.trend_chart, report.spc_chart, report.breakdown_chart, report.ward_map]
+
+
+@pytest.fixture(scope="module")
+def profiles(demo_dataset, demo_settings):
+    return {
+        name: build_profile(
+            demo_dataset, area="Demoshire", period=LATEST_QUARTER, theme=demo_settings.themes[name]
+        )
+        for name in THEMES
+    }
+
+
+@pytest.mark.parametrize("name", THEMES)
+def test_every_function_renders(profiles, name):
+    profile = profiles[name]
+    for function in TABLES:
+        shown = function(profile)
+        assert shown is None or isinstance(shown, Markdown) or "<table" in shown.to_html()
+    for function in TEXT:
+        shown = function(profile)
+        assert shown is None or shown.data.strip()
+    for function in CHARTS:
+        assert isinstance(function(profile), Figure)
+    assert isinstance(report.ward_map(profile, column="rate_per_1000"), Figure)
+    for column, title in (("weapon", "Weapon"), ("alcohol_related", "Alcohol"), ("town", "Town")):
+        shown = report.column_breakdown(profile, column, title=title)
+        assert shown is None or isinstance(shown, Markdown) or "<table" in shown.to_html()
+
+
+def test_key_findings_read_like_the_seed_reports(profiles):
+    text = report.key_findings(profiles["overview"]).data
+    change = profiles["overview"].change
+    assert f"There were {change.current:,} offences in Demoshire in January-March 2026" in text
+    assert "compared with January-March 2025" in text
+    assert "statistically significant (exact Poisson test" in text
+    assert "per 1,000 residents (95% CI" in text
+    assert "Mann-Kendall" in text
+
+
+def test_unavailable_profile_says_why_and_shows_nothing_else(public_dataset, public_settings):
+    profile = build_profile(
+        public_dataset,
+        area="Shropshire",
+        period="2024-25Q4",
+        theme=public_settings.themes["domestic_abuse"],
+    )
+    assert "data.police.uk" in report.key_findings(profile).data
+    for function in [*TABLES[:2], *CHARTS, report.people_table]:
+        assert function(profile) is None
+
+
+def test_spc_points_group_runs(profiles):
+    table = report.spc_points(profiles["overview"])
+    if isinstance(table, Markdown):
+        assert "No month" in table.data
+    else:
+        months = table.data["Months"].tolist()
+        flagged = int(profiles["overview"].spc["special_cause"].sum())
+        assert 0 < len(months) <= flagged
+
+
+def test_spc_points_table_with_flagged_runs():
+    from types import SimpleNamespace
+
+    from csp_analysis.stats import spc
+
+    values = [10, 11, 10, 12, 11, 10, 11, 30, 31, 30, 32, 31, 30, 33, 31]
+    labels = [str(m) for m in __import__("pandas").period_range("2024-01", periods=15, freq="M")]
+    table = report.spc_points(SimpleNamespace(available=True, spc=spc(values, labels=labels)))
+    html = table.to_html()
+    assert "<table" in html and "higher than usual" in html
+    assert len(table.data) < int(spc(values)["special_cause"].sum())
