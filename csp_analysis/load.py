@@ -178,8 +178,31 @@ def _police_uk(settings: Settings, dataset: Dataset) -> pd.DataFrame:
         _record_file(dataset, path, raw)
         frames.append(validate_police_uk(raw))
     rows = pd.concat(frames, ignore_index=True)
-    dataset.months_covered = pd.PeriodIndex(sorted(set(rows["month"])), freq="M")
+    covered = pd.PeriodIndex(sorted(set(rows["month"])), freq="M")
+    dataset.months_covered = covered
+    missing = pd.period_range(covered.min(), covered.max(), freq="M").difference(covered)
+    if len(missing):
+        dataset.notes.append(
+            f"The data.police.uk files cover {covered.min()} to {covered.max()} but "
+            f"{len(missing)} months have no file ({month_ranges(missing)}): those months show "
+            "as gaps, never as zero, and trend tests use the latest unbroken run of months."
+        )
     return rows
+
+
+def month_ranges(months: pd.PeriodIndex) -> str:
+    """Months as runs, e.g. '2024-05 to 2024-12, 2025-03'.
+
+    >>> month_ranges(pd.PeriodIndex(["2024-05", "2024-06", "2024-07", "2025-03"], freq="M"))
+    '2024-05 to 2024-07, 2025-03'
+    """
+    runs, start = [], None
+    for i, month in enumerate(months):
+        start = month if start is None else start
+        if i + 1 == len(months) or months[i + 1] != month + 1:
+            runs.append(str(start) if start == month else f"{start} to {month}")
+            start = None
+    return ", ".join(runs)
 
 
 def _police_uk_crimes(rows: pd.DataFrame) -> pd.DataFrame:

@@ -129,6 +129,7 @@ def _execute(page: Page, folder: Path, resources: dict) -> Page:
     """Run one notebook with papermill and render it (in a worker process)."""
     import papermill
 
+    os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")  # this environment's kernel
     executed = folder / f"{page.theme}.ipynb"
     try:
         papermill.execute_notebook(
@@ -138,6 +139,7 @@ def _execute(page: Page, folder: Path, resources: dict) -> Page:
             kernel_name=KERNEL,
             language="python",
             progress_bar=False,
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no transport warnings
             cwd=str(NOTEBOOKS),
         )
     except Exception as error:  # noqa: BLE001 - one page failing must not stop the pack

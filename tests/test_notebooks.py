@@ -68,6 +68,22 @@ def test_notebooks_are_thin(path):
     assert notebook.metadata.kernelspec.name == "python3"
 
 
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.name)
+def test_default_parameters_run_on_what_make_demo_builds(path):
+    from csp_analysis import demo
+    from csp_analysis.config import load_settings
+
+    notebook = nbformat.read(path, as_version=4)
+    cell = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
+    defaults = {}
+    exec(cell.source, {}, defaults)  # the cell only assigns literals
+    assert defaults["area"] == demo.AREA_NAME and defaults["period"] == demo.LATEST_QUARTER
+    settings = load_settings(PROJECT_ROOT / defaults["config"])
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    demo_data = re.search(r"^DEMO_DATA := (\S+)$", makefile, re.M).group(1)
+    assert settings.data_dir == PROJECT_ROOT / demo_data and defaults["data_dir"] == ""
+
+
 @pytest.fixture(scope="module")
 def demo_pack(demo_settings, tmp_path_factory):
     out = tmp_path_factory.mktemp("pack")
