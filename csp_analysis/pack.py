@@ -48,7 +48,6 @@ class Page:
     message: str = ""
     html: str = ""
     parameters: dict = field(default_factory=dict)
-    notebook: str = ""
 
 
 def notebook_for(theme: str) -> Path:
@@ -164,7 +163,7 @@ def _unavailable_page(page: Page, folder: Path, resources: dict) -> Page:
     return page
 
 
-def _plan(settings: Settings, profile: Profile, page: Page, folder: Path) -> None:
+def _prepare(settings: Settings, profile: Profile, page: Page, folder: Path) -> None:
     page.summary = profile.summary()
     test = profile.change
     page.change = {
@@ -205,20 +204,19 @@ def run_pack(
     label = Period.parse(period).label
     root = Path(out) / label
     dataset = load_dataset(settings)
-    pages, jobs = [], []
+    pages, jobs = [], []  # pages in reading order; jobs: (position, arguments) to execute
+    subtitle = [
+        f"{Period.parse(label).describe()} ({label}) compared with the same months a year earlier"
+    ]
     for area in areas or settings.areas:
         place = dataset.find_area(area)
-        area_slug = slug(place["area_name"])
-        folder = root / area_slug
+        folder = root / slug(place["area_name"])
         for name in themes or list(settings.themes):
             theme = settings.themes[name]
-            page = Page(place["area_name"], area_slug, name, theme.title, "ok")
+            page = Page(place["area_name"], folder.name, name, theme.title, "ok")
             resources = page_resources(
                 title=f"{theme.title}: {place['area_name']}",
-                subtitle=[
-                    f"{Period.parse(label).describe()} ({label}) compared with the "
-                    f"same months a year earlier"
-                ],
+                subtitle=subtitle,
                 sources=settings.sources,
                 synthetic=dataset.synthetic,
                 contents=[],
@@ -229,33 +227,26 @@ def run_pack(
                 )
             except CoverageError as error:
                 page.status, page.message = "unavailable", str(error)
+            else:
+                write_tables(profile, folder)
+                if not profile.available:
+                    page.status, page.message = "unavailable", profile.reason
+            if page.status == "unavailable":
                 pages.append(_unavailable_page(page, folder, resources))
                 continue
-            write_tables(profile, folder)
-            if not profile.available:
-                page.status, page.message = "unavailable", profile.reason
-                pages.append(_unavailable_page(page, folder, resources))
-                continue
-            _plan(settings, profile, page, folder)
-            jobs.append((page, folder, resources))
+            _prepare(settings, profile, page, folder)
+            jobs.append((len(pages), (page, folder, resources)))
+            pages.append(page)
 
-    bar = tqdm(total=len(pages) + len(jobs), desc="Notebooks", unit="page", disable=not progress)
-    bar.update(len(pages))
-    with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=get_context("spawn")) as pool:
-        futures = [pool.submit(_execute, *job) for job in jobs]
+    with (
+        tqdm(total=len(pages), desc="Notebooks", unit="page", disable=not progress) as bar,
+        ProcessPoolExecutor(max_workers=max(1, workers), mp_context=get_context("spawn")) as pool,
+    ):
+        bar.update(len(pages) - len(jobs))
+        futures = {pool.submit(_execute, *arguments): position for position, arguments in jobs}
         for future in as_completed(futures):
-            pages.append(future.result())
+            pages[futures[future]] = future.result()
             bar.update(1)
-    bar.close()
-    order = {
-        (a, t): i
-        for i, (a, t) in enumerate(
-            (slug(dataset.find_area(a)["area_name"]), t)
-            for a in areas or settings.areas
-            for t in themes or list(settings.themes)
-        )
-    }
-    pages.sort(key=lambda p: order[(p.area_slug, p.theme)])
     write_atomic(
         root / "index.html",
         index_html(pages, settings=settings, period=label, synthetic=dataset.synthetic),

@@ -269,28 +269,30 @@ def breakdown_table(profile: Profile, *, top: int | None = None):
         "category": "Category",
         "hate_strand": "Strand",
     }
-    by = label.get(profile.theme.breakdown, "Category")
+    return _change_table(table, label.get(profile.theme.breakdown, "Category"), profile)
+
+
+def _change_table(table: pd.DataFrame, first: str, profile: Profile):
+    """A :func:`~csp_analysis.indicators.compare_periods` table, styled for the page."""
+    now, before = profile.period.label, profile.previous.label
     shown = table.rename(
         columns={
-            "category": by,
-            "current": profile.period.label,
-            "previous": profile.previous.label,
+            "category": first,
+            "current": now,
+            "previous": before,
             "change": "Change",
             "pct_change": "% change",
             "share_pct": "% of total",
         }
     )
-    shown = shown[
-        [by, profile.period.label, profile.previous.label, "Change", "% change", "% of total"]
-    ]
     formats = {
-        profile.period.label: _COUNTS,
-        profile.previous.label: _COUNTS,
+        now: _COUNTS,
+        before: _COUNTS,
         "Change": "{:+,.0f}",
         "% change": "{:+.0f}%",
         "% of total": "{:.1f}%",
     }
-    return _style(shown, formats)
+    return _style(shown[[first, now, before, "Change", "% change", "% of total"]], formats)
 
 
 def top_wards_table(profile: Profile):
@@ -441,27 +443,7 @@ def column_breakdown(profile: Profile, column: str, *, title: str):
     if pd.api.types.is_bool_dtype(now[column]) or str(now[column].dtype) == "boolean":
         now = now.assign(**{column: now[column].map({True: "Yes", False: "No"})})
         before = before.assign(**{column: before[column].map({True: "Yes", False: "No"})})
-    table = indicators.compare_periods(now, before, by=column)
-    shown = table.rename(
-        columns={
-            "category": title,
-            "current": profile.period.label,
-            "previous": profile.previous.label,
-            "change": "Change",
-            "pct_change": "% change",
-            "share_pct": "% of total",
-        }
-    )
-    return _style(
-        shown,
-        {
-            profile.period.label: _COUNTS,
-            profile.previous.label: _COUNTS,
-            "Change": "{:+,.0f}",
-            "% change": "{:+.0f}%",
-            "% of total": "{:.1f}%",
-        },
-    )
+    return _change_table(indicators.compare_periods(now, before, by=column), title, profile)
 
 
 def top_wards_by_category(profile: Profile, *, n: int = 5):

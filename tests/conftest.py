@@ -7,6 +7,9 @@ import pytest
 
 from csp_analysis.config import PROJECT_ROOT, load_settings
 
+#: The themes of the default configuration, in order.
+THEMES = list(load_settings().themes)
+
 
 @pytest.fixture(scope="session")
 def public_data() -> Path:
@@ -49,3 +52,15 @@ def demo_dataset(demo_settings):
     from csp_analysis.load import load_dataset
 
     return load_dataset(demo_settings)
+
+
+@pytest.fixture(scope="session")
+def demo_profiles(demo_dataset, demo_settings):
+    """Every theme's profile of the small demo data for its latest quarter."""
+    from csp_analysis.demo import LATEST_QUARTER
+    from csp_analysis.profile import build_profile
+
+    return {
+        name: build_profile(demo_dataset, area="Demoshire", period=LATEST_QUARTER, theme=theme)
+        for name, theme in demo_settings.themes.items()
+    }

@@ -2,43 +2,24 @@
 
 import pandas as pd
 import pytest
+from conftest import THEMES
 
 from csp_analysis.cli import main
 from csp_analysis.demo import LATEST_QUARTER
 from csp_analysis.profile import SYNTHETIC_NOTE, build_profile
 
-THEMES = [
-    "overview",
-    "domestic_abuse",
-    "serious_violence",
-    "hate_crime",
-    "asb",
-    "violence_with_injury",
-    "drugs",
-]
-
-
-@pytest.fixture(scope="module")
-def profiles(demo_dataset, demo_settings):
-    return {
-        name: build_profile(
-            demo_dataset, area="Demoshire", period=LATEST_QUARTER, theme=demo_settings.themes[name]
-        )
-        for name in THEMES
-    }
-
 
 @pytest.mark.parametrize("name", THEMES)
-def test_every_record_is_accounted_for(profiles, name):
-    quality = profiles[name].data_quality
+def test_every_record_is_accounted_for(demo_profiles, name):
+    quality = demo_profiles[name].data_quality
     read = quality.loc[quality["outcome"] == "read", "records"].iloc[0]
     assert quality.loc[quality["outcome"].isin(["included", "excluded"]), "records"].sum() == read
     assert SYNTHETIC_NOTE in quality["description"].tolist()
 
 
 @pytest.mark.parametrize("name", THEMES)
-def test_tables_agree_with_the_headline(profiles, name):
-    profile = profiles[name]
+def test_tables_agree_with_the_headline(demo_profiles, name):
+    profile = demo_profiles[name]
     assert profile.available
     total = profile.headline.set_index("measure").loc["total"]
     included = profile.data_quality.set_index("description")["records"]
@@ -60,17 +41,19 @@ def test_tables_agree_with_the_headline(profiles, name):
         assert profile.breakdown["current"].sum() == strands["current"] >= total["current"]
 
 
-def test_serious_violence_follows_the_configured_subgroups(demo_dataset, profiles, demo_settings):
-    subgroups = set(profiles["serious_violence"].breakdown["category"])
+def test_serious_violence_follows_the_configured_subgroups(
+    demo_dataset, demo_profiles, demo_settings
+):
+    subgroups = set(demo_profiles["serious_violence"].breakdown["category"])
     assert subgroups <= set(demo_settings.serious_violence_subgroups)
 
 
-def test_people_tables(profiles):
-    people = profiles["serious_violence"].people
+def test_people_tables(demo_profiles):
+    people = demo_profiles["serious_violence"].people
     totals = people[people["age_band"] == "Total"].set_index("role_group")["total"]
     assert set(totals.index) == {"suspect and victim", "suspect", "victim"}
     assert totals.sum() > 0
-    ethnicity = profiles["serious_violence"].ethnicity
+    ethnicity = demo_profiles["serious_violence"].ethnicity
     assert ethnicity["ethnicity"].iloc[-1] == "Not stated"
     assert ethnicity.loc[ethnicity["stated"], "share_pct"].sum() == pytest.approx(100)
     assert ethnicity["total"].sum() == totals.sum()
@@ -187,16 +170,17 @@ def test_theme_without_its_flag_says_so(demo_dataset, demo_settings):
         assert not profile.available and column in profile.reason
 
 
-def test_totals_match_a_plain_count_of_the_raw_files(demo_dir, profiles):
+def test_totals_match_a_plain_count_of_the_raw_files(demo_dir, demo_profiles):
     # Every demo record is in Demoshire, so the quarter's totals are plain row counts.
     crimes = pd.read_csv(demo_dir / "crimes.csv", dtype=str)
     asb = pd.read_csv(demo_dir / "asb.csv", dtype=str)
     for frame, theme in ((crimes, "overview"), (asb, "asb")):
         months = frame["date"].str[:7]
-        headline = profiles[theme].headline.set_index("measure").loc["total"]
+        headline = demo_profiles[theme].headline.set_index("measure").loc["total"]
         assert headline["current"] == months.between("2026-01", "2026-03").sum()
         assert headline["previous"] == months.between("2025-01", "2025-03").sum()
     da = crimes["domestic_abuse"].eq("Y") & crimes["date"].str[:7].between("2026-01", "2026-03")
     assert (
-        profiles["domestic_abuse"].headline.set_index("measure").loc["total", "current"] == da.sum()
+        demo_profiles["domestic_abuse"].headline.set_index("measure").loc["total", "current"]
+        == da.sum()
     )

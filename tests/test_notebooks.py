@@ -9,21 +9,13 @@ import subprocess
 import nbformat
 import pandas as pd
 import pytest
+from conftest import THEMES
 
 from csp_analysis.config import PROJECT_ROOT
 from csp_analysis.demo import LATEST_QUARTER
 from csp_analysis.pack import NOTEBOOKS, run_pack
 
 NOTEBOOK_FILES = sorted(NOTEBOOKS.glob("*.ipynb"))
-THEMES = [
-    "overview",
-    "domestic_abuse",
-    "serious_violence",
-    "hate_crime",
-    "asb",
-    "violence_with_injury",
-    "drugs",
-]
 
 
 def test_there_is_a_notebook_for_every_theme():

@@ -2,23 +2,14 @@
 
 import matplotlib
 import pytest
+from conftest import THEMES
 from IPython.display import Markdown
 from matplotlib.figure import Figure
 
 from csp_analysis import report
-from csp_analysis.demo import LATEST_QUARTER
 from csp_analysis.profile import build_profile
 
 matplotlib.use("Agg")
-THEMES = [
-    "overview",
-    "domestic_abuse",
-    "serious_violence",
-    "hate_crime",
-    "asb",
-    "violence_with_injury",
-    "drugs",
-]
 TABLES = [
     report.breakdown_table,
     report.top_wards_table,
@@ -33,19 +24,9 @@ TEXT = [report.key_findings, report.notes, report.ethnicity_not_stated, report.r
 CHARTS = [report.trend_chart, report.spc_chart, report.breakdown_chart, report.ward_map]
 
 
-@pytest.fixture(scope="module")
-def profiles(demo_dataset, demo_settings):
-    return {
-        name: build_profile(
-            demo_dataset, area="Demoshire", period=LATEST_QUARTER, theme=demo_settings.themes[name]
-        )
-        for name in THEMES
-    }
-
-
 @pytest.mark.parametrize("name", THEMES)
-def test_every_function_renders(profiles, name):
-    profile = profiles[name]
+def test_every_function_renders(demo_profiles, name):
+    profile = demo_profiles[name]
     for function in TABLES:
         shown = function(profile)
         assert shown is None or isinstance(shown, Markdown) or "<table" in shown.to_html()
@@ -60,9 +41,9 @@ def test_every_function_renders(profiles, name):
         assert shown is None or isinstance(shown, Markdown) or "<table" in shown.to_html()
 
 
-def test_key_findings_read_like_the_seed_reports(profiles):
-    text = report.key_findings(profiles["overview"]).data
-    change = profiles["overview"].change
+def test_key_findings_read_like_the_seed_reports(demo_profiles):
+    text = report.key_findings(demo_profiles["overview"]).data
+    change = demo_profiles["overview"].change
     assert f"There were {change.current:,} offences in Demoshire in January-March 2026" in text
     assert "compared with January-March 2025" in text
     assert "statistically significant (exact Poisson test" in text
@@ -82,13 +63,13 @@ def test_unavailable_profile_says_why_and_shows_nothing_else(public_dataset, pub
         assert function(profile) is None
 
 
-def test_spc_points_group_runs(profiles):
-    table = report.spc_points(profiles["overview"])
+def test_spc_points_group_runs(demo_profiles):
+    table = report.spc_points(demo_profiles["overview"])
     if isinstance(table, Markdown):
         assert "No month" in table.data
     else:
         months = table.data["Months"].tolist()
-        flagged = int(profiles["overview"].spc["special_cause"].sum())
+        flagged = int(demo_profiles["overview"].spc["special_cause"].sum())
         assert 0 < len(months) <= flagged
 
 
