@@ -12,35 +12,10 @@ import pandas as pd
 import pytest
 
 from csp_analysis import demo
+from csp_analysis.classify import SUBGROUP_GROUPS
 
 SCALE = 0.1  # about 1,800 crimes a year: quick, and enough for shares to settle
 
-# The ONS offence subgroups and the Home Office group each belongs to.
-SUBGROUP_TO_GROUP = {
-    "Homicide": "Violence against the person",
-    "Death or serious injury caused by unlawful driving": "Violence against the person",
-    "Violence with injury": "Violence against the person",
-    "Violence without injury": "Violence against the person",
-    "Stalking and harassment": "Violence against the person",
-    "Rape": "Sexual offences",
-    "Other sexual offences": "Sexual offences",
-    "Robbery of business property": "Robbery",
-    "Robbery of personal property": "Robbery",
-    "Residential burglary": "Theft offences",
-    "Non-residential burglary": "Theft offences",
-    "Vehicle offences": "Theft offences",
-    "Theft from the person": "Theft offences",
-    "Bicycle theft": "Theft offences",
-    "Shoplifting": "Theft offences",
-    "All other theft offences": "Theft offences",
-    "Arson": "Criminal damage and arson",
-    "Criminal damage": "Criminal damage and arson",
-    "Trafficking of drugs": "Drug offences",
-    "Possession of drugs": "Drug offences",
-    "Possession of weapons offences": "Possession of weapons offences",
-    "Public order offences": "Public order offences",
-    "Miscellaneous crimes against society": "Miscellaneous crimes against society",
-}
 
 CONTRACT_COLUMNS = {
     "population.csv": ["ward_code", "population"],
@@ -191,8 +166,8 @@ def test_population_is_about_320_thousand_and_covers_every_ward(data):
 def test_offence_table_uses_the_official_subgroups_and_groups():
     table = demo.offence_table()
     assert table["code"].is_unique
-    assert set(table["offence_subgroup"]) == set(SUBGROUP_TO_GROUP)
-    assert (table["offence_subgroup"].map(SUBGROUP_TO_GROUP) == table["offence_group"]).all()
+    assert set(table["offence_subgroup"]) == set(SUBGROUP_GROUPS)
+    assert (table["offence_subgroup"].map(SUBGROUP_GROUPS) == table["offence_group"]).all()
     codes = table.set_index("code")["offence"]
     assert codes["8N"] == "Assault with injury"
     assert codes["105A"] == "Assault without injury"
@@ -203,7 +178,7 @@ def test_offence_table_uses_the_official_subgroups_and_groups():
 
 def test_crimes_subgroup_and_group_are_consistent(data):
     crimes = data.crimes
-    assert (crimes["offence_subgroup"].map(SUBGROUP_TO_GROUP) == crimes["offence_group"]).all()
+    assert (crimes["offence_subgroup"].map(SUBGROUP_GROUPS) == crimes["offence_group"]).all()
     table = demo.offence_table().set_index("code")
     assert (crimes["offence_code"].map(table["offence"]) == crimes["offence"]).all()
 

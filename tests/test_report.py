@@ -63,16 +63,6 @@ def test_unavailable_profile_says_why_and_shows_nothing_else(public_dataset, pub
         assert function(profile) is None
 
 
-def test_spc_points_group_runs(demo_profiles):
-    table = report.spc_points(demo_profiles["overview"])
-    if isinstance(table, Markdown):
-        assert "No month" in table.data
-    else:
-        months = table.data["Months"].tolist()
-        flagged = int(demo_profiles["overview"].spc["special_cause"].sum())
-        assert 0 < len(months) <= flagged
-
-
 def test_spc_points_table_with_flagged_runs():
     from types import SimpleNamespace
 
