@@ -31,6 +31,31 @@ from csp_analysis.validate import ASB_CATEGORIES, HATE_STRANDS
 SYNTHETIC_NOTE = "SYNTHETIC DEMO DATA: invented records, not real crime or real people."
 
 
+def change_phrase(current: float, previous: float) -> str:
+    """'a 5% (n=864) decrease' in the seed reports' style.
+
+    >>> change_phrase(18216, 19080)
+    'a 5% (n=864) decrease'
+    >>> change_phrase(3, 0)
+    'an increase from none (n=3)'
+    >>> change_phrase(1216, 1222), change_phrase(92, 100)
+    ('a less than 1% (n=6) decrease', 'an 8% (n=8) decrease')
+    """
+    if previous == 0:
+        return (
+            "no change from none"
+            if current == 0
+            else f"an increase from none (n={current:,.0f})"
+        )
+    if current == previous:
+        return "no change"
+    direction = "increase" if current > previous else "decrease"
+    pct = round(abs(current - previous) / previous * 100)
+    size = "less than 1%" if pct == 0 else f"{pct}%"
+    article = "an" if pct in (11, 18) or str(pct).startswith("8") else "a"
+    return f"{article} {size} (n={abs(current - previous):,.0f}) {direction}"
+
+
 class CoverageError(ValueError):
     """The data does not cover the months a profile compares."""
 
@@ -76,16 +101,7 @@ class Profile:
             return f"{self.theme.title}: not available. {self.reason}"
         now, before = self.change.current, self.change.previous
         unit = "incidents" if self.theme.records == "asb" else "offences"
-        if before == 0:
-            trend = f"none in {self.previous.label}"
-        elif now == before:
-            trend = f"the same as {self.previous.label}"
-        else:
-            direction = "increase" if now > before else "decrease"
-            trend = (
-                f"a {abs(now - before) / before:.0%} (n={abs(now - before):,}) "
-                f"{direction} compared with {self.previous.label}"
-            )
+        trend = f"{change_phrase(now, before)} compared with {self.previous.label}"
         if np.isnan(self.change.p_value):
             test = "no significance test possible"
         elif self.change.significant:

@@ -17,7 +17,7 @@ from IPython.display import Markdown
 from csp_analysis import charts, indicators
 from csp_analysis.config import PROJECT_ROOT, load_settings
 from csp_analysis.load import load_dataset
-from csp_analysis.profile import Profile, build_profile
+from csp_analysis.profile import Profile, build_profile, change_phrase
 from csp_analysis.tables import write_tables
 
 _SIGNIFICANCE = 0.05
@@ -73,27 +73,6 @@ def _mid_sentence(name: str) -> str:
 def _unit(profile: Profile, count: int | None = None) -> str:
     singular = "incident" if profile.theme.records == "asb" else "offence"
     return singular if count == 1 else singular + "s"
-
-
-def change_phrase(current: float, previous: float) -> str:
-    """'a 5% (n=864) decrease' in the seed reports' style.
-
-    >>> change_phrase(18216, 19080)
-    'a 5% (n=864) decrease'
-    >>> change_phrase(3, 0)
-    'an increase from none (n=3)'
-    >>> change_phrase(1216, 1222), change_phrase(92, 100)
-    ('a less than 1% (n=6) decrease', 'an 8% (n=8) decrease')
-    """
-    if previous == 0:
-        return "no change from none" if current == 0 else f"an increase from none (n={_n(current)})"
-    if current == previous:
-        return "no change"
-    direction = "increase" if current > previous else "decrease"
-    pct = round(abs(current - previous) / previous * 100)
-    size = "less than 1%" if pct == 0 else f"{pct}%"
-    article = "an" if pct in (8, 11, 18) or str(pct).startswith("8") else "a"
-    return f"{article} {size} (n={_n(abs(current - previous))}) {direction}"
 
 
 def significance_phrase(profile: Profile) -> str:
