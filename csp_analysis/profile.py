@@ -43,9 +43,7 @@ def change_phrase(current: float, previous: float) -> str:
     """
     if previous == 0:
         return (
-            "no change from none"
-            if current == 0
-            else f"an increase from none (n={current:,.0f})"
+            "no change from none" if current == 0 else f"an increase from none (n={current:,.0f})"
         )
     if current == previous:
         return "no change"
@@ -66,7 +64,8 @@ class Profile:
 
     ``current`` and ``previous_records`` hold the theme's records in the area for each
     period (for further breakdowns; never written out); ``ward_shapes`` the area's ward
-    polygons (ward_code, geometry in EPSG:27700) for maps.
+    polygons (ward_code, geometry in EPSG:27700) for maps; ``breakdown_by`` the column the
+    breakdown used (data.police.uk data: the published crime type).
     """
 
     area_code: str
@@ -93,6 +92,7 @@ class Profile:
     current: pd.DataFrame | None = None
     previous_records: pd.DataFrame | None = None
     ward_shapes: pd.DataFrame | None = None
+    breakdown_by: str = ""
     top_n: int = 10
 
     def summary(self) -> str:
@@ -437,6 +437,7 @@ def build_profile(
     if theme.records == "crimes" and (theme.flag or theme.where or theme.police_uk):
         of_all = tuple(int((in_area & (label == p)).sum()) for p in ("current", "previous"))
     by = theme.police_uk_breakdown if police_uk else theme.breakdown
+    profile.breakdown_by = by
     if by == "hate_strand":  # a crime counts once per strand
         strands_now, strands_before = map(indicators.explode_strands, (now, before))
         strands = (len(strands_now), len(strands_before))

@@ -143,7 +143,7 @@ def _breakdown_findings(profile: Profile) -> list[str]:
             f"{row['category']} had the largest numerical increase: "
             f"{change_phrase(row['current'], row['previous'])}."
         )
-    if profile.theme.breakdown == "hate_strand" and "strands" in set(profile.headline["measure"]):
+    if profile.breakdown_by == "hate_strand":
         strands = profile.headline.set_index("measure").loc["strands", "current"]
         lines.append(
             f"The {_n(profile.change.current)} crimes carried {_n(strands)} hate "
@@ -220,16 +220,15 @@ def notes(profile: Profile) -> Markdown | None:
 # ---------------------------------------------------------------------------- tables
 
 
-def _style(table: pd.DataFrame, formats: dict[str, str], *, caption: str = ""):
+def _style(table: pd.DataFrame, formats: dict[str, str]):
     present = {c: f for c, f in formats.items() if c in table.columns}
     text = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]
-    styler = (
+    return (
         table.style.format(present, na_rep="–")
         .hide(axis="index")
         .set_properties(subset=text, **{"text-align": "left"})
         .set_table_styles([{"selector": "th", "props": "text-align: left;"}])
     )
-    return styler.set_caption(caption) if caption else styler
 
 
 _COUNTS = "{:,.0f}"
@@ -248,7 +247,7 @@ def breakdown_table(profile: Profile, *, top: int | None = None):
         "category": "Category",
         "hate_strand": "Strand",
     }
-    return _change_table(table, label.get(profile.theme.breakdown, "Category"), profile)
+    return _change_table(table, label.get(profile.breakdown_by, "Category"), profile)
 
 
 def _change_table(table: pd.DataFrame, first: str, profile: Profile):
@@ -427,9 +426,9 @@ def column_breakdown(profile: Profile, column: str, *, title: str):
 
 def top_wards_by_category(profile: Profile, *, n: int = 5):
     """For ASB: the top wards within each category."""
-    if not profile.available or profile.theme.breakdown not in profile.current:
+    if not profile.available or "category" not in profile.current:
         return None
-    by = profile.theme.breakdown
+    by = "category"
     if profile.current[by].isna().all():
         return None
     wards = profile.wards[["ward_code", "ward_name"]].dropna()
@@ -515,7 +514,7 @@ def breakdown_chart(profile: Profile, *, top: int = 10):
     return charts.plot_breakdown(
         profile.breakdown,
         title=f"{profile.theme.title} by "
-        f"{profile.theme.breakdown.replace('_', ' ')}, "
+        f"{profile.breakdown_by.replace('_', ' ')}, "
         f"{profile.area_name}",
         current_label=profile.period.label,
         previous_label=profile.previous.label,

@@ -74,3 +74,14 @@ def test_spc_points_table_with_flagged_runs():
     html = table.to_html()
     assert "<table" in html and "higher than usual" in html
     assert len(table.data) < int(spc(values)["special_cause"].sum())
+
+
+def test_police_uk_breakdown_is_labelled_by_crime_type(public_dataset, public_settings):
+    profile = build_profile(
+        public_dataset,
+        area="Telford and Wrekin",
+        period="2024-25Q4",
+        theme=public_settings.themes["overview"],
+    )
+    assert profile.breakdown_by == "crime_type"
+    assert report.breakdown_table(profile).data.columns[0] == "Crime type"
