@@ -142,13 +142,22 @@ def _execute(page: Page, folder: Path, resources: dict) -> Page:
             cwd=str(NOTEBOOKS),
         )
     except Exception as error:  # noqa: BLE001 - one page failing must not stop the pack
-        page.status, page.message = "failed", f"{type(error).__name__}: {error}"[:2000]
+        page.status, page.message = "failed", failure_message(error)
         return page
     notebook = nbformat.read(executed, as_version=4)
     resources = {**resources, "contents": contents_of(notebook)}
     write_atomic(folder / f"{page.theme}.html", render_html(notebook, resources))
     page.html = f"{page.area_slug}/{page.theme}.html"
     return page
+
+
+def failure_message(error: Exception) -> str:
+    """One line for the index: the error a notebook cell raised, without colour codes."""
+    name = getattr(error, "ename", type(error).__name__)
+    value = getattr(error, "evalue", str(error))
+    cell = getattr(error, "exec_count", None)
+    text = f"{name}: {value}" + (f" (notebook cell {cell})" if cell else "")
+    return re.sub(r"\x1b\[[0-9;]*m", "", text).splitlines()[0][:500]
 
 
 def _unavailable_page(page: Page, folder: Path, resources: dict) -> Page:
@@ -227,6 +236,10 @@ def run_pack(
                 )
             except CoverageError as error:
                 page.status, page.message = "unavailable", str(error)
+            except Exception as error:  # noqa: BLE001 - one theme failing must not stop the pack
+                page.status, page.message = "failed", failure_message(error)
+                pages.append(page)
+                continue
             else:
                 write_tables(profile, folder)
                 if not profile.available:

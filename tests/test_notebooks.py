@@ -193,3 +193,33 @@ def test_pages_render_in_headless_chromium(demo_pack, page, tmp_path):
     # A rendered page, not a blank one: plenty of distinct grey levels.
     assert len(image.getcolors(maxcolors=4096) or range(4097)) > 50
     shutil.copy(png, PROJECT_ROOT / "outputs" / f"screenshot-{page.replace('/', '-')}.png")
+
+
+def test_a_failing_theme_does_not_stop_the_pack(demo_settings, tmp_path):
+    import dataclasses
+
+    from csp_analysis.config import Theme
+
+    drugs = {"offence_group": ["Drug offences"]}
+    themes = {
+        "drugs": demo_settings.themes["drugs"],
+        # fails while planning: the filter names a column the data lacks
+        "bad_filter": Theme(name="bad_filter", title="Bad filter", where={"no_column": ["x"]}),
+        # fails inside its notebook: the kernel reads the config file, which lacks it
+        "not_in_file": Theme(name="not_in_file", title="Not in the file", where=drugs),
+    }
+    settings = dataclasses.replace(demo_settings, themes=themes)
+    pages = run_pack(settings, period=LATEST_QUARTER, out=tmp_path, workers=2, progress=False)
+    assert {p.theme: p.status for p in pages} == {
+        "drugs": "ok",
+        "bad_filter": "failed",
+        "not_in_file": "failed",
+    }
+    messages = {p.theme: p.message for p in pages}
+    assert "no_column" in messages["bad_filter"]
+    assert messages["not_in_file"].startswith("KeyError") and "\x1b" not in messages["not_in_file"]
+    folder = tmp_path / LATEST_QUARTER / "demoshire"
+    assert (folder / "not_in_file.ipynb").exists()  # kept for debugging
+    assert not (folder / "not_in_file.html").exists()
+    index = (tmp_path / LATEST_QUARTER / "index.html").read_text()
+    assert index.count(">Failed</span>") == 2 and "3 pages, 2 failed" in index
