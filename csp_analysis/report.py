@@ -220,6 +220,12 @@ def notes(profile: Profile) -> Markdown | None:
 # ---------------------------------------------------------------------------- tables
 
 
+def _capitalised(values: pd.Series) -> pd.Series:
+    """First letter upper case, for display ('nuisance' -> 'Nuisance'); the rest kept."""
+    text = values.astype("string")
+    return text.str[:1].str.upper() + text.str[1:]
+
+
 def _style(table: pd.DataFrame, formats: dict[str, str]):
     present = {c: f for c, f in formats.items() if c in table.columns}
     text = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]
@@ -270,6 +276,7 @@ def _change_table(table: pd.DataFrame, first: str, profile: Profile):
         "% change": "{:+.0f}%",
         "% of total": "{:.1f}%",
     }
+    shown = shown.assign(**{first: _capitalised(shown[first])})
     return _style(shown[[first, now, before, "Change", "% change", "% of total"]], formats)
 
 
@@ -442,6 +449,7 @@ def top_wards_by_category(profile: Profile, *, n: int = 5):
             "share_pct": "% of category",
         }
     )
+    shown = shown.assign(Category=_capitalised(shown["Category"]))
     return _style(
         shown[["Category", "Rank", "Ward", "Count", "% of category"]],
         {"Count": _COUNTS, "% of category": "{:.1f}%"},
