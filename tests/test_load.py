@@ -99,3 +99,27 @@ def test_population_by_lsoa_needs_the_lookup(tmp_path):
         "by LSOA, so lsoa_ward_lookup.csv is needed",
     ):
         load_dataset(settings)
+
+
+def test_partner_template_maps_a_force_extracts_names(demo_dir, tmp_path):
+    # The demo data saved the way a force system might export it, read through the template.
+    from csp_analysis.config import PROJECT_ROOT
+
+    settings = load_settings(PROJECT_ROOT / "config" / "partner-template.yaml", data_dir=tmp_path)
+    renames = {
+        role: {v: k for k, v in mapping.items()} for role, mapping in settings.columns.items()
+    }
+    for role in ("crimes", "nominals", "asb"):
+        frame = pd.read_csv(demo_dir / f"{role}.csv", dtype=str, keep_default_na=False)
+        frame.rename(columns=renames[role]).to_csv(tmp_path / settings.files[role][0], index=False)
+    (tmp_path / settings.files["population"][0]).write_bytes(
+        (demo_dir / "population.csv").read_bytes()
+    )
+    (tmp_path / settings.files["wards"][0]).write_bytes((demo_dir / "wards.geojson").read_bytes())
+    dataset = load_dataset(settings)
+    reference = load_dataset(load_settings(None, data_dir=demo_dir))
+    assert len(dataset.crimes) == len(reference.crimes) and len(dataset.nominals) == len(
+        reference.nominals
+    )
+    assert dataset.crimes["domestic_abuse"].sum() == reference.crimes["domestic_abuse"].sum()
+    assert (dataset.asb["category"] == reference.asb["category"]).all()
