@@ -692,6 +692,7 @@ def map_wards(
     label_top: int = 5,
     scheme: str = "quantiles",
     k: int = 5,
+    missing_label: str = "No data",
 ) -> Figure:
     """A ward choropleth, north up in British National Grid, with the top wards named.
 
@@ -699,7 +700,8 @@ def map_wards(
     Jenks natural breaks (mapclassify ``Quantiles``, ``FisherJenks``). With fewer
     distinct values than classes there are fewer classes (all-equal values give one).
     The legend gives each class the range of the ward values in it and the number of
-    wards; wards with no value (NaN) are light grey and hatched, listed as "No data".
+    wards; wards with no value (NaN) are light grey and hatched, listed as ``missing_label``
+    (default "No data"; e.g. "Fewer than 5 or withheld" for suppressed counts).
     The ``label_top`` wards with the highest values above 0 are named at a point
     inside each ward (``representative_point``); a name that would cover another name
     or hide a small ward is moved beside it with a leader line. A north arrow and a
@@ -789,7 +791,7 @@ def map_wards(
                 fc=NO_DATA_COLOUR,
                 ec="#9a9a9a",
                 hatch="///",
-                label=f"No data  ({n} ward{'s' if n != 1 else ''})",
+                label=f"{missing_label}  ({n} ward{'s' if n != 1 else ''})",
             )
         )
     outline = gpd.GeoSeries([wards.geometry.union_all()], crs=wards.crs)

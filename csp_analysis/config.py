@@ -65,6 +65,7 @@ class Settings:
     themes: dict[str, Theme]
     serious_violence_subgroups: tuple[str, ...]
     sources: list[str] = field(default_factory=list)
+    suppression_threshold: int = 4
     area_name: str | None = None
     config_path: Path | None = None
 
@@ -171,6 +172,7 @@ def load_settings(
             or ()
         ),
         sources=list(deployment.get("sources") or [DEFAULT_SOURCE]),
+        suppression_threshold=int(deployment.get("suppression_threshold", 4)),
         area_name=area_name or deployment.get("area_name"),
         config_path=path.resolve(),
     )

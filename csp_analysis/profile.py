@@ -7,7 +7,7 @@ is either in the profile or in the data-quality table with the reason it is not.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -65,7 +65,8 @@ class Profile:
     ``current`` and ``previous_records`` hold the theme's records in the area for each
     period (for further breakdowns; never written out); ``ward_shapes`` the area's ward
     polygons (ward_code, geometry in EPSG:27700) for maps; ``breakdown_by`` the column the
-    breakdown used (data.police.uk data: the published crime type).
+    breakdown used (data.police.uk data: the published crime type). A profile holds exact
+    numbers (``restricted``) until :func:`protect` makes its board and public version.
     """
 
     area_code: str
@@ -93,6 +94,8 @@ class Profile:
     previous_records: pd.DataFrame | None = None
     ward_shapes: pd.DataFrame | None = None
     breakdown_by: str = ""
+    restricted: bool = True
+    threshold: int = 4
     top_n: int = 10
 
     def summary(self) -> str:
@@ -477,3 +480,49 @@ def build_profile(
     profile.data_quality = pd.concat([profile.data_quality, notes], ignore_index=True)
     profile.data_quality["records"] = profile.data_quality["records"].astype("Int64")
     return profile
+
+
+def protect(profile: Profile, *, threshold: int = 4) -> Profile:
+    """The board and public version of a profile: small numbers suppressed.
+
+    Counts of 1 to ``threshold`` in the ward table, a hate-strand breakdown, the age-sex
+    table and the ethnicity table are withheld, with secondary suppression, by
+    :mod:`csp_analysis.disclosure`; area totals (headline, monthly series, offence
+    breakdowns) are published as they are. Returns a new profile with ``restricted``
+    False; cells that could not be fully protected are named in its notes.
+    """
+    from csp_analysis import disclosure
+
+    protected = replace(profile, restricted=False, threshold=threshold, notes=list(profile.notes))
+    if not profile.available:
+        return protected
+    results = {"wards": disclosure.protect_ward_table(profile.wards, threshold=threshold)}
+    if profile.breakdown_by == "hate_strand":
+        results["breakdown"] = disclosure.protect_breakdown(profile.breakdown, threshold=threshold)
+    if profile.people is not None:
+        results["people"] = disclosure.protect_role_age_sex(profile.people, threshold=threshold)
+    if profile.ethnicity is not None:
+        results["ethnicity"] = disclosure.protect_ethnicity(profile.ethnicity, threshold=threshold)
+    for name, result in results.items():
+        setattr(protected, name, result.table)
+    withheld = sum(len(result.flags) for result in results.values())
+    unsafe = [name for name, result in results.items() if not result.safe]
+    protected.notes.append(
+        f"Board and public version: counts of 1 to {threshold} in ward, strand, age-sex and "
+        f"ethnicity tables are shown as <{threshold + 1}, and cells marked "
+        f"{disclosure.SECONDARY_LABEL} are withheld so that those counts cannot be worked "
+        f"out from totals ({withheld} cells withheld). Area totals are not suppressed."
+    )
+    if unsafe:
+        protected.notes.append(
+            f"Some withheld counts in the {', '.join(unsafe)} table(s) could still be worked "
+            "out from the area total (for example when one category holds all of a small "
+            "total): merge categories or leave the table out before publishing."
+        )
+    quality = protected.data_quality
+    notes = pd.DataFrame(
+        {"step": "note", "description": protected.notes[-1 - len(unsafe) :], "outcome": "note"}
+    )
+    protected.data_quality = pd.concat([quality, notes], ignore_index=True)
+    protected.data_quality["records"] = protected.data_quality["records"].astype("Int64")
+    return protected

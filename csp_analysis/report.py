@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
-from csp_analysis import charts, indicators
+from csp_analysis import charts, disclosure, indicators
 from csp_analysis.config import PROJECT_ROOT, load_settings
 from csp_analysis.load import load_dataset
-from csp_analysis.profile import Profile, build_profile, change_phrase
+from csp_analysis.profile import Profile, build_profile, change_phrase, protect
 from csp_analysis.tables import write_tables
 
 _SIGNIFICANCE = 0.05
@@ -38,17 +38,23 @@ def load_profile(
     period: str,
     config: str | Path | None = None,
     data_dir: str | Path | None = None,
+    restricted: bool = False,
 ) -> Profile:
-    """Load the data and build one theme's profile (paths resolve from the project root)."""
+    """Load the data and build one theme's profile (paths resolve from the project root).
+
+    ``restricted`` keeps exact small numbers (analysts only); by default small counts are
+    suppressed for board and public use (:func:`csp_analysis.profile.protect`).
+    """
     settings = load_settings(resolve(config), data_dir=resolve(data_dir))
     dataset = load_dataset(settings)
-    return build_profile(
+    profile = build_profile(
         dataset,
         area=area,
         period=period,
         theme=settings.themes[theme],
         top_n=settings.top_n_wards,
     )
+    return profile if restricted else protect(profile, threshold=settings.suppression_threshold)
 
 
 def save_tables(profile: Profile, output_dir: str | Path | None) -> None:
@@ -61,8 +67,16 @@ def save_tables(profile: Profile, output_dir: str | Path | None) -> None:
 # ---------------------------------------------------------------------------- words
 
 
-def _n(value: float) -> str:
+def _n(value: float | str) -> str:
+    """A count for a sentence; a withheld count ("<5", "[c]") reads "fewer than 5"."""
+    if isinstance(value, str):
+        return "fewer than 5" if value.startswith("<") else "a withheld number of"
     return f"{value:,.0f}"
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    """Counts as numbers, withheld cells ("<5", "[c]") as NaN."""
+    return pd.to_numeric(values, errors="coerce")
 
 
 def _mid_sentence(name: str) -> str:
@@ -128,7 +142,11 @@ def key_findings(profile: Profile) -> Markdown:
 
 def _breakdown_findings(profile: Profile) -> list[str]:
     table = profile.breakdown
-    if table.empty or table["current"].sum() == 0:
+    if (
+        table.empty
+        or _numbers(table["current"]).sum() == 0
+        or isinstance(table["current"].iloc[0], str)
+    ):
         return []
     top = table.iloc[0]
     lines = [
@@ -136,7 +154,8 @@ def _breakdown_findings(profile: Profile) -> list[str]:
         f"n={_n(top['current'])}), {change_phrase(top['current'], top['previous'])} "
         "compared with the previous year."
     ]
-    rising = table.loc[table["change"] > 0].sort_values("change", ascending=False)
+    change = _numbers(table["change"])
+    rising = table.loc[change > 0].assign(change=change).sort_values("change", ascending=False)
     if len(rising) and rising.iloc[0]["category"] != top["category"]:
         row = rising.iloc[0]
         lines.append(
@@ -156,7 +175,7 @@ def _breakdown_findings(profile: Profile) -> list[str]:
 def _ward_findings(profile: Profile) -> list[str]:
     wards = profile.wards
     ranked = wards.loc[wards["rank"].notna()]
-    if ranked.empty or ranked["count"].iloc[0] == 0:
+    if ranked.empty or _numbers(ranked["count"]).iloc[0] == 0:
         return []
     top = ranked.iloc[0]
     rate = (
@@ -171,14 +190,17 @@ def _ward_findings(profile: Profile) -> list[str]:
     top_n = indicators.top_wards(wards, n=profile.top_n)
     lines.append(
         f"The {len(top_n)} wards with the most {_unit(profile)} account for "
-        f"{top_n['share_pct'].sum():.0f}% of the total."
+        f"{_numbers(top_n['share_pct']).sum():.0f}% of the total."
     )
-    unknown = wards.loc[wards["rank"].isna(), "count"].sum()
-    if unknown:
+    unknown = wards.loc[wards["ward_name"] == indicators.UNKNOWN_WARD, "count"]
+    if len(unknown) and unknown.iloc[0] != 0:
+        count = unknown.iloc[0]
+        share = (
+            f" ({count / profile.change.current * 100:.1f}%)" if not isinstance(count, str) else ""
+        )
         lines.append(
-            f"{_n(unknown)} {_unit(profile, unknown)} "
-            f"({unknown / profile.change.current * 100:.1f}%) could not be placed "
-            "in a ward; they count in the area total only."
+            f"{_n(count)} {_unit(profile)}{share} could not be placed in a ward; they count "
+            "in the area total only."
         )
     return lines
 
@@ -220,6 +242,11 @@ def notes(profile: Profile) -> Markdown | None:
 # ---------------------------------------------------------------------------- tables
 
 
+def _passing_text(pattern: str):
+    """A formatter that leaves text cells (withheld counts such as "<5") as they are."""
+    return lambda value: value if isinstance(value, str) else pattern.format(value)
+
+
 def _capitalised(values: pd.Series) -> pd.Series:
     """First letter upper case, for display ('nuisance' -> 'Nuisance'); the rest kept."""
     text = values.astype("string")
@@ -227,7 +254,7 @@ def _capitalised(values: pd.Series) -> pd.Series:
 
 
 def _style(table: pd.DataFrame, formats: dict[str, str]):
-    present = {c: f for c, f in formats.items() if c in table.columns}
+    present = {c: _passing_text(f) for c, f in formats.items() if c in table.columns}
     text = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]
     return (
         table.style.format(present, na_rep="–")
@@ -344,11 +371,14 @@ def people_table(profile: Profile):
     """People by role (suspect and victim, suspect, victim), age band and sex, as % by sex."""
     if not profile.available or profile.people is None:
         return None
-    table = profile.people.loc[
-        profile.people["total"].gt(0) | profile.people["age_band"].eq("Total")
-    ]
+    people = profile.people
+    table = people.loc[_numbers(people["total"]).fillna(1).gt(0) | people["age_band"].eq("Total")]
     wide = table.pivot_table(
-        index="age_band", columns="role_group", values=["female_pct", "male_pct"], sort=False
+        index="age_band",
+        columns="role_group",
+        values=["female_pct", "male_pct"],
+        sort=False,
+        dropna=False,
     )
     wide = wide.swaplevel(axis=1).reindex(
         columns=pd.MultiIndex.from_product(
@@ -359,9 +389,7 @@ def people_table(profile: Profile):
         f"{role.capitalize()}: {'female' if sex == 'female_pct' else 'male'}"
         for role, sex in wide.columns
     ]
-    counts = table.pivot_table(
-        index="age_band", columns="role_group", values="total", aggfunc="sum", sort=False
-    )
+    counts = table.set_index(["age_band", "role_group"])["total"].unstack("role_group")
     for role in indicators.ROLE_GROUPS:
         wide[f"{role.capitalize()}: people"] = counts.get(role)
     order = [b for b in [*indicators.AGE_BANDS, "Unknown", "Total"] if b in wide.index]
@@ -396,8 +424,9 @@ def ethnicity_not_stated(profile: Profile) -> Markdown | None:
     if not profile.available or profile.ethnicity is None:
         return None
     row = profile.ethnicity.loc[~profile.ethnicity["stated"]].iloc[0]
+    share = "Some" if pd.isna(row["share_pct"]) else f"{row['share_pct']:.0f}%"
     return Markdown(
-        f"{row['share_pct']:.0f}% of people (n={_n(row['total'])}) had no "
+        f"{share} of people (n={_n(row['total'])}) had no "
         "ethnicity stated and are excluded from the table above. Ethnicity is "
         "under-recorded in police data and may not reflect the true picture."
     )
@@ -410,6 +439,11 @@ def repeat_victims_text(profile: Profile) -> Markdown | None:
     row = profile.repeat_victims.iloc[0]
     if row["victims"] == 0:
         return Markdown("No victims are recorded for these crimes.")
+    if not profile.restricted and 0 < row["repeat_victims"] <= profile.threshold:
+        return Markdown(
+            f"Fewer than {profile.threshold + 1} victims were the victim of more "
+            f"than one of these crimes in {profile.period.describe()}."
+        )
     return Markdown(
         f"{_n(row['repeat_victims'])} of {_n(row['victims'])} victims "
         f"({row['repeat_pct']:.0f}%) were the victim of more than one of these "
@@ -428,7 +462,10 @@ def column_breakdown(profile: Profile, column: str, *, title: str):
     if pd.api.types.is_bool_dtype(now[column]) or str(now[column].dtype) == "boolean":
         now = now.assign(**{column: now[column].map({True: "Yes", False: "No"})})
         before = before.assign(**{column: before[column].map({True: "Yes", False: "No"})})
-    return _change_table(indicators.compare_periods(now, before, by=column), title, profile)
+    table = indicators.compare_periods(now, before, by=column)
+    if not profile.restricted:
+        table = disclosure.protect_breakdown(table, threshold=profile.threshold).table
+    return _change_table(table, title, profile)
 
 
 def top_wards_by_category(profile: Profile, *, n: int = 5):
@@ -440,6 +477,10 @@ def top_wards_by_category(profile: Profile, *, n: int = 5):
         return None
     wards = profile.wards[["ward_code", "ward_name"]].dropna()
     table = indicators.top_wards_by(profile.current, by=by, wards=wards, n=n)
+    if not profile.restricted:  # a top-n list cannot be differenced: primary suppression only
+        small = table["count"].between(1, profile.threshold)
+        table = table.astype({"count": object, "share_pct": object})
+        table.loc[small, ["count", "share_pct"]] = [f"<{profile.threshold + 1}", None]
     shown = table.rename(
         columns={
             by: "Category",
@@ -516,11 +557,18 @@ def spc_points(profile: Profile):
 
 
 def breakdown_chart(profile: Profile, *, top: int = 10):
-    """The largest categories, this period against the previous."""
+    """The largest categories, this period against the previous (withheld counts left out)."""
     if not profile.available or profile.breakdown.empty:
         return None
+    table = profile.breakdown.assign(
+        current=_numbers(profile.breakdown["current"]),
+        previous=_numbers(profile.breakdown["previous"]),
+    )
+    table = table.dropna(subset=["current", "previous"])
+    if table.empty:
+        return None
     return charts.plot_breakdown(
-        profile.breakdown,
+        table,
         title=f"{profile.theme.title} by "
         f"{profile.breakdown_by.replace('_', ' ')}, "
         f"{profile.area_name}",
@@ -536,6 +584,9 @@ def ward_map(profile: Profile, *, column: str = "count"):
     if not profile.available:
         return None
     wards = profile.ward_shapes.merge(profile.wards, on="ward_code", how="left")
+    withheld = wards[column].map(lambda value: isinstance(value, str))
+    wards[column] = _numbers(wards[column])
+    missing = "Fewer than 5 or withheld" if withheld.any() else "No data"
     if column == "count":
         title, legend = f"{profile.theme.title}: {_unit(profile)} by ward", "Count"
     else:
@@ -544,5 +595,9 @@ def ward_map(profile: Profile, *, column: str = "count"):
             "Rate per 1,000",
         )
     return charts.map_wards(
-        wards, column=column, title=f"{title}, {profile.period.describe()}", legend_title=legend
+        wards,
+        column=column,
+        title=f"{title}, {profile.period.describe()}",
+        legend_title=legend,
+        missing_label=missing,
     )

@@ -11,6 +11,8 @@ tables.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
@@ -68,6 +70,11 @@ def profile_tables(profile: Profile) -> dict[str, pd.DataFrame]:
 def describe(profile: Profile) -> str:
     """What a folder of tables holds, in words: headline, periods, source and notes."""
     lines = [
+        (
+            "OFFICIAL-SENSITIVE: not for publication (exact numbers, including small counts)."
+            if profile.restricted
+            else f"Board and public version: small counts (1 to {profile.threshold}) suppressed."
+        ),
         *(["SYNTHETIC DEMO DATA"] if profile.synthetic else []),
         f"{profile.theme.title}: {profile.area_name} ({profile.area_code})",
         f"Period {profile.period.label} ({profile.period.describe()}) against "
@@ -81,18 +88,35 @@ def describe(profile: Profile) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+PARTIAL = ".partial"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a text file so that it is never seen half-written (temporary file, then rename).
+
+    An interrupted write leaves only a hidden ``*.partial`` file beside the target.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=PARTIAL)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def write_tables(profile: Profile, out_dir: str | Path) -> list[Path]:
     """Write the profile's CSV files to ``out_dir/<theme>/``; returns the paths written."""
     folder = Path(out_dir) / profile.theme.name
-    folder.mkdir(parents=True, exist_ok=True)
     if not profile.available:
-        path = folder / "unavailable.txt"
-        path.write_text(profile.summary() + "\n", encoding="utf-8")
-        return [path]
+        write_atomic(folder / "unavailable.txt", profile.summary() + "\n")
+        return [folder / "unavailable.txt"]
+    write_atomic(folder / "README.txt", describe(profile))
     written = [folder / "README.txt"]
-    written[0].write_text(describe(profile), encoding="utf-8")
     for name, table in profile_tables(profile).items():
-        path = folder / f"{name}.csv"
-        rounded(table).to_csv(path, index=False, encoding="utf-8", float_format="%.10g")
-        written.append(path)
+        text = rounded(table).to_csv(index=False, float_format="%.10g", lineterminator="\n")
+        write_atomic(folder / f"{name}.csv", text)
+        written.append(folder / f"{name}.csv")
     return written

@@ -46,7 +46,7 @@ def test_notebooks_are_thin(path):
     parameters = [c for c in code if "parameters" in c.metadata.get("tags", [])]
     assert len(parameters) == 1
     names = {t.id for t in ast.walk(ast.parse(parameters[0].source)) if isinstance(t, ast.Name)}
-    assert {"area", "period", "config", "data_dir", "output_dir"} <= names
+    assert {"area", "period", "config", "data_dir", "output_dir", "restricted"} <= names
     for cell in code:
         tree = ast.parse(cell.source)
         assert not [
@@ -114,7 +114,9 @@ def test_pages_hide_code_embed_plots_and_load_nothing(demo_pack, theme):
     assert 'aria-label="Contents"' in page and 'href="#Key-findings"' in page
     assert 'id="Key-findings"' in page
     assert "Sources and licences" in page and "Made with csp_analysis" in page
-    assert "SYNTHETIC DEMO DATA" in page
+    assert "SYNTHETIC DEMO DATA" in page and "Board and public version" in page
+    assert "Provenance: how this was made" in page and "crimes.csv" in page
+    assert re.search(r"<code>[0-9a-f]{64}</code>", page)  # SHA-256 of each input
 
 
 def test_index_links_every_theme_with_its_headline(demo_pack):
@@ -122,7 +124,7 @@ def test_index_links_every_theme_with_its_headline(demo_pack):
     index = (root / "index.html").read_text(encoding="utf-8")
     for page in pages:
         assert f'href="demoshire/{page.theme}.html"' in index
-        assert f"{page.change['current']:,} " in index
+        assert page.figures["current"] in index
     assert "Is the change significant?" in index
 
 

@@ -85,3 +85,46 @@ def test_police_uk_breakdown_is_labelled_by_crime_type(public_dataset, public_se
     )
     assert profile.breakdown_by == "crime_type"
     assert report.breakdown_table(profile).data.columns[0] == "Crime type"
+
+
+@pytest.mark.parametrize("name", THEMES)
+def test_every_function_renders_the_board_version(demo_profiles, name):
+    from csp_analysis.profile import protect
+
+    profile = protect(demo_profiles[name], threshold=4)
+    assert not profile.restricted
+    for function in [*TABLES, *TEXT]:
+        shown = function(profile)
+        assert shown is None or isinstance(shown, Markdown) or "<table" in shown.to_html()
+    for function in [report.trend_chart, report.spc_chart, report.ward_map]:
+        assert isinstance(function(profile), Figure)
+    for column in ("weapon", "town"):
+        shown = report.column_breakdown(profile, column, title=column)
+        assert shown is None or isinstance(shown, Markdown) or "<table" in shown.to_html()
+    text = report.key_findings(profile).data
+    assert "There were" in text
+
+
+def test_board_version_publishes_no_small_counts(demo_profiles):
+    from csp_analysis.profile import protect
+
+    for name in ("hate_crime", "serious_violence", "drugs"):
+        profile = protect(demo_profiles[name], threshold=4)
+        tables = {
+            "wards": (profile.wards, ["count", "previous"]),
+            "people": (profile.people, ["female", "male", "unknown", "total"]),
+            "ethnicity": (profile.ethnicity, ["suspect and victim", "suspect", "victim", "total"]),
+        }
+        if name == "hate_crime":
+            tables["strands"] = (profile.breakdown, ["current", "previous"])
+        for label, (table, columns) in tables.items():
+            if table is None:
+                continue
+            if label == "people":  # a role group's total is an area total: never suppressed
+                table = table.loc[table["age_band"] != "Total"]
+            numbers = table[columns].apply(
+                lambda c: __import__("pandas").to_numeric(c, errors="coerce")
+            )
+            assert not numbers.isin([1, 2, 3, 4]).any().any(), (name, label)
+        # area totals stay exact
+        assert profile.headline.equals(demo_profiles[name].headline)

@@ -1,0 +1,106 @@
+"""Provenance: where every number came from, so a page can be checked and reproduced.
+
+Each page and the index record the toolkit's version (with the git commit when it runs
+from a checkout), the parameters, the configuration used and, for each input file, its
+name, size, row count and SHA-256. The same record makes a fingerprint that tells
+``csp run --resume`` whether a page's inputs have changed since it was made.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+
+from csp_analysis import __version__
+from csp_analysis.config import PROJECT_ROOT, Settings
+
+
+@functools.cache
+def toolkit_version() -> str:
+    """The package version, with the git commit (and "+changes" when the tree is edited)."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return __version__
+    edited = "+changes" if status.stdout.strip() else ""
+    return f"{__version__} (git {commit.stdout.strip()}{edited})"
+
+
+@functools.cache
+def _sha256(path: str, size: int, mtime_ns: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes (cached while the file's size and time are unchanged)."""
+    stat = Path(path).stat()
+    return _sha256(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+def input_files(files: list[dict]) -> list[dict]:
+    """Name, size, rows and SHA-256 of each input file a dataset read.
+
+    ``files`` is :attr:`csp_analysis.load.Dataset.files` (dicts with file, path, rows).
+    Returns dicts with keys: file, bytes, rows, sha256.
+    """
+    return [
+        {
+            "file": f["file"],
+            "bytes": Path(f["path"]).stat().st_size,
+            "rows": f["rows"],
+            "sha256": sha256(f["path"]),
+        }
+        for f in files
+    ]
+
+
+def configuration(settings: Settings) -> list[dict]:
+    """The configuration files used, with their SHA-256 (paths shown from the project root)."""
+    paths = [settings.config_path, settings.config_path.parent / "themes.yaml"]
+    out = []
+    for path in paths:
+        if path and path.exists():
+            try:
+                shown = str(path.relative_to(PROJECT_ROOT))
+            except ValueError:
+                shown = str(path)
+            out.append({"file": shown, "sha256": sha256(path)})
+    return out
+
+
+def fingerprint(*parts: object) -> str:
+    """A SHA-256 over JSON-serialisable parts: equal parts, equal fingerprint."""
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def record(settings: Settings, files: list[dict], parameters: dict) -> dict:
+    """Everything a page says about its provenance (JSON-serialisable)."""
+    return {
+        "toolkit": toolkit_version(),
+        "parameters": parameters,
+        "configuration": configuration(settings),
+        "inputs": input_files(files),
+    }

@@ -1,0 +1,221 @@
+"""A batch that survives: reruns, interrupts, missing optional files, reproducible tables,
+and provenance on every page."""
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from csp_analysis.cli import main
+from csp_analysis.config import PROJECT_ROOT, load_settings
+from csp_analysis.demo import LATEST_QUARTER
+from csp_analysis.pack import run_pack
+
+
+@pytest.fixture
+def data_copy(demo_dir, tmp_path):
+    """A private copy of the small demo data that a test may change."""
+    folder = tmp_path / "data"
+    shutil.copytree(demo_dir, folder)
+    return folder
+
+
+def settings_for(folder):
+    return load_settings(PROJECT_ROOT / "config" / "demo.yaml", data_dir=folder)
+
+
+def test_rerun_with_resume_keeps_unchanged_pages_and_remakes_changed_ones(data_copy, tmp_path):
+    out = tmp_path / "pack"
+    first = run_pack(
+        settings_for(data_copy),
+        period=LATEST_QUARTER,
+        out=out,
+        themes=["drugs", "domestic_abuse"],
+        progress=False,
+    )
+    page = out / LATEST_QUARTER / "demoshire" / "drugs.html"
+    made = page.stat().st_mtime_ns
+    again = run_pack(
+        settings_for(data_copy),
+        period=LATEST_QUARTER,
+        out=out,
+        themes=["drugs", "domestic_abuse"],
+        resume=True,
+        progress=False,
+    )
+    assert [p.reused for p in again] == [True, True]
+    assert [p.figures for p in again] == [p.figures for p in first]
+    assert page.stat().st_mtime_ns == made
+    # Without --resume everything is made again; with it, a changed input remakes the page.
+    with open(data_copy / "crimes.csv", "a", encoding="utf-8") as handle:
+        handle.write("\n")  # same records, different bytes: a different SHA-256
+    changed = run_pack(
+        settings_for(data_copy),
+        period=LATEST_QUARTER,
+        out=out,
+        themes=["drugs"],
+        resume=True,
+        progress=False,
+    )
+    assert [p.reused for p in changed] == [False]
+    assert page.stat().st_mtime_ns > made
+    restricted = run_pack(
+        settings_for(data_copy),
+        period=LATEST_QUARTER,
+        out=out,
+        themes=["drugs"],
+        resume=True,
+        restricted=True,
+        progress=False,
+    )
+    assert [p.reused for p in restricted] == [False]  # a different mode is a different page
+
+
+def test_interrupted_run_leaves_no_half_written_page_and_resumes(demo_dir, tmp_path):
+    out = tmp_path / "pack"
+    command = [
+        sys.executable,
+        "-m",
+        "csp_analysis.cli",
+        "run",
+        "--data-dir",
+        str(demo_dir),
+        "--out",
+        str(out),
+        "--theme",
+        "drugs",
+        "--theme",
+        "asb",
+        "--theme",
+        "overview",
+        "--theme",
+        "hate_crime",
+        "--workers",
+        "1",
+    ]
+    process = subprocess.Popen(
+        command,
+        cwd=PROJECT_ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "JUPYTER_PREFER_ENV_PATH": "1"},
+    )
+    folder = out / LATEST_QUARTER / "demoshire"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(folder.glob("*.html")):
+        time.sleep(0.2)
+    time.sleep(1.0)  # let the next notebook start
+    os.killpg(process.pid, signal.SIGKILL)  # as hard as an interrupt gets
+    process.wait()
+    assert not (out / LATEST_QUARTER / "index.html").exists()
+    finished = list(folder.glob("*.html"))
+    assert 1 <= len(finished) < 4
+    for page in finished:  # whatever exists is whole
+        assert page.read_text(encoding="utf-8").rstrip().endswith("</html>")
+    resumed = run_pack(
+        settings_for(demo_dir),
+        period=LATEST_QUARTER,
+        out=out,
+        themes=["drugs", "asb", "overview", "hate_crime"],
+        resume=True,
+        progress=False,
+    )
+    assert all(p.status == "ok" for p in resumed)
+    assert not [p for p in folder.rglob("*") if ".partial" in p.name]
+    assert (out / LATEST_QUARTER / "index.html").exists()
+
+
+def test_missing_optional_files(data_copy, tmp_path):
+    (data_copy / "nominals.csv").unlink()
+    (data_copy / "asb.csv").unlink()
+    pages = run_pack(
+        settings_for(data_copy),
+        period=LATEST_QUARTER,
+        out=tmp_path,
+        themes=["serious_violence", "asb"],
+        progress=False,
+    )
+    status = {p.theme: (p.status, p.message) for p in pages}
+    assert status["serious_violence"][0] == "ok"
+    assert status["asb"] == (
+        "unavailable",
+        "This profile needs asb.csv or data.police.uk files; the data has neither.",
+    )
+    page = (tmp_path / LATEST_QUARTER / "demoshire" / "serious_violence.html").read_text()
+    assert "Suspect and victim" not in page  # no nominals, no people tables, no error
+
+
+def test_same_inputs_give_identical_tables(demo_dir, tmp_path):
+    for run in ("first", "second"):
+        assert main(["tables", "--data-dir", str(demo_dir), "--out", str(tmp_path / run)]) == 0
+    first = sorted(p.relative_to(tmp_path / "first") for p in (tmp_path / "first").rglob("*.*"))
+    assert len(first) > 50
+    for name in first:
+        assert (tmp_path / "first" / name).read_bytes() == (
+            tmp_path / "second" / name
+        ).read_bytes(), name
+
+
+def test_every_page_and_the_index_record_provenance(demo_dir, tmp_path):
+    pages = run_pack(
+        settings_for(demo_dir),
+        period=LATEST_QUARTER,
+        out=tmp_path,
+        themes=["hate_crime"],
+        progress=False,
+    )
+    crimes = hashlib.sha256((demo_dir / "crimes.csv").read_bytes()).hexdigest()
+    config = hashlib.sha256((PROJECT_ROOT / "config" / "demo.yaml").read_bytes()).hexdigest()
+    for path in (
+        tmp_path / LATEST_QUARTER / "index.html",
+        tmp_path / LATEST_QUARTER / pages[0].html,
+    ):
+        text = path.read_text(encoding="utf-8")
+        assert crimes in text and config in text
+        assert f"{(demo_dir / 'crimes.csv').stat().st_size:,}" in text
+        assert "config/demo.yaml" in text and "period = <code>2025-26Q4</code>" in text
+        assert "csp_analysis 0.1.0" in text
+        assert "Board and public version" in text
+
+
+def test_restricted_pages_are_marked_and_no_identifier_reaches_an_output(demo_dir, tmp_path):
+    import re
+
+    import pandas as pd
+
+    public = run_pack(
+        settings_for(demo_dir),
+        period=LATEST_QUARTER,
+        out=tmp_path / "public",
+        themes=["serious_violence"],
+        progress=False,
+    )
+    restricted = run_pack(
+        settings_for(demo_dir),
+        period=LATEST_QUARTER,
+        out=tmp_path / "restricted",
+        themes=["serious_violence"],
+        restricted=True,
+        progress=False,
+    )
+    for pages, folder, marked in ((public, "public", False), (restricted, "restricted", True)):
+        root = tmp_path / folder / LATEST_QUARTER
+        for path in (root / "index.html", root / pages[0].html):
+            text = path.read_text(encoding="utf-8")
+            assert ("OFFICIAL-SENSITIVE: not for publication" in text) is marked
+            assert ("Board and public version" in text) is not marked
+    # Nothing personal: no crime reference or person id from the input in any output file.
+    crimes = set(pd.read_csv(demo_dir / "crimes.csv", dtype=str)["crime_id"])
+    people = set(pd.read_csv(demo_dir / "nominals.csv", dtype=str)["person_id"])
+    shapes = re.compile(r"\b(?:DC|P)\d+\b")
+    outputs = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert len(outputs) > 20
+    for path in outputs:
+        found = set(shapes.findall(path.read_text(encoding="utf-8", errors="replace")))
+        assert not found & (crimes | people), path
