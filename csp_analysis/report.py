@@ -584,7 +584,7 @@ def ward_map(profile: Profile, *, column: str = "count"):
     if not profile.available:
         return None
     wards = profile.ward_shapes.merge(profile.wards, on="ward_code", how="left")
-    withheld = wards[column].map(lambda value: isinstance(value, str))
+    withheld = wards["count"].map(lambda value: isinstance(value, str))  # "<5" or "[c]"
     wards[column] = _numbers(wards[column])
     missing = "Fewer than 5 or withheld" if withheld.any() else "No data"
     if column == "count":
