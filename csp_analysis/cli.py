@@ -14,7 +14,7 @@ import pandas as pd
 
 from csp_analysis import __version__
 from csp_analysis.config import load_settings
-from csp_analysis.load import check_files, load_dataset
+from csp_analysis.load import check_files, load_dataset, record_notes
 from csp_analysis.locate import LOCATION_METHODS
 from csp_analysis.periods import Period, PeriodError
 from csp_analysis.profile import CoverageError, build_profile
@@ -40,7 +40,11 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check every file of a data directory; exit 1 when any cannot be used."""
+    """Check every file of a data directory; exit 1 when any cannot be used.
+
+    Each file is checked on its own first; then the files are checked together (nominals
+    against crimes, LSOA codes against the lookup) and the records located, with notes.
+    """
     settings = _settings(args)
     results = check_files(settings)
     for name, problem in results:
@@ -49,7 +53,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if failed:
         print(f"{len(failed)} file(s) cannot be used.", file=sys.stderr)
         return 1
-    dataset = load_dataset(settings)
+    try:
+        dataset = load_dataset(settings)
+    except InputError as error:
+        print(f"  ERROR  {error.file.name}: error: {error}")
+        print("1 file(s) cannot be used.", file=sys.stderr)
+        return 1
     for name in ("crimes", "asb"):
         records = getattr(dataset, name)
         if records is None:
@@ -59,7 +68,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         counts = records["location_method"].value_counts()
         for key, description in LOCATION_METHODS.items():
             print(f"  {counts.get(key, 0):>9,}  {description}")
-    for note in dataset.notes:
+    for note in dataset.notes + record_notes(dataset):
         print(f"note: {note}")
     print("All files can be used.")
     return 0

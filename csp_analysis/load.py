@@ -24,6 +24,7 @@ from csp_analysis.read import (
     read_wards,
 )
 from csp_analysis.validate import (
+    date_formats,
     validate_asb,
     validate_crimes,
     validate_lookup,
@@ -108,19 +109,26 @@ def _read(settings: Settings, role: str, dataset: Dataset) -> list[pd.DataFrame]
     return frames
 
 
+def no_wards_error(settings: Settings) -> InputError:
+    """The error for a data directory without a wards file."""
+    names = settings.files["wards"]
+    expected = ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+    return InputError(
+        settings.data_dir,
+        message=f"has no wards file (expected {expected}): the wards are required",
+    )
+
+
 def _wards(settings: Settings, dataset: Dataset):
     paths = settings.paths("wards")
     if not paths:
-        raise InputError(
-            settings.data_dir,
-            message="has no wards file (expected "
-            f"{' or '.join(settings.files['wards'])}): the wards are required",
-        )
+        raise no_wards_error(settings)
     parts = []
     for path in paths:
         raw = read_wards(path)
         _record_file(dataset, path, raw)
         parts.append(validate_wards(raw, area_name=settings.area_name))
+        dataset.notes.extend(parts[-1].attrs.get("notes", []))
     wards = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     if wards["ward_code"].duplicated().any():
         code = wards.loc[wards["ward_code"].duplicated(), "ward_code"].iloc[0]
@@ -165,7 +173,8 @@ def _population(
 
 
 def _police_uk(settings: Settings, dataset: Dataset) -> pd.DataFrame:
-    files = [f for folder in settings.paths("police_uk") for f in police_uk_files(folder)]
+    folders = settings.paths("police_uk")
+    files = [f for folder in folders for f in police_uk_files(folder)]
     if not files:
         raise InputError(
             settings.paths("police_uk")[0],
@@ -182,12 +191,21 @@ def _police_uk(settings: Settings, dataset: Dataset) -> pd.DataFrame:
     dataset.months_covered = covered
     missing = pd.period_range(covered.min(), covered.max(), freq="M").difference(covered)
     if len(missing):
+        where = " and ".join(f"{_relative(f, settings.data_dir)}/" for f in folders)
+        months = "1 month has" if len(missing) == 1 else f"{len(missing)} months have"
         dataset.notes.append(
-            f"The data.police.uk files cover {covered.min()} to {covered.max()} but "
-            f"{len(missing)} months have no file ({month_ranges(missing)}): those months show "
+            f"The data.police.uk files in {where} cover {covered.min()} to {covered.max()} "
+            f"but {months} no file ({month_ranges(missing)}): those months show "
             "as gaps, never as zero, and trend tests use the latest unbroken run of months."
         )
     return rows
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def month_ranges(months: pd.PeriodIndex) -> str:
@@ -278,45 +296,168 @@ def load_dataset(settings: Settings) -> Dataset:
     elif police_rows is not None:
         dataset.asb, dataset.asb_source = _police_uk_asb(police_rows), POLICE_UK
 
+    lookup_name = lookups[0].attrs.get("file") if lookups else None
     for name in ("crimes", "asb"):
         records = getattr(dataset, name)
         if records is not None:
-            setattr(dataset, name, locate_records(records, dataset.wards, lookup=lookup))
+            located = locate_records(records, dataset.wards, lookup=lookup)
+            check_lsoa_codes(located, lookup, lookup_file=lookup_name, notes=dataset.notes)
+            setattr(dataset, name, located)
     return dataset
+
+
+LSOA_VINTAGE_HINT = (
+    "the lookup must be of the same LSOA vintage as the records (2021 LSOAs, E01 codes; "
+    "2011 codes differ where LSOAs were split or merged)"
+)
+
+
+def check_lsoa_codes(
+    records: pd.DataFrame,
+    lookup: pd.DataFrame | None,
+    *,
+    lookup_file: str | None,
+    notes: list[str],
+) -> None:
+    """Refuse records whose LSOA codes are all unknown to the lookup; note most unknown.
+
+    ``records`` are located (see :func:`~csp_analysis.locate.locate_records`). Adds a note
+    when most records that only an LSOA code can place (no coordinates, no known ward code)
+    are not in the lookup, or when there is no lookup to place them with.
+    """
+    has_code = records["lsoa_code"].notna()
+    if not has_code.any():
+        return
+    has_xy = records[["latitude", "longitude"]].notna().all(axis=1) | records[
+        ["easting", "northing"]
+    ].notna().all(axis=1)
+    by_code_only = has_code & ~has_xy & (records["location_method"] != "ward_code")
+    if lookup is None:
+        if by_code_only.any():
+            notes.append(
+                f"{_records(by_code_only.sum())} "
+                f"{'has' if by_code_only.sum() == 1 else 'have'} only an LSOA code to place "
+                "them, but there is no lsoa_ward_lookup.csv: they are in no ward."
+            )
+        return
+    lookup_name = Path(lookup_file or "lsoa_ward_lookup.csv").name
+    known = records["lsoa_code"].isin(set(lookup["lsoa_code"]))
+    unknown = has_code & ~known
+    if not known.any():
+        first = records.loc[unknown].iloc[0]
+        raise InputError(
+            first["source_file"],
+            line=int(first["line"]),
+            column="lsoa_code",
+            message=f"= '{first['lsoa_code']}' is not in {lookup_name}, and neither is any "
+            f"other record's LSOA code ({int(has_code.sum()):,} records): {LSOA_VINTAGE_HINT}, "
+            "and cover the area",
+        )
+    unplaced = by_code_only & unknown
+    if unplaced.sum() * 2 > by_code_only.sum():
+        first = records.loc[unplaced].iloc[0]
+        notes.append(
+            f"{int(unplaced.sum()):,} of {int(by_code_only.sum()):,} records that only an LSOA "
+            f"code can place have a code not in {lookup_name} (first: {first['source_file']} "
+            f"line {int(first['line'])}, '{first['lsoa_code']}'), so they are in no ward. If "
+            f"they are in the area, {LSOA_VINTAGE_HINT}."
+        )
+
+
+def _records(count: int) -> str:
+    return f"{int(count):,} record{'' if count == 1 else 's'}"
+
+
+def record_notes(dataset: Dataset) -> list[str]:
+    """What `csp validate` says about the located records beyond their counts.
+
+    The records outside every area and those with an unclassified offence, with how many
+    and the first one's file and line. (Profiles count these in their data-quality table.)
+    """
+    notes = []
+    for name in ("crimes", "asb"):
+        records = getattr(dataset, name)
+        if records is None or records.empty:
+            continue
+        source = dataset.crimes_source if name == "crimes" else dataset.asb_source
+        outside = records["location_method"] == "outside"
+        if outside.any():
+            first = records.loc[outside].iloc[0]
+            notes.append(
+                f"{source}: {int(outside.sum()):,} of {_records(len(records))} "
+                f"{'is' if outside.sum() == 1 else 'are'} outside every area of the wards "
+                f"file (first: {first['source_file']} line {int(first['line'])}); they are "
+                "kept and counted in the data-quality table."
+            )
+        if "classified_by" in records:
+            unknown = records["classified_by"] == "unknown"
+            if unknown.any():
+                first = records.loc[unknown].iloc[0]
+                offence = "" if pd.isna(first["offence"]) else first["offence"]
+                notes.append(
+                    f"{source}: {_records(unknown.sum())} "
+                    f"{'has' if unknown.sum() == 1 else 'have'} an offence that could not "
+                    f"be classified (first: {first['source_file']} line {int(first['line'])}, "
+                    f"'{offence}'); they are kept, with subgroup and group 'Unknown'."
+                )
+    return notes
+
+
+def describe_read(frame: pd.DataFrame, *, dates: bool = False) -> str:
+    """How a file was read, for `csp validate` (e.g. "windows-1252; dates DD/MM/YYYY").
+
+    The encoding unless plain UTF-8, and (with ``dates``) the date formats found unless
+    only ISO ``YYYY-MM-DD``.
+    """
+    parts = []
+    encoding = frame.attrs.get("encoding", "")
+    if encoding and encoding != "utf-8":
+        parts.append(encoding)
+    if dates and "date" in frame:
+        formats = date_formats(frame)
+        if formats not in ("", "YYYY-MM-DD"):
+            parts.append(f"dates {formats}")
+    return "; ".join(parts)
 
 
 def check_files(settings: Settings) -> list[tuple[str, str]]:
     """Check each file of the data directory on its own, so every problem is reported.
 
     Returns (file name, result) pairs; a result starting "error:" names the line and
-    column of the first problem in that file, otherwise it gives the rows read.
+    column of the first problem in that file, otherwise it gives the rows read and, in
+    brackets, how the file was read when that is worth knowing (an encoding other than
+    UTF-8, the date formats, polygons repaired).
     """
     results: list[tuple[str, str]] = []
 
     def attempt(name: str, check) -> object:
         try:
-            value = check()
+            value, how = check()
         except InputError as error:
             results.append((name, f"error: {error}"))
             return None
         rows = len(value) if hasattr(value, "__len__") else ""
-        results.append((name, f"{rows:,} rows" if rows != "" else "ok"))
+        result = f"{rows:,} rows" if rows != "" else "ok"
+        results.append((name, result + (f" ({how})" if how else "")))
         return value
+
+    def table(path: Path, role: str, check, **options):
+        raw = read_table(path, rename=settings.columns.get(role))
+        return check(raw, **options), describe_read(raw, dates=role in ("crimes", "asb"))
+
+    def wards(path: Path):
+        value = validate_wards(read_wards(path), area_name=settings.area_name)
+        repaired = len(value.attrs.get("notes", []))
+        return value, (
+            f"{repaired} polygon{'s' if repaired > 1 else ''} repaired" if repaired else ""
+        )
 
     if not settings.data_dir.is_dir():
         return [(str(settings.data_dir), "error: is not a folder (the data directory)")]
     if not settings.paths("wards"):
-        results.append(
-            (
-                "wards",
-                f"error: no wards file in {settings.data_dir} (expected "
-                f"{' or '.join(settings.files['wards'])})",
-            )
-        )
+        results.append((settings.data_dir.name, f"error: {no_wards_error(settings)}"))
     for path in settings.paths("wards"):
-        attempt(
-            path.name, lambda p=path: validate_wards(read_wards(p), area_name=settings.area_name)
-        )
+        attempt(path.name, lambda p=path: wards(p))
     checks = {
         "lsoa_ward_lookup": validate_lookup,
         "population": validate_population,
@@ -326,23 +467,24 @@ def check_files(settings: Settings) -> list[tuple[str, str]]:
     found = {}
     for role, check in checks.items():
         for path in settings.paths(role):
-            found[role] = attempt(
-                path.name,
-                lambda p=path, c=check, r=role: c(read_table(p, rename=settings.columns.get(r))),
-            )
+            found[role] = attempt(path.name, lambda p=path, c=check, r=role: table(p, r, c))
     crimes = found.get("crimes")
     crime_ids = None if crimes is None else crimes["crime_id"]
     for path in settings.paths("nominals"):
         attempt(
             path.name,
-            lambda p=path: validate_nominals(
-                read_table(p, rename=settings.columns.get("nominals")), crime_ids
-            ),
+            lambda p=path: table(p, "nominals", validate_nominals, crime_ids=crime_ids),
         )
     for folder in settings.paths("police_uk"):
         files = police_uk_files(folder)
         if not files:
             results.append((folder.name, "error: holds no data.police.uk street files"))
         for path in files:
-            attempt(path.name, lambda p=path: validate_police_uk(read_police_uk_file(p)))
+            attempt(
+                path.name,
+                lambda p=path: (
+                    validate_police_uk(raw := read_police_uk_file(p)),
+                    describe_read(raw),
+                ),
+            )
     return results

@@ -9,8 +9,10 @@ that the validation step can name the file, line and column of anything wrong.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
+import json
 import re
 import zlib
 from pathlib import Path
@@ -76,8 +78,38 @@ def canonical_name(name: str) -> str:
 
 
 def _decode(raw: bytes, path: Path) -> tuple[str, str]:
+    if raw.startswith(b"PK\x03\x04"):
+        raise InputError(
+            path,
+            message="is an Excel workbook (or another zip file), not CSV text: "
+            "in Excel use Save As 'CSV UTF-8 (Comma delimited)'",
+        )
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(
+            path,
+            line=1,
+            message="is UTF-16 text (Excel's 'Unicode Text'), not UTF-8 or Windows-1252: "
+            "in Excel use Save As 'CSV UTF-8 (Comma delimited)'",
+        )
+    if b"\x00" in raw:
+        line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
+        raise InputError(
+            path,
+            line=line,
+            message="contains a NUL character (byte 0), so it is not CSV text: is it a "
+            "binary or damaged file? Save it again as 'CSV UTF-8 (Comma delimited)'",
+        )
     if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="strict"), "utf-8 with BOM"
+        try:
+            return raw[3:].decode("utf-8"), "utf-8 with BOM"
+        except UnicodeDecodeError as error:
+            line = raw.count(b"\n", 0, error.start + 3) + 1
+            raise InputError(
+                path,
+                line=line,
+                message="starts with a UTF-8 byte order mark but is not UTF-8 text "
+                "(save it again as 'CSV UTF-8 (Comma delimited)')",
+            ) from None
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -91,10 +123,101 @@ def read_bytes(path: Path) -> bytes:
             with gzip.open(path, "rb") as handle:
                 return handle.read()
         return path.read_bytes()
-    except (EOFError, OSError, zlib.error) as error:
+    except gzip.BadGzipFile:
         raise InputError(
-            path, message=f"cannot be read ({error}); is it truncated or not a gzip file?"
+            path, message="cannot be read: it is not a gzip file, though its name ends in .gz"
         ) from None
+    except EOFError:
+        raise InputError(
+            path,
+            message="cannot be read: the gzip file is truncated (it ends early; "
+            "download or copy it again)",
+        ) from None
+    except zlib.error:
+        raise InputError(
+            path,
+            message="cannot be read: the gzip data is damaged (download or copy it again)",
+        ) from None
+    except OSError as error:
+        raise InputError(path, message=f"cannot be read ({error.strerror or error})") from None
+
+
+#: How many lines at the top of a file are searched for a header below title rows.
+TITLE_ROWS_SEARCHED = 15
+
+
+def _names(cells: list[str], *, canonical: bool, rename: dict[str, str] | None) -> list[str]:
+    """Column names as the toolkit will know them (see :func:`read_table`)."""
+    names = [canonical_name(c) if canonical else c for c in cells]
+    if rename:
+        lowered = {canonical_name(k): v for k, v in rename.items()}
+        names = [lowered.get(n, rename.get(n, n)) for n in names]
+    return names
+
+
+def _head(text: str) -> list[list[str]]:
+    """The first lines of a file as CSV rows (a row per line, blank lines as [])."""
+    lines = text[: 256 * 1024].splitlines()[:TITLE_ROWS_SEARCHED]
+    try:
+        return [next(csv.reader([line]), []) for line in lines]
+    except csv.Error:
+        return [line.split(",") for line in lines]
+
+
+def title_rows_error(path: Path, header_line: int) -> InputError:
+    """The error for a header found below title rows (as Excel reports add)."""
+    above = header_line - 1
+    rows = "line 1" if above == 1 else f"lines 1 to {above}"
+    return InputError(
+        path,
+        line=header_line,
+        message=f"the column names are on this line, below {above} title "
+        f"row{'s' if above > 1 else ''} (delete {rows} so that the column names are on line 1)",
+    )
+
+
+def _record_lines(text: str, records: int) -> list[int]:
+    """The line on which each CSV record starts (records may span lines inside quotes)."""
+    starts, reader = [], csv.reader(io.StringIO(text, newline=""))
+    try:
+        previous = 0
+        for _ in reader:
+            starts.append(previous + 1)
+            previous = reader.line_num
+    except csv.Error:
+        pass
+    if len(starts) < records:
+        return list(range(1, records + 1))
+    return starts[:records]
+
+
+def _parser_error(path: Path, text: str, error: Exception) -> InputError:
+    message = str(error).strip()
+    fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if fields:
+        expected, record, saw = map(int, fields.groups())
+        line = _record_lines(text, record)[record - 1]
+        head = _head(text)
+        if len([c for c in head[0] if c.strip()]) <= 1:
+            header = next((i for i, row in enumerate(head) if len(row) >= 2), None)
+            if header is not None:
+                return title_rows_error(path, header + 1)
+        return InputError(
+            path,
+            line=line,
+            message=f"has {saw} fields but the header has {expected} (a value that "
+            "contains a comma must be in double quotes)",
+        )
+    quote = re.search(r"EOF inside string starting at row (\d+)", message)
+    if quote:
+        line = _record_lines(text, int(quote.group(1)) + 1)[-1]
+        return InputError(
+            path,
+            line=line,
+            message="opens a double quote that is never closed (the rest of the file "
+            "would be one value)",
+        )
+    return InputError(path, message=f"is not a well-formed CSV file ({message})")
 
 
 def read_table(
@@ -104,43 +227,72 @@ def read_table(
 
     Column names are made canonical with :func:`canonical_name` unless ``canonical`` is
     false; ``rename`` maps further names (as written in the file or canonical) to canonical
-    ones. Empty fields are empty strings. ``df.attrs`` records the file and its encoding.
+    ones. Empty fields are empty strings; blank lines are skipped. ``line`` is the line on
+    which each record starts. ``df.attrs`` records the file, its encoding and the first
+    lines' column names (``head``, to find a header below title rows).
+
+    Raises :class:`InputError` for a file that is empty, has a header but no records, is
+    not comma-separated, has title rows above the header, has rows with more fields than
+    the header, or is not text.
     """
     path = Path(path)
     text, encoding = _decode(read_bytes(path), path)
     if not text.strip():
         raise InputError(path, line=1, message="the file is empty (expected a header row)")
-    header = text.splitlines()[0]
-    if header.count(",") == 0 and header.count(";") > 0:
-        raise InputError(
-            path,
-            line=1,
-            message="fields are separated by ';' (expected commas: "
-            "save the file as 'CSV (Comma delimited)')",
-        )
+    head = _head(text)
+    header = text.split("\n", 1)[0]
+    for mark, name in ((";", "';'"), ("\t", "tabs")):
+        if header.count(",") == 0 and header.count(mark) > 0:
+            raise InputError(
+                path,
+                line=1,
+                message=f"fields are separated by {name} (expected commas: "
+                "save the file as 'CSV UTF-8 (Comma delimited)')",
+            )
     try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False
+        table = pd.read_csv(
+            io.StringIO(text),
+            dtype=str,
+            header=None,
+            keep_default_na=False,
+            skip_blank_lines=False,
         )
     except pd.errors.ParserError as error:
-        found = re.search(r"line (\d+)", str(error))
-        raise InputError(
-            path,
-            line=int(found.group(1)) if found else None,
-            message=f"is not a well-formed CSV file ({error})",
-        ) from None
-    frame = frame.loc[~(frame == "").all(axis=1)] if len(frame.columns) else frame
-    frame.insert(0, "line", frame.index.to_numpy() + 2)
-    if canonical:
-        renames = {c: canonical_name(c) for c in frame.columns if c != "line"}
-        frame = frame.rename(columns=renames)
-    if rename:
-        lowered = {canonical_name(k): v for k, v in rename.items()}
-        frame = frame.rename(columns={c: lowered.get(c, rename.get(c, c)) for c in frame.columns})
+        raise _parser_error(path, text, error) from None
+    except pd.errors.EmptyDataError:  # e.g. a blank first line
+        raise InputError(path, line=1, message="is blank (expected the column names)") from None
+    cells = [str(c).strip() for c in table.iloc[0]]
+    if sum(bool(c) for c in cells) <= 1:
+        below = next(
+            (i for i, row in enumerate(head) if i and sum(bool(c.strip()) for c in row) >= 2),
+            None,
+        )
+        if below is not None:
+            raise title_rows_error(path, below + 1)
+    physical = text.count("\n") + (not text.endswith("\n"))
+    lines = (
+        _record_lines(text, len(table))
+        if '"' in text and len(table) != physical
+        else range(1, len(table) + 1)
+    )
+    names = [c if c else f"Unnamed: {i + 1}" for i, c in enumerate(table.iloc[0])]
+    names = _names(names, canonical=canonical, rename=rename)
+    names = ["line_in_file" if n == "line" else n for n in names]
+    frame = table.iloc[1:].set_axis(names, axis=1)
+    frame.insert(0, "line", list(lines)[1:])
+    frame = frame.loc[~(frame.drop(columns="line") == "").all(axis=1)]
     duplicated = frame.columns[frame.columns.duplicated()]
     if len(duplicated):
         raise InputError(path, line=1, column=duplicated[0], message="appears twice in the header")
-    frame.attrs.update(file=str(path), encoding=encoding)
+    if frame.empty:
+        raise InputError(path, line=2, message="the file has a header but no records")
+    frame.attrs.update(
+        file=str(path),
+        encoding=encoding,
+        head=[
+            (i + 1, _names(row, canonical=canonical, rename=rename)) for i, row in enumerate(head)
+        ],
+    )
     return frame.reset_index(drop=True)
 
 
@@ -172,15 +324,46 @@ def read_police_uk_file(path: str | Path) -> pd.DataFrame:
 
 
 def read_wards(path: str | Path) -> pd.DataFrame:
-    """Ward polygons (GeoJSON, GeoPackage or shapefile) with canonical column names."""
+    """Ward polygons (GeoJSON, GeoPackage or shapefile) with canonical column names.
+
+    Raises :class:`InputError` for a file that is not JSON (naming its line) or that the
+    geospatial library cannot read.
+    """
+    import warnings
+
     import geopandas as gpd
-    from pyogrio.errors import DataSourceError
 
     path = Path(path)
+    if path.suffix.lower() in (".geojson", ".json"):
+        raw = read_bytes(path)
+        if not raw.strip():
+            raise InputError(path, line=1, message="the file is empty (expected GeoJSON)")
+        try:
+            json.loads(raw)
+        except UnicodeDecodeError:
+            raise InputError(path, message="is not GeoJSON: it is not UTF-8 text") from None
+        except json.JSONDecodeError as error:
+            raise InputError(
+                path,
+                line=error.lineno,
+                message=f"is not valid JSON: {error.msg} at character {error.colno} "
+                "(export the boundaries again as GeoJSON)",
+            ) from None
     try:
-        wards = gpd.read_file(path)
-    except (DataSourceError, OSError, ValueError) as error:
-        raise InputError(path, message=f"cannot be read as a boundary file ({error})") from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            wards = gpd.read_file(path)
+    except (RuntimeError, OSError, ValueError, TypeError, KeyError) as error:
+        detail = str(error).strip()
+        if "not recognized as being in a supported file format" in detail:
+            detail = "the content is in none of these formats (is the file damaged?)"
+        else:  # GDAL's last clause is the cause, e.g. "file is not a database"
+            detail = detail.replace(f"'{path}' ", "").split("; ")[-1]
+        raise InputError(
+            path,
+            message="cannot be read as a boundary file (expected GeoJSON, GeoPackage or "
+            f"shapefile): {detail}",
+        ) from None
     wards = wards.rename(columns={c: canonical_name(c) for c in wards.columns if c != "geometry"})
     wards.attrs.update(file=str(path))
     return wards

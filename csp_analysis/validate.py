@@ -7,13 +7,14 @@ file, line and column. Usable but incomplete records are kept: this step never d
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from csp_analysis.read import InputError
+from csp_analysis.read import InputError, title_rows_error
 
 HATE_STRANDS = (
     "race",
@@ -27,6 +28,14 @@ HATE_STRANDS = (
 ASB_CATEGORIES = ("personal", "nuisance", "environmental")
 ROLES = ("victim", "suspect")
 SEXES = ("female", "male", "unknown")
+_SEX_ALIASES = {
+    "f": "female",
+    "m": "male",
+    "u": "unknown",
+    "not known": "unknown",
+    "not stated": "unknown",
+    "n/k": "unknown",
+}
 
 _TRUE = {"true", "t", "y", "yes", "1"}
 _FALSE = {"false", "f", "n", "no", "0"}
@@ -53,20 +62,68 @@ def _fail(frame: pd.DataFrame, rows: pd.Series, column: str, expected: str) -> N
     )
 
 
+#: The columns each file's validator knows (others are kept and ignored).
+KNOWN_COLUMNS = {
+    "crimes": (
+        "crime_id date offence offence_code offence_subgroup offence_group latitude longitude "
+        "easting northing ward_code lsoa_code area_code domestic_abuse hate_strands "
+        "serious_violence weapon alcohol_related town"
+    ).split(),
+    "nominals": "crime_id person_id role age sex ethnicity".split(),
+    "asb": (
+        "incident_id date category source latitude longitude easting northing ward_code "
+        "lsoa_code area_code"
+    ).split(),
+    "population": "ward_code lsoa_code population year".split(),
+    "lsoa_ward_lookup": "lsoa_code ward_code".split(),
+}
+
+
+def _header_below_titles(
+    frame: pd.DataFrame, required: tuple[str, ...], one_of: tuple[str, ...]
+) -> int | None:
+    """The line of a header with every required column below line 1, if there is one."""
+    for line, names in frame.attrs.get("head", [])[1:]:
+        if set(required) <= set(names) and (not one_of or set(one_of) & set(names)):
+            return line
+    return None
+
+
 def require_columns(
-    frame: pd.DataFrame, required: tuple[str, ...], *, one_of: tuple[str, ...] = ()
+    frame: pd.DataFrame,
+    required: tuple[str, ...],
+    *,
+    one_of: tuple[str, ...] = (),
+    role: str | None = None,
 ) -> None:
-    """Raise when a required column (or every column of ``one_of``) is missing."""
+    """Raise when a required column (or every column of ``one_of``) is missing.
+
+    The message lists the header, suggests the closest unrecognised column name when one
+    is close (the config's ``columns:`` for ``role`` can map it), and says so when the
+    header is further down, below title rows.
+    """
     present = set(frame.columns)
-    for column in required:
-        if column not in present:
-            found = ", ".join(c for c in frame.columns if c != "line")
-            raise InputError(
-                _path(frame),
-                line=1,
-                column=column,
-                message=f"is required but missing (the header has: {found})",
+    missing = [c for c in required if c not in present]
+    if missing or (one_of and not present.intersection(one_of)):
+        below = _header_below_titles(frame, required, one_of)
+        if below is not None:
+            raise title_rows_error(_path(frame), below)
+    header = [c for c in frame.columns if c != "line"]
+    known = set(KNOWN_COLUMNS.get(role or "", ()))
+    unknown = [c for c in header if c not in known]
+    for column in missing:
+        hint = ""
+        close = difflib.get_close_matches(column, unknown, n=1, cutoff=0.5)
+        if close:
+            hint = f"; did you mean '{close[0]}'? map it under `columns:` in the config" + (
+                f" ({role}: {{{close[0]}: {column}}})" if role else ""
             )
+        raise InputError(
+            _path(frame),
+            line=1,
+            column=column,
+            message=f"is required but missing (the header has: {', '.join(header)}{hint})",
+        )
     if one_of and not present.intersection(one_of):
         raise InputError(
             _path(frame),
@@ -84,8 +141,21 @@ def require_values(frame: pd.DataFrame, columns: tuple[str, ...]) -> None:
             _fail(frame, blank, column, "is blank (a value is required)")
 
 
+#: The earliest date a record may carry; earlier ones are placeholders or typing errors.
+EARLIEST_DATE = pd.Timestamp("2000-01-01")
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+def _today() -> pd.Timestamp:
+    return pd.Timestamp.today().normalize()
+
+
 def parse_dates(frame: pd.DataFrame, column: str) -> pd.Series:
-    """Dates written ``YYYY-MM-DD`` or ``DD/MM/YYYY`` (an optional time is ignored)."""
+    """Dates written ``YYYY-MM-DD`` or ``DD/MM/YYYY`` (an optional time is ignored).
+
+    Raises :class:`InputError` at the first value that is not such a date, is an Excel
+    serial number, is in the future or is before :data:`EARLIEST_DATE`.
+    """
     text = frame[column].str.strip()
     iso = text.str.match(_ISO_DATE)
     uk = text.str.match(_UK_DATE)
@@ -94,17 +164,50 @@ def parse_dates(frame: pd.DataFrame, column: str) -> pd.Series:
     dates[uk] = pd.to_datetime(text[uk].str.split(" ").str[0], format="%d/%m/%Y", errors="coerce")
     serial = text.str.match(_SERIAL)
     if serial.any():
+        first = text[serial].iloc[0]
+        as_date = (_EXCEL_EPOCH + pd.Timedelta(days=int(float(first)))).date()
         _fail(
             frame,
             serial,
             column,
-            "looks like an Excel serial number, not a date (format "
-            "the column as a date, YYYY-MM-DD or DD/MM/YYYY, before saving)",
+            f"looks like an Excel serial number, not a date (in Excel, {first.split('.')[0]} "
+            f"is {as_date}: format the column as a date, YYYY-MM-DD or DD/MM/YYYY, "
+            "before saving)",
         )
     bad = dates.isna()
     if bad.any():
-        _fail(frame, bad, column, "is not a date (expected YYYY-MM-DD or DD/MM/YYYY)")
+        first = text[bad].iloc[0]
+        us = re.match(r"^(\d{1,2})/(\d{1,2})/\d{4}", first)
+        hint = (
+            "; it looks like month first, MM/DD/YYYY, as US settings write it"
+            if us and int(us.group(1)) <= 12 and 12 < int(us.group(2)) <= 31
+            else ""
+        )
+        _fail(frame, bad, column, f"is not a date (expected YYYY-MM-DD or DD/MM/YYYY{hint})")
+    future = dates > _today()
+    if future.any():
+        _fail(frame, future, column, "is in the future (a record's date cannot be after today)")
+    early = dates < EARLIEST_DATE
+    if early.any():
+        _fail(
+            frame,
+            early,
+            column,
+            "is before 2000-01-01, too early for a recorded crime or incident "
+            "(a placeholder date, or a typing error?)",
+        )
     return dates
+
+
+def date_formats(frame: pd.DataFrame, column: str = "date") -> str:
+    """How the dates of a column are written: 'YYYY-MM-DD', 'DD/MM/YYYY' or both."""
+    text = frame[column].str.strip()
+    found = [
+        label
+        for label, pattern in (("YYYY-MM-DD", _ISO_DATE), ("DD/MM/YYYY", _UK_DATE))
+        if text.str.match(pattern).any()
+    ]
+    return " and ".join(found)
 
 
 def parse_numbers(frame: pd.DataFrame, column: str, *, required: bool = False) -> pd.Series:
@@ -130,10 +233,25 @@ def parse_booleans(frame: pd.DataFrame, column: str) -> pd.Series:
 
 
 def parse_choices(
-    frame: pd.DataFrame, column: str, choices: tuple[str, ...], *, blank: str | None = None
+    frame: pd.DataFrame,
+    column: str,
+    choices: tuple[str, ...],
+    *,
+    blank: str | None = None,
+    aliases: dict[str, str] | None = None,
+    strip: str | None = None,
 ) -> pd.Series:
-    """Text from a fixed list, matched case-insensitively; blanks become ``blank``."""
-    text = frame[column].str.strip().str.lower().str.replace(r"[\s\-]+", "_", regex=True)
+    """Text from a fixed list, matched case-insensitively; blanks become ``blank``.
+
+    ``aliases`` map other (lower-case) spellings to a choice; ``strip`` is a regular
+    expression removed first (e.g. a prefix). Messages quote the value as written.
+    """
+    text = frame[column].str.strip().str.lower()
+    if strip:
+        text = text.str.replace(strip, "", regex=True)
+    if aliases:
+        text = text.replace(aliases)
+    text = text.str.replace(r"[\s\-]+", "_", regex=True)
     if blank is not None:
         text = text.mask(text == "", blank)
     bad = ~text.isin(choices)
@@ -170,6 +288,32 @@ COORDINATE_RANGES = {
 }
 
 
+#: Longitudes and latitudes of the United Kingdom (roughly), to spot swapped columns.
+UK_LONGITUDES = (-9.0, 2.0)
+UK_LATITUDES = (49.0, 61.0)
+
+
+def _refuse_swapped(frame: pd.DataFrame, numbers: pd.DataFrame) -> None:
+    """Raise when most coordinates have a UK longitude as latitude and vice versa."""
+    both = numbers["latitude"].notna() & numbers["longitude"].notna()
+    swapped = (
+        both
+        & numbers["latitude"].between(*UK_LONGITUDES)
+        & numbers["longitude"].between(*UK_LATITUDES)
+    )
+    if both.any() and swapped.sum() * 2 > both.sum():
+        first = swapped.to_numpy().nonzero()[0][0]
+        raise InputError(
+            _path(frame),
+            line=int(frame["line"].iloc[first]),
+            column="latitude",
+            message=f"= '{frame['latitude'].iloc[first].strip()}' is a longitude and column "
+            f"'longitude' = '{frame['longitude'].iloc[first].strip()}' is a latitude "
+            f"({int(swapped.sum())} of {int(both.sum())} rows with coordinates): the two "
+            "columns are swapped (swap their names in the header)",
+        )
+
+
 def _location(frame: pd.DataFrame) -> pd.DataFrame:
     """Coordinates and codes of section 3, typed; absent columns are missing values.
 
@@ -189,6 +333,7 @@ def _location(frame: pd.DataFrame) -> pd.DataFrame:
         out[column] = numbers.astype(float)
     for first, second in (("latitude", "longitude"), ("easting", "northing")):
         unreadable |= out[first].isna() != out[second].isna()
+    _refuse_swapped(frame, out)
     out.loc[unreadable, list(COORDINATE_RANGES)] = np.nan
     out["coordinates_unreadable"] = unreadable
     for column in ("ward_code", "lsoa_code", "area_code"):
@@ -212,7 +357,10 @@ def validate_crimes(frame: pd.DataFrame) -> pd.DataFrame:
     serious_violence, weapon, alcohol_related, town.
     """
     require_columns(
-        frame, ("crime_id", "date", "offence"), one_of=("offence_subgroup", "offence_code")
+        frame,
+        ("crime_id", "date", "offence"),
+        one_of=("offence_subgroup", "offence_code"),
+        role="crimes",
     )
     require_values(frame, ("crime_id", "date"))
     _unique(frame, "crime_id")
@@ -276,7 +424,7 @@ def validate_nominals(frame: pd.DataFrame, crime_ids: pd.Series | None = None) -
     unknown), sex (female/male/unknown), ethnicity (text, missing when not stated).
     ``crime_ids``, when given, are the crimes that every nominal must point to.
     """
-    require_columns(frame, ("crime_id", "person_id", "role"))
+    require_columns(frame, ("crime_id", "person_id", "role"), role="nominals")
     require_values(frame, ("crime_id", "person_id", "role"))
     out = _base(frame)
     out["crime_id"] = frame["crime_id"].str.strip()
@@ -287,13 +435,7 @@ def validate_nominals(frame: pd.DataFrame, crime_ids: pd.Series | None = None) -
     if bad_age.any():
         _fail(frame, bad_age, "age", "is not an age in whole years (0 to 120)")
     if "sex" in frame:
-        text = (
-            frame["sex"]
-            .str.strip()
-            .str.lower()
-            .replace({"f": "female", "m": "male", "u": "unknown", "not known": "unknown"})
-        )
-        out["sex"] = parse_choices(frame.assign(sex=text), "sex", SEXES, blank="unknown")
+        out["sex"] = parse_choices(frame, "sex", SEXES, blank="unknown", aliases=_SEX_ALIASES)
     else:
         out["sex"] = "unknown"
     ethnicity = _text(frame, "ethnicity")
@@ -319,15 +461,14 @@ def validate_asb(frame: pd.DataFrame) -> pd.DataFrame:
     Returns columns: source_file, line, incident_id, date, month, category, source,
     latitude, longitude, easting, northing, ward_code, lsoa_code, area_code.
     """
-    require_columns(frame, ("incident_id", "date", "category"))
+    require_columns(frame, ("incident_id", "date", "category"), role="asb")
     require_values(frame, ("incident_id", "date", "category"))
     _unique(frame, "incident_id")
     out = _base(frame)
     out["incident_id"] = frame["incident_id"].str.strip()
     out["date"] = parse_dates(frame, "date")
     out["month"] = out["date"].dt.to_period("M")
-    category = frame["category"].str.lower().str.replace(r"^as\s*-\s*", "", regex=True)
-    out["category"] = parse_choices(frame.assign(category=category), "category", ASB_CATEGORIES)
+    out["category"] = parse_choices(frame, "category", ASB_CATEGORIES, strip=r"^as\s*-\s*")
     out["source"] = _text(frame, "source").str.lower()
     return out.join(_location(frame))
 
@@ -346,6 +487,12 @@ def validate_police_uk(frame: pd.DataFrame) -> pd.DataFrame:
     if bad_month.any():
         _fail(frame, bad_month, "month", "is not a month (expected YYYY-MM)")
     out["month"] = pd.PeriodIndex(frame["month"].str.strip(), freq="M")
+    future = out["month"] > _today().to_period("M")
+    if future.any():
+        _fail(frame, future, "month", "is in the future (after this month)")
+    early = out["month"] < EARLIEST_DATE.to_period("M")
+    if early.any():
+        _fail(frame, early, "month", "is before 2000-01, too early for data.police.uk")
     out["crime_type"] = frame["crime_type"].str.strip()
     out["longitude"] = parse_numbers(frame, "longitude")
     out["latitude"] = parse_numbers(frame, "latitude")
@@ -365,17 +512,27 @@ def validate_population(frame: pd.DataFrame) -> pd.DataFrame:
     Returns columns: ``ward_code`` or ``lsoa_code``, population (float). With a ``year``
     column, the latest year is kept.
     """
-    require_columns(frame, ("population",), one_of=("ward_code", "lsoa_code"))
+    require_columns(frame, ("population",), one_of=("ward_code", "lsoa_code"), role="population")
     key = "ward_code" if "ward_code" in frame else "lsoa_code"
     require_values(frame, (key, "population"))
     out = _base(frame)
     out[key] = frame[key].str.strip().str.upper()
     out["population"] = parse_numbers(frame, "population", required=True)
     if (out["population"] < 0).any():
-        _fail(frame, out["population"] < 0, "population", "is negative")
+        _fail(frame, out["population"] < 0, "population", "is negative (expected residents)")
     if "year" in frame:
         out["year"] = parse_numbers(frame, "year", required=True)
         out = out.loc[out["year"] == out["year"].max()]
+    zero = out["population"] == 0
+    if zero.any():
+        code = out.loc[zero, key].iloc[0]
+        _fail(
+            frame.loc[out.index],
+            zero,
+            "population",
+            f"is zero for {code} (a rate per 1,000 residents needs residents: "
+            "check the figure, or leave the row out)",
+        )
     repeated = out[key].duplicated()
     if repeated.any():
         _fail(
@@ -389,7 +546,7 @@ def validate_population(frame: pd.DataFrame) -> pd.DataFrame:
 
 def validate_lookup(frame: pd.DataFrame) -> pd.DataFrame:
     """LSOA to best-fit ward lookup. Returns columns: lsoa_code, ward_code."""
-    require_columns(frame, ("lsoa_code", "ward_code"))
+    require_columns(frame, ("lsoa_code", "ward_code"), role="lsoa_ward_lookup")
     require_values(frame, ("lsoa_code", "ward_code"))
     out = pd.DataFrame(
         {
@@ -408,17 +565,48 @@ def validate_lookup(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _ward_label(wards, position: int) -> str:
+    code = wards["ward_code"].iloc[position] if "ward_code" in wards else None
+    name = wards["ward_name"].iloc[position] if "ward_name" in wards else None
+    label = " ".join(str(v).strip() for v in (code, name) if v is not None and not pd.isna(v))
+    return f"ward {label}" if label else "this ward"
+
+
+def _polygons(geometry):
+    """The polygonal part of a geometry (a MultiPolygon), or None when it has no area."""
+    import shapely
+
+    parts = [
+        p
+        for p in shapely.get_parts(geometry)
+        if shapely.get_type_id(p) in (3, 6) and not p.is_empty
+    ]
+    if not parts:
+        return None
+    polygons = []
+    for part in parts:
+        polygons.extend(shapely.get_parts(part))
+    return shapely.MultiPolygon(polygons) if len(polygons) > 1 else polygons[0]
+
+
 def validate_wards(wards, *, area_name: str | None = None):
     """Ward polygons in British National Grid (EPSG:27700), repaired where invalid.
 
     Returns a GeoDataFrame with columns ward_code, ward_name, area_code, area_name,
-    geometry. Without area columns, ``area_name`` names the single area.
+    geometry. Without area columns, ``area_name`` names the single area. A repaired
+    polygon is noted in ``attrs["notes"]`` (naming the ward and its feature number, given
+    as the line); a ward without a polygon, or whose polygon has no area even after
+    repair, is refused.
     """
     import shapely
 
     path = _path(wards)
-    if "geometry" not in wards or wards.geometry.isna().all():
-        raise InputError(path, column="geometry", message="has no ward polygons")
+    if "geometry" not in wards or (wards.geometry.isna() | wards.geometry.is_empty).all():
+        raise InputError(
+            path,
+            column="geometry",
+            message="has no ward polygons (every feature's geometry is empty or unreadable)",
+        )
     for column in ("ward_code", "ward_name"):
         if column not in wards:
             raise InputError(
@@ -442,16 +630,60 @@ def validate_wards(wards, *, area_name: str | None = None):
             message="has no coordinate reference system (CRS); save it "
             "with one, e.g. EPSG:27700 or EPSG:4326",
         )
-    missing = wards.geometry.isna()
+    missing = wards.geometry.isna() | wards.geometry.is_empty
     if missing.any():
+        first = int(missing.to_numpy().nonzero()[0][0])
         raise InputError(
             path,
-            line=int(missing.to_numpy().nonzero()[0][0]) + 1,
+            line=first + 1,
             column="geometry",
-            message="is empty for this ward",
+            message=f"is empty for {_ward_label(wards, first)} (feature {first + 1} of the "
+            "file has no polygon)",
         )
+    if wards.crs.is_geographic:
+        west, south, east, north = wards.total_bounds
+        if west < -180 or east > 180 or south < -90 or north > 90:
+            raise InputError(
+                path,
+                message=f"says its coordinates are longitude and latitude ({wards.crs.name}), "
+                f"but they reach {east:,.0f}, {north:,.0f}: they look like British National "
+                "Grid metres. Save the file with its real CRS (e.g. EPSG:27700); a GeoJSON "
+                "without a CRS is read as longitude and latitude",
+            )
+    notes = []
+    geometries = wards.geometry.to_numpy()
+    invalid = ~shapely.is_valid(geometries)
+    repaired = geometries.copy()
+    for position in invalid.nonzero()[0]:
+        reason = re.sub(r"\[.*\]$", "", shapely.is_valid_reason(geometries[position]))
+        fixed = _polygons(shapely.make_valid(geometries[position]))
+        if fixed is None:
+            raise InputError(
+                path,
+                line=int(position) + 1,
+                column="geometry",
+                message=f"of {_ward_label(wards, position)} is not a valid polygon ({reason}) "
+                "and has no area even after repair",
+            )
+        repaired[position] = fixed
+        notes.append(
+            f"{path.name} line {position + 1}: the polygon of {_ward_label(wards, position)} "
+            f"was not valid ({reason}) and was repaired; check the boundary file."
+        )
+    wards["geometry"] = repaired
     wards = wards.to_crs(27700)
-    wards["geometry"] = shapely.make_valid(wards.geometry.to_numpy())
+    repaired = shapely.make_valid(wards.geometry.to_numpy())  # reprojection may bend edges
+    wards["geometry"] = repaired
+    no_area = shapely.area(repaired) <= 0
+    if no_area.any():
+        first = int(no_area.nonzero()[0][0])
+        raise InputError(
+            path,
+            line=first + 1,
+            column="geometry",
+            message=f"of {_ward_label(wards, first)} has no area (a point or a line, "
+            "not a polygon)",
+        )
     out = wards[["geometry"]].copy()
     out.insert(0, "ward_code", wards["ward_code"].astype(str).str.strip().str.upper())
     out.insert(1, "ward_name", wards["ward_name"].astype(str).str.strip())
@@ -472,4 +704,6 @@ def validate_wards(wards, *, area_name: str | None = None):
             message=f"= '{out.loc[repeated, 'ward_code'].iloc[0]}'"
             " appears twice (one feature per ward)",
         )
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    out.attrs.update(file=str(path), notes=notes)
+    return out
