@@ -17,7 +17,7 @@ from csp_analysis.config import load_settings
 from csp_analysis.load import check_files, load_dataset, record_notes
 from csp_analysis.locate import LOCATION_METHODS
 from csp_analysis.periods import Period, PeriodError
-from csp_analysis.profile import CoverageError, build_profile
+from csp_analysis.profile import CoverageError, build_profile, protect
 from csp_analysis.read import InputError
 from csp_analysis.tables import slug, write_tables
 
@@ -104,12 +104,15 @@ def cmd_tables(args: argparse.Namespace) -> int:
                 theme=settings.themes[name],
                 top_n=settings.top_n_wards,
             )
+            if not args.restricted:
+                profile = protect(profile, threshold=settings.suppression_threshold)
             write_tables(profile, area_out)
             print(profile.summary())
             if args.print and profile.available:
                 print(_format(profile.headline), end="\n\n")
     if dataset.synthetic:
         print("Note: these tables are made from SYNTHETIC demo data.")
+    print(_mode_line(args.restricted, settings.suppression_threshold))
     print(f"Tables written to {out.resolve()}")
     return 0
 
@@ -134,13 +137,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         areas=args.area,
         themes=args.theme,
         workers=args.workers,
+        restricted=args.restricted,
+        resume=args.resume,
     )
     for page in pages:
         mark = {"ok": "ok  ", "unavailable": "n/a ", "failed": "FAIL"}[page.status]
+        note = " (unchanged, kept)" if page.reused else ""
         print(
-            f"  {mark} {page.area_name}: {page.title}"
+            f"  {mark} {page.area_name}: {page.title}{note}"
             + (f" ({page.message})" if page.status != "ok" else "")
         )
+    print(_mode_line(args.restricted, settings.suppression_threshold))
     index = (Path(args.out) / period.label / "index.html").resolve()
     failed = [p for p in pages if p.status == "failed"]
     if failed:
@@ -151,6 +158,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     print(f"Board pack: {index}")
     return 1 if failed else 0
+
+
+def _mode_line(restricted: bool, threshold: int) -> str:
+    if restricted:
+        return "Mode: RESTRICTED analyst version (OFFICIAL-SENSITIVE: not for publication)."
+    return (
+        f"Mode: board and public version (counts of 1 to {threshold} in ward, strand, "
+        "age-sex and ethnicity tables suppressed; --restricted keeps exact numbers)."
+    )
 
 
 def _format(table: pd.DataFrame) -> str:
@@ -194,6 +210,11 @@ def parser() -> argparse.ArgumentParser:
     tables.add_argument("--theme", action="append", help="theme (repeatable; default all)")
     tables.add_argument("--out", required=True, help="output folder")
     tables.add_argument("--print", action="store_true", help="print the headline tables")
+    tables.add_argument(
+        "--restricted",
+        action="store_true",
+        help="analyst version: exact small numbers, OFFICIAL-SENSITIVE (default: board/public)",
+    )
     tables.set_defaults(run=cmd_tables)
 
     run = commands.add_parser("run", help="execute the notebooks and write the HTML board pack")
@@ -207,6 +228,17 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--theme", action="append", help="theme (repeatable; default all)")
     run.add_argument("--out", default="outputs/pack", help="output folder")
     run.add_argument("--workers", type=int, default=2, help="notebooks run in parallel")
+    run.add_argument(
+        "--restricted",
+        action="store_true",
+        help="analyst version: exact small "
+        "numbers, every page marked OFFICIAL-SENSITIVE (default: board/public)",
+    )
+    run.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep pages whose inputs and parameters have not changed since they were made",
+    )
     run.set_defaults(run=cmd_run)
     return main
 

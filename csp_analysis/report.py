@@ -141,33 +141,33 @@ def key_findings(profile: Profile) -> Markdown:
 
 
 def _breakdown_findings(profile: Profile) -> list[str]:
-    table = profile.breakdown
-    if (
-        table.empty
-        or _numbers(table["current"]).sum() == 0
-        or isinstance(table["current"].iloc[0], str)
-    ):
-        return []
-    top = table.iloc[0]
-    lines = [
-        f"The greatest volume was {_mid_sentence(top['category'])} ({top['share_pct']:.0f}%, "
-        f"n={_n(top['current'])}), {change_phrase(top['current'], top['previous'])} "
-        "compared with the previous year."
-    ]
-    change = _numbers(table["change"])
-    rising = table.loc[change > 0].assign(change=change).sort_values("change", ascending=False)
-    if len(rising) and rising.iloc[0]["category"] != top["category"]:
-        row = rising.iloc[0]
-        lines.append(
-            f"{row['category']} had the largest numerical increase: "
-            f"{change_phrase(row['current'], row['previous'])}."
-        )
+    lines = []
     if profile.breakdown_by == "hate_strand":
         strands = profile.headline.set_index("measure").loc["strands", "current"]
         lines.append(
             f"The {_n(profile.change.current)} crimes carried {_n(strands)} hate "
             "strands: a crime may have more than one, so strands add up to more "
             "than crimes."
+        )
+    table = profile.breakdown
+    published = table.loc[_numbers(table["current"]).gt(0)]  # not withheld, not zero
+    if published.empty:
+        return lines
+    top = published.iloc[0]
+    lines.insert(
+        0,
+        f"The greatest volume was {_mid_sentence(top['category'])} ({top['share_pct']:.0f}%, "
+        f"n={_n(top['current'])}), {change_phrase(top['current'], top['previous'])} "
+        "compared with the previous year.",
+    )
+    change = _numbers(table["change"])
+    rising = table.assign(change=change).loc[change > 0].sort_values("change", ascending=False)
+    if len(rising) and rising.iloc[0]["category"] != top["category"]:
+        row = rising.iloc[0]
+        lines.insert(
+            1,
+            f"{row['category']} had the largest numerical increase: "
+            f"{change_phrase(row['current'], row['previous'])}.",
         )
     return lines
 

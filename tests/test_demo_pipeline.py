@@ -150,7 +150,10 @@ def test_readme_says_synthetic(demo_dir, tmp_path):
         main(["tables", "--data-dir", str(demo_dir), "--theme", "asb", "--out", str(tmp_path)]) == 0
     )
     readme = (tmp_path / "asb" / "README.txt").read_text()
-    assert readme.startswith("SYNTHETIC DEMO DATA\nAnti-social behaviour: Demoshire")
+    assert readme.startswith(
+        "Board and public version: small counts (1 to 4) suppressed.\n"
+        "SYNTHETIC DEMO DATA\nAnti-social behaviour: Demoshire"
+    )
 
 
 def test_theme_without_its_flag_says_so(demo_dataset, demo_settings):

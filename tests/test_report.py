@@ -128,3 +128,12 @@ def test_board_version_publishes_no_small_counts(demo_profiles):
             assert not numbers.isin([1, 2, 3, 4]).any().any(), (name, label)
         # area totals stay exact
         assert profile.headline.equals(demo_profiles[name].headline)
+
+
+def test_findings_when_no_category_rose(demo_profiles):
+    import dataclasses
+
+    profile = demo_profiles["drugs"]
+    falling = profile.breakdown.assign(current=0, change=-profile.breakdown["previous"])
+    text = report.key_findings(dataclasses.replace(profile, breakdown=falling)).data
+    assert "largest numerical increase" not in text and "nan" not in text.lower()
