@@ -199,7 +199,8 @@ def _ward_findings(profile: Profile) -> list[str]:
             f" ({count / profile.change.current * 100:.1f}%)" if not isinstance(count, str) else ""
         )
         lines.append(
-            f"{_n(count)} {_unit(profile)}{share} could not be placed in a ward; they count "
+            f"{_n(count).capitalize()} {_unit(profile)}{share} could not be placed in a ward; "
+            "they count "
             "in the area total only."
         )
     return lines

@@ -137,3 +137,13 @@ def test_findings_when_no_category_rose(demo_profiles):
     falling = profile.breakdown.assign(current=0, change=-profile.breakdown["previous"])
     text = report.key_findings(dataclasses.replace(profile, breakdown=falling)).data
     assert "largest numerical increase" not in text and "nan" not in text.lower()
+
+
+def test_withheld_unknown_ward_count_reads_as_a_sentence(demo_profiles):
+    import dataclasses
+
+    profile = demo_profiles["overview"]
+    wards = profile.wards.copy().astype({"count": object})
+    wards.loc[wards["ward_name"] == "Unknown ward", "count"] = "<5"
+    text = report.key_findings(dataclasses.replace(profile, wards=wards, restricted=False)).data
+    assert "- Fewer than 5 offences could not be placed in a ward" in text
