@@ -524,16 +524,16 @@ def spc_chart(profile: Profile):
 
 
 def spc_points(profile: Profile):
-    """The months the SPC chart flags, consecutive months with the same rules together."""
+    """The months the SPC chart flags, consecutive months with the same rules together.
+
+    ``None`` when no month is flagged (the chart says so beneath it).
+    """
     if not profile.available:
         return None
     points = profile.spc.assign(month=pd.PeriodIndex(profile.spc["label"], freq="M"))
     flagged = points.loc[points["special_cause"]]
     if flagged.empty:
-        return Markdown(
-            "No month shows special-cause variation: month-to-month changes are "
-            "within what the series' own variation would produce."
-        )
+        return None  # the chart's note and the key findings already say so
     rules = flagged["rule"].str.split("; ")
     key = flagged["direction"] + "|" + rules.map(lambda r: "; ".join(sorted(r)))
     position = pd.Series(flagged.index, index=flagged.index)  # rows are consecutive months
