@@ -17,7 +17,8 @@ from csp_analysis.config import load_settings
 from csp_analysis.load import check_files, load_dataset, record_notes
 from csp_analysis.locate import LOCATION_METHODS
 from csp_analysis.periods import Period, PeriodError
-from csp_analysis.profile import CoverageError, build_profile, protect
+from csp_analysis.profile import CoverageError
+from csp_analysis.publication import area_profiles
 from csp_analysis.read import InputError
 from csp_analysis.tables import slug, write_tables
 
@@ -96,16 +97,13 @@ def cmd_tables(args: argparse.Namespace) -> int:
     for area in areas:
         place = dataset.find_area(area)
         area_out = out / slug(place["area_name"]) if len(areas) > 1 else out
+        profiles = area_profiles(
+            dataset, settings, area=area, period=period, restricted=args.restricted
+        )
         for name in themes:
-            profile = build_profile(
-                dataset,
-                area=area,
-                period=period,
-                theme=settings.themes[name],
-                top_n=settings.top_n_wards,
-            )
-            if not args.restricted:
-                profile = protect(profile, threshold=settings.suppression_threshold)
+            profile = profiles[name]
+            if isinstance(profile, Exception):
+                raise profile
             write_tables(profile, area_out)
             print(profile.summary())
             if args.print and profile.available:
@@ -164,8 +162,9 @@ def _mode_line(restricted: bool, threshold: int) -> str:
     if restricted:
         return "Mode: RESTRICTED analyst version (OFFICIAL-SENSITIVE: not for publication)."
     return (
-        f"Mode: board and public version (counts of 1 to {threshold} in ward, strand, "
-        "age-sex and ethnicity tables suppressed; --restricted keeps exact numbers)."
+        f"Mode: board and public version (counts of 1 to {threshold} in ward, people and "
+        "other detailed tables, and in sensitive themes' breakdowns, suppressed across the "
+        "whole pack; --restricted keeps exact numbers)."
     )
 
 

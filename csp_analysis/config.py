@@ -49,6 +49,10 @@ class Theme:
     police_uk_note: str = ""
     needs: str = ""
     caveat: str = ""
+    sensitive: bool = False
+    people: bool = False
+    attributes: dict[str, str] = field(default_factory=dict)
+    top_wards_by: str | None = None
 
 
 @dataclass(frozen=True)

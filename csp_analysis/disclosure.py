@@ -82,7 +82,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import csr_array
 
 from csp_analysis.indicators import ROLE_GROUPS
 
@@ -125,7 +126,9 @@ BREAKDOWN_DEPENDENT = {
 #: Dependent columns of the age-sex table: the sex split uses both female and male.
 AGE_SEX_DEPENDENT = {"female": ["female_pct", "male_pct"], "male": ["female_pct", "male_pct"]}
 SEXES = ["female", "male", "unknown"]
-_PUBLISHED, _PRIMARY, _SECONDARY = 0, 1, 2
+_PUBLISHED, _PRIMARY, _SECONDARY, _HIDDEN = 0, 1, 2, 3
+#: When a list, every secondary choice is appended to it: (cause, cell, why), for debugging.
+TRACE: list | None = None
 _REASONS = {_PRIMARY: "primary", _SECONDARY: "secondary"}
 
 
@@ -160,31 +163,112 @@ class Suppressed:
 
 @dataclass
 class _Line:
-    """One relation ``sum(coef * x) == 0`` over cells; ``margin`` is its coef -1 cell."""
+    """One line of a published table: ``sum(coef * x) == 0``; ``margin`` is its coef -1 cell."""
 
     cells: np.ndarray
     coefs: np.ndarray
     margin: int
+    rule_bound: bool = False  # a list: a reader may use the smallest-candidate rule
+
+
+@dataclass
+class _Relation:
+    """A linear relation a reader knows: ``sum(coef * x) == 0`` (or ``<= 0``)."""
+
+    cells: np.ndarray
+    coefs: np.ndarray
+    equal: bool = True
+
+
+class Cells:
+    """The counts a publication shows or implies, and the relations a reader knows.
+
+    Each count is a *cell* with a key. A cell is *protected* when a small count there
+    discloses something (a ward, a person, a sensitive offence); unprotected cells (area
+    totals, the offence breakdown of a theme that is not sensitive) are published as they
+    are. A *hidden* cell is never shown but follows from what is (for example serious
+    violence minus violence with injury in one ward); it is a disclosure when a reader
+    can work it out exactly and it is 1 to ``threshold``. *Lines* are the additive lines
+    of the published tables (a list and its total, a row of a cross-tabulation and its
+    margin); *relations* are every linear relation, lines included, that the audit uses.
+    """
+
+    def __init__(self) -> None:
+        self.keys: dict[Hashable, int] = {}
+        self.values: list[float] = []
+        self.protected: list[bool] = []
+        self.hidden: list[bool] = []
+        self.high: list[float] = []
+        self.lines: list[_Line] = []
+        self.relations: list[_Relation] = []
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def add(
+        self,
+        key: Hashable,
+        value: float,
+        *,
+        protected: bool = True,
+        hidden: bool = False,
+        high: float = np.inf,
+    ) -> int:
+        """The cell of ``key`` (made on first use; a key shown anywhere is not hidden)."""
+        if key in self.keys:
+            cell = self.keys[key]
+            if self.values[cell] != value:
+                raise ValueError(f"cell {key!r} is {self.values[cell]:g} and {value:g}")
+            self.protected[cell] |= protected
+            self.hidden[cell] &= hidden
+            return cell
+        self.keys[key] = len(self.values)
+        self.values.append(float(value))
+        self.protected.append(protected)
+        self.hidden.append(hidden)
+        self.high.append(float(high))
+        return self.keys[key]
+
+    def line(self, cells: Sequence[int], margin: int, *, rule_bound: bool = False) -> None:
+        """A published table line: ``cells`` add up to ``margin``."""
+        ids = np.array([*cells, margin])
+        coefs = np.append(np.ones(len(cells)), -1.0)
+        self.lines.append(_Line(ids, coefs, margin, rule_bound))
+        self.relations.append(_Relation(ids, coefs))
+
+    def relate(self, cells: Sequence[int], coefs: Sequence[float], *, equal: bool = True) -> None:
+        """A relation ``sum(coef * cell) == 0`` (``<= 0`` when not ``equal``)."""
+        self.relations.append(_Relation(np.array(cells), np.array(coefs, dtype=float), equal))
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Values, initial states, protected mask and upper bounds as arrays."""
+        state = np.where(np.array(self.hidden, dtype=bool), _HIDDEN, _PUBLISHED).astype(np.int8)
+        return (
+            np.array(self.values, dtype=float),
+            state,
+            np.array(self.protected, dtype=bool),
+            np.array(self.high, dtype=float),
+        )
 
 
 def _bounds(
-    state: np.ndarray, line: _Line, values: np.ndarray, threshold: int, rule_bound: bool
+    state: np.ndarray, line: _Line, values: np.ndarray, threshold: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """What a reader knows of each withheld cell of ``line`` from its label."""
     withheld = line.cells[state[line.cells] != _PUBLISHED]
     secondary_high = np.inf
-    if rule_bound:
+    if line.rule_bound:
         published = line.cells[(state[line.cells] == _PUBLISHED) & (line.coefs > 0)]
         nonzero = values[published][values[published] > 0]
         secondary_high = float(nonzero.min()) if nonzero.size else np.inf
-    primary = state[withheld] == _PRIMARY
-    lows = np.where(primary, 1.0, threshold + 1.0)
-    highs = np.where(primary, float(threshold), secondary_high)
+    kinds = state[withheld]
+    lows = np.select([kinds == _PRIMARY, kinds == _SECONDARY], [1.0, threshold + 1.0], 0.0)
+    highs = np.select([kinds == _PRIMARY, kinds == _SECONDARY], [threshold, secondary_high], np.inf)
     return lows, highs
 
 
 def _line_problem(
-    state: np.ndarray, values: np.ndarray, line: _Line, threshold: int, rule_bound: bool
+    state: np.ndarray, values: np.ndarray, line: _Line, threshold: int
 ) -> tuple[str, np.ndarray] | None:
     """Why ``line`` lets a reader recover a withheld cell, with the cells at fault."""
     states = state[line.cells]
@@ -198,7 +282,7 @@ def _line_problem(
     rhs = -float(np.sum(line.coefs[~withheld] * values[line.cells[~withheld]]))
     if state[line.margin] == _PUBLISHED and rhs <= threshold:
         return f"withheld cells in its line sum to {rhs:g}", cells
-    lows, highs = _bounds(state, line, values, threshold, rule_bound)
+    lows, highs = _bounds(state, line, values, threshold)
     positive = coefs > 0
     low_terms = np.where(positive, coefs * lows, coefs * highs)
     high_terms = np.where(positive, coefs * highs, coefs * lows)
@@ -214,117 +298,401 @@ def _line_problem(
     return None
 
 
-def _lp_pinned(
-    state: np.ndarray, values: np.ndarray, lines: list[_Line], threshold: int
-) -> list[int]:
-    """Withheld cells whose value follows exactly from all the lines together."""
-    withheld = np.flatnonzero(state != _PUBLISHED)
-    if withheld.size == 0:
+def _components(rows: list[np.ndarray], size: int) -> list[np.ndarray]:
+    """Groups of unknowns joined by constraint rows (union-find)."""
+    parent = np.arange(size)
+
+    def find(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for columns in rows:
+        root = find(int(columns[0]))
+        for other in columns[1:]:
+            parent[find(int(other))] = root
+    roots = np.array([find(k) for k in range(size)])
+    return [np.flatnonzero(roots == root) for root in np.unique(roots)]
+
+
+def _propagate(rows, lower, upper, rounds: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds each row implies for its unknowns from the bounds of the others (integers)."""
+    lower, upper = lower.copy(), upper.copy()
+    if not rows:
+        return lower, upper
+    sizes = [len(columns) for columns, *_ in rows]
+    row = np.repeat(np.arange(len(rows)), sizes)
+    column = np.concatenate([columns for columns, *_ in rows])
+    coef = np.concatenate([coefs for _, coefs, *_ in rows])
+    rhs = np.array([r[2] for r in rows])[row]
+    equal = np.array([r[3] for r in rows])[row]
+    positive = coef > 0
+    n = len(rows)
+    for _ in range(rounds):
+        low = np.where(positive, coef * lower[column], coef * upper[column])  # may be -inf
+        high = np.where(positive, coef * upper[column], coef * lower[column])  # may be +inf
+        low_inf, high_inf = np.isinf(low), np.isinf(high)
+        low_fin, high_fin = np.where(low_inf, 0.0, low), np.where(high_inf, 0.0, high)
+        low_count = np.bincount(row, low_inf, n)[row] - low_inf
+        high_count = np.bincount(row, high_inf, n)[row] - high_inf
+        others_low = np.where(low_count > 0, -np.inf, np.bincount(row, low_fin, n)[row] - low_fin)
+        others_high = np.where(
+            high_count > 0, np.inf, np.bincount(row, high_fin, n)[row] - high_fin
+        )
+        # coef * x <= rhs - others_low; for an equality also coef * x >= rhs - others_high
+        top = (rhs - others_low) / coef
+        bottom = np.where(equal, (rhs - others_high) / coef, np.where(positive, -np.inf, np.inf))
+        new_upper = np.floor(np.where(positive, top, bottom) + 1e-9)
+        new_lower = np.ceil(np.where(positive, bottom, top) - 1e-9)
+        before_lower, before_upper = lower.copy(), upper.copy()
+        np.minimum.at(upper, column, new_upper)
+        np.maximum.at(lower, column, new_lower)
+        if (lower == before_lower).all() and (upper == before_upper).all():
+            break
+    return lower, upper
+
+
+def _fitting(witnesses, values, state, relations, threshold, high) -> list[np.ndarray]:
+    """The whole solutions found before that still fit what is published now."""
+    witnesses = [w for w in witnesses if w.size == values.size]
+    if not witnesses:
         return []
-    column = {cell: k for k, cell in enumerate(withheld)}
-    rows, rhs = [], []
-    for line in lines:
-        mask = state[line.cells] != _PUBLISHED
-        if not mask.any():
-            continue
-        row = np.zeros(withheld.size)
-        for cell, coef in zip(line.cells[mask], line.coefs[mask], strict=True):
-            row[column[cell]] = coef
-        rows.append(row)
-        rhs.append(-float(np.sum(line.coefs[~mask] * values[line.cells[~mask]])))
-    bounds = [
-        (1, threshold) if state[cell] == _PRIMARY else (threshold + 1, None) for cell in withheld
-    ]
-    pinned = []
-    for k, cell in enumerate(withheld):
-        objective = np.zeros(withheld.size)
-        ends = []
+    stack = np.array(witnesses)
+    published = state == _PUBLISHED
+    primary, secondary, hidden = state == _PRIMARY, state == _SECONDARY, state == _HIDDEN
+    fits = (stack[:, published] == values[published]).all(axis=1)
+    fits &= ((stack[:, primary] >= 1) & (stack[:, primary] <= threshold)).all(axis=1)
+    fits &= (stack[:, secondary] > threshold).all(axis=1)
+    fits &= ((stack[:, hidden] >= 0) & (stack[:, hidden] <= high[hidden])).all(axis=1)
+    if relations:
+        data = np.concatenate([r.coefs for r in relations])
+        rows = np.repeat(np.arange(len(relations)), [r.cells.size for r in relations])
+        columns = np.concatenate([r.cells for r in relations])
+        matrix = csr_array((data, (rows, columns)), shape=(len(relations), values.size))
+        residual = matrix @ stack.T
+        equal = np.array([r.equal for r in relations])
+        fits &= (residual <= 1e-9).all(axis=0) & (residual[equal] >= -1e-9).all(axis=0)
+    return [w for w, ok in zip(witnesses, fits, strict=True) if ok]
+
+
+def _system(values, state, relations, threshold, high):
+    """The rows over the unknown cells, with their bounds propagated."""
+    unknown = np.flatnonzero(state != _PUBLISHED)
+    index = np.full(state.size, -1)
+    index[unknown] = np.arange(unknown.size)
+    rows = []  # (columns, coefficients, right-hand side, equal)
+    for relation in relations:
+        mask = state[relation.cells] != _PUBLISHED
+        if mask.any():
+            rhs = -float(relation.coefs[~mask] @ values[relation.cells[~mask]])
+            rows.append((index[relation.cells[mask]], relation.coefs[mask], rhs, relation.equal))
+    kinds = state[unknown]
+    lower = np.select([kinds == _PRIMARY, kinds == _SECONDARY], [1.0, threshold + 1.0], 0.0)
+    upper = np.select([kinds == _PRIMARY, kinds == _SECONDARY], [threshold, np.inf], high[unknown])
+    lower, upper = _propagate(rows, lower, upper)
+    return rows, lower, upper
+
+
+def _pinned(
+    values: np.ndarray,
+    state: np.ndarray,
+    relations: list[_Relation],
+    *,
+    threshold: int,
+    protected: np.ndarray,
+    high: np.ndarray,
+    witnesses: list[np.ndarray] | None = None,
+) -> dict[int, str]:
+    """Cells a reader can work out exactly from everything published, with why.
+
+    An integer programme over every relation at once (scipy's ``milp``, HiGHS): each
+    withheld cell, and each hidden protected cell whose true value is 1 to ``threshold``,
+    is maximised and minimised over the whole numbers that fit what is published and what
+    the labels say; it is pinned when both ends are its true value. Bounds are first
+    propagated through every relation (which settles most cells without a solver); a
+    solution found for one cell clears every other cell it gives a different value, and
+    independent groups of cells are solved separately. ``witnesses`` (whole solutions
+    found before) are kept and reused: a solution stays valid while cells are only added
+    to those withheld, so each audit of a growing suppression solves only for what is new.
+    """
+    unknown = np.flatnonzero(state != _PUBLISHED)
+    if unknown.size == 0:
+        return {}
+    rows, lower, upper = _system(values, state, relations, threshold, high)
+    kinds = state[unknown]
+    if (lower > upper).any():
+        raise RuntimeError("disclosure audit: the published numbers do not fit together")
+    reference = values[unknown].copy()  # any solution will do; the true values are one
+    fixed = lower == upper
+    reference[fixed] = lower[fixed]
+    hidden = kinds == _HIDDEN
+    pinned: dict[int, str] = {}
+
+    def at_risk(k: np.ndarray) -> np.ndarray:
+        small = (reference[k] >= 1) & (reference[k] <= threshold)
+        return ~hidden[k] | (protected[unknown[k]] & small)
+
+    def report(k: int, how: str) -> None:
+        what = "hidden count" if hidden[k] else "withheld cell"
+        pinned[int(unknown[k])] = f"{what} recoverable {how} (= {reference[k]:g})"
+
+    for k in np.flatnonzero(fixed):
+        if at_risk(np.array([k]))[0]:
+            report(k, "from the published totals")
+    free = np.flatnonzero(~fixed)
+    if free.size == 0:
+        return pinned
+    local = np.full(unknown.size, -1)
+    local[free] = np.arange(free.size)
+    parts = []
+    for columns, coefs, rhs, equal in rows:
+        keep = ~fixed[columns]
+        if keep.any():
+            rhs -= float(coefs[~keep] @ reference[columns[~keep]])
+            parts.append((local[columns[keep]], coefs[keep], rhs, equal))
+    owner = _components([p[0] for p in parts], free.size) if parts else []
+    part_of = np.zeros(free.size, dtype=int)
+    for number, members in enumerate(owner):
+        part_of[members] = number
+    rows_of: dict[int, list] = {}
+    for part in parts:
+        rows_of.setdefault(int(part_of[part[0][0]]), []).append(part)
+
+    def problem(members: np.ndarray, chosen: list):
+        """A solver over ``members`` (free unknowns) and the rows ``chosen`` among them."""
+        position = np.full(free.size, -1)
+        position[members] = np.arange(members.size)
+        data, ri, ci, lo, hi = [], [], [], [], []
+        for r, (columns, coefs, rhs, equal) in enumerate(chosen):
+            data += list(coefs)
+            ri += [r] * len(columns)
+            ci += list(position[columns])
+            lo.append(rhs if equal else -np.inf)
+            hi.append(rhs)
+        matrix = csr_array((data, (ri, ci)), shape=(len(chosen), members.size))
+        constraints = [LinearConstraint(matrix, lo, hi)] if chosen else []
+        box = Bounds(lower[free[members]], upper[free[members]])
+        integrality = np.ones(members.size)
+
+        def solve(objective: np.ndarray) -> np.ndarray:
+            result = milp(objective, integrality=integrality, bounds=box, constraints=constraints)
+            if result.status != 0 or result.x is None:
+                raise RuntimeError(f"disclosure audit: the published numbers do not fit ({result})")
+            return np.round(result.x)
+
+        return solve
+
+    solve = problem(np.arange(free.size), parts)
+    if np.isnan(reference[free]).any():  # a table protected before: withheld values unknown
+        reference[free] = solve(np.zeros(free.size))
+    target = reference[free]
+    proven = ~at_risk(free)
+    pool = [] if witnesses is None or np.isnan(values).any() else witnesses
+    pool[:] = _fitting(pool, values, state, relations, threshold, high)[-50:]
+    for witness in pool:
+        proven |= witness[unknown[free]] != target
+
+    def solve_and_keep(solve, members: np.ndarray, objective: np.ndarray) -> np.ndarray:
+        found = solve(objective)
+        whole = values.copy()
+        whole[unknown] = reference
+        whole[unknown[free[members]]] = found
+        if witnesses is not None and not np.isnan(values).any():
+            pool.append(whole)
+        return found
+
+    rng = np.random.default_rng(free.size)
+    if not proven.all():
+        everything = np.arange(free.size)
+        for objective in (rng.standard_normal(free.size), -rng.standard_normal(free.size)):
+            proven |= solve_and_keep(solve, everything, objective) != target
+    while not proven.all():  # push the unproven cells, in their groups, up and down at once
+        groups = [m for m in owner if not proven[m].all()]
+        members = np.sort(np.concatenate(groups))
+        numbers = {int(part_of[m[0]]) for m in groups}
+        solve = problem(members, [p for n in sorted(numbers) for p in rows_of.get(n, [])])
+        before = int(proven.sum())
         for sign in (1.0, -1.0):
-            objective[k] = sign
-            result = linprog(objective, A_eq=np.array(rows), b_eq=rhs, bounds=bounds)
-            ends.append(sign * result.fun if result.status == 0 else None)
-        low, high = ends
-        if low is not None and high is not None and high - low < 0.5:
-            pinned.append(int(cell))
+            weights = np.where(proven[members], 0.0, sign * rng.uniform(1, 2, members.size))
+            proven[members] |= solve_and_keep(solve, members, weights) != target[members]
+        if proven.sum() == before:
+            break
+    for number, members in enumerate(owner):  # the rest one by one, in their own group
+        if proven[members].all():
+            continue
+        solve = problem(members, rows_of.get(number, []))
+        for k in np.flatnonzero(~proven[members]):
+            for sign in (1.0, -1.0):
+                if proven[members[k]]:
+                    break
+                objective = np.zeros(members.size)
+                objective[k] = sign
+                proven[members] |= solve_and_keep(solve, members, objective) != target[members]
+            if not proven[members[k]]:
+                report(int(free[members[k]]), "from all tables together")
     return pinned
 
 
-def _candidate(state, values, suppressible, line: _Line, lines: list[_Line]) -> int | None:
-    """The cell of ``line`` to withhold next: the smallest non-zero published cell.
+def _candidate(
+    state: np.ndarray,
+    values: np.ndarray,
+    protected: np.ndarray,
+    cells: np.ndarray,
+    coefs: np.ndarray,
+    lone: np.ndarray,
+) -> int | None:
+    """The cell of a line or relation to withhold next: the smallest non-zero published one.
 
-    A cell whose other line holds a lone withheld cell comes first (it mends both lines:
-    one cell instead of two), then the smallest value, an inner cell before a margin.
+    A cell in a line that holds a lone withheld cell comes first (it mends both lines: one
+    cell instead of two), then the smallest value, an inner cell before a margin.
     """
-    options = []
-    for position, (cell, coef) in enumerate(zip(line.cells, line.coefs, strict=True)):
-        if not (suppressible[cell] and state[cell] == _PUBLISHED and values[cell] > 0):
-            continue
-        lonely = any(
-            other is not line
-            and cell in other.cells
-            and np.count_nonzero(state[other.cells] != _PUBLISHED) == 1
-            for other in lines
-        )
-        options.append((not lonely, values[cell], coef < 0, position, cell))
-    return int(min(options)[4]) if options else None
+    own = int(np.count_nonzero(state[cells] != _PUBLISHED) == 1)
+    options = [
+        (lone[cell] - own <= 0, values[cell], coef < 0, position, int(cell))
+        for position, (cell, coef) in enumerate(zip(cells, coefs, strict=True))
+        if protected[cell] and state[cell] == _PUBLISHED and values[cell] > 0
+    ]
+    return min(options)[4] if options else None
+
+
+def _mend(cell, why, state, values, protected, touching, lone, relations, threshold, high):
+    """The cells to withhold so that ``cell`` is no longer pinned ([] when none will do).
+
+    The candidates are the smallest published cells of each relation ``cell`` is in. When
+    bounds alone pin it, a candidate must free it from those bounds (withholding a cell
+    elsewhere would not help); a candidate that is then pinned itself is mended the same
+    way, up to three cells deep (a count given away by one table, whose partner is given
+    away by another). Otherwise the smallest candidate.
+    """
+
+    def options(target: int, trial: np.ndarray) -> list[int]:
+        found = {
+            option
+            for item in touching.get(target, [])
+            if (option := _candidate(trial, values, protected, item.cells, item.coefs, lone))
+            is not None
+        }
+        return sorted(found, key=lambda c: (values[c], c))
+
+    first = options(cell, state)
+    if not first or "published totals" not in why:
+        return first[:1]
+
+    def search(target: int, trial: np.ndarray, depth: int) -> list[int]:
+        for option in options(target, trial):
+            attempt = trial.copy()
+            attempt[option] = _SECONDARY
+            _, lower, upper = _system(values, attempt, relations, threshold, high)
+            where = np.flatnonzero(attempt != _PUBLISHED)
+            fixed = set(where[lower == upper])
+            if cell not in fixed:
+                return [option]
+            if depth < 3 and option in fixed:
+                rest = search(option, attempt, depth + 1)
+                if rest:
+                    return [option, *rest]
+        return []
+
+    return search(cell, state, 1)
+
+
+def _lone(state: np.ndarray, lines: list[_Line], size: int) -> np.ndarray:
+    """For each cell, the number of its lines that hold exactly one withheld cell."""
+    out = np.zeros(size, dtype=int)
+    for line in lines:
+        if np.count_nonzero(state[line.cells] != _PUBLISHED) == 1:
+            out[line.cells] += 1
+    return out
 
 
 def _protect(
     values: np.ndarray,
     state: np.ndarray,
-    suppressible: np.ndarray,
+    protected: np.ndarray,
     lines: list[_Line],
+    relations: list[_Relation],
     *,
     threshold: int,
-    rule_bound: bool,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Primary then secondary suppression to a fixed point; returns state, recoverable."""
+    high: np.ndarray | None = None,
+    witnesses: list[np.ndarray] | None = None,
+) -> tuple[np.ndarray, dict[int, str]]:
+    """Primary then secondary suppression to a fixed point.
+
+    Returns the new states and the cells still recoverable (cell -> why), which remain
+    only where nothing more could be withheld.
+    """
+    high = np.full(values.size, np.inf) if high is None else high
     state = state.copy()
-    small = suppressible & (state == _PUBLISHED) & (values >= 1) & (values <= threshold)
+    small = protected & (state == _PUBLISHED) & (values >= 1) & (values <= threshold)
     state[small] = _PRIMARY
     stuck_lines: set[int] = set()
-    stuck_cells: set[int] = set()
+    stuck: set[int] = set()
+    touching: dict[int, list] = {}
+    for item in relations:
+        for cell in item.cells:
+            touching.setdefault(int(cell), []).append(item)
+    audit = len(relations) > 1 or bool((state == _HIDDEN).any())
+    witnesses = [] if witnesses is None else witnesses
     while True:
         added = False
         for number, line in enumerate(lines):
-            if number in stuck_lines or not _line_problem(
-                state, values, line, threshold, rule_bound
-            ):
+            if number in stuck_lines or not _line_problem(state, values, line, threshold):
                 continue
-            cell = _candidate(state, values, suppressible, line, lines)
+            lone = _lone(state, lines, values.size)
+            cell = _candidate(state, values, protected, line.cells, line.coefs, lone)
             if cell is None:
                 stuck_lines.add(number)
             else:
                 state[cell], added = _SECONDARY, True
+                if TRACE is not None:
+                    TRACE.append((int(line.margin), cell, "line"))
         if added:
             continue
-        pinned = [c for c in _lp_pinned(state, values, lines, threshold) if c not in stuck_cells]
-        if len(lines) < 2 or not pinned:
+        found = (
+            _pinned(
+                values,
+                state,
+                relations,
+                threshold=threshold,
+                protected=protected,
+                high=high,
+                witnesses=witnesses,
+            )
+            if audit
+            else {}
+        )
+        pinned = [cell for cell in found if cell not in stuck]
+        if not pinned:
             break
-        options = [
-            cell
-            for line in lines
-            if pinned[0] in line.cells
-            for cell in [_candidate(state, values, suppressible, line, lines)]
-            if cell is not None
-        ]
-        if options:
-            state[min(options, key=lambda cell: values[cell])] = _SECONDARY
-        else:
-            stuck_cells.add(pinned[0])
-    return state, _recoverable(state, values, lines, threshold, rule_bound)
-
-
-def _recoverable(state, values, lines, threshold, rule_bound) -> np.ndarray:
-    """Withheld cells that a reader could still recover, or whose line breaks a rule."""
-    flagged = np.zeros(state.size, dtype=bool)
+        lone = _lone(state, lines, values.size)
+        for cell in pinned:
+            if state[cell] == _PUBLISHED:
+                continue
+            chosen = _mend(
+                cell,
+                found[cell],
+                state,
+                values,
+                protected,
+                touching,
+                lone,
+                relations,
+                threshold,
+                high,
+            )
+            if not chosen:
+                stuck.add(cell)
+            for option in chosen:
+                state[option] = _SECONDARY
+                if TRACE is not None:
+                    TRACE.append((cell, option, found[cell]))
+    problems = dict(found)
     for line in lines:
-        problem = _line_problem(state, values, line, threshold, rule_bound)
-        if problem:
-            flagged[line.cells[state[line.cells] != _PUBLISHED]] = True
-    if len(lines) > 1:
-        flagged[_lp_pinned(state, values, lines, threshold)] = True
-    return flagged
+        if problem := _line_problem(state, values, line, threshold):
+            for cell in line.cells[state[line.cells] != _PUBLISHED]:
+                problems.setdefault(int(cell), problem[0])
+    return state, problems
 
 
 # ------------------------------------------------------------------- reading cells
@@ -423,7 +791,7 @@ def _list_problem(values, state, total, threshold) -> tuple[np.ndarray, np.ndarr
     n = len(values)
     cells = np.append(values, float(total))
     states = np.append(state, _PUBLISHED).astype(np.int8)
-    line = _Line(np.arange(n + 1), np.append(np.ones(n), -1.0), n)
+    line = _Line(np.arange(n + 1), np.append(np.ones(n), -1.0), n, rule_bound=True)
     return cells, states, line
 
 
@@ -510,15 +878,16 @@ def suppress_counts(
                 f"but the total is {total:g}"
             )
         cells, cell_states, line = _list_problem(values, state, total, threshold)
-        suppressible = np.append(np.ones(len(values), dtype=bool), False)
-        new, recoverable = _protect(
+        protected = np.append(np.ones(len(values), dtype=bool), False)
+        new, problems = _protect(
             np.nan_to_num(cells, nan=-1.0),
             cell_states,
-            suppressible,
+            protected,
             [line],
+            [_Relation(line.cells, line.coefs)],
             threshold=threshold,
-            rule_bound=True,
         )
+        recoverable = np.isin(np.arange(len(cells)), list(problems))
         full = pd.Series(_PUBLISHED, index=table.index, dtype=np.int8)
         full.loc[body.index] = new[:-1]
         states[column] = full.to_numpy()
@@ -656,14 +1025,16 @@ def suppress_crosstab(
         table, cells, total, total_row, column_totals, label, secondary_label
     )
     shape = values.shape
-    new, recoverable = _protect(
-        np.nan_to_num(values.ravel(), nan=-1.0),
+    flat = np.nan_to_num(values.ravel(), nan=-1.0)
+    new, problems = _protect(
+        flat,
         state.ravel(),
         suppressible.ravel(),
         lines,
+        [_Relation(line.cells, line.coefs) for line in lines],
         threshold=threshold,
-        rule_bound=False,
     )
+    recoverable = np.isin(np.arange(flat.size), list(problems))
     new, recoverable = new.reshape(shape), recoverable.reshape(shape)
     labels = [*rows, total_row] if total_row is not None else rows
     n = len(labels)
@@ -750,9 +1121,7 @@ def audit(
             truth = original.loc[total_row, column] if total_row is not None else None
             total_value = truth if truth is not None else original[column].sum()
             grid, states, line = _list_problem(values, state, total_value, threshold)
-            problem = _line_problem(
-                states, np.nan_to_num(grid, nan=-1.0), line, threshold, rule_bound=True
-            )
+            problem = _line_problem(states, np.nan_to_num(grid, nan=-1.0), line, threshold)
             if problem:
                 for k in problem[1]:
                     problems.append(_problem(body.index[k], column, problem[0]))
@@ -760,6 +1129,9 @@ def audit(
         column_totals = None
         if total_row is None:
             column_totals = {c: original[c].sum() for c in cells}
+        _, truth, _, _, _ = _grid(
+            original, cells, total, total_row, column_totals, label, secondary_label
+        )
         rows, values, state, _, lines = _grid(
             protected, cells, total, total_row, column_totals, label, secondary_label
         )
@@ -768,13 +1140,22 @@ def audit(
         flat, flat_state = np.nan_to_num(values.ravel(), nan=-1.0), state.ravel()
         width = values.shape[1]
         for line in lines:
-            problem = _line_problem(flat_state, flat, line, threshold, rule_bound=False)
+            problem = _line_problem(flat_state, flat, line, threshold)
             if problem:
                 for cell in problem[1]:
                     problems.append(
                         _problem(labels[cell // width], names[cell % width], problem[0])
                     )
-        for cell in _lp_pinned(flat_state, flat, lines, threshold):
+        relations = [_Relation(line.cells, line.coefs) for line in lines]
+        pinned = _pinned(
+            truth.ravel(),
+            flat_state,
+            relations,
+            threshold=threshold,
+            protected=np.ones(flat.size, dtype=bool),
+            high=np.full(flat.size, np.inf),
+        )
+        for cell in pinned:
             problems.append(
                 _problem(labels[cell // width], names[cell % width], "recoverable from all lines")
             )
@@ -792,153 +1173,3 @@ def _is_total(row, column, total_row, cells, total) -> bool:
     if total_row is None or row != total_row:
         return False
     return cells is None or column == total
-
-
-# ----------------------------------------------------------- the toolkit's tables
-
-
-def _regroup(result: Suppressed, *, withheld: np.ndarray, name: str, tail: np.ndarray):
-    """Move withheld rows, in ``name`` order, after the published rows; ``tail`` stays last."""
-    table = result.table
-    positions = np.arange(len(table))
-    head = positions[~withheld & ~tail]
-    middle = positions[withheld & ~tail]
-    middle = middle[np.argsort(table[name].iloc[middle].astype(str).to_numpy(), kind="stable")]
-    order = np.concatenate([head, middle, positions[tail]])
-    mapping = {table.index[p]: new for new, p in enumerate(order)}
-    flags = result.flags.assign(row=result.flags["row"].map(mapping))
-    return table.iloc[order].reset_index(drop=True), flags, len(head)
-
-
-def _withheld_rows(result: Suppressed, column: str) -> np.ndarray:
-    rows = result.flags.loc[result.flags["column"] == column, "row"]
-    return result.table.index.isin(rows)
-
-
-def protect_ward_table(wards: pd.DataFrame, *, threshold: int = 4) -> Suppressed:
-    """Small-number suppression of a :func:`~csp_analysis.indicators.ward_table`.
-
-    ``count`` and ``previous`` are each protected against their area total (published
-    elsewhere in the profile, never withheld); "Unknown ward" is a category like any
-    other.
-
-    Returns
-    -------
-    Suppressed
-        ``table`` has the columns of the ward table: rank, ward_code, ward_name, count,
-        share_pct, cumulative_share_pct, rate_per_1000, rate_lower, rate_upper,
-        population, previous, change, pct_change. Where ``count`` is withheld, rank,
-        share_pct, cumulative_share_pct, the rate and its limits, change and pct_change
-        are blank; where ``previous`` is withheld, change and pct_change are blank. Rows
-        with a withheld count follow the published non-zero rows in ward-name order (then
-        the zero rows, then "Unknown ward"). cumulative_share_pct is recomputed over the
-        leading published rows and blank from the first withheld row on. ``flags`` rows
-        refer to the returned table's index.
-    """
-    result = suppress_counts(
-        wards, counts=["count", "previous"], dependent=WARD_DEPENDENT, threshold=threshold
-    )
-    withheld = _withheld_rows(result, "count")
-    tail = (wards["rank"].isna() | (wards["count"] == 0)).to_numpy() & ~withheld
-    tail |= wards["rank"].isna().to_numpy()
-    table, flags, head = _regroup(result, withheld=withheld, name="ward_name", tail=tail)
-    if withheld.any():
-        first = int(np.flatnonzero(_withheld_rows(Suppressed(table, flags), "count"))[0])
-        cumulative = pd.to_numeric(table["share_pct"]).iloc[:first].cumsum()
-        table["cumulative_share_pct"] = cumulative.reindex(table.index)
-    return Suppressed(table, flags)
-
-
-def protect_breakdown(breakdown: pd.DataFrame, *, threshold: int = 4) -> Suppressed:
-    """Small-number suppression of a :func:`~csp_analysis.indicators.compare_periods` table.
-
-    Returns
-    -------
-    Suppressed
-        ``table`` has the breakdown's columns: category, current, previous, change,
-        pct_change, share_pct. Where ``current`` is withheld, change, pct_change and
-        share_pct are blank; where ``previous`` is withheld, change and pct_change are
-        blank. Rows with a withheld current count follow the published non-zero rows in
-        category order (then the rows with no current records).
-    """
-    result = suppress_counts(
-        breakdown,
-        counts=["current", "previous"],
-        dependent=BREAKDOWN_DEPENDENT,
-        threshold=threshold,
-    )
-    withheld = _withheld_rows(result, "current")
-    tail = (breakdown["current"] == 0).to_numpy() & ~withheld
-    table, flags, _ = _regroup(result, withheld=withheld, name="category", tail=tail)
-    return Suppressed(table, flags)
-
-
-def protect_role_age_sex(table: pd.DataFrame, *, threshold: int = 4) -> Suppressed:
-    """Small-number suppression of a :func:`~csp_analysis.indicators.role_age_sex` table.
-
-    Each role group's block is a cross-tabulation of age band by sex (female, male,
-    unknown) with the "Total" age band as its row of column totals and ``total`` as its
-    column of row totals. The role group's grand total (its "Total" row's ``total``) is
-    the area's count for that role and is never withheld; the other margins are withheld
-    when small.
-
-    Returns
-    -------
-    Suppressed
-        ``table`` has the same rows and columns: role_group, age_band, female, male,
-        unknown, total, female_pct, male_pct; female_pct and male_pct are blank in a row
-        where female or male is withheld. ``flags`` rows refer to the table's index.
-    """
-    tables, flags = [], []
-    for _, block in table.groupby("role_group", sort=False):
-        totals = block.index[block["age_band"] == "Total"]
-        if len(totals) != 1:
-            raise ValueError(
-                f"role group {block['role_group'].iloc[0]!r} needs exactly one 'Total' "
-                f"age band, found {len(totals)}"
-            )
-        result = suppress_crosstab(
-            block,
-            cells=SEXES,
-            total="total",
-            total_row=totals[0],
-            dependent=AGE_SEX_DEPENDENT,
-            threshold=threshold,
-        )
-        tables.append(result.table)
-        flags.append(result.flags)
-    out = pd.concat(tables).loc[table.index]
-    return Suppressed(out, pd.concat(flags, ignore_index=True))
-
-
-def protect_ethnicity(table: pd.DataFrame, *, threshold: int = 4) -> Suppressed:
-    """Small-number suppression of a :func:`~csp_analysis.indicators.ethnicity_table`.
-
-    Ethnicity by role group is a cross-tabulation whose row totals are ``total`` and whose
-    column totals (people in each role group) the profile publishes elsewhere, so they
-    are treated as known. "Not stated" is a category like any other.
-
-    Returns
-    -------
-    Suppressed
-        ``table`` has the same columns: ethnicity, suspect and victim, suspect, victim,
-        total, share_pct, stated. share_pct is blank where ``total`` is withheld; and
-        where the "Not stated" total is withheld it is blank in every row, because the
-        shares of the stated ethnicities give away the number of people with an
-        ethnicity stated, and hence, from the role-group totals, the number without.
-        Stated rows with a withheld total follow the published stated rows in ethnicity
-        order; "Not stated" stays last.
-    """
-    result = suppress_crosstab(
-        table,
-        cells=list(ROLE_GROUPS),
-        total="total",
-        dependent={"total": ["share_pct"]},
-        threshold=threshold,
-    )
-    withheld = _withheld_rows(result, "total")
-    not_stated = (table["ethnicity"] == "Not stated").to_numpy()
-    out, flags, _ = _regroup(result, withheld=withheld, name="ethnicity", tail=not_stated)
-    if (withheld & not_stated).any():
-        out["share_pct"] = np.nan
-    return Suppressed(out, flags)

@@ -16,7 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import pickle
 import re
+import tempfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
@@ -28,7 +30,8 @@ from csp_analysis import provenance
 from csp_analysis.config import PROJECT_ROOT, Settings
 from csp_analysis.load import load_dataset
 from csp_analysis.periods import Period
-from csp_analysis.profile import CoverageError, Profile, build_profile, protect
+from csp_analysis.profile import CoverageError, Profile
+from csp_analysis.publication import area_profiles
 from csp_analysis.tables import PARTIAL, slug, write_atomic, write_tables
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
@@ -224,9 +227,11 @@ def run_pack(
         f"{Period.parse(label).describe()} ({label}) compared with the same months a year earlier"
     ]
     pages, jobs = [], []  # pages in reading order; jobs: (position, arguments) to execute
+    prepared = tempfile.TemporaryDirectory(prefix="csp-prepared-")
     for area in areas or settings.areas:
         place = dataset.find_area(area)
         folder = root / slug(place["area_name"])
+        profiles, made = None, Path(prepared.name) / f"{folder.name}.pickle"
         for name in themes or list(settings.themes):
             theme = settings.themes[name]
             page = Page(place["area_name"], folder.name, name, theme.title)
@@ -235,7 +240,7 @@ def run_pack(
                 "period": label,
                 "config": str(settings.config_path),
                 "data_dir": str(settings.data_dir),
-                "output_dir": str(folder),
+                "output_dir": "",  # the tables are written here, once
                 "restricted": restricted,
             }
             if notebook_for(name).name == GENERIC_NOTEBOOK:
@@ -262,25 +267,27 @@ def run_pack(
                 "provenance": record,
                 "today": today,
             }
-            try:
-                profile = build_profile(
-                    dataset, area=area, period=label, theme=theme, top_n=settings.top_n_wards
+            if profiles is None:  # every theme of the area, protected together, once
+                profiles = area_profiles(
+                    dataset, settings, area=area, period=label, restricted=restricted
                 )
-            except CoverageError as error:
-                page.status, page.message = "unavailable", str(error)
-            except Exception as error:  # noqa: BLE001 - one theme failing must not stop the pack
-                page.status, page.message = "failed", failure_message(error)
+                with open(made, "wb") as handle:
+                    pickle.dump(profiles, handle)
+            profile = profiles[name]
+            if isinstance(profile, CoverageError):
+                page.status, page.message = "unavailable", str(profile)
+            elif isinstance(profile, Exception):
+                page.status, page.message = "failed", failure_message(profile)
                 pages.append(page)
                 continue
             else:
-                if not restricted:
-                    profile = protect(profile, threshold=settings.suppression_threshold)
                 write_tables(profile, folder)
                 if not profile.available:
                     page.status, page.message = "unavailable", profile.reason
             if page.status == "unavailable":
                 pages.append(_unavailable_page(page, folder, resources))
                 continue
+            page.parameters["prepared"] = str(made)
             page.figures = index_figures(profile)
             jobs.append((len(pages), (page, folder, resources)))
             pages.append(page)
@@ -294,6 +301,7 @@ def run_pack(
         for future in as_completed(futures):
             pages[futures[future]] = future.result()
             bar.update(1)
+    prepared.cleanup()
 
     for page in pages:
         if page.status != "failed" and not page.reused:

@@ -7,7 +7,7 @@ is either in the profile or in the data-quality table with the reason it is not.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -65,8 +65,14 @@ class Profile:
     ``current`` and ``previous_records`` hold the theme's records in the area for each
     period (for further breakdowns; never written out); ``ward_shapes`` the area's ward
     polygons (ward_code, geometry in EPSG:27700) for maps; ``breakdown_by`` the column the
-    breakdown used (data.police.uk data: the published crime type). A profile holds exact
-    numbers (``restricted``) until :func:`protect` makes its board and public version.
+    breakdown used (data.police.uk data: the published crime type). ``attributes`` holds a
+    :func:`~csp_analysis.indicators.compare_periods` table per further column the theme
+    breaks down by (weapon, town; None where the data does not record it) and
+    ``wards_by`` the top wards within each category (anti-social behaviour). A profile
+    holds exact numbers (``restricted``) until
+    :func:`csp_analysis.publication.protect_profiles` makes its board and public version:
+    then ``omitted`` names the tables left out (table -> why, in words) and ``claims``
+    says which "most" statements hold for the withheld rows too.
     """
 
     area_code: str
@@ -90,6 +96,10 @@ class Profile:
     people: pd.DataFrame | None = None
     ethnicity: pd.DataFrame | None = None
     repeat_victims: pd.DataFrame | None = None
+    attributes: dict[str, pd.DataFrame | None] = field(default_factory=dict)
+    wards_by: pd.DataFrame | None = None
+    omitted: dict[str, str] = field(default_factory=dict)
+    claims: dict[str, bool] = field(default_factory=dict)
     current: pd.DataFrame | None = None
     previous_records: pd.DataFrame | None = None
     ward_shapes: pd.DataFrame | None = None
@@ -117,9 +127,9 @@ class Profile:
         )
 
     @property
-    def top_wards(self) -> pd.DataFrame:
+    def top_wards(self) -> pd.DataFrame | None:
         """The top wards by count (see :func:`csp_analysis.indicators.top_wards`)."""
-        return indicators.top_wards(self.wards, n=self.top_n)
+        return None if self.wards is None else indicators.top_wards(self.wards, n=self.top_n)
 
 
 def theme_mask(records: pd.DataFrame, theme: Theme, *, police_uk: bool) -> pd.Series:
@@ -169,6 +179,39 @@ def check_coverage(covered: pd.PeriodIndex, period: Period, previous: Period, so
         )
 
 
+DATA_QUALITY_COLUMNS = ["step", "description", "period", "records", "outcome"]
+PERIODS = ("current", "previous")
+
+
+def quality_flags(records: pd.DataFrame) -> list[tuple[str, str, pd.Series]]:
+    """The data-quality flags of records: (step, description, boolean mask) for each."""
+    flags = {
+        "coordinates_unreadable": (
+            "locate",
+            "Coordinates unreadable or out of range: located by code instead, if possible",
+        ),
+        "duplicate": ("read", "Exact duplicate lines, kept as published (data.police.uk)"),
+        "group_conflict": (
+            "classify",
+            "Offence group given conflicts with the offence code: the code's group is used",
+        ),
+    }
+    out = [
+        (step, description, records[column].fillna(False).astype(bool))
+        for column, (step, description) in flags.items()
+        if column in records
+    ]
+    if "classified_by" in records:
+        out.append(
+            (
+                "classify",
+                "Offence not classified: subgroup and group 'Unknown'",
+                records["classified_by"] == "unknown",
+            )
+        )
+    return out
+
+
 def account_records(
     records: pd.DataFrame,
     *,
@@ -181,74 +224,56 @@ def account_records(
     """The data-quality table: where every record went.
 
     ``in_area`` and ``in_theme`` are boolean masks over ``records``; ``period_label`` is
-    "current", "previous" or "" (neither). Returns columns: step, description, records,
-    outcome. Outcomes "excluded" and "included" partition the records read (their sum
-    equals the first row's count); "note" rows describe the included records.
+    "current", "previous" or "" (neither). Returns columns: step, description, period
+    ("current", "previous" or blank), records, outcome. Outcomes "excluded" and "included"
+    partition the records read (their sum equals the first row's count); "note" rows
+    describe the included records of each period (how they were located, data flags)
+    and are left out when zero.
     """
     method = records["location_method"].astype(str)
     in_period = period_label != ""
     included = in_area & in_period & in_theme
     rows = [
-        ("read", f"Records read ({source})", len(records), "read"),
-        ("locate", LOCATION_METHODS["none"], method == "none", "excluded"),
-        ("locate", LOCATION_METHODS["outside"], method == "outside", "excluded"),
+        ("read", f"Records read ({source})", "", len(records), "read"),
+        ("locate", LOCATION_METHODS["none"], "", method == "none", "excluded"),
+        ("locate", LOCATION_METHODS["outside"], "", method == "outside", "excluded"),
         (
             "area",
             "In another area of the wards file",
+            "",
             ~in_area & records["area_code"].notna(),
             "excluded",
         ),
-        ("period", "Outside the two periods compared", in_area & ~in_period, "excluded"),
-        ("theme", "Not in this theme", in_area & in_period & ~in_theme, "excluded"),
-        (
-            "profile",
-            f"In {area_name}, current period",
-            included & (period_label == "current"),
-            "included",
-        ),
-        (
-            "profile",
-            f"In {area_name}, previous period",
-            included & (period_label == "previous"),
-            "included",
-        ),
+        ("period", "Outside the two periods compared", "", in_area & ~in_period, "excluded"),
+        ("theme", "Not in this theme", "", in_area & in_period & ~in_theme, "excluded"),
     ]
     rows += [
-        ("locate", description, included & (method == key), "note")
+        (
+            "profile",
+            f"In {area_name}, {name} period",
+            name,
+            included & (period_label == name),
+            "included",
+        )
+        for name in PERIODS
+    ]
+    rows += [
+        ("locate", description, name, included & (method == key) & (period_label == name), "note")
+        for name in PERIODS
         for key, description in LOCATION_METHODS.items()
         if key not in ("none", "outside")
     ]
-    flags = {
-        "coordinates_unreadable": (
-            "locate",
-            "Coordinates unreadable or out of range: located by code instead, if possible",
-        ),
-        "duplicate": ("read", "Exact duplicate lines, kept as published (data.police.uk)"),
-        "group_conflict": (
-            "classify",
-            "Offence group given conflicts with the offence code: the code's group is used",
-        ),
-    }
     rows += [
-        (step, description, included & records[column].fillna(False).astype(bool), "note")
-        for column, (step, description) in flags.items()
-        if column in records
+        (step, description, name, included & flagged & (period_label == name), "note")
+        for step, description, flagged in quality_flags(records)
+        for name in PERIODS
     ]
-    if "classified_by" in records:
-        rows.append(
-            (
-                "classify",
-                "Offence not classified: subgroup and group 'Unknown'",
-                included & (records["classified_by"] == "unknown"),
-                "note",
-            )
-        )
     table = pd.DataFrame(
         [
-            (step, text, int(n if isinstance(n, int) else n.sum()), outcome)
-            for step, text, n, outcome in rows
+            (step, text, period, int(n if isinstance(n, int) else n.sum()), outcome)
+            for step, text, period, n, outcome in rows
         ],
-        columns=["step", "description", "records", "outcome"],
+        columns=DATA_QUALITY_COLUMNS,
     )
     keep = (table["records"] > 0) | (table["outcome"] != "note")
     return table.loc[keep].reset_index(drop=True)
@@ -355,6 +380,25 @@ def last_complete_run(monthly: pd.DataFrame) -> pd.DataFrame:
     missing = monthly["count"].isna().to_numpy()
     start = int(np.flatnonzero(missing)[-1]) + 1 if missing.any() else 0
     return monthly.iloc[start:]
+
+
+#: Wards listed within each category by ``top_wards_by`` (anti-social behaviour).
+TOP_WARDS_BY = 5
+
+
+def attribute_table(now: pd.DataFrame, before: pd.DataFrame, column: str) -> pd.DataFrame | None:
+    """A further breakdown (weapon, alcohol, town) of both periods; None when not recorded.
+
+    True and false become "Yes" and "No". Returns the columns of
+    :func:`~csp_analysis.indicators.compare_periods`.
+    """
+    if column not in now or (now[column].isna().all() and before[column].isna().all()):
+        return None
+    if pd.api.types.is_bool_dtype(now[column]) or str(now[column].dtype) == "boolean":
+        yes_no = {True: "Yes", False: "No"}
+        now = now.assign(**{column: now[column].map(yes_no)})
+        before = before.assign(**{column: before[column].map(yes_no)})
+    return indicators.compare_periods(now, before, by=column)
 
 
 def build_profile(
@@ -471,58 +515,45 @@ def build_profile(
     run = last_complete_run(profile.monthly)
     profile.spc = spc(run["count"].to_numpy(), labels=run["month"].astype(str).tolist())
     profile.trend = mann_kendall(run["count"].to_numpy())
-    if theme.records == "crimes" and dataset.nominals is not None:
+    if theme.people and theme.records == "crimes" and dataset.nominals is not None:
         people = indicators.people_by_role(dataset.nominals, crime_ids=now["crime_id"])
         profile.people = indicators.role_age_sex(people)
         profile.ethnicity = indicators.ethnicity_table(people)
         profile.repeat_victims = indicators.repeat_victims(people)
+    profile.attributes = {
+        column: attribute_table(now, before, column) for column in theme.attributes
+    }
+    by = theme.top_wards_by
+    if by and by in now and now[by].notna().any():
+        profile.wards_by = indicators.top_wards_by(
+            now, by=by, wards=area_wards[["ward_code", "ward_name"]], n=TOP_WARDS_BY
+        )
     notes = pd.DataFrame({"step": "note", "description": profile.notes, "outcome": "note"})
     profile.data_quality = pd.concat([profile.data_quality, notes], ignore_index=True)
     profile.data_quality["records"] = profile.data_quality["records"].astype("Int64")
     return profile
 
 
-def protect(profile: Profile, *, threshold: int = 4) -> Profile:
-    """The board and public version of a profile: small numbers suppressed.
+def build_profiles(
+    dataset: Dataset,
+    *,
+    area: str,
+    period: str | Period,
+    themes: dict[str, Theme],
+    top_n: int = 10,
+) -> dict[str, Profile | Exception]:
+    """Every theme's profile of one area and period (exact numbers, for protecting together).
 
-    Counts of 1 to ``threshold`` in the ward table, a hate-strand breakdown, the age-sex
-    table and the ethnicity table are withheld, with secondary suppression, by
-    :mod:`csp_analysis.disclosure`; area totals (headline, monthly series, offence
-    breakdowns) are published as they are. Returns a new profile with ``restricted``
-    False; cells that could not be fully protected are named in its notes.
+    A theme that cannot be built maps to the error that stopped it instead of a profile: a
+    :class:`CoverageError` when the data does not cover the compared months, so that one
+    theme failing never stops the others.
     """
-    from csp_analysis import disclosure
-
-    protected = replace(profile, restricted=False, threshold=threshold, notes=list(profile.notes))
-    if not profile.available:
-        return protected
-    results = {"wards": disclosure.protect_ward_table(profile.wards, threshold=threshold)}
-    if profile.breakdown_by == "hate_strand":
-        results["breakdown"] = disclosure.protect_breakdown(profile.breakdown, threshold=threshold)
-    if profile.people is not None:
-        results["people"] = disclosure.protect_role_age_sex(profile.people, threshold=threshold)
-    if profile.ethnicity is not None:
-        results["ethnicity"] = disclosure.protect_ethnicity(profile.ethnicity, threshold=threshold)
-    for name, result in results.items():
-        setattr(protected, name, result.table)
-    withheld = sum(len(result.flags) for result in results.values())
-    unsafe = [name for name, result in results.items() if not result.safe]
-    protected.notes.append(
-        f"Board and public version: counts of 1 to {threshold} in ward, strand, age-sex and "
-        f"ethnicity tables are shown as <{threshold + 1}, and cells marked "
-        f"{disclosure.SECONDARY_LABEL} are withheld so that those counts cannot be worked "
-        f"out from totals ({withheld} cells withheld). Area totals are not suppressed."
-    )
-    if unsafe:
-        protected.notes.append(
-            f"Some withheld counts in the {', '.join(unsafe)} table(s) could still be worked "
-            "out from the area total (for example when one category holds all of a small "
-            "total): merge categories or leave the table out before publishing."
-        )
-    quality = protected.data_quality
-    notes = pd.DataFrame(
-        {"step": "note", "description": protected.notes[-1 - len(unsafe) :], "outcome": "note"}
-    )
-    protected.data_quality = pd.concat([quality, notes], ignore_index=True)
-    protected.data_quality["records"] = protected.data_quality["records"].astype("Int64")
-    return protected
+    profiles: dict[str, Profile | Exception] = {}
+    for name, theme in themes.items():
+        try:
+            profiles[name] = build_profile(
+                dataset, area=area, period=period, theme=theme, top_n=top_n
+            )
+        except Exception as error:  # noqa: BLE001 - reported per theme by the callers
+            profiles[name] = error
+    return profiles

@@ -8,16 +8,18 @@ notebook displays as nothing), so "Run all" never fails on an unavailable theme.
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
-from csp_analysis import charts, disclosure, indicators
+from csp_analysis import charts, indicators
 from csp_analysis.config import PROJECT_ROOT, load_settings
 from csp_analysis.load import load_dataset
-from csp_analysis.profile import Profile, build_profile, change_phrase, protect
+from csp_analysis.profile import Profile, change_phrase
+from csp_analysis.publication import area_profiles
 from csp_analysis.tables import write_tables
 
 _SIGNIFICANCE = 0.05
@@ -39,22 +41,28 @@ def load_profile(
     config: str | Path | None = None,
     data_dir: str | Path | None = None,
     restricted: bool = False,
+    prepared: str | Path | None = None,
 ) -> Profile:
-    """Load the data and build one theme's profile (paths resolve from the project root).
+    """Load the data and make one theme's profile (paths resolve from the project root).
 
     ``restricted`` keeps exact small numbers (analysts only); by default small counts are
-    suppressed for board and public use (:func:`csp_analysis.profile.protect`).
+    suppressed for board and public use, together with every other theme of the area
+    (:func:`csp_analysis.publication.area_profiles`). ``prepared`` names a file of the
+    area's profiles that ``csp run`` made once for the whole pack (then nothing is
+    loaded again).
     """
-    settings = load_settings(resolve(config), data_dir=resolve(data_dir))
-    dataset = load_dataset(settings)
-    profile = build_profile(
-        dataset,
-        area=area,
-        period=period,
-        theme=settings.themes[theme],
-        top_n=settings.top_n_wards,
-    )
-    return profile if restricted else protect(profile, threshold=settings.suppression_threshold)
+    if prepared:
+        with open(resolve(prepared), "rb") as handle:
+            profiles = pickle.load(handle)  # noqa: S301 - written by this run of csp run
+    else:
+        settings = load_settings(resolve(config), data_dir=resolve(data_dir))
+        profiles = area_profiles(
+            load_dataset(settings), settings, area=area, period=period, restricted=restricted
+        )
+    profile = profiles[theme]
+    if isinstance(profile, Exception):
+        raise profile
+    return profile
 
 
 def save_tables(profile: Profile, output_dir: str | Path | None) -> None:
@@ -68,10 +76,26 @@ def save_tables(profile: Profile, output_dir: str | Path | None) -> None:
 
 
 def _n(value: float | str) -> str:
-    """A count for a sentence; a withheld count ("<5", "[c]") reads "fewer than 5"."""
+    """A count for a sentence; a withheld count reads "fewer than 5" ("<5") or "a withheld
+    number of" ("[c]").
+
+    >>> _n(1234), _n("<5"), _n("<10")
+    ('1,234', 'fewer than 5', 'fewer than 10')
+    """
     if isinstance(value, str):
-        return "fewer than 5" if value.startswith("<") else "a withheld number of"
+        return f"fewer than {value[1:]}" if value.startswith("<") else "a withheld number of"
     return f"{value:,.0f}"
+
+
+def _published(*values: float | str) -> bool:
+    """Whether every count is published (a number, not a withheld label)."""
+    return not any(isinstance(value, str) for value in values)
+
+
+def _omitted(profile: Profile, table: str) -> Markdown | None:
+    """The sentence saying why a table is left out of the board version, if it is."""
+    why = profile.omitted.get(table)
+    return Markdown(f"_{why}_") if why else None
 
 
 def _numbers(values: pd.Series) -> pd.Series:
@@ -150,30 +174,41 @@ def _breakdown_findings(profile: Profile) -> list[str]:
             "than crimes."
         )
     table = profile.breakdown
+    if table is None:
+        return lines
     published = table.loc[_numbers(table["current"]).gt(0)]  # not withheld, not zero
     if published.empty:
         return lines
     top = published.iloc[0]
+    change = (
+        f", {change_phrase(top['current'], top['previous'])} compared with the previous year"
+        if _published(top["previous"])
+        else ""
+    )
+    among = "" if profile.claims.get("top_category", True) else "Of those with published figures, t"
     lines.insert(
         0,
-        f"The greatest volume was {_mid_sentence(top['category'])} ({top['share_pct']:.0f}%, "
-        f"n={_n(top['current'])}), {change_phrase(top['current'], top['previous'])} "
-        "compared with the previous year.",
+        f"{among or 'T'}he greatest volume was {_mid_sentence(top['category'])} "
+        f"({top['share_pct']:.0f}%, n={_n(top['current'])}){change}.",
     )
     change = _numbers(table["change"])
     rising = table.assign(change=change).loc[change > 0].sort_values("change", ascending=False)
     if len(rising) and rising.iloc[0]["category"] != top["category"]:
         row = rising.iloc[0]
+        among = "" if profile.claims.get("largest_increase", True) else "Of those with published "
         lines.insert(
             1,
-            f"{row['category']} had the largest numerical increase: "
-            f"{change_phrase(row['current'], row['previous'])}.",
+            f"{among + 'figures, ' if among else ''}"
+            f"{_mid_sentence(row['category']) if among else row['category']} had the largest "
+            f"numerical increase: {change_phrase(row['current'], row['previous'])}.",
         )
     return lines
 
 
 def _ward_findings(profile: Profile) -> list[str]:
     wards = profile.wards
+    if wards is None:
+        return [profile.omitted.get("wards", "")]
     ranked = wards.loc[wards["rank"].notna()]
     if ranked.empty or _numbers(ranked["count"]).iloc[0] == 0:
         return []
@@ -183,15 +218,17 @@ def _ward_findings(profile: Profile) -> list[str]:
         if np.isfinite(top["rate_per_1000"])
         else ""
     )
+    among = "" if profile.claims.get("top_ward", True) else "Of the wards with published figures, "
     lines = [
-        f"{top['ward_name']} had the most {_unit(profile)} ({top['share_pct']:.0f}%, "
+        f"{among}{top['ward_name']} had the most {_unit(profile)} ({top['share_pct']:.0f}%, "
         f"n={_n(top['count'])}{rate})."
     ]
     top_n = indicators.top_wards(wards, n=profile.top_n)
-    lines.append(
-        f"The {len(top_n)} wards with the most {_unit(profile)} account for "
-        f"{_numbers(top_n['share_pct']).sum():.0f}% of the total."
-    )
+    if profile.claims.get("top_wards", True) and len(top_n) == profile.top_n:
+        lines.append(
+            f"The {len(top_n)} wards with the most {_unit(profile)} account for "
+            f"{_numbers(top_n['share_pct']).sum():.0f}% of the total."
+        )
     unknown = wards.loc[wards["ward_name"] == indicators.UNKNOWN_WARD, "count"]
     if len(unknown) and unknown.iloc[0] != 0:
         count = unknown.iloc[0]
@@ -273,6 +310,8 @@ def breakdown_table(profile: Profile, *, top: int | None = None):
     """The breakdown with numerical and % change (styled)."""
     if not profile.available:
         return None
+    if profile.breakdown is None:
+        return _omitted(profile, "breakdown")
     table = profile.breakdown if top is None else profile.breakdown.head(top)
     label = {
         "offence": "Offence",
@@ -312,6 +351,8 @@ def top_wards_table(profile: Profile):
     """The top wards with share, cumulative share and rate per 1,000 with 95% CI."""
     if not profile.available:
         return None
+    if profile.wards is None:
+        return _omitted(profile, "wards")
     table = profile.top_wards.copy()
     table["95% CI"] = [
         f"{lo:.2f} to {hi:.2f}" if np.isfinite(lo) else "–"
@@ -358,14 +399,21 @@ def data_quality_table(profile: Profile):
 
 
 def location_table(profile: Profile):
-    """How the included records were placed in wards (the data-quality notes with counts)."""
+    """How the included records were placed in wards, and data flags, in each period."""
     if profile.data_quality is None:
         return None
-    table = profile.data_quality.loc[
-        (profile.data_quality["outcome"] == "note") & profile.data_quality["records"].notna()
-    ]
-    shown = table.rename(columns={"description": "Included records", "records": "Number"})
-    return _style(shown[["Included records", "Number"]], {"Number": _COUNTS})
+    quality = profile.data_quality
+    table = quality.loc[(quality["outcome"] == "note") & quality["records"].notna()]
+    if table.empty:
+        return _omitted(profile, "data_quality")
+    shown = table.assign(
+        period=table["period"].map(
+            {"current": profile.period.label, "previous": profile.previous.label}
+        )
+    ).rename(
+        columns={"description": "Included records", "period": "Period", "records": "Number"}
+    )
+    return _style(shown[["Included records", "Period", "Number"]], {"Number": _COUNTS})
 
 
 def people_table(profile: Profile):
@@ -373,6 +421,9 @@ def people_table(profile: Profile):
     if not profile.available or profile.people is None:
         return None
     people = profile.people
+    roles = [r for r in indicators.ROLE_GROUPS if r in set(people["role_group"])]
+    if not roles:
+        return None
     table = people.loc[_numbers(people["total"]).fillna(1).gt(0) | people["age_band"].eq("Total")]
     wide = table.pivot_table(
         index="age_band",
@@ -382,16 +433,14 @@ def people_table(profile: Profile):
         dropna=False,
     )
     wide = wide.swaplevel(axis=1).reindex(
-        columns=pd.MultiIndex.from_product(
-            [list(indicators.ROLE_GROUPS), ["female_pct", "male_pct"]]
-        )
+        columns=pd.MultiIndex.from_product([roles, ["female_pct", "male_pct"]])
     )
     wide.columns = [
         f"{role.capitalize()}: {'female' if sex == 'female_pct' else 'male'}"
         for role, sex in wide.columns
     ]
     counts = table.set_index(["age_band", "role_group"])["total"].unstack("role_group")
-    for role in indicators.ROLE_GROUPS:
+    for role in roles:
         wide[f"{role.capitalize()}: people"] = counts.get(role)
     order = [b for b in [*indicators.AGE_BANDS, "Unknown", "Total"] if b in wide.index]
     wide = wide.reindex(order).reset_index().rename(columns={"age_band": "Age"})
@@ -426,6 +475,8 @@ def ethnicity_not_stated(profile: Profile) -> Markdown | None:
         return None
     row = profile.ethnicity.loc[~profile.ethnicity["stated"]].iloc[0]
     share = "Some" if pd.isna(row["share_pct"]) else f"{row['share_pct']:.0f}%"
+    if _published(row["total"]) and row["total"] == 0:
+        return Markdown("Every person's ethnicity is stated.")
     return Markdown(
         f"{share} of people (n={_n(row['total'])}) had no "
         "ethnicity stated and are excluded from the table above. Ethnicity is "
@@ -435,54 +486,48 @@ def ethnicity_not_stated(profile: Profile) -> Markdown | None:
 
 def repeat_victims_text(profile: Profile) -> Markdown | None:
     """Repeat victims: people who are the victim of more than one of the crimes."""
-    if not profile.available or profile.repeat_victims is None:
+    if not profile.available:
         return None
+    if profile.repeat_victims is None:
+        return _omitted(profile, "repeat_victims")
     row = profile.repeat_victims.iloc[0]
-    if row["victims"] == 0:
+    victims, repeat = row["victims"], row["repeat_victims"]
+    when = profile.period.describe()
+    if _published(victims) and victims == 0:
         return Markdown("No victims are recorded for these crimes.")
-    if not profile.restricted and 0 < row["repeat_victims"] <= profile.threshold:
+    if not _published(repeat):
         return Markdown(
-            f"Fewer than {profile.threshold + 1} victims were the victim of more "
-            f"than one of these crimes in {profile.period.describe()}."
+            f"{_n(repeat).capitalize()} of {_n(victims)} victims were the victim of more "
+            f"than one of these crimes in {when}."
         )
+    share = f" ({row['repeat_pct']:.0f}%)" if pd.notna(row["repeat_pct"]) else ""
     return Markdown(
-        f"{_n(row['repeat_victims'])} of {_n(row['victims'])} victims "
-        f"({row['repeat_pct']:.0f}%) were the victim of more than one of these "
-        f"crimes in {profile.period.describe()}, together {_n(row['crimes_of_repeat'])}"
-        " crimes."
+        f"{_n(repeat)} of {_n(victims)} victims{share} were the victim of more than one of "
+        f"these crimes in {when}, together {_n(row['crimes_of_repeat'])} crimes."
     )
 
 
-def column_breakdown(profile: Profile, column: str, *, title: str):
-    """Any recorded column (weapon, alcohol_related, town) compared across the periods."""
-    if not profile.available or column not in profile.current:
+def attribute_table(profile: Profile, column: str):
+    """A further breakdown the theme defines (weapon, alcohol, town), with change."""
+    if not profile.available or column not in profile.attributes:
         return None
-    now, before = profile.current, profile.previous_records
-    if now[column].isna().all() and before[column].isna().all():
-        return Markdown(f"_{title}: not recorded in this data._")
-    if pd.api.types.is_bool_dtype(now[column]) or str(now[column].dtype) == "boolean":
-        now = now.assign(**{column: now[column].map({True: "Yes", False: "No"})})
-        before = before.assign(**{column: before[column].map({True: "Yes", False: "No"})})
-    table = indicators.compare_periods(now, before, by=column)
-    if not profile.restricted:
-        table = disclosure.protect_breakdown(table, threshold=profile.threshold).table
+    title = profile.theme.attributes.get(column, column.replace("_", " ").capitalize())
+    table = profile.attributes[column]
+    if table is None:
+        omitted = _omitted(profile, f"attributes:{column}")
+        return omitted or Markdown(f"_{title}: not recorded in this data._")
     return _change_table(table, title, profile)
 
 
-def top_wards_by_category(profile: Profile, *, n: int = 5):
-    """For ASB: the top wards within each category."""
-    if not profile.available or "category" not in profile.current:
+def top_wards_by_category(profile: Profile):
+    """The top wards within each category (anti-social behaviour)."""
+    if not profile.available or profile.wards_by is None:
         return None
-    by = "category"
-    if profile.current[by].isna().all():
-        return None
-    wards = profile.wards[["ward_code", "ward_name"]].dropna()
-    table = indicators.top_wards_by(profile.current, by=by, wards=wards, n=n)
-    if not profile.restricted:  # a top-n list cannot be differenced: primary suppression only
-        small = table["count"].between(1, profile.threshold)
-        table = table.astype({"count": object, "share_pct": object})
-        table.loc[small, ["count", "share_pct"]] = [f"<{profile.threshold + 1}", None]
-    shown = table.rename(
+    by = profile.theme.top_wards_by
+    left_out = [why for table, why in profile.omitted.items() if table.startswith("wards_by:")]
+    if profile.wards_by.empty:
+        return Markdown(f"_{' '.join(left_out)}_") if left_out else None
+    shown = profile.wards_by.rename(
         columns={
             by: "Category",
             "rank": "Rank",
@@ -559,7 +604,7 @@ def spc_points(profile: Profile):
 
 def breakdown_chart(profile: Profile, *, top: int = 10):
     """The largest categories, this period against the previous (withheld counts left out)."""
-    if not profile.available or profile.breakdown.empty:
+    if not profile.available or profile.breakdown is None or profile.breakdown.empty:
         return None
     table = profile.breakdown.assign(
         current=_numbers(profile.breakdown["current"]),
@@ -582,12 +627,12 @@ def breakdown_chart(profile: Profile, *, top: int = 10):
 
 def ward_map(profile: Profile, *, column: str = "count"):
     """A ward choropleth of the count or of the rate per 1,000 residents."""
-    if not profile.available:
+    if not profile.available or profile.wards is None:
         return None
     wards = profile.ward_shapes.merge(profile.wards, on="ward_code", how="left")
     withheld = wards["count"].map(lambda value: isinstance(value, str))  # "<5" or "[c]"
     wards[column] = _numbers(wards[column])
-    missing = "Fewer than 5 or withheld" if withheld.any() else "No data"
+    missing = f"Fewer than {profile.threshold + 1} or withheld" if withheld.any() else "No data"
     if column == "count":
         title, legend = f"{profile.theme.title}: {_unit(profile)} by ward", "Count"
     else:

@@ -1,10 +1,13 @@
 """Tables: write a profile's tables as CSV files, the interface analysts load into Excel.
 
 File names and columns are stable: ``headline.csv``, ``breakdown.csv``, ``top_wards.csv``,
-``wards.csv``, ``monthly.csv`` and ``data_quality.csv`` always; ``spc.csv`` and
-``trend.csv`` with the monthly tests; ``people.csv``, ``ethnicity.csv`` and
-``repeat_victims.csv`` when the data has nominals; ``README.txt`` says in words what the
-tables are, where they came from and any caveats (including that demo data is synthetic).
+``wards.csv``, ``monthly.csv`` and ``data_quality.csv`` always (unless the board version
+leaves one out); ``spc.csv`` and ``trend.csv`` with the monthly tests; ``people.csv``,
+``ethnicity.csv`` and ``repeat_victims.csv`` for themes that show the people involved
+when the data has nominals; ``<column>.csv`` for each further breakdown a theme defines
+(``weapon.csv``, ``alcohol_related.csv``, ``town.csv``); ``top_wards_by_category.csv``
+for anti-social behaviour; ``README.txt`` says in words what the tables are, where they
+came from and any caveats (including that demo data is synthetic).
 A theme the data cannot support gets ``unavailable.txt`` saying why, instead of empty
 tables.
 """
@@ -46,13 +49,18 @@ def slug(name: str) -> str:
 
 
 def profile_tables(profile: Profile) -> dict[str, pd.DataFrame]:
-    """The profile's tables by file name (without ``.csv``)."""
+    """The profile's tables by file name (without ``.csv``).
+
+    A table the board version leaves out (see ``profile.omitted``) is not written; the
+    README.txt beside the tables says why.
+    """
+    breakdown = profile.breakdown
     tables = {
         "headline": profile.headline,
-        "breakdown": profile.breakdown[
-            ["category", "current", "previous", "change", "pct_change", "share_pct"]
-        ],
-        "top_wards": profile.top_wards[TOP_WARD_COLUMNS],
+        "breakdown": None
+        if breakdown is None
+        else breakdown[["category", "current", "previous", "change", "pct_change", "share_pct"]],
+        "top_wards": None if profile.wards is None else profile.top_wards[TOP_WARD_COLUMNS],
         "wards": profile.wards,
         "monthly": profile.monthly.assign(month=profile.monthly["month"].astype(str))[
             ["month", "count", "period"]
@@ -60,11 +68,13 @@ def profile_tables(profile: Profile) -> dict[str, pd.DataFrame]:
         "spc": profile.spc,
         "trend": pd.DataFrame([asdict(profile.trend)]),
         "data_quality": profile.data_quality,
+        "people": profile.people,
+        "ethnicity": profile.ethnicity,
+        "repeat_victims": profile.repeat_victims,
+        **profile.attributes,
+        "top_wards_by_category": profile.wards_by,
     }
-    for name in ("people", "ethnicity", "repeat_victims"):
-        if getattr(profile, name) is not None:
-            tables[name] = getattr(profile, name)
-    return tables
+    return {name: table for name, table in tables.items() if table is not None}
 
 
 def describe(profile: Profile) -> str:

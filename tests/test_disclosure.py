@@ -10,14 +10,7 @@ from hypothesis import strategies as st
 
 from csp_analysis import indicators as ind
 from csp_analysis.disclosure import (
-    AGE_SEX_DEPENDENT,
-    BREAKDOWN_DEPENDENT,
-    WARD_DEPENDENT,
     audit,
-    protect_breakdown,
-    protect_ethnicity,
-    protect_role_age_sex,
-    protect_ward_table,
     suppress_counts,
     suppress_crosstab,
 )

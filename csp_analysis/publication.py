@@ -1,0 +1,1036 @@
+"""Publication: the board and public version of one area's profiles, protected together.
+
+A reader of a board pack sees every table of every theme page, and the CSV files beside
+them, at once. :func:`protect_profiles` therefore decides small-number suppression for all
+the themes of one area and period together: every count the pack publishes is a cell of
+one :class:`~csp_analysis.disclosure.Cells` model, with every linear relation a reader
+knows between them, and the suppression is checked by an integer programme over all of
+them (:mod:`csp_analysis.disclosure`).
+
+What is published and how it is protected (the policy):
+
+* Area totals are published as they are: each theme's total for the two periods (the
+  headline, the index), its monthly series and the hate strand totals, as the Home Office
+  and ONS publish them for every Community Safety Partnership.
+* Protected in every theme: the ward table (and the top wards, the maps and the ward
+  named in the key findings), the tables of further columns (weapon, alcohol, town), the
+  top wards within each category, the data-quality notes of how records were located or
+  flagged, and the tables of people (age and sex, ethnicity, repeat victims).
+* Protected in a *sensitive* theme (``sensitive: true`` in the theme's configuration:
+  domestic abuse, hate crime, sexual offences): its own breakdown too (offences, strands).
+  The breakdowns of other themes are area figures by offence and are published as they
+  are, as the Home Office publishes them.
+
+The relations a reader can use, all modelled at once: each table's rows add up to its
+total (for both periods); a theme within another (violence with injury within serious
+violence within all crime, found from the records) gives, ward by ward and category by
+category, a difference that is itself a count; a town is made of its wards; the top
+wards within a category are the largest, and a list shorter than five means the other
+wards had none; the wards with no known ward are the same records as the "no ward"
+data-quality note; the people tables share their role totals and the repeat victims are
+among the victims; and where a sentence says a ward or offence had "the most", the
+withheld ones had no more.
+
+Where the model finds a withheld cell that can be worked out exactly, or a hidden count
+of 1 to the threshold that can be, more cells are withheld; where nothing more can be
+withheld, the table is left out and the page says why in words. No table the audit knows
+to be unsafe is published.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from csp_analysis import indicators
+from csp_analysis.config import Settings
+from csp_analysis.disclosure import (
+    _HIDDEN,
+    _PRIMARY,
+    _PUBLISHED,
+    _SECONDARY,
+    SECONDARY_LABEL,
+    Cells,
+    _protect,
+)
+from csp_analysis.load import Dataset
+from csp_analysis.locate import LOCATION_METHODS
+from csp_analysis.periods import Period
+from csp_analysis.profile import (
+    PERIODS,
+    TOP_WARDS_BY,
+    CoverageError,
+    Profile,
+    build_profiles,
+    quality_flags,
+)
+
+__all__ = ["area_profiles", "protect_profiles"]
+
+#: The count columns of each period in the ward and breakdown tables.
+_WARD_COLUMNS = {"current": "count", "previous": "previous"}
+_BREAKDOWN_COLUMNS = {"current": "current", "previous": "previous"}
+#: Columns blanked where a count is withheld.
+_WARD_DEPENDENT = {
+    "count": [
+        "rank",
+        "share_pct",
+        "cumulative_share_pct",
+        "rate_per_1000",
+        "rate_lower",
+        "rate_upper",
+        "change",
+        "pct_change",
+    ],
+    "previous": ["change", "pct_change"],
+}
+_BREAKDOWN_DEPENDENT = {
+    "current": ["change", "pct_change", "share_pct"],
+    "previous": ["change", "pct_change"],
+}
+_SEXES = ("female", "male", "unknown")
+_AGE_SEX_DEPENDENT = {"female": ["female_pct", "male_pct"], "male": ["female_pct", "male_pct"]}
+_REPEAT_DEPENDENT = {
+    "repeat_victims": ["repeat_pct", "crimes_of_repeat"],
+    "victims": ["repeat_pct"],
+}
+#: Which table goes first when one must be left out (least needed first).
+_LEAVE_OUT_ORDER = (
+    "data_quality",
+    "wards_by",
+    "attributes",
+    "repeat_victims",
+    "ethnicity",
+    "people",
+    "breakdown",
+    "wards",
+)
+#: Table names in words, for the page.
+_TABLE_WORDS = {
+    "data_quality": "the data-quality counts",
+    "wards_by": "the top wards for {}",
+    "attributes": "the {} table",
+    "repeat_victims": "the repeat victims figures",
+    "ethnicity": "the ethnicity table",
+    "people": "the {} figures in the table of people involved",
+    "breakdown": "the breakdown table",
+    "wards": "the ward figures (table and maps)",
+}
+_ONE = ("constant", 1)
+
+
+def area_profiles(
+    dataset: Dataset,
+    settings: Settings,
+    *,
+    area: str,
+    period: str | Period,
+    restricted: bool = False,
+) -> dict[str, Profile | CoverageError]:
+    """Every theme's profile of one area and period, as the pack publishes them.
+
+    The one way the toolkit makes profiles: built for every theme of the configuration
+    (so that a page of one theme is protected together with all the others) and, unless
+    ``restricted``, protected by :func:`protect_profiles`. A theme whose compared months
+    the data does not cover maps to its :class:`~csp_analysis.profile.CoverageError`.
+    """
+    profiles = build_profiles(
+        dataset, area=area, period=period, themes=settings.themes, top_n=settings.top_n_wards
+    )
+    if restricted:
+        return profiles
+    return protect_profiles(profiles, threshold=settings.suppression_threshold)
+
+
+def protect_profiles(
+    profiles: Mapping[str, Profile | CoverageError], *, threshold: int = 4
+) -> dict[str, Profile | CoverageError]:
+    """The board and public version of one area's profiles for one period.
+
+    ``profiles`` are exact (restricted) profiles of every theme the pack can publish, for
+    the same area and period (see :func:`area_profiles`); other entries (themes the data
+    does not cover) pass through unchanged. Returns new profiles with ``restricted``
+    False: withheld counts read ``"<5"`` (1 to ``threshold``) or ``"[c]"`` (withheld so
+    that others cannot be worked out), their rates, shares, changes and ranks are blank,
+    tables that cannot be protected are None and named in ``omitted``, and the records
+    themselves are dropped. Raises ``RuntimeError`` if the audit still finds a
+    recoverable cell after every table involved is left out (never seen; a bug).
+    """
+    if threshold < 1:
+        raise ValueError(f"the suppression threshold must be at least 1, got {threshold!r}")
+    ready = {
+        name: profile
+        for name, profile in profiles.items()
+        if isinstance(profile, Profile) and profile.available
+    }
+    omitted: dict[tuple[str, str], str] = {}
+    claims: dict[tuple[str, str], tuple | None] = {}
+    state = None
+    witnesses: list[np.ndarray] = []  # solutions of the audit, reused while they fit
+    for _ in range(1000):
+        model = _Model(ready, threshold=threshold, omitted=omitted, claims=claims)
+        values, start, protected, high = model.cells.arrays()
+        if state is not None and len(state) == len(start):
+            withheld = (state == _PRIMARY) | (state == _SECONDARY)
+            start = np.where(withheld & (start == _PUBLISHED), state, start)
+        state, problems = _protect(
+            values,
+            start,
+            protected,
+            model.cells.lines,
+            model.cells.relations,
+            threshold=threshold,
+            high=high,
+            witnesses=witnesses,
+        )
+        if problems:
+            table = model.table_to_leave_out(problems, state)
+            if table is None:
+                key = model.key_of(next(iter(problems)))
+                raise RuntimeError(
+                    f"cannot protect {key!r}: {next(iter(problems.values()))}; nothing "
+                    "more can be withheld or left out"
+                )
+            omitted[table] = model.why_left_out(table)
+            state = None  # start again: what was withheld for the table may not be needed
+            continue
+        held = model.claims_that_hold(state)
+        if held == claims:
+            break
+        claims = held
+    else:  # pragma: no cover - each pass withholds or leaves out something more
+        raise RuntimeError("disclosure control did not settle")
+    out: dict[str, Profile | CoverageError] = {}
+    for name, profile in profiles.items():
+        if name in ready:
+            out[name] = model.publish(name, profile, state)
+        elif isinstance(profile, Profile):
+            out[name] = replace(
+                profile, restricted=False, threshold=threshold, current=None, previous_records=None
+            )
+        else:
+            out[name] = profile
+    return out
+
+
+@dataclass
+class _Place:
+    """Where a cell is shown: a profile's table, its row (index label) and column."""
+
+    theme: str
+    table: str
+    row: Hashable
+    column: str
+
+
+@dataclass
+class _Model:
+    """The cells of one area's pack, built from its exact profiles."""
+
+    profiles: Mapping[str, Profile]
+    threshold: int
+    omitted: Mapping[tuple[str, str], str]
+    claims: Mapping[tuple[str, str], tuple | None]
+    cells: Cells = field(default_factory=Cells)
+    places: dict[int, list[_Place]] = field(default_factory=dict)
+    shown: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    ranked: dict[tuple[str, str], list] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.one = self.cells.add(_ONE, 1, protected=False)
+        for name, profile in self.profiles.items():
+            self._profile(name, profile)
+        self._nesting()
+        for (name, what), terms in self.claims.items():
+            if terms is not None:
+                self._claim(name, what, terms)
+
+    # ---------------------------------------------------------------- building blocks
+
+    def _left_out(self, theme: str, table: str) -> bool:
+        return (theme, table) in self.omitted or (theme, table.split(":")[0]) in self.omitted
+
+    def show(
+        self,
+        theme: str,
+        table: str,
+        key: Hashable,
+        value: float,
+        row: Hashable,
+        column: str,
+        *,
+        protected: bool = True,
+    ) -> int:
+        """The cell of ``key``, shown in ``table`` at (row, column) unless left out."""
+        hidden = self._left_out(theme, table)
+        cell = self.cells.add(key, value, protected=protected, hidden=hidden)
+        if not hidden:
+            self.places.setdefault(cell, []).append(_Place(theme, table, row, column))
+            self.shown.setdefault((theme, table), []).append(cell)
+        return cell
+
+    def hidden(self, key: Hashable, value: float, *, protected: bool, high=np.inf) -> int:
+        return self.cells.add(key, value, protected=protected, hidden=True, high=high)
+
+    def line(self, theme: str, table: str, cells: list[int], margin: int) -> None:
+        """A table line when the table is shown; otherwise only a relation."""
+        if self._left_out(theme, table):
+            self.cells.relate([*cells, margin], [1.0] * len(cells) + [-1.0])
+        else:
+            self.cells.line(cells, margin)
+
+    def key_of(self, cell: int) -> Hashable:
+        return next(key for key, number in self.cells.keys.items() if number == cell)
+
+    # ---------------------------------------------------------------- one profile
+
+    def _profile(self, name: str, profile: Profile) -> None:
+        totals = {
+            "current": self.cells.add(
+                (name, "total", "current"), profile.change.current, protected=False
+            ),
+            "previous": self.cells.add(
+                (name, "total", "previous"), profile.change.previous, protected=False
+            ),
+        }
+        self._wards(name, profile, totals)
+        self._breakdown(name, profile, totals)
+        for column, table in profile.attributes.items():
+            if table is not None:
+                self._list(name, f"attributes:{column}", column, table, totals, True)
+                self._by_ward(name, profile, column)
+        if profile.wards_by is not None:
+            self._wards_by(name, profile)
+        self._data_quality(name, profile, totals)
+        if profile.people is not None:
+            self._people(name, profile)
+
+    def _wards(self, name: str, profile: Profile, totals: dict[str, int]) -> None:
+        wards = profile.wards
+        codes = wards["ward_code"].fillna(indicators.UNKNOWN_WARD)
+        for period, column in _WARD_COLUMNS.items():
+            cells = [
+                self.show(name, "wards", (name, "ward", period, code), value, row, column)
+                for row, code, value in zip(wards.index, codes, wards[column], strict=True)
+            ]
+            self.line(name, "wards", cells, totals[period])
+
+    def _breakdown(self, name: str, profile: Profile, totals: dict[str, int]) -> None:
+        by = profile.breakdown_by
+        sensitive = profile.theme.sensitive or by == "hate_strand"
+        if by != "hate_strand":
+            self._list(name, "breakdown", by, profile.breakdown, totals, sensitive)
+            return
+        headline = profile.headline.set_index("measure").loc["strands"]
+        strands = {
+            period: self.cells.add((name, "strands", period), headline[period], protected=False)
+            for period in PERIODS
+        }
+        cells = self._list(name, "breakdown", by, profile.breakdown, strands, sensitive)
+        for period, row in cells.items():
+            for cell in row:  # a crime counts once per strand
+                self.cells.relate([cell, totals[period]], [1.0, -1.0], equal=False)
+
+    def _list(
+        self,
+        name: str,
+        table: str,
+        by: str,
+        frame: pd.DataFrame,
+        totals: dict[str, int],
+        protected: bool,
+    ) -> dict[str, list[int]]:
+        """A compare_periods table: each period's categories add up to its total."""
+        out = {}
+        for period, column in _BREAKDOWN_COLUMNS.items():
+            out[period] = [
+                self.show(
+                    name,
+                    table,
+                    (name, by, period, category),
+                    value,
+                    row,
+                    column,
+                    protected=protected,
+                )
+                for row, category, value in zip(
+                    frame.index, frame["category"], frame[column], strict=True
+                )
+            ]
+            self.line(name, table, out[period], totals[period])
+        return out
+
+    def _records(self, profile: Profile) -> dict[str, pd.DataFrame]:
+        return {"current": profile.current, "previous": profile.previous_records}
+
+    def _by_ward(self, name: str, profile: Profile, column: str) -> None:
+        """A column that follows from the ward (a town): the ward x value table behind it."""
+        records = self._records(profile)
+        both = pd.concat(records.values())
+        known = both.loc[both["ward_code"].notna() & both[column].notna()]
+        values_per_ward = known.groupby("ward_code")[column].nunique()
+        if known.empty or values_per_ward.max() > 1 or known[column].nunique() < 2:
+            return  # not a geography: no structure a reader could use
+        town_of = known.groupby("ward_code")[column].first().astype(str)
+        categories = profile.attributes[column]["category"].tolist()
+        codes = [*profile.wards["ward_code"].fillna(indicators.UNKNOWN_WARD)]
+        for period, frame in records.items():
+            ward = frame["ward_code"].fillna(indicators.UNKNOWN_WARD)
+            value = frame[column].astype("string").fillna("Not recorded")
+            truth = pd.crosstab(ward, value)
+            rows: dict[str, list[int]] = {code: [] for code in codes}
+            columns: dict[str, list[int]] = {category: [] for category in categories}
+            for code in codes:
+                allowed = [town_of[code], "Not recorded"] if code in town_of.index else categories
+                for category in allowed:
+                    if category not in columns:
+                        continue
+                    count = (
+                        truth.at[code, category]
+                        if (code in truth.index and category in truth.columns)
+                        else 0
+                    )
+                    cell = self.hidden(
+                        (name, f"ward x {column}", period, code, category), count, protected=True
+                    )
+                    rows[code].append(cell)
+                    columns[category].append(cell)
+            for code, cells in rows.items():
+                ward_cell = self.cells.keys[(name, "ward", period, code)]
+                self.cells.relate([*cells, ward_cell], [1.0] * len(cells) + [-1.0])
+            for category, cells in columns.items():
+                value_cell = self.cells.keys[(name, column, period, category)]
+                self.cells.relate([*cells, value_cell], [1.0] * len(cells) + [-1.0])
+
+    def _wards_by(self, name: str, profile: Profile) -> None:
+        """The top wards in each category: published parts of the ward x category table.
+
+        Each category's list is a table of its own (``wards_by:<category>``), so a
+        category too small to protect is left out alone.
+        """
+        by = profile.theme.top_wards_by
+        table = profile.wards_by
+        now = profile.current
+        ward = now["ward_code"].fillna(indicators.UNKNOWN_WARD)
+        truth = pd.crosstab(ward, now[by].astype("string").fillna("Not recorded"))
+        codes = [*profile.wards["ward_code"].fillna(indicators.UNKNOWN_WARD)]
+        names = dict(zip(profile.wards["ward_code"], profile.wards["ward_name"], strict=True))
+        categories = list(truth.columns)
+        cells = {}
+        listed = {category: [] for category in categories}
+        for row, category, code, count in zip(
+            table.index, table[by], table["ward_code"], table["count"], strict=True
+        ):
+            key = (name, f"ward x {by}", "current", code, category)
+            cell = self.show(name, f"wards_by:{category}", key, count, row, "count")
+            cells[code, category] = cell
+            listed[str(category)].append((code, cell))
+        for category in categories:
+            shown = not self._left_out(name, f"wards_by:{category}")
+            full = len(listed[category]) >= TOP_WARDS_BY
+            for code in codes:
+                if (code, category) not in cells:
+                    count = truth.at[code, category] if code in truth.index else 0
+                    zero = shown and not full and code != indicators.UNKNOWN_WARD
+                    cells[code, category] = self.hidden(
+                        (name, f"ward x {by}", "current", code, category),
+                        count,
+                        protected=True,
+                        high=0.0 if zero else np.inf,
+                    )
+            if shown:
+                self._ranked_list(listed[category], cells, category, codes, names, full)
+        for code in codes:
+            row = [cells[code, category] for category in categories]
+            self.cells.relate(
+                [*row, self.cells.keys[(name, "ward", "current", code)]], [1.0] * len(row) + [-1.0]
+            )
+        for category in categories:
+            column = [cells[code, category] for code in codes]
+            key = (name, by, "current", category)
+            margin = self.cells.keys.get(key)
+            if margin is None:
+                margin = self.hidden(key, int(truth[category].sum()), protected=False)
+            self.cells.relate([*column, margin], [1.0] * len(column) + [-1.0])
+
+    def _ranked_list(self, order, cells, category, codes, names, full) -> None:
+        """What a top-n list tells: its rows are in order (ties by name), others no more."""
+        for (upper_code, upper), (lower_code, lower) in zip(order, order[1:], strict=False):
+            strict = names.get(lower_code, "") < names.get(upper_code, "")
+            self.cells.relate([lower, upper, self.one], [1.0, -1.0, float(strict)], equal=False)
+        if not (full and order):
+            return
+        last_code, last = order[-1]
+        listed = {code for code, _ in order}
+        for code in codes:
+            if code == indicators.UNKNOWN_WARD or code in listed:
+                continue
+            strict = names.get(code, "") < names.get(last_code, "")
+            self.cells.relate(
+                [cells[code, category], last, self.one], [1.0, -1.0, float(strict)], equal=False
+            )
+
+    def _data_quality(self, name: str, profile: Profile, totals: dict[str, int]) -> None:
+        """Located by coordinates, code, LSOA or in no ward; flagged records; per period."""
+        quality = profile.data_quality
+        rows = {
+            (description, period): row
+            for row, description, period, outcome in zip(
+                quality.index,
+                quality["description"],
+                quality["period"],
+                quality["outcome"],
+                strict=True,
+            )
+            if outcome == "note" and period
+        }
+        records = self._records(profile)
+        for period, frame in records.items():
+            method = frame["location_method"].astype(str)
+            cells = []
+            for key, description in LOCATION_METHODS.items():
+                if key in ("none", "outside"):
+                    continue
+                cell_key = (
+                    (name, "ward", period, indicators.UNKNOWN_WARD)
+                    if key == "area_only"
+                    else (name, "location", period, key)
+                )
+                count = int((method == key).sum())
+                row = rows.get((description, period))
+                if row is None:
+                    cells.append(self.cells.add(cell_key, count, protected=True))
+                else:
+                    cells.append(self.show(name, "data_quality", cell_key, count, row, "records"))
+            self.line(name, "data_quality", cells, totals[period])
+            by_coordinates = cells[0]
+            for _, description, flagged in quality_flags(frame):
+                count = int(flagged.sum())
+                key = (name, "flag", period, description)
+                row = rows.get((description, period))
+                cell = (
+                    self.show(name, "data_quality", key, count, row, "records")
+                    if row is not None
+                    else self.cells.add(key, count, protected=True)
+                )
+                self.cells.relate([cell, totals[period]], [1.0, -1.0], equal=False)
+                if description.startswith("Coordinates unreadable"):
+                    self.cells.relate(
+                        [cell, by_coordinates, totals[period]], [1.0, 1.0, -1.0], equal=False
+                    )
+                if description.startswith("Offence not classified"):
+                    self._within_categories(name, profile, period, frame, flagged, cell)
+
+    def _within_categories(self, name, profile, period, frame, flagged, cell) -> None:
+        """Flagged records fill, or sit within, the breakdown categories they carry."""
+        by = profile.breakdown_by
+        if by == "hate_strand" or not flagged.any():
+            return
+        labels = frame[by].astype("string").fillna("Not recorded")
+        touched = set(labels[flagged])
+        exact = not (labels.isin(touched) & ~flagged).any()
+        members = [self.cells.keys[(name, by, period, category)] for category in touched]
+        self.cells.relate([cell, *members], [1.0] + [-1.0] * len(members), equal=exact)
+
+    def _people(self, name: str, profile: Profile) -> None:
+        """Age by sex for each role, ethnicity by role, and repeat victims, linked."""
+        people = profile.people
+        roles = {}
+        for role, block in people.groupby("role_group", sort=False):
+            table = f"people:{role}"
+            total_row = block.index[block["age_band"] == "Total"][0]
+            grid = {
+                (band, column): self.show(
+                    name, table, (name, "people", role, band, column), value, row, column
+                )
+                for row, band in zip(block.index, block["age_band"], strict=True)
+                for column in (*_SEXES, "total")
+                for value in [block.at[row, column]]
+            }
+            bands = [band for band in block["age_band"] if band != "Total"]
+            for band in [*bands, "Total"]:
+                self.line(name, table, [grid[band, s] for s in _SEXES], grid[band, "total"])
+            for column in (*_SEXES, "total"):
+                self.line(name, table, [grid[b, column] for b in bands], grid["Total", column])
+            roles[role] = grid["Total", "total"]
+            del total_row
+        everyone = self.hidden((name, "people", "everyone"), 0, protected=False)
+        self.cells.values[everyone] = float(sum(self.cells.values[cell] for cell in roles.values()))
+        self.cells.relate([*roles.values(), everyone], [1.0] * len(roles) + [-1.0])
+        if profile.ethnicity is not None:
+            self._ethnicity(name, profile, roles, everyone)
+        if profile.repeat_victims is not None:
+            self._repeat(name, profile, roles)
+
+    def _ethnicity(self, name, profile, roles, everyone) -> None:
+        table = profile.ethnicity
+        role_names = list(indicators.ROLE_GROUPS)
+        columns: dict[str, list[int]] = {role: [] for role in role_names}
+        stated_totals, not_stated = [], None
+        for row, ethnicity, stated in zip(
+            table.index, table["ethnicity"], table["stated"], strict=True
+        ):
+            cells = [
+                self.show(
+                    name,
+                    "ethnicity",
+                    (name, "ethnicity", ethnicity, role),
+                    table.at[row, role],
+                    row,
+                    role,
+                )
+                for role in role_names
+            ]
+            total = self.show(
+                name,
+                "ethnicity",
+                (name, "ethnicity", ethnicity, "total"),
+                table.at[row, "total"],
+                row,
+                "total",
+            )
+            self.line(name, "ethnicity", cells, total)
+            for role, cell in zip(role_names, cells, strict=True):
+                columns[role].append(cell)
+            if stated:
+                stated_totals.append(total)
+            else:
+                not_stated = total
+        for role, cells in columns.items():
+            if role in roles:
+                self.line(name, "ethnicity", cells, roles[role])
+        stated_count = sum(self.cells.values[cell] for cell in stated_totals)
+        stated = self.show(
+            name, "ethnicity", (name, "ethnicity", "stated"), stated_count, "stated", "share_pct"
+        )
+        self.line(name, "ethnicity", stated_totals, stated)
+        if not_stated is not None:
+            self.cells.relate([stated, not_stated, everyone], [1.0, 1.0, -1.0])
+
+    def _repeat(self, name, profile, roles) -> None:
+        row = profile.repeat_victims.index[0]
+        table = profile.repeat_victims.iloc[0]
+        victims = self.show(
+            name, "repeat_victims", (name, "repeat", "victims"), table["victims"], row, "victims"
+        )
+        repeat = self.show(
+            name,
+            "repeat_victims",
+            (name, "repeat", "repeat"),
+            table["repeat_victims"],
+            row,
+            "repeat_victims",
+        )
+        once = self.hidden(
+            (name, "repeat", "once"), table["victims"] - table["repeat_victims"], protected=True
+        )
+        self.cells.relate([repeat, once, victims], [1.0, 1.0, -1.0])
+        victim_roles = [roles[r] for r in ("victim", "suspect and victim") if r in roles]
+        self.line(name, "repeat_victims", victim_roles, victims)
+
+    # ---------------------------------------------------------------- across themes
+
+    def _nesting(self) -> None:
+        """Themes within themes: each shared count gives a difference that is a count."""
+        crimes = {
+            name: pd.Index(profile.current.index).append(profile.previous_records.index)
+            for name, profile in self.profiles.items()
+            if profile.theme.records == "crimes"
+        }
+        by_theme: dict[str, list[Hashable]] = {}
+        for key in self.cells.keys:
+            if isinstance(key, tuple) and key[0] in crimes and len(key) == 4:
+                by_theme.setdefault(key[0], []).append(key)
+        for inner, inner_index in crimes.items():
+            for outer, outer_index in crimes.items():
+                if inner == outer or not inner_index.isin(outer_index).all():
+                    continue
+                sensitive = self.profiles[outer].theme.sensitive
+                for key in by_theme.get(inner, []):
+                    other = (outer, *key[1:])
+                    if key[1] in ("total", "strands") or other not in self.cells.keys:
+                        continue
+                    self._difference(
+                        key, other, geographic=key[1] != self._by(inner), sensitive=sensitive
+                    )
+                self._nested_breakdowns(inner, outer, sensitive)
+
+    def _by(self, name: str) -> str:
+        return self.profiles[name].breakdown_by
+
+    def _difference(
+        self, inner: Hashable, outer: Hashable, *, geographic: bool, sensitive: bool
+    ) -> None:
+        a, b = self.cells.keys[inner], self.cells.keys[outer]
+        gap = self.hidden(
+            ("difference", outer, inner),
+            self.cells.values[b] - self.cells.values[a],
+            protected=geographic or sensitive,
+        )
+        self.cells.relate([b, a, gap], [1.0, -1.0, -1.0])
+
+    def _nested_breakdowns(self, inner: str, outer: str, sensitive: bool) -> None:
+        """An inner theme broken down by a finer column (offence) than the outer (subgroup)."""
+        first, second = self._by(inner), self._by(outer)
+        if first == second or "hate_strand" in (first, second):
+            return
+        records = pd.concat(self._records(self.profiles[inner]).values())
+        if first not in records or second not in records:
+            return
+        pairs = records[[first, second]].astype("string").fillna("Not recorded")
+        if pairs.groupby(first)[second].nunique().max() > 1:
+            return  # not a hierarchy
+        parent = pairs.groupby(first)[second].first()
+        for period in PERIODS:
+            for category, members in parent.groupby(parent).groups.items():
+                outer_key = (outer, second, period, category)
+                if outer_key not in self.cells.keys:
+                    continue
+                cells = [
+                    self.cells.keys[(inner, first, period, m)]
+                    for m in members
+                    if (inner, first, period, m) in self.cells.keys
+                ]
+                whole = self.cells.keys[outer_key]
+                inside = sum(self.cells.values[c] for c in cells)
+                gap = self.hidden(
+                    ("difference", outer_key, inner),
+                    self.cells.values[whole] - inside,
+                    protected=sensitive,
+                )
+                self.cells.relate([whole, *cells, gap], [1.0] + [-1.0] * len(cells) + [-1.0])
+
+    # ---------------------------------------------------------------- claims
+
+    def claims_that_hold(self, state: np.ndarray) -> dict[tuple[str, str], tuple | None]:
+        """The "most" sentences of each page, and whether they stay true of withheld rows.
+
+        A key-findings sentence says a ward had the most records, that the top wards are
+        the ten with most, or (in a sensitive theme's breakdown) which offence had the
+        most or rose most. Each maps to the relations it tells a reader (every other row
+        has no more than the one named) when it holds for the withheld rows too, and to
+        None when it does not (the page then speaks only of the published rows).
+        """
+        held: dict[tuple[str, str], tuple | None] = {}
+        values = np.array(self.cells.values)
+        for name, profile in self.profiles.items():
+            groups = {}
+            if not self._left_out(name, "wards"):
+                wards = [(name, "ward", "current", c) for c in profile.wards["ward_code"].dropna()]
+                groups["top_ward"] = (wards, 1)
+                groups["top_wards"] = (wards, profile.top_n)
+            sensitive = profile.theme.sensitive or profile.breakdown_by == "hate_strand"
+            if sensitive and not self._left_out(name, "breakdown"):
+                by = profile.breakdown_by
+                rows = list(profile.breakdown["category"])
+                groups["top_category"] = ([(name, by, "current", c) for c in rows], 1)
+                held[name, "largest_increase"] = self._rise(name, by, rows, state, values)
+            for what, (keys, n) in groups.items():
+                held[name, what] = self._most(keys, n, state, values)
+        return held
+
+    def _most(self, keys, n, state, values) -> tuple | None:
+        """(bound, others) when the n-th published row is at least every row below it."""
+        cells = [self.cells.keys[k] for k in keys]
+        if not any(state[c] in (_PRIMARY, _SECONDARY) for c in cells):
+            return ()
+        published = sorted(
+            (c for c in cells if state[c] == _PUBLISHED and values[c] > 0),
+            key=lambda c: (-values[c], c),
+        )
+        if len(published) < n:
+            return None
+        bound = published[n - 1]
+        others = [c for c in cells if c not in published[:n]]
+        if max(values[c] for c in others) > values[bound]:
+            return None
+        return (self.key_of(bound), tuple(self.key_of(c) for c in others))
+
+    def _rise(self, name, by, rows, state, values) -> tuple | None:
+        """(largest published rise, other rows) when no withheld row rose more."""
+        pairs = [
+            (self.cells.keys[(name, by, "current", c)], self.cells.keys[(name, by, "previous", c)])
+            for c in rows
+        ]
+        shown = [p for p in pairs if state[p[0]] == _PUBLISHED and state[p[1]] == _PUBLISHED]
+        if len(shown) == len(pairs):
+            return ()
+        if not shown:
+            return None
+        top = max(shown, key=lambda p: (_change(values, p), -p[0]))
+        if _change(values, top) <= 0:
+            return ()  # nothing rose: no sentence
+        others = [p for p in pairs if p != top]
+        if any(_change(values, p) > _change(values, top) for p in others):
+            return None
+        return (
+            tuple(self.key_of(c) for c in top),
+            tuple(tuple(self.key_of(c) for c in p) for p in others),
+        )
+
+    def _claim(self, name: str, what: str, terms: tuple) -> None:
+        """A claim that holds, as relations: no other row has more than the one named."""
+        if not terms:
+            return
+        bound, others = terms
+        if what == "largest_increase":
+            now, before = (self.cells.keys[k] for k in bound)
+            for pair in others:
+                a, b = (self.cells.keys[k] for k in pair)
+                self.cells.relate([a, b, now, before], [1.0, -1.0, -1.0, 1.0], equal=False)
+            return
+        top = self.cells.keys[bound]
+        for key in others:
+            self.cells.relate([self.cells.keys[key], top], [1.0, -1.0], equal=False)
+
+    # ---------------------------------------------------------------- leaving out
+
+    def table_to_leave_out(self, problems: dict[int, str], state: np.ndarray):
+        """The table to leave out for the first recoverable cell nothing more could protect.
+
+        A shown cell's own table (the least needed, when it is shown in several); for a
+        hidden count, the least needed shown table of the cells it is made from.
+        """
+        for cell in problems:
+            tables = {(p.theme, p.table) for p in self.places.get(cell, [])}
+            if not tables:
+                for relation in self.cells.relations:
+                    if cell in relation.cells:
+                        for other in relation.cells:
+                            if self.cells.protected[other]:
+                                tables |= {
+                                    (p.theme, p.table) for p in self.places.get(other, [])
+                                }
+            tables = {t for t in tables if t not in self.omitted}
+            if tables:
+                return min(tables, key=lambda t: (_LEAVE_OUT_ORDER.index(t[1].split(":")[0]), t))
+        return None
+
+    def why_left_out(self, table: tuple[str, str]) -> str:
+        kind, _, detail = table[1].partition(":")
+        words = _TABLE_WORDS[kind].format(detail.replace("_", " "))
+        return (
+            f"{words[:1].upper()}{words[1:]} are not shown: with numbers this small they "
+            "would let a reader work out a figure of fewer than "
+            f"{self.threshold + 1} that is withheld to protect the people involved."
+        )
+
+    # ---------------------------------------------------------------- publishing
+
+    def publish(self, name: str, profile: Profile, state: np.ndarray) -> Profile:
+        """The board version of one profile: labels, blanks, order, omissions, notes."""
+        labels = {_PRIMARY: f"<{self.threshold + 1}", _SECONDARY: SECONDARY_LABEL}
+        marks: dict[str, dict[tuple[Hashable, str], str]] = {}
+        for cell, places in self.places.items():
+            if state[cell] in labels:
+                for place in places:
+                    if place.theme == name:
+                        marks.setdefault(place.table, {})[place.row, place.column] = labels[
+                            state[cell]
+                        ]
+        board = replace(
+            profile,
+            restricted=False,
+            threshold=self.threshold,
+            notes=list(profile.notes),
+            current=None,
+            previous_records=None,
+            attributes=dict(profile.attributes),
+            omitted={},
+            claims={
+                what: terms is not None
+                for (theme, what), terms in self.claims.items()
+                if theme == name
+            },
+        )
+        for (theme, table), why in self.omitted.items():
+            if theme == name:
+                board.omitted[table] = why
+        board.wards = _ranked(
+            _label(profile.wards, marks.get("wards", {}), _WARD_DEPENDENT), name_column="ward_name"
+        )
+        if profile.theme.sensitive or profile.breakdown_by == "hate_strand":
+            board.breakdown = _regroup(
+                _label(profile.breakdown, marks.get("breakdown", {}), _BREAKDOWN_DEPENDENT)
+            )
+        for column, table in profile.attributes.items():
+            if table is not None:
+                board.attributes[column] = _regroup(
+                    _label(table, marks.get(f"attributes:{column}", {}), _BREAKDOWN_DEPENDENT)
+                )
+        if profile.wards_by is not None:
+            marked = {
+                key: text
+                for table, found in marks.items()
+                if table.startswith("wards_by:")
+                for key, text in found.items()
+            }
+            board.wards_by = _ranked_within(
+                _label(profile.wards_by, marked, {"count": ["share_pct", "rank"]}),
+                by=profile.theme.top_wards_by,
+            )
+        if profile.people is not None:
+            board.people = _label_people(profile.people, marks)
+            board.ethnicity = _label_ethnicity(profile.ethnicity, marks.get("ethnicity", {}))
+            board.repeat_victims = _label(
+                profile.repeat_victims, marks.get("repeat_victims", {}), _REPEAT_DEPENDENT
+            )
+        board.data_quality = _label(profile.data_quality, marks.get("data_quality", {}), {})
+        for table in list(board.omitted):
+            _drop(board, table)
+        withheld = sum(
+            len(cells) for table, cells in marks.items() if f"{table}" not in board.omitted
+        )
+        board.notes.append(_board_note(profile, self.threshold, withheld))
+        board.notes += list(board.omitted.values())
+        notes = pd.DataFrame(
+            {
+                "step": "note",
+                "description": board.notes[len(profile.notes) :],
+                "outcome": "note",
+            }
+        )
+        board.data_quality = pd.concat([board.data_quality, notes], ignore_index=True)
+        return board
+
+
+def _change(values: np.ndarray, row: tuple[int, int]) -> float:
+    return float(values[row[0]] - values[row[1]])
+
+
+def _board_note(profile: Profile, threshold: int, withheld: int) -> str:
+    sensitive = " and its breakdown" if profile.theme.sensitive else ""
+    return (
+        f"Board and public version: in the ward, people and other detailed tables{sensitive}, "
+        f"counts of 1 to {threshold} are shown as <{threshold + 1}, and cells marked "
+        f"{SECONDARY_LABEL} are withheld so that those counts cannot be worked out from "
+        f"totals or from other tables of this pack ({withheld} cells withheld). Area "
+        "totals are published as they are."
+    )
+
+
+def _label(
+    frame: pd.DataFrame, marks: dict[tuple[Hashable, str], str], dependent: dict[str, list[str]]
+) -> pd.DataFrame:
+    """A copy with the withheld cells labelled and their dependent cells blank."""
+    out = frame.copy()
+    columns = {column for _, column in marks}
+    for column in columns:
+        out[column] = out[column].astype(object)
+    for (row, column), text in marks.items():
+        out.at[row, column] = text
+        for other in dependent.get(column, []):
+            if other in out.columns:
+                out[other] = out[other].astype(object) if out[other].dtype == object else out[other]
+                out.at[row, other] = pd.NA if str(out[other].dtype) == "Int64" else np.nan
+    return out
+
+
+def _withheld(values: pd.Series) -> np.ndarray:
+    return values.map(lambda value: isinstance(value, str)).to_numpy(dtype=bool)
+
+
+def _ranked(wards: pd.DataFrame, *, name_column: str) -> pd.DataFrame:
+    """Published wards by count (ranked among themselves), then withheld ones, then zeros.
+
+    Withheld rows follow in name order, so their order says nothing of their size; a
+    published ward's rank counts only published wards above it; the cumulative share is
+    kept over the leading published rows. "Unknown ward" stays last.
+    """
+    count = wards["count"]
+    withheld = _withheld(count)
+    unknown = wards["ward_code"].isna().to_numpy()
+    numbers = pd.to_numeric(count, errors="coerce")
+    published = ~withheld & ~unknown & (numbers > 0).to_numpy()
+    zero = ~withheld & ~unknown & ~published
+    head = wards.loc[published].sort_values(
+        ["count", name_column], ascending=[False, True], key=_as_number
+    )
+    middle = wards.loc[withheld & ~unknown].sort_values(name_column)
+    tail = wards.loc[zero].sort_values(name_column)
+    out = pd.concat([head, middle, tail, wards.loc[unknown]]).reset_index(drop=True)
+    ranks = pd.to_numeric(head["count"]).rank(method="min", ascending=False).astype(int)
+    out["rank"] = pd.array(
+        [
+            *ranks,
+            *[pd.NA] * len(middle),
+            *[len(head) + len(middle) + 1] * len(tail),
+            *[pd.NA] * int(unknown.sum()),
+        ],
+        dtype="Int64",
+    )
+    cumulative = pd.to_numeric(head["share_pct"]).cumsum().to_numpy()
+    out["cumulative_share_pct"] = np.append(cumulative, [np.nan] * (len(out) - len(head)))
+    return out
+
+
+def _as_number(values: pd.Series) -> pd.Series:
+    return pd.to_numeric(values, errors="coerce") if values.name == "count" else values
+
+
+def _regroup(table: pd.DataFrame) -> pd.DataFrame:
+    """A breakdown with rows of withheld current counts after the published ones, by name."""
+    withheld = _withheld(table["current"])
+    zero = ~withheld & (pd.to_numeric(table["current"], errors="coerce") == 0).to_numpy()
+    head = table.loc[~withheld & ~zero]
+    middle = table.loc[withheld].sort_values("category", key=lambda s: s.astype(str))
+    return pd.concat([head, middle, table.loc[zero]]).reset_index(drop=True)
+
+
+def _ranked_within(table: pd.DataFrame, *, by: str) -> pd.DataFrame:
+    """Top wards by category: ranks among the published rows of each category."""
+    out = table.copy()
+    ranks = []
+    for _, group in out.groupby(by, sort=False):
+        counts = pd.to_numeric(group["count"], errors="coerce")
+        shown = counts.rank(method="min", ascending=False)
+        ranks += [pd.NA if pd.isna(r) else int(r) for r in shown]
+    out["rank"] = pd.array(ranks, dtype="Int64")
+    return out
+
+
+def _label_people(people: pd.DataFrame, marks) -> pd.DataFrame:
+    out = people.copy()
+    for role in people["role_group"].unique():
+        table = f"people:{role}"
+        if marks.get(table):
+            block = _label(out, marks[table], _AGE_SEX_DEPENDENT)
+            out = block
+    return out
+
+
+def _label_ethnicity(table: pd.DataFrame, marks) -> pd.DataFrame:
+    """Ethnicity with withheld cells; shares blank where a total (or the stated total) is."""
+    stated_withheld = ("stated", "share_pct") in marks
+    marks = {key: text for key, text in marks.items() if key[0] != "stated"}
+    out = _label(table, marks, {"total": ["share_pct"]})
+    if stated_withheld:
+        out["share_pct"] = np.nan
+    withheld = _withheld(out["total"])
+    stated = out["stated"].to_numpy(dtype=bool)
+    head = out.loc[stated & ~withheld]
+    middle = out.loc[stated & withheld].sort_values("ethnicity")
+    return pd.concat([head, middle, out.loc[~stated]]).reset_index(drop=True)
+
+
+def _drop(board: Profile, table: str) -> None:
+    """Leave a table out of the board version."""
+    kind, _, detail = table.partition(":")
+    if kind == "wards":
+        board.wards = None
+    elif kind == "attributes":
+        board.attributes[detail] = None
+    elif kind == "people":
+        board.people = board.people.loc[board.people["role_group"] != detail].reset_index(drop=True)
+    elif kind == "wards_by":
+        kept = board.wards_by[board.theme.top_wards_by].astype(str) != detail
+        board.wards_by = board.wards_by.loc[kept].reset_index(drop=True)
+    elif kind == "data_quality":  # the counted notes; the caveats stay
+        quality = board.data_quality
+        counted = (quality["outcome"] == "note") & quality["records"].notna()
+        board.data_quality = quality.loc[~counted].reset_index(drop=True)
+    else:
+        setattr(board, kind, None)
