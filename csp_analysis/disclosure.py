@@ -85,47 +85,17 @@ import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_array
 
-from csp_analysis.indicators import ROLE_GROUPS
-
 __all__ = [
-    "AGE_SEX_DEPENDENT",
-    "BREAKDOWN_DEPENDENT",
     "SECONDARY_LABEL",
+    "Cells",
     "Suppressed",
     "audit",
-    "protect_breakdown",
-    "protect_ethnicity",
-    "protect_role_age_sex",
-    "protect_ward_table",
     "suppress_counts",
     "suppress_crosstab",
-    "WARD_DEPENDENT",
 ]
 
 #: Label of a secondary (complementary) withheld cell: "[c]", confidential.
 SECONDARY_LABEL = "[c]"
-#: Dependent columns of the ward table (csp_analysis.indicators.ward_table).
-WARD_DEPENDENT = {
-    "count": [
-        "rank",
-        "share_pct",
-        "cumulative_share_pct",
-        "rate_per_1000",
-        "rate_lower",
-        "rate_upper",
-        "change",
-        "pct_change",
-    ],
-    "previous": ["change", "pct_change"],
-}
-#: Dependent columns of a breakdown (csp_analysis.indicators.compare_periods).
-BREAKDOWN_DEPENDENT = {
-    "current": ["change", "pct_change", "share_pct"],
-    "previous": ["change", "pct_change"],
-}
-#: Dependent columns of the age-sex table: the sex split uses both female and male.
-AGE_SEX_DEPENDENT = {"female": ["female_pct", "male_pct"], "male": ["female_pct", "male_pct"]}
-SEXES = ["female", "male", "unknown"]
 _PUBLISHED, _PRIMARY, _SECONDARY, _HIDDEN = 0, 1, 2, 3
 #: When a list, every secondary choice is appended to it: (cause, cell, why), for debugging.
 TRACE: list | None = None
@@ -195,15 +165,16 @@ class Cells:
 
     def __init__(self) -> None:
         self.keys: dict[Hashable, int] = {}
-        self.values: list[float] = []
+        self.counts: list[float] = []
         self.protected: list[bool] = []
+        self.suppressible: list[bool] = []
         self.hidden: list[bool] = []
         self.high: list[float] = []
         self.lines: list[_Line] = []
         self.relations: list[_Relation] = []
 
     def __len__(self) -> int:
-        return len(self.values)
+        return len(self.counts)
 
     def add(
         self,
@@ -211,20 +182,28 @@ class Cells:
         value: float,
         *,
         protected: bool = True,
+        suppressible: bool | None = None,
         hidden: bool = False,
         high: float = np.inf,
     ) -> int:
-        """The cell of ``key`` (made on first use; a key shown anywhere is not hidden)."""
+        """The cell of ``key`` (made on first use; a key shown anywhere is not hidden).
+
+        ``suppressible`` (default: as ``protected``) lets a cell whose small count discloses
+        nothing be withheld all the same, to protect a protected cell beside it.
+        """
+        suppressible = protected if suppressible is None else suppressible
         if key in self.keys:
             cell = self.keys[key]
-            if self.values[cell] != value:
-                raise ValueError(f"cell {key!r} is {self.values[cell]:g} and {value:g}")
+            if self.counts[cell] != value:
+                raise ValueError(f"cell {key!r} is {self.counts[cell]:g} and {value:g}")
             self.protected[cell] |= protected
+            self.suppressible[cell] |= suppressible or protected
             self.hidden[cell] &= hidden
             return cell
-        self.keys[key] = len(self.values)
-        self.values.append(float(value))
+        self.keys[key] = len(self.counts)
+        self.counts.append(float(value))
         self.protected.append(protected)
+        self.suppressible.append(suppressible or protected)
         self.hidden.append(hidden)
         self.high.append(float(high))
         return self.keys[key]
@@ -240,11 +219,48 @@ class Cells:
         """A relation ``sum(coef * cell) == 0`` (``<= 0`` when not ``equal``)."""
         self.relations.append(_Relation(np.array(cells), np.array(coefs, dtype=float), equal))
 
+    def protect(
+        self,
+        *,
+        threshold: int = 4,
+        start: np.ndarray | None = None,
+        witnesses: list[np.ndarray] | None = None,
+    ) -> tuple[np.ndarray, dict[int, str]]:
+        """Primary and secondary suppression of every cell, checked by the audit.
+
+        Returns the state of each cell (see :meth:`shown`) and the cells a reader could
+        still work out (cell -> why), which remain only where nothing more can be
+        withheld. ``start`` continues from states found before (cells only added);
+        ``witnesses`` keeps the audit's solutions between calls.
+        """
+        values, state, protected, high = self.arrays()
+        if start is not None and len(start) == len(state):
+            withheld = (start == _PRIMARY) | (start == _SECONDARY)
+            state = np.where(withheld & (state == _PUBLISHED), start, state)
+        return _protect(
+            values,
+            state,
+            protected,
+            self.lines,
+            self.relations,
+            threshold=threshold,
+            high=high,
+            witnesses=witnesses,
+            suppressible=np.array(self.suppressible, dtype=bool),
+        )
+
+    def shown(self, state: np.ndarray, *, threshold: int = 4) -> dict[Hashable, object]:
+        """What a reader sees of each cell: its count, ``"<5"``, ``"[c]"`` or None (hidden)."""
+        text = {_PRIMARY: f"<{threshold + 1}", _SECONDARY: SECONDARY_LABEL, _HIDDEN: None}
+        return {
+            key: text.get(int(state[cell]), self.counts[cell]) for key, cell in self.keys.items()
+        }
+
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Values, initial states, protected mask and upper bounds as arrays."""
         state = np.where(np.array(self.hidden, dtype=bool), _HIDDEN, _PUBLISHED).astype(np.int8)
         return (
-            np.array(self.values, dtype=float),
+            np.array(self.counts, dtype=float),
             state,
             np.array(self.protected, dtype=bool),
             np.array(self.high, dtype=float),
@@ -537,7 +553,7 @@ def _pinned(
 def _candidate(
     state: np.ndarray,
     values: np.ndarray,
-    protected: np.ndarray,
+    suppressible: np.ndarray,
     cells: np.ndarray,
     coefs: np.ndarray,
     lone: np.ndarray,
@@ -551,12 +567,12 @@ def _candidate(
     options = [
         (lone[cell] - own <= 0, values[cell], coef < 0, position, int(cell))
         for position, (cell, coef) in enumerate(zip(cells, coefs, strict=True))
-        if protected[cell] and state[cell] == _PUBLISHED and values[cell] > 0
+        if suppressible[cell] and state[cell] == _PUBLISHED and values[cell] > 0
     ]
     return min(options)[4] if options else None
 
 
-def _mend(cell, why, state, values, protected, touching, lone, relations, threshold, high):
+def _mend(cell, why, state, values, suppressible, touching, lone, relations, threshold, high):
     """The cells to withhold so that ``cell`` is no longer pinned ([] when none will do).
 
     The candidates are the smallest published cells of each relation ``cell`` is in. When
@@ -570,7 +586,7 @@ def _mend(cell, why, state, values, protected, touching, lone, relations, thresh
         found = {
             option
             for item in touching.get(target, [])
-            if (option := _candidate(trial, values, protected, item.cells, item.coefs, lone))
+            if (option := _candidate(trial, values, suppressible, item.cells, item.coefs, lone))
             is not None
         }
         return sorted(found, key=lambda c: (values[c], c))
@@ -582,7 +598,7 @@ def _mend(cell, why, state, values, protected, touching, lone, relations, thresh
     def search(target: int, trial: np.ndarray, depth: int) -> list[int]:
         for option in options(target, trial):
             attempt = trial.copy()
-            attempt[option] = _SECONDARY
+            attempt[option] = _withheld_state(values[option], threshold)
             _, lower, upper = _system(values, attempt, relations, threshold, high)
             where = np.flatnonzero(attempt != _PUBLISHED)
             fixed = set(where[lower == upper])
@@ -595,6 +611,15 @@ def _mend(cell, why, state, values, protected, touching, lone, relations, thresh
         return []
 
     return search(cell, state, 1)
+
+
+def _withheld_state(value: float, threshold: int) -> int:
+    """How a cell withheld to protect another is labelled: "<5" when it is small itself.
+
+    (A small count in a table that is not protected, such as an area breakdown, may be
+    withheld beside a protected one; its label must still be true.)
+    """
+    return _PRIMARY if 1 <= value <= threshold else _SECONDARY
 
 
 def _lone(state: np.ndarray, lines: list[_Line], size: int) -> np.ndarray:
@@ -616,6 +641,7 @@ def _protect(
     threshold: int,
     high: np.ndarray | None = None,
     witnesses: list[np.ndarray] | None = None,
+    suppressible: np.ndarray | None = None,
 ) -> tuple[np.ndarray, dict[int, str]]:
     """Primary then secondary suppression to a fixed point.
 
@@ -623,6 +649,7 @@ def _protect(
     only where nothing more could be withheld.
     """
     high = np.full(values.size, np.inf) if high is None else high
+    suppressible = protected if suppressible is None else suppressible
     state = state.copy()
     small = protected & (state == _PUBLISHED) & (values >= 1) & (values <= threshold)
     state[small] = _PRIMARY
@@ -640,11 +667,11 @@ def _protect(
             if number in stuck_lines or not _line_problem(state, values, line, threshold):
                 continue
             lone = _lone(state, lines, values.size)
-            cell = _candidate(state, values, protected, line.cells, line.coefs, lone)
+            cell = _candidate(state, values, suppressible, line.cells, line.coefs, lone)
             if cell is None:
                 stuck_lines.add(number)
             else:
-                state[cell], added = _SECONDARY, True
+                state[cell], added = _withheld_state(values[cell], threshold), True
                 if TRACE is not None:
                     TRACE.append((int(line.margin), cell, "line"))
         if added:
@@ -674,7 +701,7 @@ def _protect(
                 found[cell],
                 state,
                 values,
-                protected,
+                suppressible,
                 touching,
                 lone,
                 relations,
@@ -684,7 +711,7 @@ def _protect(
             if not chosen:
                 stuck.add(cell)
             for option in chosen:
-                state[option] = _SECONDARY
+                state[option] = _withheld_state(values[option], threshold)
                 if TRACE is not None:
                     TRACE.append((cell, option, found[cell]))
     problems = dict(found)

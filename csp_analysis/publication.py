@@ -47,15 +47,7 @@ import pandas as pd
 
 from csp_analysis import indicators
 from csp_analysis.config import Settings
-from csp_analysis.disclosure import (
-    _HIDDEN,
-    _PRIMARY,
-    _PUBLISHED,
-    _SECONDARY,
-    SECONDARY_LABEL,
-    Cells,
-    _protect,
-)
+from csp_analysis.disclosure import _PRIMARY, _PUBLISHED, _SECONDARY, SECONDARY_LABEL, Cells
 from csp_analysis.load import Dataset
 from csp_analysis.locate import LOCATION_METHODS
 from csp_analysis.periods import Period
@@ -110,14 +102,14 @@ _LEAVE_OUT_ORDER = (
 )
 #: Table names in words, for the page.
 _TABLE_WORDS = {
-    "data_quality": "the data-quality counts",
-    "wards_by": "the top wards for {}",
-    "attributes": "the {} table",
-    "repeat_victims": "the repeat victims figures",
-    "ethnicity": "the ethnicity table",
-    "people": "the {} figures in the table of people involved",
-    "breakdown": "the breakdown table",
-    "wards": "the ward figures (table and maps)",
+    "data_quality": "The counts of how records were located and flagged are",
+    "wards_by": "The top wards for {} are",
+    "attributes": "The {} table is",
+    "repeat_victims": "The repeat victims figures are",
+    "ethnicity": "The ethnicity table is",
+    "people": "The figures for people who were {} are",
+    "breakdown": "The breakdown table is",
+    "wards": "The ward figures (table, top wards and maps) are",
 }
 _ONE = ("constant", 1)
 
@@ -172,20 +164,7 @@ def protect_profiles(
     witnesses: list[np.ndarray] = []  # solutions of the audit, reused while they fit
     for _ in range(1000):
         model = _Model(ready, threshold=threshold, omitted=omitted, claims=claims)
-        values, start, protected, high = model.cells.arrays()
-        if state is not None and len(state) == len(start):
-            withheld = (state == _PRIMARY) | (state == _SECONDARY)
-            start = np.where(withheld & (start == _PUBLISHED), state, start)
-        state, problems = _protect(
-            values,
-            start,
-            protected,
-            model.cells.lines,
-            model.cells.relations,
-            threshold=threshold,
-            high=high,
-            witnesses=witnesses,
-        )
+        state, problems = model.cells.protect(threshold=threshold, start=state, witnesses=witnesses)
         if problems:
             table = model.table_to_leave_out(problems, state)
             if table is None:
@@ -263,10 +242,13 @@ class _Model:
         column: str,
         *,
         protected: bool = True,
+        suppressible: bool | None = None,
     ) -> int:
         """The cell of ``key``, shown in ``table`` at (row, column) unless left out."""
         hidden = self._left_out(theme, table)
-        cell = self.cells.add(key, value, protected=protected, hidden=hidden)
+        cell = self.cells.add(
+            key, value, protected=protected, suppressible=suppressible, hidden=hidden
+        )
         if not hidden:
             self.places.setdefault(cell, []).append(_Place(theme, table, row, column))
             self.shown.setdefault((theme, table), []).append(cell)
@@ -322,7 +304,8 @@ class _Model:
         by = profile.breakdown_by
         sensitive = profile.theme.sensitive or by == "hate_strand"
         if by != "hate_strand":
-            self._list(name, "breakdown", by, profile.breakdown, totals, sensitive)
+            within = {} if sensitive else self._within_sensitive(profile, by)
+            self._list(name, "breakdown", by, profile.breakdown, totals, sensitive, within)
             return
         headline = profile.headline.set_index("measure").loc["strands"]
         strands = {
@@ -342,8 +325,13 @@ class _Model:
         frame: pd.DataFrame,
         totals: dict[str, int],
         protected: bool,
+        within: dict[tuple[str, str], bool] | None = None,
     ) -> dict[str, list[int]]:
-        """A compare_periods table: each period's categories add up to its total."""
+        """A compare_periods table: each period's categories add up to its total.
+
+        ``within`` marks (period, category) cells protected although the table is not.
+        """
+        within = within or {}
         out = {}
         for period, column in _BREAKDOWN_COLUMNS.items():
             out[period] = [
@@ -354,13 +342,40 @@ class _Model:
                     value,
                     row,
                     column,
-                    protected=protected,
+                    protected=protected or within.get((period, category), False),
+                    suppressible=table == "breakdown",
                 )
                 for row, category, value in zip(
                     frame.index, frame["category"], frame[column], strict=True
                 )
             ]
             self.line(name, table, out[period], totals[period])
+        return out
+
+    def _within_sensitive(self, profile: Profile, by: str) -> dict[tuple[str, str], bool]:
+        """Categories whose records all belong to one sensitive theme (protected too).
+
+        All recorded crime published "Homicide: 1" beside domestic abuse "Murder: <5" would
+        say that the one homicide was domestic; a sexual offences theme is the same offences
+        as the overview's sexual offence rows. Such a category is protected like the
+        sensitive theme's own breakdown.
+        """
+        sensitive = [
+            pd.Index(p.current.index).append(p.previous_records.index)
+            for p in self.profiles.values()
+            if p.theme.sensitive and p.theme.records == profile.theme.records
+        ]
+        out = {}
+        for period, frame in self._records(profile).items():
+            if by not in frame or not sensitive:
+                continue
+            labels = frame[by].astype("string").fillna("Not recorded")
+            inside = np.zeros(len(frame), dtype=bool)
+            for index in sensitive:
+                each = pd.Series(frame.index.isin(index), index=frame.index)
+                inside |= each.groupby(labels).transform("all").to_numpy()
+            for category in labels[inside].unique():
+                out[period, category] = True
         return out
 
     def _records(self, profile: Profile) -> dict[str, pd.DataFrame]:
@@ -389,7 +404,7 @@ class _Model:
                     if category not in columns:
                         continue
                     count = (
-                        truth.at[code, category]
+                        truth.loc[code, category]
                         if (code in truth.index and category in truth.columns)
                         else 0
                     )
@@ -433,7 +448,7 @@ class _Model:
             full = len(listed[category]) >= TOP_WARDS_BY
             for code in codes:
                 if (code, category) not in cells:
-                    count = truth.at[code, category] if code in truth.index else 0
+                    count = truth.loc[code, category] if code in truth.index else 0
                     zero = shown and not full and code != indicators.UNKNOWN_WARD
                     cells[code, category] = self.hidden(
                         (name, f"ward x {by}", "current", code, category),
@@ -501,8 +516,9 @@ class _Model:
                 )
                 count = int((method == key).sum())
                 row = rows.get((description, period))
-                if row is None:
-                    cells.append(self.cells.add(cell_key, count, protected=True))
+                if row is None:  # not shown because zero: as good as published, if shown
+                    hidden = self._left_out(name, "data_quality")
+                    cells.append(self.cells.add(cell_key, count, protected=True, hidden=hidden))
                 else:
                     cells.append(self.show(name, "data_quality", cell_key, count, row, "records"))
             self.line(name, "data_quality", cells, totals[period])
@@ -514,7 +530,9 @@ class _Model:
                 cell = (
                     self.show(name, "data_quality", key, count, row, "records")
                     if row is not None
-                    else self.cells.add(key, count, protected=True)
+                    else self.cells.add(
+                        key, count, protected=True, hidden=self._left_out(name, "data_quality")
+                    )
                 )
                 self.cells.relate([cell, totals[period]], [1.0, -1.0], equal=False)
                 if description.startswith("Coordinates unreadable"):
@@ -548,7 +566,7 @@ class _Model:
                 )
                 for row, band in zip(block.index, block["age_band"], strict=True)
                 for column in (*_SEXES, "total")
-                for value in [block.at[row, column]]
+                for value in [block.loc[row, column]]
             }
             bands = [band for band in block["age_band"] if band != "Total"]
             for band in [*bands, "Total"]:
@@ -558,7 +576,7 @@ class _Model:
             roles[role] = grid["Total", "total"]
             del total_row
         everyone = self.hidden((name, "people", "everyone"), 0, protected=False)
-        self.cells.values[everyone] = float(sum(self.cells.values[cell] for cell in roles.values()))
+        self.cells.counts[everyone] = float(sum(self.cells.counts[cell] for cell in roles.values()))
         self.cells.relate([*roles.values(), everyone], [1.0] * len(roles) + [-1.0])
         if profile.ethnicity is not None:
             self._ethnicity(name, profile, roles, everyone)
@@ -578,7 +596,7 @@ class _Model:
                     name,
                     "ethnicity",
                     (name, "ethnicity", ethnicity, role),
-                    table.at[row, role],
+                    table.loc[row, role],
                     row,
                     role,
                 )
@@ -588,7 +606,7 @@ class _Model:
                 name,
                 "ethnicity",
                 (name, "ethnicity", ethnicity, "total"),
-                table.at[row, "total"],
+                table.loc[row, "total"],
                 row,
                 "total",
             )
@@ -602,7 +620,7 @@ class _Model:
         for role, cells in columns.items():
             if role in roles:
                 self.line(name, "ethnicity", cells, roles[role])
-        stated_count = sum(self.cells.values[cell] for cell in stated_totals)
+        stated_count = sum(self.cells.counts[cell] for cell in stated_totals)
         stated = self.show(
             name, "ethnicity", (name, "ethnicity", "stated"), stated_count, "stated", "share_pct"
         )
@@ -667,7 +685,7 @@ class _Model:
         a, b = self.cells.keys[inner], self.cells.keys[outer]
         gap = self.hidden(
             ("difference", outer, inner),
-            self.cells.values[b] - self.cells.values[a],
+            self.cells.counts[b] - self.cells.counts[a],
             protected=geographic or sensitive,
         )
         self.cells.relate([b, a, gap], [1.0, -1.0, -1.0])
@@ -695,10 +713,10 @@ class _Model:
                     if (inner, first, period, m) in self.cells.keys
                 ]
                 whole = self.cells.keys[outer_key]
-                inside = sum(self.cells.values[c] for c in cells)
+                inside = sum(self.cells.counts[c] for c in cells)
                 gap = self.hidden(
                     ("difference", outer_key, inner),
-                    self.cells.values[whole] - inside,
+                    self.cells.counts[whole] - inside,
                     protected=sensitive,
                 )
                 self.cells.relate([whole, *cells, gap], [1.0] + [-1.0] * len(cells) + [-1.0])
@@ -715,7 +733,7 @@ class _Model:
         None when it does not (the page then speaks only of the published rows).
         """
         held: dict[tuple[str, str], tuple | None] = {}
-        values = np.array(self.cells.values)
+        values = np.array(self.cells.counts)
         for name, profile in self.profiles.items():
             groups = {}
             if not self._left_out(name, "wards"):
@@ -801,21 +819,24 @@ class _Model:
                     if cell in relation.cells:
                         for other in relation.cells:
                             if self.cells.protected[other]:
-                                tables |= {
-                                    (p.theme, p.table) for p in self.places.get(other, [])
-                                }
-            tables = {t for t in tables if t not in self.omitted}
+                                tables |= {(p.theme, p.table) for p in self.places.get(other, [])}
+            tables = {t for t in tables if t not in self.omitted and self._protected_table(t)}
             if tables:
                 return min(tables, key=lambda t: (_LEAVE_OUT_ORDER.index(t[1].split(":")[0]), t))
         return None
 
+    def _protected_table(self, table: tuple[str, str]) -> bool:
+        """Whether a shown table holds a protected cell (so that it could be left out)."""
+        return any(self.cells.protected[cell] for cell in self.shown.get(table, []))
+
     def why_left_out(self, table: tuple[str, str]) -> str:
+        """Why a table is not shown, in words a board member understands."""
         kind, _, detail = table[1].partition(":")
         words = _TABLE_WORDS[kind].format(detail.replace("_", " "))
         return (
-            f"{words[:1].upper()}{words[1:]} are not shown: with numbers this small they "
-            "would let a reader work out a figure of fewer than "
-            f"{self.threshold + 1} that is withheld to protect the people involved."
+            f"{words} not shown: the numbers are so small that, with the other figures in "
+            f"this pack, they would give away a count of fewer than {self.threshold + 1} "
+            "that is withheld to protect the people involved."
         )
 
     # ---------------------------------------------------------------- publishing
@@ -921,11 +942,11 @@ def _label(
     for column in columns:
         out[column] = out[column].astype(object)
     for (row, column), text in marks.items():
-        out.at[row, column] = text
+        out.loc[row, column] = text
         for other in dependent.get(column, []):
             if other in out.columns:
                 out[other] = out[other].astype(object) if out[other].dtype == object else out[other]
-                out.at[row, other] = pd.NA if str(out[other].dtype) == "Int64" else np.nan
+                out.loc[row, other] = pd.NA if str(out[other].dtype) == "Int64" else np.nan
     return out
 
 

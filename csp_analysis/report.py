@@ -76,8 +76,7 @@ def save_tables(profile: Profile, output_dir: str | Path | None) -> None:
 
 
 def _n(value: float | str) -> str:
-    """A count for a sentence; a withheld count reads "fewer than 5" ("<5") or "a withheld
-    number of" ("[c]").
+    """A count for a sentence: a withheld "<5" reads "fewer than 5", "[c]" "a withheld number of".
 
     >>> _n(1234), _n("<5"), _n("<10")
     ('1,234', 'fewer than 5', 'fewer than 10')
@@ -410,9 +409,7 @@ def location_table(profile: Profile):
         period=table["period"].map(
             {"current": profile.period.label, "previous": profile.previous.label}
         )
-    ).rename(
-        columns={"description": "Included records", "period": "Period", "records": "Number"}
-    )
+    ).rename(columns={"description": "Included records", "period": "Period", "records": "Number"})
     return _style(shown[["Included records", "Period", "Number"]], {"Number": _COUNTS})
 
 

@@ -64,3 +64,11 @@ def demo_profiles(demo_dataset, demo_settings):
         name: build_profile(demo_dataset, area="Demoshire", period=LATEST_QUARTER, theme=theme)
         for name, theme in demo_settings.themes.items()
     }
+
+
+@pytest.fixture(scope="session")
+def board_profiles(demo_profiles):
+    """The board and public version of demo_profiles, protected together."""
+    from csp_analysis.publication import protect_profiles
+
+    return protect_profiles(demo_profiles, threshold=4)
