@@ -324,14 +324,10 @@ def account_records(
         if column in records
     ]
     if "classified_by" in records:
-        rows.append(
-            (
-                "classify",
-                "Offence not classified: subgroup and group 'Unknown'",
-                included & (records["classified_by"] == "unknown"),
-                "note",
-            )
-        )
+        from csp_analysis.classify import classification_notes
+
+        notes = classification_notes(records, among=included)
+        rows += [("classify", text, mask, "note") for text, mask in notes]
     table = pd.DataFrame(
         [
             (step, text, int(n if isinstance(n, int) else n.sum()), outcome)
