@@ -262,6 +262,8 @@ def _texts(doc: _Document, keys: Keys, value: object) -> list[str]:
 def _count(minimum: int, example: int) -> Check:
     def check(doc: _Document, keys: Keys, value: object) -> int:
         expected = f"expected a whole number of at least {minimum}, such as {example}"
+        if value is None:
+            raise doc.error(keys, f"is empty ({expected})")
         if isinstance(value, bool) or not isinstance(value, int):
             raise doc.error(keys, f"= {_show(value)} is not a whole number ({expected})")
         if value < minimum:

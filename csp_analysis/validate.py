@@ -568,7 +568,8 @@ def validate_lookup(frame: pd.DataFrame) -> pd.DataFrame:
 def _ward_label(wards, position: int) -> str:
     code = wards["ward_code"].iloc[position] if "ward_code" in wards else None
     name = wards["ward_name"].iloc[position] if "ward_name" in wards else None
-    label = " ".join(str(v).strip() for v in (code, name) if v is not None and not pd.isna(v))
+    parts = [str(v).strip() for v in (code, name) if v is not None and not pd.isna(v)]
+    label = " ".join(part for part in parts if part)
     return f"ward {label}" if label else "this ward"
 
 
