@@ -129,6 +129,10 @@ class Settings:
 Keys = tuple[Any, ...]
 
 
+class _Item(int):
+    """A position in a YAML list, in a key path (mapping keys are never items)."""
+
+
 def _show(value: object) -> str:
     """A value as the YAML file spells it, for messages."""
     if value is None:
@@ -168,10 +172,11 @@ class _Document:
             content = yaml.safe_load(text)
         except yaml.YAMLError as error:
             line = getattr(getattr(error, "problem_mark", None), "line", None)
+            problem = getattr(error, "problem", None) or error
             raise InputError(
                 path,
                 line=None if line is None else line + 1,
-                message=f"is not valid YAML ({getattr(error, 'problem', error)})",
+                message=f"is not valid YAML ({' '.join(str(problem).split())})",
             ) from None
         self.data = {} if content is None else content
         if not isinstance(self.data, dict):
@@ -187,7 +192,7 @@ class _Document:
                 if not found:
                     break
                 line, node = found[-1][0].start_mark.line + 1, found[-1][1]
-            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+            elif isinstance(node, yaml.SequenceNode) and isinstance(key, _Item):
                 if key >= len(node.value):
                     break
                 node = node.value[key]
@@ -198,13 +203,13 @@ class _Document:
 
     def error(self, keys: Keys, message: str) -> InputError:
         """An :class:`InputError` at ``keys`` (an integer key is a list item, counted from 1)."""
-        items = [k for k in keys if isinstance(k, int)]
+        items = [k for k in keys if isinstance(k, _Item)]
         if items:
             message = f"item {items[-1] + 1} {message}"
         return InputError(
             self.path,
             line=self.line(keys),
-            column=".".join(str(k) for k in keys if not isinstance(k, int)) or None,
+            column=".".join(str(k) for k in keys if not isinstance(k, _Item)) or None,
             message=message,
         )
 
@@ -256,7 +261,7 @@ def _texts(doc: _Document, keys: Keys, value: object) -> list[str]:
         raise doc.error(
             keys, f"= {_show(value)} is not a list (write a list: [first, second] or - lines)"
         )
-    return [_text(doc, (*keys, i), item) for i, item in enumerate(value)]
+    return [_text(doc, (*keys, _Item(i)), item) for i, item in enumerate(value)]
 
 
 def _count(minimum: int, example: int) -> Check:
@@ -324,7 +329,8 @@ def _filters(doc: _Document, keys: Keys, value: object) -> dict[str, list[str | 
                 "[value, other value]; a record matches any of them)",
             )
         out[name] = [
-            v if isinstance(v, bool) else _text(doc, (*at, i), v) for i, v in enumerate(values)
+            v if isinstance(v, bool) else _text(doc, (*at, _Item(i)), v)
+            for i, v in enumerate(values)
         ]
     return out
 

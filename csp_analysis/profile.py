@@ -201,7 +201,9 @@ def check_theme(dataset: Dataset, theme: Theme, *, period: Period | None = None)
         "category": ASB_CATEGORIES,
         "crime_type": POLICE_UK_CRIME_TYPES,
     }
-    when = f" in {period.label} or {period.previous().label}, nor in any other month"
+    when = ""
+    if period is not None:
+        when = f" in {period.label} or {period.previous().label}, nor in any other month"
     for column, values in (filters or {}).items():
         present = set(records[column].dropna().unique())
         for value in values:
@@ -217,7 +219,7 @@ def check_theme(dataset: Dataset, theme: Theme, *, period: Period | None = None)
                 "police_uk" if police_uk else "where",
                 column,
                 message=f"= {value!r} matches no record of {source}"
-                + (when if period is not None else "")
+                + when
                 + hint
                 + f" (the {column} values in the data: "
                 + (", ".join(shown[:30]) + more if shown else "none, the column is empty")
