@@ -247,6 +247,11 @@ REFUSED = [
         "x.yaml line 7: column 'themes.knives.top_wards_by' = 5 is not text (put it in quotes)",
     ),
     (
+        "setting named by a number",
+        "1: x\n",
+        f"x.yaml line 5: column '1' is not a deployment setting (known: {KNOWN_SETTINGS})",
+    ),
+    (
         "not YAML",
         "themes: [\n",
         "x.yaml line 6: is not valid YAML (expected the node content, but found '<stream end>')",
@@ -517,3 +522,20 @@ def test_a_theme_made_in_code_is_named_in_messages(demo_dataset):
     assert str(caught.value).startswith(
         "themes.yaml: column 'themes.bad_filter.where.no_column' is not a column of crimes.csv"
     )
+
+
+def test_validate_without_a_period_checks_the_themes_against_all_the_data(tmp_path, capsys):
+    data = write_data(tmp_path, {})
+    config = write_config(tmp_path, DEPLOYMENT.replace("period: 2024-25Q4\n", ""))
+    code, out, err = run(capsys, "validate", "--config", config, "--data-dir", data)
+    assert (code, err) == (0, "")
+    assert "themes, checked against the data:\n  ok     overview\n" in out
+    bad = "themes:\n  drugs:\n    where:\n      offence_group: [Drug offence]\n"
+    config = write_config(tmp_path, DEPLOYMENT.replace("period: 2024-25Q4\n", bad))
+    code, out, err = run(capsys, "validate", "--config", config, "--data-dir", data)
+    assert (code, err) == (1, "1 theme(s) cannot be used.\n")
+    assert (
+        "  ERROR  drugs: error: x.yaml line 7: column 'themes.drugs.where.offence_group' = "
+        "'Drug offence' matches no record of crimes.csv; did you mean 'Drug offences'? (the "
+        "offence_group values in the data: Theft offences, Violence against the person)\n"
+    ) in out
