@@ -469,14 +469,18 @@ def classify_offences(crimes: pd.DataFrame, *, tree: pd.DataFrame) -> pd.DataFra
     return out
 
 
-def classification_notes(crimes: pd.DataFrame, *, among: pd.Series) -> list[tuple[str, pd.Series]]:
+def classification_notes(
+    crimes: pd.DataFrame, *, among: pd.Series | None = None
+) -> list[tuple[str, pd.Series]]:
     """What a data-quality table says about records that the classification did not place.
 
     ``crimes`` come from :func:`classify_offences`; ``among`` is a boolean mask of the
-    records the table describes. Returns (description, mask) pairs: records shown under
-    the labels the extract gives (naming up to three of them, the commonest first), and
-    records with nothing to classify them by.
+    records the table describes (default: all). Returns (description, mask) pairs: records
+    shown under the labels the extract gives (naming up to three of those labels among
+    them, the commonest first), and records with nothing to classify them by.
     """
+    if among is None:
+        among = pd.Series(True, index=crimes.index)
     kept = among & (crimes["classified_by"] == "extract")
     labels = crimes.loc[kept, "offence_subgroup"].where(
         crimes.loc[kept, "offence_subgroup"] != UNKNOWN, crimes.loc[kept, "offence_group"]
