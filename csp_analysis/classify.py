@@ -477,7 +477,7 @@ def classification_notes(
     ``crimes`` come from :func:`classify_offences`; ``among`` is a boolean mask of the
     records the table describes (default: all). Returns (description, mask) pairs: records
     shown under the labels the extract gives (naming up to three of those labels among
-    them, the commonest first), and records with nothing to classify them by.
+    them, the commonest first, then alphabetically), and records with nothing to classify them by.
     """
     if among is None:
         among = pd.Series(True, index=crimes.index)
@@ -485,7 +485,8 @@ def classification_notes(
     labels = crimes.loc[kept, "offence_subgroup"].where(
         crimes.loc[kept, "offence_subgroup"] != UNKNOWN, crimes.loc[kept, "offence_group"]
     )
-    named = labels.value_counts(sort=True).index.tolist()
+    counts = labels.value_counts()
+    named = sorted(counts.index, key=lambda label: (-counts[label], str(label)))
     listed = ", ".join(f"'{label}'" for label in named[:3])
     more = f" and {len(named) - 3} more" if len(named) > 3 else ""
     return [

@@ -21,6 +21,7 @@ from csp_analysis.classify import (
     POLICE_UK_CRIME_TYPES,
     SUBGROUP_GROUPS,
     UNKNOWN,
+    classification_notes,
     classify_offences,
     load_offence_tree,
     normalise_offence_code,
@@ -623,3 +624,20 @@ def test_violence_sub_class_labels_split_violence_and_sexual(classified_mapping)
         .isin(["rape", "other sexual offences"])
     )
     assert (classified_mapping.loc[sexual, "offence_group"] == SEX).all()
+
+
+def test_classification_notes_say_what_happened(tree):
+    labels = ["Local A", "Local B", "Local B", "Local C", "Local D", None]
+    out = classify(tree, offence_subgroup=[*labels, "Shoplifting"])
+    (kept_text, kept), (unknown_text, unknown) = classification_notes(out)
+    assert kept_text == (
+        "Offence not in the Home Office classification: shown under the subgroup and group "
+        "the extract gives ('Local B', 'Local A', 'Local C' and 1 more), not as 'Unknown'"
+    )
+    assert kept.tolist() == [True] * 5 + [False, False]
+    assert unknown_text.endswith("subgroup and group 'Unknown'")
+    assert unknown.tolist() == [False] * 5 + [True, False]
+    among = pd.Series([False, True, True, False, False, True, True])
+    (kept_text, kept), (_, unknown) = classification_notes(out, among=among)
+    assert "('Local B'), not as" in kept_text
+    assert (kept.sum(), unknown.sum()) == (2, 1)
