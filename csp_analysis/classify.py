@@ -37,6 +37,7 @@ __all__ = [
     "POLICE_UK_CRIME_TYPES",
     "SUBGROUP_GROUPS",
     "UNKNOWN",
+    "classification_notes",
     "classify_offences",
     "load_offence_tree",
     "normalise_offence_code",
@@ -343,6 +344,12 @@ def _map_unique(values: pd.Series, function) -> pd.Series:
     return values.astype(object).map(dict(zip(distinct, map(function, distinct), strict=True)))
 
 
+def _labels(values: pd.Series) -> pd.Series:
+    """Labels as text, trimmed; blanks missing."""
+    text = values.astype(object).map(lambda v: v.strip() if isinstance(v, str) else None)
+    return text.where(text.fillna("") != "", None)
+
+
 def classify_offences(crimes: pd.DataFrame, *, tree: pd.DataFrame) -> pd.DataFrame:
     """Fill offence subgroup and offence group for crime records.
 
@@ -351,8 +358,11 @@ def classify_offences(crimes: pd.DataFrame, *, tree: pd.DataFrame) -> pd.DataFra
     personal robbery, a given robbery subgroup is kept); otherwise from its
     ``offence_subgroup`` name (case-, dash- and space-insensitive, with aliases such as
     "Robbery - personal", "Domestic burglary", "Burglary - residential", "Possession of
-    weapons", "Rape offences"); otherwise it is unknown. Unknown rows are kept, with
-    subgroup and group "Unknown".
+    weapons", "Rape offences"). A row that neither classifies keeps the subgroup and group
+    the extract gives (a force's local label such as "Other crimes against society" is
+    shown as it is, never relabelled; the group in its canonical spelling when the
+    classification knows it), with "Unknown" only where the extract gives none. No row is
+    dropped.
 
     A given ``offence_group`` is kept (in its canonical spelling) when it agrees with
     the classification; when it disagrees, the group derived from the code or subgroup
@@ -371,8 +381,10 @@ def classify_offences(crimes: pd.DataFrame, *, tree: pd.DataFrame) -> pd.DataFra
     pandas.DataFrame
         A copy of ``crimes`` (same index and row order) with ``offence_subgroup`` and
         ``offence_group`` filled or replaced, and added columns ``classified_by``
-        ("offence_code", "offence_subgroup" or "unknown") and ``group_conflict`` (bool:
-        a given ``offence_group`` disagreed with the classification).
+        ("offence_code", "offence_subgroup", "extract": not in the classification, the
+        extract's labels kept, or "unknown": no known code and no subgroup or group
+        given) and ``group_conflict`` (bool: a given ``offence_group`` disagreed with the
+        classification).
 
     Raises
     ------
@@ -384,15 +396,15 @@ def classify_offences(crimes: pd.DataFrame, *, tree: pd.DataFrame) -> pd.DataFra
     --------
     >>> crimes = pd.DataFrame(
     ...     {
-    ...         "offence": ["ABH", "Mugging", "Fraud"],
-    ...         "offence_code": ["08N", None, "53A"],
-    ...         "offence_subgroup": [None, "Robbery - personal", None],
+    ...         "offence": ["ABH", "Mugging", "Fraud", "DA investigation"],
+    ...         "offence_code": ["08N", None, "53A", None],
+    ...         "offence_subgroup": [None, "Robbery - personal", None, "Other crimes"],
     ...     }
     ... )
     >>> out = classify_offences(crimes, tree=load_offence_tree())
     >>> out[["offence_subgroup", "classified_by"]].values.tolist()
     [['Violence with injury', 'offence_code'], ['Robbery of personal property', \
-'offence_subgroup'], ['Unknown', 'unknown']]
+'offence_subgroup'], ['Unknown', 'unknown'], ['Other crimes', 'extract']]
     """
     has_code = "offence_code" in crimes.columns
     has_subgroup = "offence_subgroup" in crimes.columns
@@ -433,20 +445,62 @@ def classify_offences(crimes: pd.DataFrame, *, tree: pd.DataFrame) -> pd.DataFra
 
     known = subgroup.notna().to_numpy()
     conflict = np.zeros(len(out), dtype=bool)
+    given_group = pd.Series(None, index=index, dtype=object)
     if "offence_group" in out.columns:
-        given = out["offence_group"].astype(object)
+        given = _labels(out["offence_group"])
         given_canonical = _map_unique(given, _canonical_group)
         conflict = (known & given.notna().to_numpy()) & (
             given_canonical.to_numpy() != group.to_numpy()
         )
+        given_group = given_canonical.astype(object).where(given_canonical.notna(), given)
 
-    subgroup[~known] = UNKNOWN
-    group[~known] = UNKNOWN
+    # Not in the classification: the extract's own labels are kept, never replaced.
+    given_subgroup = pd.Series(None, index=index, dtype=object)
+    if has_subgroup:
+        given_subgroup = _labels(out["offence_subgroup"])
+    as_given = ~known & (given_subgroup.notna() | given_group.notna()).to_numpy()
+    by[as_given] = "extract"
+    subgroup[~known] = given_subgroup[~known].fillna(UNKNOWN)
+    group[~known] = given_group[~known].fillna(UNKNOWN)
     out["offence_subgroup"] = subgroup.astype("str")
     out["offence_group"] = group.astype("str")
     out["classified_by"] = by.astype("str")
     out["group_conflict"] = conflict
     return out
+
+
+def classification_notes(
+    crimes: pd.DataFrame, *, among: pd.Series | None = None
+) -> list[tuple[str, pd.Series]]:
+    """What a data-quality table says about records that the classification did not place.
+
+    ``crimes`` come from :func:`classify_offences`; ``among`` is a boolean mask of the
+    records the table describes (default: all). Returns (description, mask) pairs: records
+    shown under the labels the extract gives (naming up to three of those labels among
+    them, the commonest first, then alphabetically), and records with nothing to classify them by.
+    """
+    if among is None:
+        among = pd.Series(True, index=crimes.index)
+    kept = among & (crimes["classified_by"] == "extract")
+    labels = crimes.loc[kept, "offence_subgroup"].where(
+        crimes.loc[kept, "offence_subgroup"] != UNKNOWN, crimes.loc[kept, "offence_group"]
+    )
+    counts = labels.value_counts()
+    named = sorted(counts.index, key=lambda label: (-counts[label], str(label)))
+    listed = ", ".join(f"'{label}'" for label in named[:3])
+    more = f" and {len(named) - 3} more" if len(named) > 3 else ""
+    return [
+        (
+            "Offence not in the Home Office classification: shown under the subgroup and "
+            f"group the extract gives ({listed}{more}), not as 'Unknown'",
+            kept,
+        ),
+        (
+            "Offence not classified (no known offence code, subgroup or group): subgroup "
+            "and group 'Unknown'",
+            among & (crimes["classified_by"] == "unknown"),
+        ),
+    ]
 
 
 def police_uk_offence_group(crime_type: pd.Series) -> pd.DataFrame:

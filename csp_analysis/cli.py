@@ -17,7 +17,7 @@ from csp_analysis.config import load_settings
 from csp_analysis.load import check_files, load_dataset, record_notes
 from csp_analysis.locate import LOCATION_METHODS
 from csp_analysis.periods import Period, PeriodError
-from csp_analysis.profile import CoverageError
+from csp_analysis.profile import CoverageError, check_theme
 from csp_analysis.publication import area_profiles
 from csp_analysis.read import InputError
 from csp_analysis.tables import slug, write_tables
@@ -44,7 +44,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """Check every file of a data directory; exit 1 when any cannot be used.
 
     Each file is checked on its own first; then the files are checked together (nominals
-    against crimes, LSOA codes against the lookup) and the records located, with notes.
+    against crimes, LSOA codes against the lookup, wards against each other) and the
+    records located, with notes; last, each theme's columns and filter values are checked
+    against the records (see :func:`csp_analysis.profile.check_theme`).
     """
     settings = _settings(args)
     results = check_files(settings)
@@ -69,8 +71,23 @@ def cmd_validate(args: argparse.Namespace) -> int:
         counts = records["location_method"].value_counts()
         for key, description in LOCATION_METHODS.items():
             print(f"  {counts.get(key, 0):>9,}  {description}")
+    period = Period.parse(settings.period) if settings.period else None
+    compared = f" for {period.label} and {period.previous().label}" if period else ""
+    print(f"themes, checked against the data{compared}:")
+    wrong = 0
+    for name, theme in settings.themes.items():
+        try:
+            check_theme(dataset, theme, period=period)
+        except InputError as error:
+            wrong += 1
+            print(f"  ERROR  {name}: error: {error}")
+        else:
+            print(f"  ok     {name}")
     for note in dataset.notes + record_notes(dataset):
         print(f"note: {note}")
+    if wrong:
+        print(f"{wrong} theme(s) cannot be used.", file=sys.stderr)
+        return 1
     print("All files can be used.")
     return 0
 

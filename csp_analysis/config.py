@@ -1,20 +1,33 @@
-"""Settings: the one place the configuration files are read.
+"""Settings: the one place the configuration files are read and checked.
 
 A deployment file (for example ``config/demo.yaml``) names the data directory, the files in
 it, the areas and the period; ``config/themes.yaml`` beside it defines the themes. Every
 other module receives explicit values from :class:`Settings`, never the raw dictionaries.
+
+Both files are checked against a schema before any work: a key the toolkit does not know is
+named with the closest one it does ("did you mean 'suppression_threshold'?"), and every
+value is checked for its type and range. Each mistake is an
+:class:`~csp_analysis.read.InputError` naming the file, the line and the key path (for
+example ``themes.drugs.where``). Checks against the data (do the columns a theme names
+exist, does a filter value match any record) are in
+:func:`csp_analysis.profile.check_theme`.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
+from csp_analysis.periods import Period, PeriodError
 from csp_analysis.read import InputError
+from csp_analysis.validate import KNOWN_COLUMNS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "demo.yaml"
@@ -33,10 +46,23 @@ DEFAULT_FILES = {
 
 DEFAULT_SOURCE = "Data supplied by the partnership (see each page's data-quality table)."
 
+#: A theme's name: it names files and folders, so only these characters.
+THEME_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+RECORD_TYPES = ("crimes", "asb")
+#: The flags a theme may require: a true column, or (hate_strands) at least one strand.
+FLAGS = ("domestic_abuse", "serious_violence", "hate_strands")
+
 
 @dataclass(frozen=True)
 class Theme:
-    """A theme: which records it takes and how its breakdown table is cut."""
+    """A theme: which records it takes, how its tables are cut, and how it is published.
+
+    ``sensitive`` themes have small counts suppressed in their offence breakdown too;
+    ``people`` themes show who is involved (people, ethnicity, repeat victims);
+    ``attributes`` maps further breakdown columns to their titles; ``top_wards_by`` is a
+    column whose categories each get their own top wards. ``config_file`` and ``lines``
+    say where the theme was defined, for messages (see :meth:`error`).
+    """
 
     name: str
     title: str
@@ -53,6 +79,23 @@ class Theme:
     people: bool = False
     attributes: dict[str, str] = field(default_factory=dict)
     top_wards_by: str | None = None
+    config_file: Path | None = field(default=None, compare=False, repr=False)
+    lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def error(self, *keys: str, message: str) -> InputError:
+        """An error about one of this theme's settings, naming its file, line and key path.
+
+        >>> Theme("drugs", "Drugs").error("where", "offence_group", message="is wrong").args
+        ("themes.yaml: column 'themes.drugs.where.offence_group' is wrong",)
+        """
+        paths = [".".join(keys[:n]) for n in range(len(keys), 0, -1)]
+        line = next((self.lines[p] for p in paths if p in self.lines), None)
+        return InputError(
+            self.config_file or "themes.yaml",
+            line=line,
+            column=".".join(("themes", self.name, *keys)),
+            message=message,
+        )
 
 
 @dataclass(frozen=True)
@@ -80,49 +123,386 @@ class Settings:
         ]
 
 
-def _read_yaml(path: Path) -> dict:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            content = yaml.safe_load(handle) or {}
-    except FileNotFoundError:
-        raise InputError(path, message="configuration file not found") from None
-    except yaml.YAMLError as error:
-        line = getattr(getattr(error, "problem_mark", None), "line", None)
-        raise InputError(
-            path,
-            line=None if line is None else line + 1,
-            message=f"is not valid YAML ({getattr(error, 'problem', error)})",
-        ) from None
-    if not isinstance(content, dict):
-        raise InputError(path, message="must be a YAML mapping of settings")
-    return content
+# ---------------------------------------------------------------------------- reading
 
 
-def _expand(value: str, path: Path) -> str:
-    missing = [name for name in re.findall(r"\$\{(\w+)\}", value) if name not in os.environ]
-    if missing:
-        raise InputError(
-            path,
-            column="data_dir",
-            message=f"uses environment variable {missing[0]}, which is not set",
-        )
-    return os.path.expandvars(value)
+Keys = tuple[Any, ...]
 
 
-def _themes(raw: dict, path: Path) -> dict[str, Theme]:
-    known = set(Theme.__dataclass_fields__) - {"name"}
-    themes = {}
-    for name, spec in raw.items():
-        unknown = set(spec) - known
-        if unknown:
+class _Item(int):
+    """A position in a YAML list, in a key path (mapping keys are never items)."""
+
+
+def _show(value: object) -> str:
+    """A value as the YAML file spells it, for messages."""
+    if value is None:
+        return "empty"
+    if isinstance(value, str):
+        return f"'{value}'" if len(value) <= 60 else f"'{value[:56]}...'"
+    text = yaml.safe_dump(value, default_flow_style=True, width=1000).strip()
+    text = text.removesuffix("...").strip()
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def did_you_mean(name: object, known) -> str:
+    """A hint naming the closest of ``known`` names, or "" when none is close.
+
+    >>> did_you_mean("suppresion_threshold", ["top_n_wards", "suppression_threshold"])
+    "; did you mean 'suppression_threshold'?"
+    """
+    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+class _Document:
+    """A YAML settings file: its values, and the line of every key for messages."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise InputError(path, message="configuration file not found") from None
+        except UnicodeDecodeError:
+            raise InputError(path, message="is not UTF-8 text (save it as UTF-8)") from None
+        except OSError as error:
+            raise InputError(path, message=f"cannot be read ({error.strerror})") from None
+        try:
+            self.node = yaml.compose(text, Loader=yaml.SafeLoader)
+            content = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            line = getattr(getattr(error, "problem_mark", None), "line", None)
+            problem = getattr(error, "problem", None) or error
             raise InputError(
                 path,
-                column=f"themes.{name}",
-                message=f"has unknown setting(s) {sorted(unknown)}; "
-                f"expected some of {sorted(known)}",
+                line=None if line is None else line + 1,
+                message=f"is not valid YAML ({' '.join(str(problem).split())})",
+            ) from None
+        self.data = {} if content is None else content
+        if not isinstance(self.data, dict):
+            raise InputError(path, line=1, message="must be a YAML mapping of settings")
+        self._refuse_repeats(self.node, ())
+
+    def line(self, keys: Keys) -> int | None:
+        """The line of the deepest of ``keys`` found in the file (1-based)."""
+        node, line = self.node, None
+        for key in keys:
+            if isinstance(node, yaml.MappingNode):
+                found = [(k, v) for k, v in node.value if k.value == str(key)]
+                if not found:
+                    break
+                line, node = found[-1][0].start_mark.line + 1, found[-1][1]
+            elif isinstance(node, yaml.SequenceNode) and isinstance(key, _Item):
+                if key >= len(node.value):
+                    break
+                node = node.value[key]
+                line = node.start_mark.line + 1
+            else:
+                break
+        return line
+
+    def error(self, keys: Keys, message: str) -> InputError:
+        """An :class:`InputError` at ``keys`` (an integer key is a list item, counted from 1)."""
+        items = [k for k in keys if isinstance(k, _Item)]
+        if items:
+            message = f"item {items[-1] + 1} {message}"
+        return InputError(
+            self.path,
+            line=self.line(keys),
+            column=".".join(str(k) for k in keys if not isinstance(k, _Item)) or None,
+            message=message,
+        )
+
+    def _refuse_repeats(self, node: yaml.Node, keys: Keys) -> None:
+        """YAML keeps only the last of two equal keys: refuse them instead."""
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key, value in node.value:
+                here = key.start_mark.line + 1
+                if key.value in seen:
+                    raise InputError(
+                        self.path,
+                        line=here,
+                        column=".".join((*keys, str(key.value))),
+                        message=f"appears twice (also on line {seen[key.value]}); only one "
+                        "can count, so delete the other",
+                    )
+                seen[key.value] = here
+                self._refuse_repeats(value, (*keys, str(key.value)))
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                self._refuse_repeats(item, keys)
+
+
+# ---------------------------------------------------------------------------- value checks
+
+Check = Callable[[_Document, Keys, Any], Any]
+
+
+def _text(doc: _Document, keys: Keys, value: object) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise doc.error(keys, "is empty (expected text)")
+    if not isinstance(value, str):
+        raise doc.error(keys, f"= {_show(value)} is not text (put it in quotes)")
+    return value.strip()
+
+
+def _note(doc: _Document, keys: Keys, value: object) -> str:
+    """Text that may be empty (a note, a caveat)."""
+    if value is None or value == "":
+        return ""
+    return _text(doc, keys, value)
+
+
+def _texts(doc: _Document, keys: Keys, value: object) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise doc.error(
+            keys, f"= {_show(value)} is not a list (write a list: [first, second] or - lines)"
+        )
+    return [_text(doc, (*keys, _Item(i)), item) for i, item in enumerate(value)]
+
+
+def _count(minimum: int, example: int) -> Check:
+    def check(doc: _Document, keys: Keys, value: object) -> int:
+        expected = f"expected a whole number of at least {minimum}, such as {example}"
+        if value is None:
+            raise doc.error(keys, f"is empty ({expected})")
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise doc.error(keys, f"= {_show(value)} is not a whole number ({expected})")
+        if value < minimum:
+            raise doc.error(keys, f"= {value} is less than {minimum} ({expected})")
+        return value
+
+    return check
+
+
+def _true_or_false(doc: _Document, keys: Keys, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise doc.error(keys, f"= {_show(value)} is not true or false")
+    return value
+
+
+def _choice(choices: tuple[str, ...], *, empty: bool = False) -> Check:
+    def check(doc: _Document, keys: Keys, value: object) -> str | None:
+        if value is None and empty:
+            return None
+        if value not in choices:
+            listed = ", ".join(choices) + (", or empty (null)" if empty else "")
+            raise doc.error(
+                keys, f"= {_show(value)} is not one of: {listed}{did_you_mean(value, choices)}"
             )
-        themes[name] = Theme(name=name, **{"title": name.replace("_", " ").capitalize(), **spec})
-    return themes
+        return value
+
+    return check
+
+
+def _column(doc: _Document, keys: Keys, value: object) -> str:
+    """A column name; whether the data has it is checked against the data."""
+    return _text(doc, keys, value)
+
+
+def _optional_column(doc: _Document, keys: Keys, value: object) -> str | None:
+    return None if value is None else _column(doc, keys, value)
+
+
+def _mapping(doc: _Document, keys: Keys, value: object, *, what: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise doc.error(keys, f"= {_show(value)} is not a mapping (expected {what})")
+    return value
+
+
+def _filters(doc: _Document, keys: Keys, value: object) -> dict[str, list[str | bool]]:
+    """Column -> list of values: text, or true/false for a yes/no column (alcohol_related)."""
+    spec = _mapping(doc, keys, value, what="column: [value, ...] lines")
+    out = {}
+    for column, values in spec.items():
+        at = (*keys, column)
+        name = _column(doc, at, column)
+        if not isinstance(values, list) or not values:
+            raise doc.error(
+                at,
+                f"= {_show(values)} is not a list of values (write [value] or "
+                "[value, other value]; a record matches any of them)",
+            )
+        out[name] = [
+            v if isinstance(v, bool) else _text(doc, (*at, _Item(i)), v)
+            for i, v in enumerate(values)
+        ]
+    return out
+
+
+def _police_uk_filters(doc: _Document, keys: Keys, value: object) -> dict[str, list[str]] | None:
+    return None if value is None else _filters(doc, keys, value)
+
+
+def _attributes(doc: _Document, keys: Keys, value: object) -> dict[str, str]:
+    spec = _mapping(doc, keys, value, what="column: title lines")
+    return {_column(doc, (*keys, c), c): _text(doc, (*keys, c), t) for c, t in spec.items()}
+
+
+def _period(doc: _Document, keys: Keys, value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise doc.error(keys, f"= {_show(value)} is not a period (write it in quotes)")
+    try:
+        return Period.parse(str(value)).label
+    except PeriodError as error:
+        detail = str(error).replace(f"period '{str(value).strip()}'", "", 1).lstrip(": ")
+        raise doc.error(keys, f"= {_show(str(value))} is not a period: {detail}") from None
+
+
+def _files(doc: _Document, keys: Keys, value: object) -> dict[str, list[str]]:
+    spec = _mapping(doc, keys, value, what="file role: file name lines")
+    out = {}
+    for role, names in spec.items():
+        at = (*keys, role)
+        _known(doc, at, role, DEFAULT_FILES, "file role")
+        out[role] = (
+            [_text(doc, at, names)] if not isinstance(names, list) else _texts(doc, at, names)
+        )
+        if not out[role]:
+            raise doc.error(at, "is empty (expected a file name, or a list of them)")
+    return out
+
+
+def _columns(doc: _Document, keys: Keys, value: object) -> dict[str, dict[str, str]]:
+    spec = _mapping(doc, keys, value, what="file role: {their name: canonical name}")
+    out = {}
+    for role, mapping in spec.items():
+        at = (*keys, role)
+        _known(doc, at, role, KNOWN_COLUMNS, "file role whose columns can be renamed")
+        mapping = _mapping(doc, at, mapping, what="their column name: canonical name lines")
+        out[role] = {}
+        for theirs, ours in mapping.items():
+            name = _text(doc, (*at, theirs), ours)
+            if name not in KNOWN_COLUMNS[role]:
+                raise doc.error(
+                    (*at, theirs),
+                    f"= {_show(ours)} is not a column the toolkit reads from {role} files"
+                    f"{did_you_mean(name, KNOWN_COLUMNS[role])} (it reads: "
+                    f"{', '.join(KNOWN_COLUMNS[role])})",
+                )
+            out[role][_text(doc, (*at, theirs), theirs)] = name
+    return out
+
+
+def _known(doc: _Document, keys: Keys, key: object, known, what: str, hint: str = "") -> None:
+    """Raise for a key that is not in ``known``, naming the closest known one."""
+    if key in known:
+        return
+    raise doc.error(
+        keys,
+        f"is not a {what}{did_you_mean(key, known)}{hint} (known: {', '.join(map(str, known))})",
+    )
+
+
+# ---------------------------------------------------------------------------- schemas
+
+#: The settings of a deployment file and how each is checked (``themes`` separately).
+DEPLOYMENT_SETTINGS: dict[str, Check] = {
+    "title": _text,
+    "data_dir": _text,
+    "area_name": _text,
+    "files": _files,
+    "columns": _columns,
+    "areas": _texts,
+    "period": _period,
+    "top_n_wards": _count(1, 10),
+    "suppression_threshold": _count(1, 4),
+    "sources": _texts,
+    "serious_violence_subgroups": _texts,
+    "themes": None,
+}
+
+#: The settings of a themes file (``config/themes.yaml``).
+THEMES_FILE_SETTINGS: dict[str, Check] = {
+    "serious_violence_subgroups": _texts,
+    "themes": None,
+}
+
+#: The settings of one theme and how each is checked.
+THEME_SETTINGS: dict[str, Check] = {
+    "title": _text,
+    "records": _choice(RECORD_TYPES),
+    "flag": _choice(FLAGS, empty=True),
+    "where": _filters,
+    "breakdown": _column,
+    "police_uk": _police_uk_filters,
+    "police_uk_breakdown": _column,
+    "police_uk_note": _note,
+    "needs": _note,
+    "caveat": _note,
+    "sensitive": _true_or_false,
+    "people": _true_or_false,
+    "attributes": _attributes,
+    "top_wards_by": _optional_column,
+}
+
+
+def _settings(doc: _Document, schema: dict[str, Check], what: str) -> dict:
+    """The checked values of a file's top-level settings (``themes`` left out)."""
+    values = {}
+    for key, value in doc.data.items():
+        if schema is THEMES_FILE_SETTINGS and key not in schema and key in DEPLOYMENT_SETTINGS:
+            raise doc.error(
+                (key,),
+                f"is not a {what}: it is a deployment setting, so it goes in the deployment "
+                f"file, not in {doc.path.name}",
+            )
+        _known(doc, (key,), key, schema, what)
+        if schema[key] is not None:
+            values[key] = schema[key](doc, (key,), value)
+    return values
+
+
+def _themes(doc: _Document) -> dict[str, Theme]:
+    specs = _mapping(doc, ("themes",), doc.data.get("themes"), what="theme name: settings")
+    return {name: _theme(doc, name, spec) for name, spec in specs.items()}
+
+
+def _theme(doc: _Document, name: object, spec: object) -> Theme:
+    at = ("themes", name)
+    if not isinstance(name, str) or not THEME_NAME.match(name):
+        raise InputError(
+            doc.path,
+            line=doc.line(at),
+            column="themes",
+            message=f"has a theme named {_show(name)}: a theme name is lower-case letters, "
+            "digits and _, starting with a letter (such as sexual_offences), because it "
+            "names files and folders",
+        )
+    spec = _mapping(doc, at, spec, what="the theme's settings: title, records, where, ...")
+    values = {}
+    for key, value in spec.items():
+        _known(doc, (*at, key), key, THEME_SETTINGS, "theme setting")
+        values[key] = THEME_SETTINGS[key](doc, (*at, key), value)
+    if values.get("records") == "asb" and values.get("flag"):
+        raise doc.error(
+            (*at, "flag"),
+            f"= {_show(values['flag'])} is a flag of crime records, but this theme's records "
+            "are asb (anti-social behaviour incidents carry no flags)",
+        )
+    lines = {}
+    for key, value in spec.items():
+        lines[key] = doc.line((*at, key))
+        for sub in value if isinstance(value, dict) else ():
+            lines[f"{key}.{sub}"] = doc.line((*at, key, sub))
+    return Theme(
+        name=name,
+        **{"title": name.replace("_", " ").capitalize(), **values},
+        config_file=doc.path,
+        lines={k: v for k, v in lines.items() if v is not None},
+    )
+
+
+def _expand(value: str, doc: _Document) -> str:
+    missing = [name for name in re.findall(r"\$\{(\w+)\}", value) if name not in os.environ]
+    if missing:
+        raise doc.error(("data_dir",), f"uses environment variable {missing[0]}, which is not set")
+    return os.path.expandvars(value)
 
 
 def load_settings(
@@ -131,52 +511,46 @@ def load_settings(
     data_dir: str | Path | None = None,
     area_name: str | None = None,
 ) -> Settings:
-    """Read a deployment file and the ``themes.yaml`` beside it.
+    """Read and check a deployment file and the ``themes.yaml`` beside it.
 
     ``data_dir`` overrides the file's ``data_dir`` (as ``csp --data-dir`` does); relative
-    paths resolve from the project root.
+    paths resolve from the project root. Raises :class:`~csp_analysis.read.InputError`
+    for the first setting that is unknown, of the wrong type or out of range.
     """
     path = Path(config) if config else DEFAULT_CONFIG
-    deployment = _read_yaml(path)
+    deployment = _Document(path)
     themes_path = path.parent / "themes.yaml"
-    shared = (
-        _read_yaml(themes_path)
-        if themes_path.exists()
-        else _read_yaml(PROJECT_ROOT / "config" / "themes.yaml")
-    )
-    themes = _themes({**shared.get("themes", {}), **deployment.get("themes", {})}, path)
+    if not themes_path.exists():
+        themes_path = PROJECT_ROOT / "config" / "themes.yaml"
+    shared = _Document(themes_path)
+    shared_values = _settings(shared, THEMES_FILE_SETTINGS, "setting of a themes file")
+    values = _settings(deployment, DEPLOYMENT_SETTINGS, "deployment setting")
+    themes = {**_themes(shared), **_themes(deployment)}
 
     if data_dir is not None:  # from the command line: relative to where it runs
         root = Path(data_dir).resolve()
-    elif "data_dir" in deployment:  # from the file: relative to the project root
-        root = PROJECT_ROOT / _expand(str(deployment["data_dir"]), path)
+    elif "data_dir" in values:  # from the file: relative to the project root
+        root = PROJECT_ROOT / _expand(values["data_dir"], deployment)
     else:
         raise InputError(path, column="data_dir", message="is missing (or pass --data-dir)")
     files = {role: list(names) for role, names in DEFAULT_FILES.items()}
-    for role, names in (deployment.get("files") or {}).items():
-        if role not in files:
-            raise InputError(
-                path,
-                column=f"files.{role}",
-                message=f"is not a file role; expected one of {sorted(files)}",
-            )
-        files[role] = [names] if isinstance(names, str) else list(names)
+    files.update(values.get("files", {}))
     return Settings(
-        title=deployment.get("title", "Community Safety Partnership profile"),
+        title=values.get("title", "Community Safety Partnership profile"),
         data_dir=root.resolve(),
         files=files,
-        columns={role: dict(m) for role, m in (deployment.get("columns") or {}).items()},
-        areas=list(deployment.get("areas") or []),
-        period=str(deployment.get("period", "")),
-        top_n_wards=int(deployment.get("top_n_wards", 10)),
+        columns=values.get("columns", {}),
+        areas=values.get("areas", []),
+        period=values.get("period", ""),
+        top_n_wards=values.get("top_n_wards", 10),
         themes=themes,
         serious_violence_subgroups=tuple(
-            deployment.get("serious_violence_subgroups")
-            or shared.get("serious_violence_subgroups")
+            values.get("serious_violence_subgroups")
+            or shared_values.get("serious_violence_subgroups")
             or ()
         ),
-        sources=list(deployment.get("sources") or [DEFAULT_SOURCE]),
-        suppression_threshold=int(deployment.get("suppression_threshold", 4)),
-        area_name=area_name or deployment.get("area_name"),
+        sources=values.get("sources") or [DEFAULT_SOURCE],
+        suppression_threshold=values.get("suppression_threshold", 4),
+        area_name=area_name or values.get("area_name"),
         config_path=path.resolve(),
     )

@@ -13,7 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from csp_analysis.classify import classify_offences, load_offence_tree, police_uk_offence_group
+from csp_analysis.classify import (
+    UNKNOWN,
+    classify_offences,
+    load_offence_tree,
+    police_uk_offence_group,
+)
 from csp_analysis.config import Settings
 from csp_analysis.locate import locate_records
 from csp_analysis.read import (
@@ -24,6 +29,7 @@ from csp_analysis.read import (
     read_wards,
 )
 from csp_analysis.validate import (
+    check_ward_layout,
     date_formats,
     validate_asb,
     validate_crimes,
@@ -135,6 +141,7 @@ def _wards(settings: Settings, dataset: Dataset):
         raise InputError(
             paths[-1], column="ward_code", message=f"= '{code}' is also in another wards file"
         )
+    dataset.notes.extend(check_ward_layout(parts))
     return wards
 
 
@@ -371,8 +378,9 @@ def _records(count: int) -> str:
 def record_notes(dataset: Dataset) -> list[str]:
     """What `csp validate` says about the located records beyond their counts.
 
-    The records outside every area and those with an unclassified offence, with how many
-    and the first one's file and line. (Profiles count these in their data-quality table.)
+    The records outside every area, those whose offence labels the classification does not
+    know (kept as the extract gives them) and those with nothing to classify them by, with
+    how many and the first one's file and line. (Profiles count these in their data-quality table.)
     """
     notes = []
     for name in ("crimes", "asb"):
@@ -390,6 +398,18 @@ def record_notes(dataset: Dataset) -> list[str]:
                 "kept and counted in the data-quality table."
             )
         if "classified_by" in records:
+            kept = records["classified_by"] == "extract"
+            if kept.any():
+                first = records.loc[kept].iloc[0]
+                label = first["offence_subgroup"]
+                label = first["offence_group"] if label == UNKNOWN else label
+                notes.append(
+                    f"{source}: {_records(kept.sum())} "
+                    f"{'has' if kept.sum() == 1 else 'have'} an offence subgroup or group "
+                    "that the Home Office classification does not know (first: "
+                    f"{first['source_file']} line {int(first['line'])}, '{label}'); they keep "
+                    "the labels the extract gives and are counted in the data-quality table."
+                )
             unknown = records["classified_by"] == "unknown"
             if unknown.any():
                 first = records.loc[unknown].iloc[0]

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from csp_analysis import indicators
+from csp_analysis.classify import classification_notes
 from csp_analysis.config import Theme
 from csp_analysis.load import POLICE_UK, Dataset
 from csp_analysis.locate import LOCATION_METHODS
@@ -146,6 +147,97 @@ def theme_mask(records: pd.DataFrame, theme: Theme, *, police_uk: bool) -> pd.Se
     return mask
 
 
+def check_theme(dataset: Dataset, theme: Theme, *, period: Period | None = None) -> None:
+    """Raise when a theme names a column its records lack or a filter value none carries.
+
+    The columns of ``where``, ``breakdown``, ``attributes`` and ``top_wards_by`` must be
+    columns of the theme's records (checked against the columns a partner extract gives
+    when the records come from data.police.uk, which these settings do not apply to), as
+    must, for data.police.uk records, those of ``police_uk`` and ``police_uk_breakdown``.
+    Identifiers, dates and exact locations are refused. Each filter value must match a
+    record in some month of the data, or be a name of the column's fixed list (Home Office
+    offence groups and subgroups, ASB categories, data.police.uk crime types), where no
+    record is a true zero: a misspelt value is refused, never published as "0 offences".
+    ``period`` (the period compared) is named in the message. The
+    :class:`~csp_analysis.read.InputError` names the configuration file, line and key.
+    """
+    from csp_analysis.classify import OFFENCE_GROUPS, POLICE_UK_CRIME_TYPES, SUBGROUP_GROUPS
+    from csp_analysis.config import did_you_mean
+    from csp_analysis.validate import KNOWN_COLUMNS
+
+    records = dataset.crimes if theme.records == "crimes" else dataset.asb
+    if records is None:
+        return
+    source = dataset.crimes_source if theme.records == "crimes" else dataset.asb_source
+    police_uk = source == POLICE_UK
+    private = {"source_file", "line", "crime_id", "incident_id", "date", "month"}
+    private |= {"latitude", "longitude", "easting", "northing", "coordinates_unreadable"}
+    private |= {"duplicate", "group_conflict", "group_is_approximate", "classified_by"}
+
+    def usable(columns) -> list[str]:
+        names = set(columns) - private
+        return sorted(names | ({"hate_strand"} if "hate_strands" in names else set()))
+
+    here = usable(records.columns)
+    partner = f"{theme.records}.csv"
+    own = usable([*KNOWN_COLUMNS[theme.records], "location_method"]) if police_uk else here
+    checks = [(("where", c), c, own, partner, True) for c in theme.where]
+    checks += [(("breakdown",), theme.breakdown, own, partner, False)]
+    checks += [(("attributes", c), c, own, partner, True) for c in theme.attributes]
+    if theme.top_wards_by is not None:
+        checks += [(("top_wards_by",), theme.top_wards_by, own, partner, False)]
+    if police_uk and theme.police_uk is not None:
+        checks += [(("police_uk", c), c, here, source, True) for c in theme.police_uk]
+        checks += [(("police_uk_breakdown",), theme.police_uk_breakdown, here, source, False)]
+    for keys, column, columns, name, is_key in checks:
+        if column in columns:
+            continue
+        said = "" if is_key else f"= '{column}' "
+        listed = f"(the columns a theme can use: {', '.join(columns)})"
+        if column in private:
+            raise theme.error(
+                *keys,
+                message=f"{said}identifies a record, its date or its exact place, which a "
+                f"theme cannot use {listed}",
+            )
+        raise theme.error(
+            *keys,
+            message=f"{said}is not a column of {name}{did_you_mean(column, columns)} {listed}",
+        )
+
+    filters = theme.police_uk if police_uk else theme.where
+    fixed = {
+        "offence_group": OFFENCE_GROUPS,
+        "offence_subgroup": tuple(SUBGROUP_GROUPS),
+        "category": ASB_CATEGORIES,
+        "crime_type": POLICE_UK_CRIME_TYPES,
+    }
+    when = ""
+    if period is not None:
+        when = f" in {period.label} or {period.previous().label}, nor in any other month"
+    for column, values in (filters or {}).items():
+        present = set(records[column].dropna().unique())
+        for value in values:
+            if value in present or value in fixed.get(column, ()):
+                continue
+            shown = sorted(map(str, present))
+            hint = did_you_mean(value, [*shown, *fixed.get(column, ())])
+            if present and all(isinstance(v, (bool, np.bool_)) for v in present):
+                shown = ["false", "true"]
+                hint = f"; {column} is a yes/no column: write true or false, without quotes"
+            more = f", and {len(shown) - 30} more" if len(shown) > 30 else ""
+            raise theme.error(
+                "police_uk" if police_uk else "where",
+                column,
+                message=f"= {value!r} matches no record of {source}"
+                + when
+                + hint
+                + f" (the {column} values in the data: "
+                + (", ".join(shown[:30]) + more if shown else "none, the column is empty")
+                + ")",
+            )
+
+
 def _unavailable_reason(dataset: Dataset, theme: Theme) -> str:
     records = dataset.crimes if theme.records == "crimes" else dataset.asb
     source = dataset.crimes_source if theme.records == "crimes" else dataset.asb_source
@@ -183,8 +275,14 @@ DATA_QUALITY_COLUMNS = ["step", "description", "period", "records", "outcome"]
 PERIODS = ("current", "previous")
 
 
-def quality_flags(records: pd.DataFrame) -> list[tuple[str, str, pd.Series]]:
-    """The data-quality flags of records: (step, description, boolean mask) for each."""
+def quality_flags(
+    records: pd.DataFrame, *, among: pd.Series | None = None
+) -> list[tuple[str, str, pd.Series]]:
+    """The data-quality flags of records: (step, description, boolean mask) for each.
+
+    ``among`` marks the records a table describes (default: all); the descriptions of
+    relabelled offences name the labels found among them.
+    """
     flags = {
         "coordinates_unreadable": (
             "locate",
@@ -202,13 +300,9 @@ def quality_flags(records: pd.DataFrame) -> list[tuple[str, str, pd.Series]]:
         if column in records
     ]
     if "classified_by" in records:
-        out.append(
-            (
-                "classify",
-                "Offence not classified: subgroup and group 'Unknown'",
-                records["classified_by"] == "unknown",
-            )
-        )
+        out += [
+            ("classify", text, mask) for text, mask in classification_notes(records, among=among)
+        ]
     return out
 
 
@@ -265,7 +359,7 @@ def account_records(
     ]
     rows += [
         (step, description, name, included & flagged & (period_label == name), "note")
-        for step, description, flagged in quality_flags(records)
+        for step, description, flagged in quality_flags(records, among=included)
         for name in PERIODS
     ]
     table = pd.DataFrame(
@@ -417,6 +511,7 @@ def build_profile(
     source for a compared month (a data.police.uk month file missing).
     """
     current = period if isinstance(period, Period) else Period.parse(period)
+    check_theme(dataset, theme, period=current)
     previous = current.previous()
     place = dataset.find_area(area)
     source = dataset.crimes_source if theme.records == "crimes" else dataset.asb_source

@@ -502,7 +502,12 @@ class _Model:
             )
             if outcome == "note" and period
         }
+        # Counts of records by how they were located or flagged are area figures: protected
+        # in a sensitive theme; "in the area but no ward" is the ward table's Unknown ward.
+        sensitive = profile.theme.sensitive
         records = self._records(profile)
+        both = pd.concat(records.values())  # the records the data-quality notes describe
+        flags = quality_flags(both)
         for period, frame in records.items():
             method = frame["location_method"].astype(str)
             cells = []
@@ -518,20 +523,51 @@ class _Model:
                 row = rows.get((description, period))
                 if row is None:  # not shown because zero: as good as published, if shown
                     hidden = self._left_out(name, "data_quality")
-                    cells.append(self.cells.add(cell_key, count, protected=True, hidden=hidden))
+                    cell = self.cells.add(
+                        cell_key, count, protected=sensitive, suppressible=True, hidden=hidden
+                    )
                 else:
-                    cells.append(self.show(name, "data_quality", cell_key, count, row, "records"))
+                    cell = self.show(
+                        name,
+                        "data_quality",
+                        cell_key,
+                        count,
+                        row,
+                        "records",
+                        protected=sensitive,
+                        suppressible=True,
+                    )
+                cells.append(cell)
             self.line(name, "data_quality", cells, totals[period])
             by_coordinates = cells[0]
-            for _, description, flagged in quality_flags(frame):
+            for _, description, flagged_both in flags:
+                flagged = (
+                    flagged_both.iloc[: len(frame)]
+                    if period == "current"
+                    else (flagged_both.iloc[len(records["current"]) :])
+                )
+                flagged = pd.Series(flagged.to_numpy(), index=frame.index)
                 count = int(flagged.sum())
                 key = (name, "flag", period, description)
                 row = rows.get((description, period))
                 cell = (
-                    self.show(name, "data_quality", key, count, row, "records")
+                    self.show(
+                        name,
+                        "data_quality",
+                        key,
+                        count,
+                        row,
+                        "records",
+                        protected=sensitive,
+                        suppressible=True,
+                    )
                     if row is not None
                     else self.cells.add(
-                        key, count, protected=True, hidden=self._left_out(name, "data_quality")
+                        key,
+                        count,
+                        protected=sensitive,
+                        suppressible=True,
+                        hidden=self._left_out(name, "data_quality"),
                     )
                 )
                 self.cells.relate([cell, totals[period]], [1.0, -1.0], equal=False)
@@ -539,7 +575,7 @@ class _Model:
                     self.cells.relate(
                         [cell, by_coordinates, totals[period]], [1.0, 1.0, -1.0], equal=False
                     )
-                if description.startswith("Offence not classified"):
+                if description.startswith("Offence not"):  # shown under labels of their own
                     self._within_categories(name, profile, period, frame, flagged, cell)
 
     def _within_categories(self, name, profile, period, frame, flagged, cell) -> None:
@@ -666,31 +702,27 @@ class _Model:
             for outer, outer_index in crimes.items():
                 if inner == outer or not inner_index.isin(outer_index).all():
                     continue
-                sensitive = self.profiles[outer].theme.sensitive
                 for key in by_theme.get(inner, []):
                     other = (outer, *key[1:])
                     if key[1] in ("total", "strands") or other not in self.cells.keys:
                         continue
-                    self._difference(
-                        key, other, geographic=key[1] != self._by(inner), sensitive=sensitive
-                    )
-                self._nested_breakdowns(inner, outer, sensitive)
+                    self._difference(key, other)
+                self._nested_breakdowns(inner, outer)
 
     def _by(self, name: str) -> str:
         return self.profiles[name].breakdown_by
 
-    def _difference(
-        self, inner: Hashable, outer: Hashable, *, geographic: bool, sensitive: bool
-    ) -> None:
+    def _difference(self, inner: Hashable, outer: Hashable) -> None:
+        """Outer minus inner: a count of records too, protected where the outer one is."""
         a, b = self.cells.keys[inner], self.cells.keys[outer]
         gap = self.hidden(
             ("difference", outer, inner),
             self.cells.counts[b] - self.cells.counts[a],
-            protected=geographic or sensitive,
+            protected=self.cells.protected[b],
         )
         self.cells.relate([b, a, gap], [1.0, -1.0, -1.0])
 
-    def _nested_breakdowns(self, inner: str, outer: str, sensitive: bool) -> None:
+    def _nested_breakdowns(self, inner: str, outer: str) -> None:
         """An inner theme broken down by a finer column (offence) than the outer (subgroup)."""
         first, second = self._by(inner), self._by(outer)
         if first == second or "hate_strand" in (first, second):
@@ -717,7 +749,7 @@ class _Model:
                 gap = self.hidden(
                     ("difference", outer_key, inner),
                     self.cells.counts[whole] - inside,
-                    protected=sensitive,
+                    protected=self.cells.protected[whole],
                 )
                 self.cells.relate([whole, *cells, gap], [1.0] + [-1.0] * len(cells) + [-1.0])
 

@@ -568,7 +568,8 @@ def validate_lookup(frame: pd.DataFrame) -> pd.DataFrame:
 def _ward_label(wards, position: int) -> str:
     code = wards["ward_code"].iloc[position] if "ward_code" in wards else None
     name = wards["ward_name"].iloc[position] if "ward_name" in wards else None
-    label = " ".join(str(v).strip() for v in (code, name) if v is not None and not pd.isna(v))
+    parts = [str(v).strip() for v in (code, name) if v is not None and not pd.isna(v)]
+    label = " ".join(part for part in parts if part)
     return f"ward {label}" if label else "this ward"
 
 
@@ -595,8 +596,8 @@ def validate_wards(wards, *, area_name: str | None = None):
     Returns a GeoDataFrame with columns ward_code, ward_name, area_code, area_name,
     geometry. Without area columns, ``area_name`` names the single area. A repaired
     polygon is noted in ``attrs["notes"]`` (naming the ward and its feature number, given
-    as the line); a ward without a polygon, or whose polygon has no area even after
-    repair, is refused.
+    as the line); a ward without a code, a name or a polygon, or whose polygon has no area
+    even after repair, is refused.
     """
     import shapely
 
@@ -613,6 +614,19 @@ def validate_wards(wards, *, area_name: str | None = None):
                 path,
                 column=column,
                 message=f"is required but missing (expected {column} or ONS-style WDyyCD / WDyyNM)",
+            )
+    for column in ("ward_code", "ward_name"):
+        text = wards[column].map(lambda v: "" if v is None or pd.isna(v) else str(v).strip())
+        if (text == "").any():
+            first = int((text == "").to_numpy().nonzero()[0][0])
+            what = "code" if column == "ward_code" else "name"
+            raise InputError(
+                path,
+                line=first + 1,
+                column=column,
+                message=f"is empty for {_ward_label(wards, first)} (feature {first + 1} of the "
+                f"file has no ward {what}): every ward needs a code and a name for the tables "
+                "and maps",
             )
     if "area_code" not in wards and "area_name" not in wards:
         if not area_name:
@@ -707,3 +721,75 @@ def validate_wards(wards, *, area_name: str | None = None):
     out = out.reset_index(drop=True)
     out.attrs.update(file=str(path), notes=notes)
     return out
+
+
+#: An overlap of two wards narrower than this everywhere (metres) is a boundary sliver, as
+#: generalised boundary files have along shared edges, and is not reported.
+SLIVER_WIDTH = 1.0
+#: Wards that overlap by more than this share of the smaller one are the same place twice.
+SAME_PLACE_SHARE = 0.5
+
+
+def _share(share: float) -> str:
+    return "less than 0.1%" if share < 0.001 else f"{share:.1%}"
+
+
+def check_ward_layout(parts: list) -> list[str]:
+    """Notes on ward names repeated within an area and on wards that overlap.
+
+    ``parts`` are validated ward frames (see :func:`validate_wards`), one per file in the
+    order read, with ``attrs["file"]``. Overlaps are found with a spatial index; one
+    narrower than :data:`SLIVER_WIDTH` everywhere is a sliver and ignored. A ward that
+    overlaps another by more than :data:`SAME_PLACE_SHARE` of the smaller of them is
+    refused (:class:`InputError`): the file holds the same place twice. Smaller overlaps,
+    and names that repeat within an area (codes still tell the wards apart), are notes.
+    """
+    import shapely
+
+    where = [
+        f"{Path(part.attrs.get('file', 'wards')).name} feature {n + 1}"
+        for part in parts
+        for n in range(len(part))
+    ]
+    wards = pd.concat(parts, ignore_index=True)
+    label = (wards["ward_code"] + " (" + wards["ward_name"] + ")").tolist()
+    notes = []
+    for (_, name), group in wards.groupby(["area_code", "ward_name"], sort=False):
+        if len(group) > 1:
+            listed = ", ".join(f"{wards['ward_code'][i]} ({where[i]})" for i in group.index)
+            notes.append(
+                f"{len(group)} wards of {wards['area_name'][group.index[0]]} are named "
+                f"'{name}': {listed}. Tables and maps show the name more than once; the "
+                "ward codes tell them apart."
+            )
+    geometries = wards.geometry.to_numpy()
+    left, right = shapely.STRtree(geometries).query(geometries, predicate="intersects")
+    left, right = left[left < right], right[left < right]
+    overlap = shapely.intersection(geometries[left], geometries[right])
+    area = shapely.area(overlap)
+    wide = (area >= 1) & ~shapely.is_empty(shapely.buffer(overlap, -SLIVER_WIDTH / 2))
+    sizes = shapely.area(geometries)
+    found = []
+    for first, second, size in zip(left[wide], right[wide], area[wide], strict=True):
+        smaller = first if sizes[first] <= sizes[second] else second
+        share = size / sizes[smaller]
+        if share > SAME_PLACE_SHARE:
+            file, feature = where[second].rsplit(" feature ", 1)
+            raise InputError(
+                file,
+                line=int(feature),
+                column="geometry",
+                message=f"of ward {label[second]} overlaps ward {label[first]} "
+                f"({where[first]}) by {size:,.0f} m², {_share(share)} of the smaller: the "
+                "same place is in the file twice (two boundary vintages mixed, or a ward "
+                "repeated under another code)",
+            )
+        found.append(
+            f"{where[first]} and {where[second]}: wards {label[first]} and {label[second]} "
+            f"overlap by {size:,.0f} m² ({_share(share)} of the smaller, "
+            f"{wards['ward_name'][smaller]}). A record located in the overlap is counted in "
+            f"{wards['ward_name'][first]}, the first in file order; check the boundary file."
+        )
+    if len(found) > 10:
+        found = [*found[:10], f"... and {len(found) - 10} more overlapping pairs of wards."]
+    return notes + found

@@ -28,6 +28,7 @@ import gzip
 import json
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 
@@ -448,6 +449,19 @@ REFUSED = [
         "data: has no wards file (expected wards.geojson, wards.gpkg or wards.shp): the wards "
         "are required",
     ),
+    (
+        "ward with no name",  # issue 7: passed csp validate, then a TypeError
+        {"wards.geojson": geojson().replace('"Two"', "null")},
+        "wards.geojson line 2: column 'ward_name' is empty for ward E05000002 (feature 2 of "
+        "the file has no ward name): every ward needs a code and a name for the tables and "
+        "maps",
+    ),
+    (
+        "ward with a blank code",
+        {"wards.geojson": geojson().replace('"E05000001"', '" "')},
+        "wards.geojson line 1: column 'ward_code' is empty for ward One (feature 1 of the "
+        "file has no ward code): every ward needs a code and a name for the tables and maps",
+    ),
 ]
 
 # (case, files, text that ``csp validate`` prints): read, with a note; exit code 0.
@@ -506,6 +520,26 @@ ACCEPTED = [
         {"crimes.csv": CRIMES.replace("Shoplifting,Shoplifting", "Gardening,", 1)},
         "note: crimes.csv: 1 record has an offence that could not be classified (first: "
         "crimes.csv line 3, 'Gardening'); they are kept, with subgroup and group 'Unknown'.\n",
+    ),
+    (
+        "offence subgroup the classification does not know",  # issue 7: was 'Unknown'
+        {
+            "crimes.csv": CRIMES.replace(
+                "Shoplifting,Shoplifting",
+                "Domestic abuse investigation,Other crimes against society",
+            )
+        },
+        "note: crimes.csv: 2 records have an offence subgroup or group that the Home Office "
+        "classification does not know (first: crimes.csv line 3, 'Other crimes against "
+        "society'); they keep the labels the extract gives and are counted in the "
+        "data-quality table.\n",
+    ),
+    (
+        "two wards with the same name",
+        {"wards.geojson": geojson().replace('"Two"', '"One"')},
+        "note: 2 wards of Smallshire are named 'One': E05000001 (wards.geojson feature 1), "
+        "E05000002 (wards.geojson feature 2). Tables and maps show the name more than once; "
+        "the ward codes tell them apart.\n",
     ),
     (
         "LSOA codes mostly not in the lookup",
@@ -620,3 +654,30 @@ def test_csp_run_refuses_with_the_same_message(tmp_path, capsys, case):
 def test_public_data_has_no_lsoa_note(public_dataset):
     # Rows placed outside the area by their coordinates are not "placed only by LSOA".
     assert not [note for note in public_dataset.notes if "LSOA code can place" in note]
+
+
+def test_a_local_offence_subgroup_keeps_its_label_in_the_tables(tmp_path, capsys):
+    # Issue 7: a force's "Domestic abuse investigation" records with the local subgroup
+    # "Other crimes against society" showed as "Unknown" in the overview breakdown.
+    local = "Domestic abuse investigation,Other crimes against society"
+    data = write_data(tmp_path, {"crimes.csv": CRIMES.replace("Shoplifting,Shoplifting", local)})
+    out = tmp_path / "o"
+    command = ["tables", "--data-dir", str(data), *TABLES, "--restricted", "--out", str(out)]
+    code, _, err = run(capsys, *command)
+    assert (code, err) == (0, "")
+    breakdown = pd.read_csv(out / "overview" / "breakdown.csv")
+    assert breakdown.set_index("category")[["current", "previous"]].to_dict("index") == {
+        "Other crimes against society": {"current": 1, "previous": 1},
+        "Violence with injury": {"current": 1, "previous": 1},
+    }
+    quality = pd.read_csv(out / "overview" / "data_quality.csv")
+    columns = ["description", "period", "records", "outcome"]
+    notes = quality.loc[quality["step"] == "classify", columns]
+    text = (
+        "Offence not in the Home Office classification: shown under the subgroup and "
+        "group the extract gives ('Other crimes against society'), not as 'Unknown'"
+    )
+    assert notes.to_numpy().tolist() == [
+        [text, "current", 1, "note"],
+        [text, "previous", 1, "note"],
+    ]

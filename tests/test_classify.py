@@ -21,6 +21,7 @@ from csp_analysis.classify import (
     POLICE_UK_CRIME_TYPES,
     SUBGROUP_GROUPS,
     UNKNOWN,
+    classification_notes,
     classify_offences,
     load_offence_tree,
     normalise_offence_code,
@@ -334,10 +335,39 @@ def test_unknowns_are_kept_not_dropped(tree):
     )
     out = classify_offences(crimes, tree=tree)
     assert out.index.tolist() == ["a", "b", "c"]
-    assert out["offence_subgroup"].tolist() == [UNKNOWN, UNKNOWN, "Violence with injury"]
+    # A subgroup the classification does not know keeps the extract's label (issue 7).
+    assert out["offence_subgroup"].tolist() == [
+        "Fraud: action fraud",
+        UNKNOWN,
+        "Violence with injury",
+    ]
     assert out["offence_group"].tolist() == [UNKNOWN, UNKNOWN, VAP]
-    assert out["classified_by"].tolist() == ["unknown", "unknown", "offence_code"]
+    assert out["classified_by"].tolist() == ["extract", "unknown", "offence_code"]
     assert out["offence"].tolist() == crimes["offence"].tolist()
+
+
+def test_local_labels_are_kept_not_relabelled_unknown(tree):
+    # Issue 7: a force extract's "Domestic abuse investigation" records with the local
+    # subgroup "Other crimes against society" showed as "Unknown" in the overview.
+    out = classify(
+        tree,
+        offence_subgroup=[
+            "Other crimes against society",
+            " Other crimes against society ",
+            "Other crimes against society",
+            None,
+        ],
+        offence_group=[None, "Miscellaneous crimes", "Local group", "Domestic"],
+    )
+    assert out["offence_subgroup"].tolist() == ["Other crimes against society"] * 3 + [UNKNOWN]
+    assert out["offence_group"].tolist() == [
+        UNKNOWN,
+        "Miscellaneous crimes against society",
+        "Local group",
+        "Domestic",
+    ]
+    assert out["classified_by"].tolist() == ["extract"] * 4
+    assert not out["group_conflict"].any()
 
 
 def test_given_group_kept_when_consistent_and_flagged_when_not(tree):
@@ -356,9 +386,10 @@ def test_given_group_kept_when_consistent_and_flagged_when_not(tree):
         VAP,
         VAP,
         "Theft offences",
-        UNKNOWN,
+        "Robbery",  # code "xx" unknown: the given group is kept, not made "Unknown"
         "Public order offences",
     ]
+    assert out["classified_by"].tolist()[3] == "extract"
     assert out["group_conflict"].tolist() == [False, True, False, False, False]
     assert out["group_conflict"].dtype == bool
 
@@ -593,3 +624,20 @@ def test_violence_sub_class_labels_split_violence_and_sexual(classified_mapping)
         .isin(["rape", "other sexual offences"])
     )
     assert (classified_mapping.loc[sexual, "offence_group"] == SEX).all()
+
+
+def test_classification_notes_say_what_happened(tree):
+    labels = ["Local A", "Local B", "Local B", "Local C", "Local D", None]
+    out = classify(tree, offence_subgroup=[*labels, "Shoplifting"])
+    (kept_text, kept), (unknown_text, unknown) = classification_notes(out)
+    assert kept_text == (
+        "Offence not in the Home Office classification: shown under the subgroup and group "
+        "the extract gives ('Local B', 'Local A', 'Local C' and 1 more), not as 'Unknown'"
+    )
+    assert kept.tolist() == [True] * 5 + [False, False]
+    assert unknown_text.endswith("subgroup and group 'Unknown'")
+    assert unknown.tolist() == [False] * 5 + [True, False]
+    among = pd.Series([False, True, True, False, False, True, True])
+    (kept_text, kept), (_, unknown) = classification_notes(out, among=among)
+    assert "('Local B'), not as" in kept_text
+    assert (kept.sum(), unknown.sum()) == (2, 1)

@@ -123,3 +123,89 @@ def test_partner_template_maps_a_force_extracts_names(demo_dir, tmp_path):
     )
     assert dataset.crimes["domestic_abuse"].sum() == reference.crimes["domestic_abuse"].sum()
     assert (dataset.asb["category"] == reference.asb["category"]).all()
+
+
+# ---------------------------------------------------------------------------- ward layout
+
+
+def two_wards(second, *, names=("One", "Two")):
+    """W1 = the first 1 km square of BOXES; W2 = ``second``."""
+    return gpd.GeoDataFrame(
+        {"ward_code": ["W1", "W2"], "ward_name": list(names)},
+        geometry=[BOXES[0], second],
+        crs=27700,
+    )
+
+
+def validate_notes(capsys, folder) -> list[str]:
+    from csp_analysis.cli import main
+
+    code = main(["validate", "--data-dir", str(folder), "--area-name", "Smallshire"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    return [line[len("note: ") :] for line in out.splitlines() if line.startswith("note: ")]
+
+
+def layout_notes(notes: list[str]) -> list[str]:
+    return [note for note in notes if "overlap" in note or "are named" in note]
+
+
+@pytest.mark.parametrize(
+    ("east", "expected"),
+    [
+        # W2 starts 100 m inside W1: 100 m x 1 km = 100,000 m², 10% of either square.
+        (400_900, "100,000 m² (10.0% of the smaller, One)"),
+        # 2 m inside: 2,000 m², 0.2%.
+        (400_998, "2,000 m² (0.2% of the smaller, One)"),
+        # 0.5 m inside: a sliver, as generalised boundary files have; not reported.
+        (400_999.5, None),
+        # Side by side.
+        (401_000, None),
+    ],
+)
+def test_overlapping_wards_are_reported_with_their_overlap(tmp_path, capsys, east, expected):
+    data_dir(tmp_path, two_wards(shapely.box(east, 300000, east + 1000, 301000)))
+    notes = layout_notes(validate_notes(capsys, tmp_path))
+    if expected is None:
+        assert notes == []
+    else:
+        assert notes == [
+            f"wards.gpkg feature 1 and wards.gpkg feature 2: wards W1 (One) and W2 (Two) overlap "
+            f"by {expected}. A record located in the overlap is counted in One, the first in "
+            "file order; check the boundary file."
+        ]
+
+
+def test_overlap_between_two_wards_files_names_both(tmp_path, capsys):
+    data_dir(tmp_path, two_wards(BOXES[1]).iloc[[0]], "wards.geojson")
+    wards = two_wards(shapely.box(400_500, 300_000, 401_500, 301_000), names=("One", "Two"))
+    wards.iloc[[1]].to_file(tmp_path / "wards.gpkg")
+    # W2 (a 1 km square) is half inside W1: 500 m x 1 km.
+    assert layout_notes(validate_notes(capsys, tmp_path)) == [
+        "wards.geojson feature 1 and wards.gpkg feature 1: wards W1 (One) and W2 (Two) "
+        "overlap by 500,000 m² (50.0% of the smaller, One). A record located in the overlap "
+        "is counted in One, the first in file order; check the boundary file."
+    ]
+
+
+def test_wards_that_are_mostly_the_same_place_are_refused(tmp_path):
+    # A smaller W2 (600 m x 1 km) lies 80% inside W1: 480,000 m² of its 600,000 m².
+    settings = data_dir(tmp_path, two_wards(shapely.box(400_520, 300_000, 401_120, 301_000)))
+    with pytest.raises(InputError) as caught:
+        load_dataset(settings)
+    assert str(caught.value) == (
+        "wards.gpkg line 2: column 'geometry' of ward W2 (Two) overlaps ward W1 (One) "
+        "(wards.gpkg feature 1) by 480,000 m², 80.0% of the smaller: the same place is in the "
+        "file twice (two boundary vintages mixed, or a ward repeated under another code)"
+    )
+
+
+def test_the_published_ward_boundaries_have_no_overlap_or_repeated_name(public_data):
+    from csp_analysis.read import read_wards
+    from csp_analysis.validate import check_ward_layout, validate_wards
+
+    for vintage in ("2019", "2023"):
+        files = sorted((public_data / "boundaries").glob(f"wards_{vintage}_*.geojson"))
+        assert len(files) == 2
+        parts = [validate_wards(read_wards(path)) for path in files]
+        assert check_ward_layout(parts) == []
