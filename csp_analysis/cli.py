@@ -16,7 +16,13 @@ from csp_analysis import __version__
 from csp_analysis.config import Settings, load_settings
 from csp_analysis.load import Dataset, check_files, load_dataset, record_notes
 from csp_analysis.locate import LOCATION_METHODS
-from csp_analysis.outputs import OutputError, OutputLock, area_folder, check_theme_names
+from csp_analysis.outputs import (
+    OutputError,
+    OutputLock,
+    area_folder,
+    check_theme_names,
+    inside,
+)
 from csp_analysis.periods import Period, PeriodError
 from csp_analysis.profile import CoverageError, build_profile, protect
 from csp_analysis.read import InputError
@@ -120,7 +126,8 @@ def _write_profiles(
         place = dataset.find_area(area)
         area_out = out
         if len(areas) > 1:
-            area_out = out / area_folder(dataset.areas(), place["area_code"], source=wards_file)
+            folder = area_folder(dataset.areas(), place["area_code"], source=wards_file)
+            area_out = inside(out, folder)
         for name in themes:
             profile = build_profile(
                 dataset,

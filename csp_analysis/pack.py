@@ -21,6 +21,7 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
@@ -78,13 +79,15 @@ class Page:
     def from_manifest(cls, path: Path) -> Page:
         """The page a manifest ``<area>/<theme>.json`` describes (its files as they are now).
 
-        Raises ValueError or TypeError when the file is not a page manifest.
+        Raises ValueError, TypeError or KeyError when the file is not a page manifest.
         """
         saved = json.loads(path.read_text(encoding="utf-8"))
         known = {key: saved[key] for key in cls.__dataclass_fields__ if key in saved}
         if "mode" not in saved:  # made before manifests recorded it
             known["mode"] = "restricted" if saved["parameters"].get("restricted") else "board"
         page = cls(**{**known, "area_slug": path.parent.name, "theme": path.stem})
+        if page.mode not in VERSIONS:
+            raise ValueError(f"{path.name}: unknown version '{page.mode}'")
         html = path.with_suffix(".html")
         page.html = (
             f"{page.area_slug}/{html.name}" if page.status != "failed" and html.exists() else ""
@@ -241,7 +244,7 @@ def _discard(folder: Path, theme: str) -> None:
         shutil.rmtree(folder / theme)
 
 
-def pages_in(root: Path, *, areas: list[str] = (), themes: list[str] = ()) -> list[Page]:
+def pages_in(root: Path, *, areas: Sequence[str] = (), themes: Sequence[str] = ()) -> list[Page]:
     """Every page of a period folder, from its manifests ``<area>/<theme>.json``.
 
     In reading order: the areas (folder names) and themes in the order given, then any
@@ -349,7 +352,7 @@ def _run_locked(
     folders = []
     for area in areas or settings.areas:
         place = dataset.find_area(area)
-        folder = root / area_folder(dataset.areas(), place["area_code"], source=wards_file)
+        folder = inside(root, area_folder(dataset.areas(), place["area_code"], source=wards_file))
         if folder.name in folders:
             continue  # the same area named twice
         folders.append(folder.name)
