@@ -13,16 +13,23 @@ from pathlib import Path
 import pandas as pd
 
 from csp_analysis import __version__
-from csp_analysis.config import load_settings
-from csp_analysis.load import check_files, load_dataset, record_notes
+from csp_analysis.config import Settings, load_settings
+from csp_analysis.load import Dataset, check_files, load_dataset, record_notes
 from csp_analysis.locate import LOCATION_METHODS
+from csp_analysis.outputs import (
+    OutputError,
+    OutputLock,
+    area_folder,
+    check_theme_names,
+    inside,
+)
 from csp_analysis.periods import Period, PeriodError
 from csp_analysis.profile import CoverageError, check_theme
 from csp_analysis.publication import area_profiles
 from csp_analysis.read import InputError
-from csp_analysis.tables import slug, write_tables
+from csp_analysis.tables import write_tables
 
-EXPECTED_ERRORS = (InputError, PeriodError, CoverageError)
+EXPECTED_ERRORS = (InputError, PeriodError, CoverageError, OutputError)
 
 
 def _settings(args: argparse.Namespace):
@@ -30,7 +37,7 @@ def _settings(args: argparse.Namespace):
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
-    """Write the synthetic Demoshire data directory."""
+    """Write the synthetic Demoshire data directory (never over data it did not make)."""
     from csp_analysis.demo import write_demo_data
 
     paths = write_demo_data(args.out, seed=args.seed, scale=args.scale)
@@ -109,11 +116,36 @@ def cmd_tables(args: argparse.Namespace) -> int:
             column="themes",
             message=f"has no theme '{unknown[0]}'; known: {', '.join(settings.themes)}",
         )
-    dataset = load_dataset(settings)
+    check_theme_names(themes, config=settings.config_path)
     out = Path(args.out)
+    with OutputLock(out):  # one run at a time writes here
+        dataset = load_dataset(settings)
+        _write_profiles(dataset, settings, areas, themes, period=period, out=out, args=args)
+    if dataset.synthetic:
+        print("Note: these tables are made from SYNTHETIC demo data.")
+    print(_mode_line(args.restricted, settings.suppression_threshold))
+    print(f"Tables written to {out.resolve()}")
+    return 0
+
+
+def _write_profiles(
+    dataset: Dataset,
+    settings: Settings,
+    areas: list[str],
+    themes: list[str],
+    *,
+    period: Period,
+    out: Path,
+    args: argparse.Namespace,
+) -> None:
+    """The tables of each area and theme: ``out/<theme>/``, or ``out/<area>/<theme>/``."""
+    wards_file = dataset.files[0]["file"] if dataset.files else "wards"
     for area in areas:
         place = dataset.find_area(area)
-        area_out = out / slug(place["area_name"]) if len(areas) > 1 else out
+        area_out = out
+        if len(areas) > 1:
+            folder = area_folder(dataset.areas(), place["area_code"], source=wards_file)
+            area_out = inside(out, folder)
         profiles = area_profiles(
             dataset, settings, area=area, period=period, restricted=args.restricted
         )
@@ -125,11 +157,6 @@ def cmd_tables(args: argparse.Namespace) -> int:
             print(profile.summary())
             if args.print and profile.available:
                 print(_format(profile.headline), end="\n\n")
-    if dataset.synthetic:
-        print("Note: these tables are made from SYNTHETIC demo data.")
-    print(_mode_line(args.restricted, settings.suppression_threshold))
-    print(f"Tables written to {out.resolve()}")
-    return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -163,7 +190,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             + (f" ({page.message})" if page.status != "ok" else "")
         )
     print(_mode_line(args.restricted, settings.suppression_threshold))
-    index = (Path(args.out) / period.label / "index.html").resolve()
+    index = (Path(args.out) / period.folder / "index.html").resolve()
     failed = [p for p in pages if p.status == "failed"]
     if failed:
         print(

@@ -28,6 +28,7 @@ from pyproj import Transformer
 from shapely.geometry import MultiPoint, Point, Polygon
 
 from csp_analysis.load import SYNTHETIC_MARKER  # the toolkit labels outputs synthetic
+from csp_analysis.outputs import OutputError
 from csp_analysis.validate import HATE_STRANDS
 
 __all__ = [
@@ -35,9 +36,11 @@ __all__ = [
     "AREA_NAME",
     "FIRST_MONTH",
     "LAST_MONTH",
+    "DEMO_FILES",
     "LATEST_QUARTER",
     "SYNTHETIC_MARKER",
     "DemoData",
+    "check_demo_folder",
     "make_demo_data",
     "offence_table",
     "write_demo_data",
@@ -1049,6 +1052,47 @@ directory as synthetic.
 """
 
 
+#: The files :func:`write_demo_data` writes, in its order.
+DEMO_FILES = (
+    "wards.geojson",
+    "population.csv",
+    "crimes.csv",
+    "nominals.csv",
+    "asb.csv",
+    SYNTHETIC_MARKER,
+)
+
+
+def check_demo_folder(out: Path) -> None:
+    """Refuse a folder that holds files the demo generator did not make.
+
+    A folder is fine when it is missing, empty (hidden files aside), or holds only the
+    generator's own files with its marker ``SYNTHETIC_DATA.md``: real data is never
+    replaced by, or mixed with, synthetic records.
+    """
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise OutputError(f"{out} is a file, not a folder: choose another --out for the demo data")
+    present = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    if (out / SYNTHETIC_MARKER).is_file():
+        foreign = [name for name in present if name not in DEMO_FILES]
+        if foreign:
+            raise OutputError(
+                f"{out} holds demo data and files the demo generator did not make "
+                f"({', '.join(foreign[:5])}{' ...' if len(foreign) > 5 else ''}): not "
+                "written, so they are not mixed with synthetic records. Move those files, or "
+                "choose a new folder for --out."
+            )
+    elif present:
+        raise OutputError(
+            f"{out} holds files the demo generator did not make "
+            f"({', '.join(present[:5])}{' ...' if len(present) > 5 else ''}) and no "
+            f"{SYNTHETIC_MARKER}: not written, so that real data is never replaced by synthetic "
+            "records. Choose a new or empty folder for --out."
+        )
+
+
 def write_demo_data(out_dir: str | Path, *, seed: int = 2025, scale: float = 1.0) -> list[Path]:
     """Write the Demoshire data set to ``out_dir`` in the canonical form of the data contract.
 
@@ -1058,7 +1102,9 @@ def write_demo_data(out_dir: str | Path, *, seed: int = 2025, scale: float = 1.0
     Parameters
     ----------
     out_dir : str or Path
-        Directory to write to (created if missing; files of the same name are replaced).
+        Directory to write to: created if missing; a folder the generator made before is
+        written again; any other folder that is not empty is refused
+        (:func:`check_demo_folder` raises :class:`~csp_analysis.outputs.OutputError`).
     seed : int
         Random seed (see `make_demo_data`).
     scale : float
@@ -1070,16 +1116,16 @@ def write_demo_data(out_dir: str | Path, *, seed: int = 2025, scale: float = 1.0
         The paths written, in the order above.
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    check_demo_folder(out)
     demo = make_demo_data(seed=seed, scale=scale)
-    paths = [out / name for name in ("wards.geojson", "population.csv", "crimes.csv")]
-    paths += [out / "nominals.csv", out / "asb.csv", out / SYNTHETIC_MARKER]
-
+    paths = [out / name for name in DEMO_FILES]
+    out.mkdir(parents=True, exist_ok=True)
+    # The marker first: a folder left half-written is still recognised as the generator's.
+    paths[5].write_text(_synthetic_note(seed, scale), encoding="utf-8")
     paths[0].unlink(missing_ok=True)
     demo.wards.to_crs(WGS84).to_file(paths[0], driver="GeoJSON")
     demo.population.to_csv(paths[1], index=False)
     demo.crimes.to_csv(paths[2], index=False, float_format="%.6f")
     demo.nominals.to_csv(paths[3], index=False)
     demo.asb.to_csv(paths[4], index=False)
-    paths[5].write_text(_synthetic_note(seed, scale), encoding="utf-8")
     return paths

@@ -6,9 +6,12 @@ theme notebooks with papermill's in-process API in parallel worker processes, re
 to a self-contained HTML page (code hidden, plots embedded, nothing fetched from the
 internet) and writes the board pack's front page, ``index.html``.
 
-Every file is written atomically, so an interrupted run leaves no half-written page. Each
-finished page gets a manifest (``<theme>.json``) with the fingerprint of its inputs and
-parameters; with ``resume`` a page whose fingerprint is unchanged is not made again.
+Every file is written atomically, so an interrupted run leaves no half-written page, and
+one run at a time holds a period's folder (:class:`~csp_analysis.outputs.OutputLock`). Each
+page gets a manifest (``<theme>.json``) with its version (board or restricted), its index
+row and the fingerprint of its inputs and parameters: the index lists every page of the
+folder from these manifests, and with ``resume`` a page whose fingerprint is unchanged is
+not made again.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ import json
 import os
 import pickle
 import re
+import shutil
 import tempfile
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
@@ -29,15 +34,30 @@ import nbformat
 from csp_analysis import provenance
 from csp_analysis.config import PROJECT_ROOT, Settings
 from csp_analysis.load import load_dataset
+from csp_analysis.outputs import (
+    PARTIAL,
+    OutputError,
+    OutputLock,
+    area_folder,
+    check_theme_names,
+    clean_partials,
+    inside,
+    write_atomic,
+)
 from csp_analysis.periods import Period
 from csp_analysis.profile import CoverageError, Profile
 from csp_analysis.publication import area_profiles
-from csp_analysis.tables import PARTIAL, slug, write_atomic, write_tables
+from csp_analysis.tables import write_tables, write_unavailable
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 GENERIC_NOTEBOOK = "offence_profile.ipynb"
 TEMPLATES = Path(__file__).parent / "templates"
 KERNEL = "python3"
+#: The two versions of a pack, as messages name them.
+VERSIONS = {
+    "board": "board and public version",
+    "restricted": "restricted analyst version (OFFICIAL-SENSITIVE)",
+}
 
 
 @dataclass
@@ -52,9 +72,31 @@ class Page:
     message: str = ""
     html: str = ""
     figures: dict = field(default_factory=dict)  # the index row: current, previous, ...
-    parameters: dict = field(default_factory=dict)
+    parameters: dict = field(default_factory=dict)  # as pages show them: no absolute path
     fingerprint: str = ""
     reused: bool = False
+    mode: str = "board"  # "board" or "restricted"
+    area_code: str = ""
+
+    @classmethod
+    def from_manifest(cls, path: Path) -> Page:
+        """The page a manifest ``<area>/<theme>.json`` describes (its files as they are now).
+
+        Raises ValueError, TypeError or KeyError when the file is not a page manifest.
+        """
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        known = {key: saved[key] for key in cls.__dataclass_fields__ if key in saved}
+        if "mode" not in saved:  # made before manifests recorded it
+            known["mode"] = "restricted" if saved["parameters"].get("restricted") else "board"
+        page = cls(**{**known, "area_slug": path.parent.name, "theme": path.stem})
+        if page.mode not in VERSIONS:
+            raise ValueError(f"{path.name}: unknown version '{page.mode}'")
+        html = path.with_suffix(".html")
+        page.html = (
+            f"{page.area_slug}/{html.name}" if page.status != "failed" and html.exists() else ""
+        )
+        page.reused = False
+        return page
 
 
 def notebook_for(theme: str) -> Path:
@@ -106,8 +148,12 @@ def failure_message(error: Exception) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text).splitlines()[0][:500]
 
 
-def _execute(page: Page, folder: Path, resources: dict) -> Page:
-    """Run one notebook with papermill and render it (in a worker process)."""
+def _execute(page: Page, parameters: dict, folder: Path, resources: dict) -> Page:
+    """Run one notebook with papermill and render it (in a worker process).
+
+    ``parameters`` are the notebook's own (paths as the kernel needs them); they stay in
+    the executed ``.ipynb``, whose code and parameters the HTML page does not show.
+    """
     import papermill
 
     os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")  # this environment's kernel
@@ -117,7 +163,7 @@ def _execute(page: Page, folder: Path, resources: dict) -> Page:
         papermill.execute_notebook(
             str(notebook_for(page.theme)),
             str(running),
-            parameters=page.parameters,
+            parameters=parameters,
             kernel_name=KERNEL,
             language="python",
             progress_bar=False,
@@ -127,6 +173,7 @@ def _execute(page: Page, folder: Path, resources: dict) -> Page:
     except Exception as error:  # noqa: BLE001 - one page failing must not stop the pack
         if running.exists():
             os.replace(running, executed)  # kept, with the error, for debugging
+        (folder / f"{page.theme}.html").unlink(missing_ok=True)  # an earlier run's page
         page.status, page.message = "failed", failure_message(error)
         return page
     os.replace(running, executed)
@@ -177,21 +224,67 @@ def _manifest(folder: Path, theme: str) -> Path:
 
 def _reusable(page: Page, folder: Path) -> Page | None:
     """The page as last made, when its fingerprint is unchanged and its files are there."""
-    path = _manifest(folder, page.theme)
     try:
-        saved = Page(**json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError):
+        saved = Page.from_manifest(_manifest(folder, page.theme))
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
-    if saved.fingerprint != page.fingerprint or not (folder.parent / saved.html).exists():
+    if (
+        saved.status == "failed"
+        or saved.fingerprint != page.fingerprint
+        or not saved.html
+        or not (folder / page.theme).is_dir()
+    ):
         return None
     saved.reused = True
     return saved
 
 
-def _clean_partials(root: Path) -> None:
-    """Remove what an interrupted run left half-written."""
-    for leftover in [*root.rglob(f".*{PARTIAL}"), *root.rglob(f".*{PARTIAL}.ipynb")]:
+def _discard(folder: Path, theme: str) -> None:
+    """Remove what an earlier run made for a theme that failed while planning."""
+    for leftover in (folder / f"{theme}.html", folder / f"{theme}.ipynb"):
         leftover.unlink(missing_ok=True)
+    if (folder / theme).is_dir():
+        shutil.rmtree(folder / theme)
+
+
+def pages_in(root: Path, *, areas: Sequence[str] = (), themes: Sequence[str] = ()) -> list[Page]:
+    """Every page of a period folder, from its manifests ``<area>/<theme>.json``.
+
+    In reading order: the areas (folder names) and themes in the order given, then any
+    others by name.
+    """
+    pages = []
+    for path in root.glob("*/*.json"):
+        if path.name.startswith(".") or path.parent.name.startswith("."):
+            continue
+        try:
+            pages.append(Page.from_manifest(path))
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            continue  # not a page manifest
+
+    def place(page: Page) -> tuple:
+        area = areas.index(page.area_slug) if page.area_slug in areas else len(areas)
+        theme = themes.index(page.theme) if page.theme in themes else len(themes)
+        return area, page.area_slug, theme, page.theme
+
+    return sorted(pages, key=place)
+
+
+def check_version(root: Path, mode: str) -> None:
+    """Refuse a run of one version into a period folder that holds pages of the other.
+
+    ``mode`` is ``"board"`` or ``"restricted"``; mixed, the index would show both under one
+    banner, and a board page could sit beside exact small numbers.
+    """
+    others = [page for page in pages_in(root) if page.mode != mode]
+    if others:
+        example = others[0]
+        raise OutputError(
+            f"{root} holds the {VERSIONS[example.mode]} of {len(others)} page(s) (for example "
+            f"{example.area_name}: {example.title}), and this run makes the {VERSIONS[mode]}. "
+            "A period folder holds one version: write this run to another --out, or remove "
+            f"{root} first."
+        )
 
 
 def run_pack(
@@ -206,51 +299,86 @@ def run_pack(
     resume: bool = False,
     progress: bool = True,
 ) -> list[Page]:
-    """Produce the board pack under ``out/<period>/`` and return its pages.
+    """Produce the board pack under ``out/<period folder>/`` and return this run's pages.
 
-    Writes ``<area-slug>/<theme>.ipynb`` (executed), ``<area-slug>/<theme>.html``,
-    ``<area-slug>/<theme>/*.csv``, ``<area-slug>/<theme>.json`` (the page's manifest) and
-    ``index.html``. ``restricted`` keeps exact small numbers and marks every page
-    OFFICIAL-SENSITIVE; the default is the board and public version.
+    Writes ``<area>/<theme>.ipynb`` (executed), ``<area>/<theme>.html``,
+    ``<area>/<theme>/*.csv``, ``<area>/<theme>.json`` (the page's manifest) and
+    ``index.html``, which lists every page of the folder. ``restricted`` keeps exact small
+    numbers and marks every page OFFICIAL-SENSITIVE; the default is the board and public
+    version. Raises :class:`~csp_analysis.outputs.OutputError` when another run holds the
+    folder or the folder holds pages of the other version.
     """
+    names = themes or list(settings.themes)
+    check_theme_names(names, config=settings.config_path)
+    label = Period.parse(period).label
+    root = inside(out, Period.parse(period).folder)
+    with OutputLock(root):
+        check_version(root, "restricted" if restricted else "board")
+        clean_partials(root)  # what an interrupted run left: no other run is writing here
+        return _run_locked(
+            settings,
+            label=label,
+            root=root,
+            areas=areas,
+            names=names,
+            workers=workers,
+            restricted=restricted,
+            resume=resume,
+            progress=progress,
+        )
+
+
+def _run_locked(
+    settings: Settings,
+    *,
+    label: str,
+    root: Path,
+    areas: list[str] | None,
+    names: list[str],
+    workers: int,
+    restricted: bool,
+    resume: bool,
+    progress: bool,
+) -> list[Page]:
+    """:func:`run_pack` once it holds the period folder."""
     from tqdm.auto import tqdm
 
-    label = Period.parse(period).label
-    root = Path(out) / label
-    root.mkdir(parents=True, exist_ok=True)
-    _clean_partials(root)
     dataset = load_dataset(settings)
     mode = {"restricted": restricted, "threshold": settings.suppression_threshold}
-    inputs = provenance.input_files(dataset.files)
+    version = "restricted" if restricted else "board"
+    wards_file = dataset.files[0]["file"] if dataset.files else "wards"
     today = dt.date.today().strftime("%d %B %Y")
     subtitle = [
         f"{Period.parse(label).describe()} ({label}) compared with the same months a year earlier"
     ]
     pages, jobs = [], []  # pages in reading order; jobs: (position, arguments) to execute
+    folders = []
     prepared = tempfile.TemporaryDirectory(prefix="csp-prepared-")
     for area in areas or settings.areas:
         place = dataset.find_area(area)
-        folder = root / slug(place["area_name"])
+        folder = inside(root, area_folder(dataset.areas(), place["area_code"], source=wards_file))
+        if folder.name in folders:
+            continue  # the same area named twice
+        folders.append(folder.name)
         profiles, made = None, Path(prepared.name) / f"{folder.name}.pickle"
-        for name in themes or list(settings.themes):
+        for name in names:
             theme = settings.themes[name]
             page = Page(place["area_name"], folder.name, name, theme.title)
-            page.parameters = {
+            page.mode, page.area_code = version, place["area_code"]
+            page.parameters = provenance.parameters(
+                settings, area=place["area_name"], period=label, theme=name, restricted=restricted
+            )
+            parameters = {  # the notebook's: it reads the files; run_pack writes the tables
                 "area": place["area_name"],
                 "period": label,
                 "config": str(settings.config_path),
                 "data_dir": str(settings.data_dir),
-                "output_dir": "",  # the tables are written here, once
+                "output_dir": "",
                 "restricted": restricted,
             }
             if notebook_for(name).name == GENERIC_NOTEBOOK:
-                page.parameters["theme"] = name
-            record = {
-                "toolkit": provenance.toolkit_version(),
-                "parameters": {"theme": name, **page.parameters},
-                "configuration": provenance.configuration(settings),
-                "inputs": inputs,
-            }
+                parameters["theme"] = name
+            record = provenance.record(settings, dataset.files, page.parameters)
             page.fingerprint = provenance.fingerprint(
                 record, asdict(theme), mode, provenance.sha256(notebook_for(name))
             )
@@ -276,8 +404,10 @@ def run_pack(
             profile = profiles[name]
             if isinstance(profile, CoverageError):
                 page.status, page.message = "unavailable", str(profile)
-            elif isinstance(profile, Exception):
+                write_unavailable(folder, name, page.message)
+            elif isinstance(profile, Exception):  # one theme failing must not stop the pack
                 page.status, page.message = "failed", failure_message(profile)
+                _discard(folder, name)
                 pages.append(page)
                 continue
             else:
@@ -287,9 +417,9 @@ def run_pack(
             if page.status == "unavailable":
                 pages.append(_unavailable_page(page, folder, resources))
                 continue
-            page.parameters["prepared"] = str(made)
+            parameters["prepared"] = str(made)  # made once for every page of the area
             page.figures = index_figures(profile)
-            jobs.append((len(pages), (page, folder, resources)))
+            jobs.append((len(pages), (page, parameters, folder, resources)))
             pages.append(page)
 
     with (
@@ -304,23 +434,23 @@ def run_pack(
     prepared.cleanup()
 
     for page in pages:
-        if page.status != "failed" and not page.reused:
-            folder = root / page.area_slug
-            write_atomic(_manifest(folder, page.theme), json.dumps(asdict(page), indent=1))
+        if not page.reused:
+            failed = page.status == "failed"  # never reused: made again by the next run
+            saved = {**asdict(page), "fingerprint": "" if failed else page.fingerprint}
+            write_atomic(_manifest(root / page.area_slug, page.theme), json.dumps(saved, indent=1))
     write_atomic(
         root / "index.html",
         index_html(
-            pages,
+            pages_in(root, areas=folders, themes=list(settings.themes)),
             settings=settings,
             period=label,
             synthetic=dataset.synthetic,
             mode=mode,
-            record={
-                "toolkit": provenance.toolkit_version(),
-                "parameters": {"period": label, "restricted": restricted},
-                "configuration": provenance.configuration(settings),
-                "inputs": inputs,
-            },
+            record=provenance.record(
+                settings,
+                dataset.files,
+                provenance.parameters(settings, period=label, restricted=restricted),
+            ),
             today=today,
         ),
     )

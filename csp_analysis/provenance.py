@@ -2,7 +2,8 @@
 
 Each page and the index record the toolkit's version (with the git commit when it runs
 from a checkout), the parameters, the configuration used and, for each input file, its
-name, size, row count and SHA-256. The same record makes a fingerprint that tells
+name (relative to the data directory), size, row count and SHA-256; no output shows an
+absolute path of the analyst's machine. The same record makes a fingerprint that tells
 ``csp run --resume`` whether a page's inputs have changed since it was made.
 """
 
@@ -59,15 +60,31 @@ def sha256(path: str | Path) -> str:
     return _sha256(str(path), stat.st_size, stat.st_mtime_ns)
 
 
-def input_files(files: list[dict]) -> list[dict]:
+def shown(path: str | Path, *, root: str | Path) -> str:
+    """A path as outputs show it: relative to ``root`` when inside it, else its name alone.
+
+    Never an absolute path of the analyst's machine.
+
+    >>> shown("/home/ann/data/police_uk/2025-01-street.csv", root="/home/ann/data")
+    'police_uk/2025-01-street.csv'
+    >>> shown("/home/ann/elsewhere/crimes.csv", root="/home/ann/data")
+    'crimes.csv'
+    """
+    try:
+        return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+    except ValueError:
+        return Path(path).name
+
+
+def input_files(files: list[dict], *, data_dir: str | Path) -> list[dict]:
     """Name, size, rows and SHA-256 of each input file a dataset read.
 
     ``files`` is :attr:`csp_analysis.load.Dataset.files` (dicts with file, path, rows).
-    Returns dicts with keys: file, bytes, rows, sha256.
+    Returns dicts with keys: file (relative to ``data_dir``), bytes, rows, sha256.
     """
     return [
         {
-            "file": f["file"],
+            "file": shown(f["path"], root=data_dir),
             "bytes": Path(f["path"]).stat().st_size,
             "rows": f["rows"],
             "sha256": sha256(f["path"]),
@@ -77,17 +94,33 @@ def input_files(files: list[dict]) -> list[dict]:
 
 
 def configuration(settings: Settings) -> list[dict]:
-    """The configuration files used, with their SHA-256 (paths shown from the project root)."""
-    paths = [settings.config_path, settings.config_path.parent / "themes.yaml"]
-    out = []
-    for path in paths:
-        if path and path.exists():
-            try:
-                shown = str(path.relative_to(PROJECT_ROOT))
-            except ValueError:
-                shown = str(path)
-            out.append({"file": shown, "sha256": sha256(path)})
-    return out
+    """The configuration files used, with their SHA-256 (shown from the project root).
+
+    The themes are read from ``themes.yaml`` beside the deployment file, else from the
+    project's (as :func:`csp_analysis.config.load_settings` does).
+    """
+    themes = settings.config_path.parent / "themes.yaml"
+    if not themes.exists():
+        themes = PROJECT_ROOT / "config" / "themes.yaml"
+    paths = [settings.config_path, themes]
+    return [
+        {"file": shown(path, root=PROJECT_ROOT), "sha256": sha256(path)}
+        for path in paths
+        if path and path.exists()
+    ]
+
+
+def parameters(settings: Settings, **values: object) -> dict:
+    """A run's parameters as outputs show them, without absolute paths.
+
+    ``values`` as given, then the configuration file and the data directory (from the
+    project root when inside it, else by name).
+    """
+    return {
+        **values,
+        "config": shown(settings.config_path, root=PROJECT_ROOT),
+        "data_dir": shown(settings.data_dir, root=PROJECT_ROOT),
+    }
 
 
 def fingerprint(*parts: object) -> str:
@@ -97,10 +130,10 @@ def fingerprint(*parts: object) -> str:
 
 
 def record(settings: Settings, files: list[dict], parameters: dict) -> dict:
-    """Everything a page says about its provenance (JSON-serialisable)."""
+    """Everything a page says about its provenance (JSON-serialisable, no absolute path)."""
     return {
         "toolkit": toolkit_version(),
         "parameters": parameters,
         "configuration": configuration(settings),
-        "inputs": input_files(files),
+        "inputs": input_files(files, data_dir=settings.data_dir),
     }

@@ -14,8 +14,6 @@ tables.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
@@ -23,6 +21,7 @@ import pandas as pd
 
 from csp_analysis import __version__
 from csp_analysis.indicators import TOP_WARD_COLUMNS
+from csp_analysis.outputs import OutputError, fresh_folder, inside, is_safe_name
 from csp_analysis.profile import Profile
 
 _DECIMALS = {"pct": 1, "p_value": 4}
@@ -36,16 +35,6 @@ def rounded(frame: pd.DataFrame) -> pd.DataFrame:
             places = next((d for key, d in _DECIMALS.items() if key in column), 3)
             out[column] = out[column].round(places)
     return out
-
-
-def slug(name: str) -> str:
-    """A folder name for an area: lower case, words joined by hyphens.
-
-    >>> slug("Telford & Wrekin")
-    'telford-and-wrekin'
-    """
-    words = name.lower().replace("&", " and ").replace("'", "")
-    return "-".join("".join(c if c.isalnum() else " " for c in words).split())
 
 
 def profile_tables(profile: Profile) -> dict[str, pd.DataFrame]:
@@ -98,35 +87,36 @@ def describe(profile: Profile) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-PARTIAL = ".partial"
+def _theme_folder(out_dir: str | Path, name: str) -> Path:
+    """``out_dir/<theme>``, refused when the theme key cannot be a folder name there."""
+    if not is_safe_name(name):
+        raise OutputError(f"theme '{name}' cannot be used as a folder name: refused")
+    return inside(out_dir, name)
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write a text file so that it is never seen half-written (temporary file, then rename).
-
-    An interrupted write leaves only a hidden ``*.partial`` file beside the target.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=PARTIAL)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+def write_unavailable(out_dir: str | Path, theme: str, reason: str) -> list[Path]:
+    """Replace ``out_dir/<theme>/`` with one file, ``unavailable.txt``, saying why."""
+    folder = _theme_folder(out_dir, theme)
+    with fresh_folder(folder) as staging:
+        (staging / "unavailable.txt").write_text(reason + "\n", encoding="utf-8")
+    return [folder / "unavailable.txt"]
 
 
 def write_tables(profile: Profile, out_dir: str | Path) -> list[Path]:
-    """Write the profile's CSV files to ``out_dir/<theme>/``; returns the paths written."""
-    folder = Path(out_dir) / profile.theme.name
+    """Write the profile's CSV files to ``out_dir/<theme>/``; returns the paths written.
+
+    The folder is made anew and replaces the old one whole, so no file of an earlier run
+    (for example the exact ``people.csv`` of a restricted run) survives beside new ones. A
+    theme key that cannot be a folder name inside ``out_dir`` is refused.
+    """
     if not profile.available:
-        write_atomic(folder / "unavailable.txt", profile.summary() + "\n")
-        return [folder / "unavailable.txt"]
-    write_atomic(folder / "README.txt", describe(profile))
-    written = [folder / "README.txt"]
+        return write_unavailable(out_dir, profile.theme.name, profile.summary())
+    folder = _theme_folder(out_dir, profile.theme.name)
+    texts = {"README.txt": describe(profile)}
     for name, table in profile_tables(profile).items():
         text = rounded(table).to_csv(index=False, float_format="%.10g", lineterminator="\n")
-        write_atomic(folder / f"{name}.csv", text)
-        written.append(folder / f"{name}.csv")
-    return written
+        texts[f"{name}.csv"] = text
+    with fresh_folder(folder) as staging:
+        for name, text in texts.items():
+            (staging / name).write_text(text, encoding="utf-8", newline="")
+    return [folder / name for name in texts]

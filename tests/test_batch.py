@@ -14,6 +14,7 @@ import pytest
 from csp_analysis.cli import main
 from csp_analysis.config import PROJECT_ROOT, load_settings
 from csp_analysis.demo import LATEST_QUARTER
+from csp_analysis.outputs import OutputError
 from csp_analysis.pack import run_pack
 
 
@@ -64,16 +65,18 @@ def test_rerun_with_resume_keeps_unchanged_pages_and_remakes_changed_ones(data_c
     )
     assert [p.reused for p in changed] == [False]
     assert page.stat().st_mtime_ns > made
-    restricted = run_pack(
-        settings_for(data_copy),
-        period=LATEST_QUARTER,
-        out=out,
-        themes=["drugs"],
-        resume=True,
-        restricted=True,
-        progress=False,
-    )
-    assert [p.reused for p in restricted] == [False]  # a different mode is a different page
+    # A different version is never mixed into the folder, not even with --resume.
+    with pytest.raises(OutputError, match="holds the board and public version of 2 page"):
+        run_pack(
+            settings_for(data_copy),
+            period=LATEST_QUARTER,
+            out=out,
+            themes=["drugs"],
+            resume=True,
+            restricted=True,
+            progress=False,
+        )
+    assert page.stat().st_mtime_ns > made and "OFFICIAL-SENSITIVE" not in page.read_text()
 
 
 def test_interrupted_run_leaves_no_half_written_page_and_resumes(demo_dir, tmp_path):

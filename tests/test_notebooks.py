@@ -128,6 +128,16 @@ def test_index_links_every_theme_with_its_headline(demo_pack):
     assert "Is the change significant?" in index
 
 
+def test_no_published_file_shows_an_absolute_path(demo_pack, demo_dir):
+    root, _ = demo_pack
+    published = [p for p in root.rglob("*") if p.suffix in {".html", ".csv", ".txt", ".json"}]
+    assert len(published) > 80
+    for path in published:
+        text = path.read_text(encoding="utf-8")
+        for machine in (str(PROJECT_ROOT), str(demo_dir), str(root.parent)):
+            assert machine not in text, (path, machine)
+
+
 def test_theme_specific_sections(demo_pack):
     root, _ = demo_pack
     serious = (root / "demoshire" / "serious_violence.html").read_text(encoding="utf-8")
