@@ -8,6 +8,7 @@ notebook displays as nothing), so "Run all" never fails on an unavailable theme.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +67,40 @@ def save_tables(profile: Profile, output_dir: str | Path | None) -> None:
 
 # ---------------------------------------------------------------------------- words
 
+#: Characters that Markdown or HTML would read as markup, as HTML character references
+#: (which every Markdown renderer shows as the character, never as markup).
+_MARKUP = str.maketrans(
+    {c: f"&#{ord(c)};" for c in "\\`*_[]#|~$"} | {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+)
+#: A list marker at the start of a line ("-", "+", "1." or "1)"), and the character that
+#: makes a bare address ("https://...", "www.") a link.
+_STRUCTURE = re.compile(r"^(?:\d+(?=[.)]))?([-+.)])|(:)(?=//)|(?<=www)(\.)", re.IGNORECASE)
+
+
+def escape_markdown(text: object) -> str:
+    """Text from data or config made inert in Markdown: shown as written, never as markup.
+
+    HTML (``<img onerror=...>``), links (``[x](javascript:...)``, bare addresses), emphasis,
+    code, tables and math (``$``) become character references, as does a leading list
+    marker; line breaks become spaces, so the text stays inside its sentence.
+
+    >>> escape_markdown("<img src=x onerror=alert(1)> [x](javascript:alert(1))")
+    '&lt;img src=x onerror=alert(1)&gt; &#91;x&#93;(javascript:alert(1))'
+    >>> escape_markdown("- 5 wards")
+    '&#45; 5 wards'
+    """
+    text = " ".join(str(text).split()).translate(_MARKUP)
+    return _STRUCTURE.sub(lambda m: m[0][:-1] + f"&#{ord(m[0][-1])};", text)
+
+
+def _prose(*sentences: str, markup: str = "{}") -> Markdown:
+    """Sentences as Markdown, one a line, each escaped (:func:`escape_markdown`).
+
+    Every sentence a page shows comes through here. ``markup`` is the only Markdown the code
+    itself writes around a sentence, e.g. ``"- {}"`` for a list.
+    """
+    return Markdown("\n".join(markup.format(escape_markdown(s)) for s in sentences if s))
+
 
 def _n(value: float | str) -> str:
     """A count for a sentence; a withheld count ("<5", "[c]") reads "fewer than 5"."""
@@ -111,7 +146,7 @@ def significance_phrase(profile: Profile) -> str:
 def key_findings(profile: Profile) -> Markdown:
     """The headline sentences, written from the numbers, in the seed reports' style."""
     if not profile.available:
-        return Markdown(f"**Not available for this data.** {profile.reason}")
+        return _prose(profile.reason, markup="**Not available for this data.** {}")
     now, before = profile.change.current, profile.change.previous
     unit = _unit(profile, now)
     lines = [
@@ -137,7 +172,7 @@ def key_findings(profile: Profile) -> Markdown:
     lines += _breakdown_findings(profile)
     lines += _ward_findings(profile)
     lines.append(trend_phrase(profile))
-    return Markdown("\n".join(f"- {line}" for line in lines if line))
+    return _prose(*lines, markup="- {}")
 
 
 def _breakdown_findings(profile: Profile) -> list[str]:
@@ -237,7 +272,7 @@ def notes(profile: Profile) -> Markdown | None:
     """Caveats and data notes: recording practice, approximations, synthetic data."""
     if not profile.notes:
         return None
-    return Markdown("\n".join(f"- {note}" for note in profile.notes))
+    return _prose(*profile.notes, markup="- {}")
 
 
 # ---------------------------------------------------------------------------- tables
@@ -258,7 +293,8 @@ def _style(table: pd.DataFrame, formats: dict[str, str]):
     present = {c: _passing_text(f) for c, f in formats.items() if c in table.columns}
     text = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]
     return (
-        table.style.format(present, na_rep="–")
+        table.style.format(present, na_rep="–", escape="html")  # cells from data: text only
+        .format_index(escape="html", axis=1)
         .hide(axis="index")
         .set_properties(subset=text, **{"text-align": "left"})
         .set_table_styles([{"selector": "th", "props": "text-align: left;"}])
@@ -426,7 +462,7 @@ def ethnicity_not_stated(profile: Profile) -> Markdown | None:
         return None
     row = profile.ethnicity.loc[~profile.ethnicity["stated"]].iloc[0]
     share = "Some" if pd.isna(row["share_pct"]) else f"{row['share_pct']:.0f}%"
-    return Markdown(
+    return _prose(
         f"{share} of people (n={_n(row['total'])}) had no "
         "ethnicity stated and are excluded from the table above. Ethnicity is "
         "under-recorded in police data and may not reflect the true picture."
@@ -439,13 +475,13 @@ def repeat_victims_text(profile: Profile) -> Markdown | None:
         return None
     row = profile.repeat_victims.iloc[0]
     if row["victims"] == 0:
-        return Markdown("No victims are recorded for these crimes.")
+        return _prose("No victims are recorded for these crimes.")
     if not profile.restricted and 0 < row["repeat_victims"] <= profile.threshold:
-        return Markdown(
+        return _prose(
             f"Fewer than {profile.threshold + 1} victims were the victim of more "
             f"than one of these crimes in {profile.period.describe()}."
         )
-    return Markdown(
+    return _prose(
         f"{_n(row['repeat_victims'])} of {_n(row['victims'])} victims "
         f"({row['repeat_pct']:.0f}%) were the victim of more than one of these "
         f"crimes in {profile.period.describe()}, together {_n(row['crimes_of_repeat'])}"
@@ -459,7 +495,7 @@ def column_breakdown(profile: Profile, column: str, *, title: str):
         return None
     now, before = profile.current, profile.previous_records
     if now[column].isna().all() and before[column].isna().all():
-        return Markdown(f"_{title}: not recorded in this data._")
+        return _prose(f"{title}: not recorded in this data.", markup="_{}_")
     if pd.api.types.is_bool_dtype(now[column]) or str(now[column].dtype) == "boolean":
         now = now.assign(**{column: now[column].map({True: "Yes", False: "No"})})
         before = before.assign(**{column: before[column].map({True: "Yes", False: "No"})})
