@@ -76,6 +76,8 @@ _MAP = (9.0, 9.0)
 _MAP_WIDTH_FOR_AREA = 6.4
 _DPI = 100
 _TITLE_SIZE = 14
+#: Characters in a line of a title; a longer title (a long area name) wraps.
+_TITLE_WIDTH = 80
 _LABEL_SIZE = 11
 _TICK_SIZE = 10
 _NOTE_SIZE = 9
@@ -94,9 +96,13 @@ def _plain(text: object) -> str:
     return " ".join(str(text).split()).replace("$", r"\$")
 
 
-def _wrapped(text: object, width: int) -> str:
-    """A name drawn as written over lines of at most ``width`` characters."""
-    return "\n".join(_plain(line) for line in textwrap.wrap(str(text), width))
+def _wrapped(text: object, width: int, lines: int = 3) -> str:
+    """A name drawn as written over lines of at most ``width`` characters.
+
+    A name longer than ``lines`` lines is cut short with "...", so it cannot cover others.
+    """
+    wrapped = textwrap.wrap(str(text), width, max_lines=lines, placeholder=" ...")
+    return "\n".join(_plain(line) for line in wrapped)
 
 
 def _new_figure(size: tuple[float, float], title: str) -> tuple[Figure, Axes]:
@@ -107,7 +113,13 @@ def _new_figure(size: tuple[float, float], title: str) -> tuple[Figure, Axes]:
     """
     fig, ax = plt.subplots(figsize=size, dpi=_DPI, layout="constrained")
     plt.close(fig)
-    fig.suptitle(_plain(title), x=0.01, ha="left", fontsize=_TITLE_SIZE, fontweight="bold")
+    fig.suptitle(
+        _wrapped(title, _TITLE_WIDTH, lines=4),
+        x=0.01,
+        ha="left",
+        fontsize=_TITLE_SIZE,
+        fontweight="bold",
+    )
     ax.tick_params(labelsize=_TICK_SIZE)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
