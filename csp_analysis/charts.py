@@ -76,6 +76,8 @@ _MAP = (9.0, 9.0)
 _MAP_WIDTH_FOR_AREA = 6.4
 _DPI = 100
 _TITLE_SIZE = 14
+#: Characters in a line of a title; a longer title (a long area name) wraps.
+_TITLE_WIDTH = 80
 _LABEL_SIZE = 11
 _TICK_SIZE = 10
 _NOTE_SIZE = 9
@@ -83,6 +85,24 @@ _HALO = [patheffects.withStroke(linewidth=3, foreground="white")]
 
 
 # ------------------------------------------------------------------------- helpers
+
+
+def _plain(text: object) -> str:
+    """Text from data drawn as written, never as mathtext.
+
+    ``$`` is escaped (matplotlib reads ``$...$`` as a formula, or fails on a bad one) and
+    line breaks become spaces.
+    """
+    return " ".join(str(text).split()).replace("$", r"\$")
+
+
+def _wrapped(text: object, width: int, lines: int = 3) -> str:
+    """A name drawn as written over lines of at most ``width`` characters.
+
+    A name longer than ``lines`` lines is cut short with "...", so it cannot cover others.
+    """
+    wrapped = textwrap.wrap(str(text), width, max_lines=lines, placeholder=" ...")
+    return "\n".join(_plain(line) for line in wrapped)
 
 
 def _new_figure(size: tuple[float, float], title: str) -> tuple[Figure, Axes]:
@@ -93,7 +113,13 @@ def _new_figure(size: tuple[float, float], title: str) -> tuple[Figure, Axes]:
     """
     fig, ax = plt.subplots(figsize=size, dpi=_DPI, layout="constrained")
     plt.close(fig)
-    fig.suptitle(title, x=0.01, ha="left", fontsize=_TITLE_SIZE, fontweight="bold")
+    fig.suptitle(
+        _wrapped(title, _TITLE_WIDTH, lines=4),
+        x=0.01,
+        ha="left",
+        fontsize=_TITLE_SIZE,
+        fontweight="bold",
+    )
     ax.tick_params(labelsize=_TICK_SIZE)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -161,7 +187,7 @@ def _value_axis(
 
 def _unit_label(unit: str, suffix: str = "") -> str:
     text = unit[:1].upper() + unit[1:]
-    return f"{text} {suffix}".strip()
+    return _plain(f"{text} {suffix}".strip())
 
 
 def _top_legend(ax: Axes, handles: list, *, rows: int = 1) -> None:
@@ -186,7 +212,7 @@ def _top_legend(ax: Axes, handles: list, *, rows: int = 1) -> None:
 def _note(fig: Figure, text: str) -> None:
     """A footnote under the chart, left-aligned."""
     fig.get_layout_engine().set(h_pad=0.06)
-    fig.supxlabel(text, x=0.01, ha="left", fontsize=_NOTE_SIZE, color=PALETTE["muted"])
+    fig.supxlabel(_plain(text), x=0.01, ha="left", fontsize=_NOTE_SIZE, color=PALETTE["muted"])
 
 
 def _month_runs(positions: list[int]) -> list[tuple[int, int]]:
@@ -353,7 +379,7 @@ def _x_ticks(ax: Axes, labels: pd.Series, *, most: int = 12) -> str:
     shown = list(range(n - 1, -1, -step))[::-1]
     months = _as_months(labels)
     if months is None:
-        ax.set_xticks(shown, [str(labels.iloc[i]) for i in shown])
+        ax.set_xticks(shown, [_plain(labels.iloc[i]) for i in shown])
         return "Period"
     texts, year = [], None
     for i in shown:
@@ -641,7 +667,7 @@ def _label_wards(ax: Axes, fig: Figure, top: gpd.GeoDataFrame, wards: gpd.GeoDat
     }
     named = zip(top["ward_name"], points, top.geometry, screen, strict=True)
     for i, (name, point, geometry, (px, py)) in enumerate(named):
-        text = "\n".join(textwrap.wrap(str(name), 18))
+        text = _wrapped(name, 18)
         label = ax.annotate(text, xy=(point.x, point.y), xytext=(0, 0), **style)
         label.set_in_layout(False)
         obstacles = names + leaders + small + [d for j, d in enumerate(dots) if j != i]
@@ -791,7 +817,7 @@ def map_wards(
                 fc=NO_DATA_COLOUR,
                 ec="#9a9a9a",
                 hatch="///",
-                label=f"{missing_label}  ({n} ward{'s' if n != 1 else ''})",
+                label=f"{_plain(missing_label)}  ({n} ward{'s' if n != 1 else ''})",
             )
         )
     outline = gpd.GeoSeries([wards.geometry.union_all()], crs=wards.crs)
@@ -807,7 +833,7 @@ def map_wards(
 
     ax.legend(
         handles=handles,
-        title=legend_title,
+        title=_plain(legend_title),
         loc="upper left",
         bbox_to_anchor=(1.0, 1.0),
         frameon=False,
@@ -886,10 +912,10 @@ def plot_breakdown(
     current = shown["current"].to_numpy(dtype=float)
     previous = shown["previous"].to_numpy(dtype=float)
     bars_now = ax.barh(
-        y - height / 2, current, height, color=PALETTE["current"], label=current_label
+        y - height / 2, current, height, color=PALETTE["current"], label=_plain(current_label)
     )
     bars_then = ax.barh(
-        y + height / 2, previous, height, color=PALETTE["previous"], label=previous_label
+        y + height / 2, previous, height, color=PALETTE["previous"], label=_plain(previous_label)
     )
     decimals = _decimals(np.concatenate([current, previous]))
     for bars in (bars_now, bars_then):
@@ -900,7 +926,7 @@ def plot_breakdown(
             fontsize=_NOTE_SIZE,
             color=PALETTE["text"],
         )
-    names = ["\n".join(textwrap.wrap(str(c), 30)) or "(blank)" for c in shown["category"]]
+    names = [_wrapped(c, 30) or "(blank)" for c in shown["category"]]
     ax.set_yticks(y, names, fontsize=_TICK_SIZE)
     ax.invert_yaxis()  # largest at the top
     ax.tick_params(axis="y", length=0)

@@ -188,8 +188,12 @@ def _execute(page: Page, parameters: dict, folder: Path, resources: dict) -> Pag
 
 def _unavailable_page(page: Page, folder: Path, resources: dict) -> Page:
     """A short page saying why the theme cannot be produced from this data."""
+    from csp_analysis.report import escape_markdown  # the message can hold data and config
+
     notebook = nbformat.v4.new_notebook(
-        cells=[nbformat.v4.new_markdown_cell(f"## Not available\n\n{page.message}")]
+        cells=[
+            nbformat.v4.new_markdown_cell(f"## Not available\n\n{escape_markdown(page.message)}")
+        ]
     )
     write_atomic(folder / f"{page.theme}.html", render_html(notebook, resources))
     page.html = f"{page.area_slug}/{page.theme}.html"

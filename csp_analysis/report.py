@@ -9,6 +9,7 @@ notebook displays as nothing), so "Run all" never fails on an unavailable theme.
 from __future__ import annotations
 
 import pickle
+import re
 from pathlib import Path
 
 import numpy as np
@@ -74,6 +75,40 @@ def save_tables(profile: Profile, output_dir: str | Path | None) -> None:
 
 # ---------------------------------------------------------------------------- words
 
+#: Characters that Markdown or HTML would read as markup, as HTML character references
+#: (which every Markdown renderer shows as the character, never as markup).
+_MARKUP = str.maketrans(
+    {c: f"&#{ord(c)};" for c in "\\`*_[]#|~$"} | {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+)
+#: A list marker at the start of a line ("-", "+", "1." or "1)"), and the character that
+#: makes a bare address ("https://...", "www.") a link.
+_STRUCTURE = re.compile(r"^(?:\d+(?=[.)]))?([-+.)])|(:)(?=//)|(?<=www)(\.)", re.IGNORECASE)
+
+
+def escape_markdown(text: object) -> str:
+    """Text from data or config made inert in Markdown: shown as written, never as markup.
+
+    HTML (``<img onerror=...>``), links (``[x](javascript:...)``, bare addresses), emphasis,
+    code, tables and math (``$``) become character references, as does a leading list
+    marker; line breaks become spaces, so the text stays inside its sentence.
+
+    >>> escape_markdown("<img src=x onerror=alert(1)> [x](javascript:alert(1))")
+    '&lt;img src=x onerror=alert(1)&gt; &#91;x&#93;(javascript:alert(1))'
+    >>> escape_markdown("- 5 wards")
+    '&#45; 5 wards'
+    """
+    text = " ".join(str(text).split()).translate(_MARKUP)
+    return _STRUCTURE.sub(lambda m: m[0][:-1] + f"&#{ord(m[0][-1])};", text)
+
+
+def _prose(*sentences: str, markup: str = "{}") -> Markdown:
+    """Sentences as Markdown, one a line, each escaped (:func:`escape_markdown`).
+
+    Every sentence a page shows comes through here. ``markup`` is the only Markdown the code
+    itself writes around a sentence, e.g. ``"- {}"`` for a list.
+    """
+    return Markdown("\n".join(markup.format(escape_markdown(s)) for s in sentences if s))
+
 
 def _n(value: float | str) -> str:
     """A count for a sentence: a withheld "<5" reads "fewer than 5", "[c]" "a withheld number of".
@@ -94,7 +129,7 @@ def _published(*values: float | str) -> bool:
 def _omitted(profile: Profile, table: str) -> Markdown | None:
     """The sentence saying why a table is left out of the board version, if it is."""
     why = profile.omitted.get(table)
-    return Markdown(f"_{why}_") if why else None
+    return _prose(why, markup="_{}_") if why else None
 
 
 def _numbers(values: pd.Series) -> pd.Series:
@@ -134,7 +169,7 @@ def significance_phrase(profile: Profile) -> str:
 def key_findings(profile: Profile) -> Markdown:
     """The headline sentences, written from the numbers, in the seed reports' style."""
     if not profile.available:
-        return Markdown(f"**Not available for this data.** {profile.reason}")
+        return _prose(profile.reason, markup="**Not available for this data.** {}")
     now, before = profile.change.current, profile.change.previous
     unit = _unit(profile, now)
     lines = [
@@ -160,7 +195,7 @@ def key_findings(profile: Profile) -> Markdown:
     lines += _breakdown_findings(profile)
     lines += _ward_findings(profile)
     lines.append(trend_phrase(profile))
-    return Markdown("\n".join(f"- {line}" for line in lines if line))
+    return _prose(*lines, markup="- {}")
 
 
 def _breakdown_findings(profile: Profile) -> list[str]:
@@ -273,7 +308,7 @@ def notes(profile: Profile) -> Markdown | None:
     """Caveats and data notes: recording practice, approximations, synthetic data."""
     if not profile.notes:
         return None
-    return Markdown("\n".join(f"- {note}" for note in profile.notes))
+    return _prose(*profile.notes, markup="- {}")
 
 
 # ---------------------------------------------------------------------------- tables
@@ -294,7 +329,8 @@ def _style(table: pd.DataFrame, formats: dict[str, str]):
     present = {c: _passing_text(f) for c, f in formats.items() if c in table.columns}
     text = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]
     return (
-        table.style.format(present, na_rep="–")
+        table.style.format(present, na_rep="–", escape="html")  # cells from data: text only
+        .format_index(escape="html", axis=1)
         .hide(axis="index")
         .set_properties(subset=text, **{"text-align": "left"})
         .set_table_styles([{"selector": "th", "props": "text-align: left;"}])
@@ -473,8 +509,8 @@ def ethnicity_not_stated(profile: Profile) -> Markdown | None:
     row = profile.ethnicity.loc[~profile.ethnicity["stated"]].iloc[0]
     share = "Some" if pd.isna(row["share_pct"]) else f"{row['share_pct']:.0f}%"
     if _published(row["total"]) and row["total"] == 0:
-        return Markdown("Every person's ethnicity is stated.")
-    return Markdown(
+        return _prose("Every person's ethnicity is stated.")
+    return _prose(
         f"{share} of people (n={_n(row['total'])}) had no "
         "ethnicity stated and are excluded from the table above. Ethnicity is "
         "under-recorded in police data and may not reflect the true picture."
@@ -491,14 +527,14 @@ def repeat_victims_text(profile: Profile) -> Markdown | None:
     victims, repeat = row["victims"], row["repeat_victims"]
     when = profile.period.describe()
     if _published(victims) and victims == 0:
-        return Markdown("No victims are recorded for these crimes.")
+        return _prose("No victims are recorded for these crimes.")
     if not _published(repeat):
-        return Markdown(
+        return _prose(
             f"{_n(repeat).capitalize()} of {_n(victims)} victims were the victim of more "
             f"than one of these crimes in {when}."
         )
     share = f" ({row['repeat_pct']:.0f}%)" if pd.notna(row["repeat_pct"]) else ""
-    return Markdown(
+    return _prose(
         f"{_n(repeat)} of {_n(victims)} victims{share} were the victim of more than one of "
         f"these crimes in {when}, together {_n(row['crimes_of_repeat'])} crimes."
     )
@@ -512,7 +548,7 @@ def attribute_table(profile: Profile, column: str):
     table = profile.attributes[column]
     if table is None:
         omitted = _omitted(profile, f"attributes:{column}")
-        return omitted or Markdown(f"_{title}: not recorded in this data._")
+        return omitted or _prose(f"{title}: not recorded in this data.", markup="_{}_")
     return _change_table(table, title, profile)
 
 
@@ -523,7 +559,7 @@ def top_wards_by_category(profile: Profile):
     by = profile.theme.top_wards_by
     left_out = [why for table, why in profile.omitted.items() if table.startswith("wards_by:")]
     if profile.wards_by.empty:
-        return Markdown(f"_{' '.join(left_out)}_") if left_out else None
+        return _prose(" ".join(left_out), markup="_{}_") if left_out else None
     shown = profile.wards_by.rename(
         columns={
             by: "Category",

@@ -14,6 +14,7 @@ tables.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 from pathlib import Path
 
@@ -34,6 +35,47 @@ def rounded(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_float_dtype(out[column]):
             places = next((d for key, d in _DECIMALS.items() if key in column), 3)
             out[column] = out[column].round(places)
+    return out
+
+
+#: What a spreadsheet would read as the start of a formula (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: A negative number written as text, which stays as it is.
+_NEGATIVE_NUMBER = re.compile(r"-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
+def spreadsheet_text(value: object) -> object:
+    """A CSV cell that a spreadsheet shows as text, never runs as a formula.
+
+    A text that starts like a formula (``=``, ``+``, ``-``, ``@``, tab or carriage return)
+    gets a leading single quote, including ``-2+3+cmd|...``; numbers, a negative number
+    written as text and any other text are returned as they are.
+
+    >>> [spreadsheet_text(v) for v in ["=1+1", "@SUM(A1)", "-x", "-2+3+cmd|' /C calc'!A0"]]
+    ["'=1+1", "'@SUM(A1)", "'-x", "'-2+3+cmd|' /C calc'!A0"]
+    >>> [spreadsheet_text(v) for v in [-5, "-5", "-1.5e3", "<5", "North Demo"]]
+    [-5, '-5', '-1.5e3', '<5', 'North Demo']
+    """
+    if (
+        isinstance(value, str)
+        and value.startswith(_FORMULA_START)
+        and not _NEGATIVE_NUMBER.fullmatch(value)
+    ):
+        return "'" + value
+    return value
+
+
+def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a table to write as CSV: text cells and column names as :func:`spreadsheet_text`.
+
+    Number columns are untouched.
+    """
+    out = table.rename(columns=spreadsheet_text)
+    for position, dtype in enumerate(out.dtypes):
+        if pd.api.types.is_object_dtype(dtype) or isinstance(
+            dtype, (pd.StringDtype, pd.CategoricalDtype)
+        ):
+            out.isetitem(position, out.iloc[:, position].map(spreadsheet_text))
     return out
 
 
@@ -114,7 +156,9 @@ def write_tables(profile: Profile, out_dir: str | Path) -> list[Path]:
     folder = _theme_folder(out_dir, profile.theme.name)
     texts = {"README.txt": describe(profile)}
     for name, table in profile_tables(profile).items():
-        text = rounded(table).to_csv(index=False, float_format="%.10g", lineterminator="\n")
+        text = spreadsheet_safe(rounded(table)).to_csv(
+            index=False, float_format="%.10g", lineterminator="\n"
+        )
         texts[f"{name}.csv"] = text
     with fresh_folder(folder) as staging:
         for name, text in texts.items():
