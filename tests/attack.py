@@ -607,8 +607,8 @@ class _Builder:
             periods = self.periods_in(text)
             key = dq_key(table.theme, what, periods)
             self.m.observe(key, row["records"], table.source)
-            if (key, what) not in self.location[(table.theme, periods)]:
-                self.location[(table.theme, periods)].append((key, what))
+            if (key, what, periods) not in self.location[table.theme]:
+                self.location[table.theme].append((key, what, periods))
 
     def table_wards(self, table: Table, full: bool = True) -> None:
         theme, m, frame = table.theme, self.m, table.frame
@@ -953,25 +953,23 @@ class _Builder:
                 m.equal(terms, 0, "towns", f"{theme}: {town} is the sum of its wards ({period})")
 
     def finish_location(self) -> None:
-        m = self.m
-        for (theme, periods), entries in self.location.items():
-            names = "+".join(periods)
-            for key, what in entries:
+        """Each note counts one way of placing records over its periods; together, all."""
+        m, kind = self.m, "data-quality notes"
+        for theme, entries in self.location.items():
+
+            def placed(what, period, theme=theme):
                 if what == "in no ward":
-                    terms = [(1, ward_key(theme, p, UNKNOWN)) for p in periods] + [(-1, key)]
-                    m.equal(
-                        terms,
-                        0,
-                        "data-quality notes",
-                        f"{theme}: note on records in no ward ({names})",
-                    )
-            terms = [(1, key) for key, _ in entries] + [(-1, total_key(theme, p)) for p in periods]
-            m.equal(
-                terms,
-                0,
-                "data-quality notes",
-                f"{theme}: location notes add up to the records ({names})",
-            )
+                    return ward_key(theme, period, UNKNOWN)
+                return ("placed", theme, what, period)
+
+            for key, what, periods in entries:
+                terms = [(1, placed(what, p)) for p in periods] + [(-1, key)]
+                m.equal(terms, 0, kind, f"{theme}: note '{what}' ({'+'.join(periods)})")
+            ways = list(dict.fromkeys(what for _, what, _ in entries))
+            for period in PERIODS:  # a way with no note placed no record (its note is left out)
+                terms = [(1, placed(what, period)) for what in ways]
+                text = f"{theme}: the location notes add up to the records ({period})"
+                m.equal(terms + [(-1, total_key(theme, period))], 0, kind, text)
 
     def finish_people(self) -> None:
         m = self.m
@@ -1264,6 +1262,8 @@ class _Builder:
                 m.labels[key] = f"{theme} ethnicity: {rest[0]}, {rest[1]}"
             elif kind == "bycat":
                 m.labels[key] = f"{theme}: {rest[0]} in {self.ward_name(rest[1])} (current)"
+            elif kind == "placed":
+                m.labels[key] = f"{theme}: records '{rest[0]}' ({rest[1]})"
             elif kind == "dq":
                 m.labels[key] = f"{theme} data-quality note '{rest[0]}' ({'+'.join(rest[1])})"
             elif kind in ("total", "strands", "repeat"):
@@ -1379,6 +1379,18 @@ class Attack:
     solves: int
     seconds: float
     ranges: dict[tuple, tuple[int, int]] = field(default_factory=dict)
+    model: Model | None = None
+
+    def compare(self, values: dict[tuple, int]) -> list[Finding]:
+        """Give each finding its value in ``values`` (the restricted run); the disagreeing."""
+        for finding in self.recovered + self.hidden:
+            terms = {finding.key: 1} if finding.kind == "recovered" else None
+            if terms is None:
+                terms = self.model.hidden[finding.key[1]][0]
+            if all(k in values for k in terms):
+                finding.truth = round(sum(c * values[k] for k, c in terms.items()))
+        found = self.recovered + self.hidden
+        return [f for f in found if f.truth is None or f.truth != f.value]
 
     def report(self) -> str:
         lines = [
@@ -1701,11 +1713,7 @@ def attack(
             findings.append(
                 Finding("recovered", key, value, model.label(key), model.shown[key], route)
             )
-    for finding in findings:
-        terms = {finding.key: 1} if finding.kind == "recovered" else model.hidden[finding.key[1]][0]
-        if witness and all(k in witness for k in terms):
-            finding.truth = round(sum(c * witness[k] for k, c in terms.items()))
-    return Attack(
+    result = Attack(
         recovered=sorted((f for f in findings if f.kind == "recovered"), key=lambda f: f.label),
         hidden=sorted((f for f in findings if f.kind == "hidden"), key=lambda f: f.label),
         withheld=len(model.withheld),
@@ -1714,4 +1722,19 @@ def attack(
         solves=solver.solves,
         seconds=time.perf_counter() - start,
         ranges={k: v for k, v in ranges.items() if k[0] != "hidden"},
+        model=model,
     )
+    if witness:
+        result.compare(witness)
+    return result
+
+
+def verify(model: Model, values: dict[tuple, int]) -> None:
+    """Check known values (the restricted run's) against the model; ModelError if they break it.
+
+    Every value must agree with what the pack shows, and the values, completed by the
+    solver where the restricted run does not say (hidden cells), must satisfy every
+    statement: otherwise a statement of the model is not true of the data.
+    """
+    hidden = [[model.index[k] for k in terms] for terms, _ in model.hidden.values()]
+    _first_solution(model, _Solver(model, hidden), values)
