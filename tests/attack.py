@@ -21,22 +21,31 @@ Everything published becomes a linear statement about whole-number counts:
 - a published rank says how many wards have a larger count (rank 1 = most; equal counts
   share a rank); a top-n-by-category list says that an unlisted ward has at most the n-th
   listed count (less, if its name sorts first), and fewer than n rows that the rest are 0;
-- the data-quality notes count the included records by how they were located (the note
-  "in the area but no ward" covers the records in no ward in both periods);
+- the data-quality notes count the included records by how they were located, over the
+  periods they name (both when they name none: "in the area but no ward" is the
+  unknown-ward cells of both periods); a way of locating with no note placed no record;
 - themes nest ward by ward as the configuration defines them (violence with injury within
   serious violence within all crime; drugs, domestic abuse and hate crime within all crime;
   serious violence and drugs disjoint), and an offence's count in one theme is at most its
   count in a theme that holds all of its subgroup;
 - a record's town is the town of its ward, "Not recorded" when it has no ward.
 
-The unknowns are the withheld cells and *hidden* cells a reader can reason about: serious
-violence that is not violence with injury in a ward, crime that is neither serious
-violence nor drugs, the ASB category x ward cells behind "top wards by category".
-:func:`attack` solves integer programmes (scipy's ``milp``, HiGHS) for the least and
-greatest value of each withheld cell; where they are equal, the cell is *recovered*. A
-hidden cell pinned to a value from 1 to the threshold is a small count given away by
-differencing. Solutions found on the way are shared (one solution proves many cells not
-pinned), and the problem is split into independent components.
+The unknowns are the withheld cells and *hidden* cells a reader can reason about: in a
+ward, serious violence that is not violence with injury, crime that is neither serious
+violence nor drugs, crime that is not domestic abuse (or not hate crime); the ASB
+category x ward cells behind "top wards by category". :func:`attack` solves integer
+programmes (scipy's ``milp``, HiGHS) for the least and greatest value of each withheld
+cell; where they are equal, the cell is *recovered*. A hidden cell pinned to a value from
+1 to the threshold is a small count given away by differencing. Solutions found on the
+way are shared (one solution proves many cells not pinned), and the problem is split into
+independent components. :func:`verify` checks the model against the restricted run's
+numbers: every statement must hold for them.
+
+Not modelled: the monthly, SPC and trend series and the index (area totals only); what
+several packs say together (a month inside its quarter, successive quarters, other
+areas); and which cells today's suppression rule picks (a reader who knows it learns, for
+example, that a ``"[c]"`` is at most the smallest count published beside it). The attack
+is therefore a lower bound on what a determined reader can do.
 
 >>> model = Model(threshold=4)
 >>> for ward, shown in (("a", "<5"), ("b", "<5"), ("c", 12)):
@@ -306,13 +315,6 @@ class Publication:
     sentences: list[tuple[str, str, str]] = field(default_factory=list)  # theme, source, text
     ignored: list[str] = field(default_factory=list)  # files and tables not modelled
 
-    def of(self, theme: str, kind: str) -> list[Table]:
-        return [t for t in self.tables if t.theme == theme and t.kind == kind]
-
-    @property
-    def themes(self) -> list[str]:
-        return sorted({t.theme for t in self.tables} | {s[0] for s in self.sentences})
-
 
 _SERIES = {"monthly", "spc", "trend"}  # area-level series: no cell below the area total
 _WARD_COLUMNS = {
@@ -499,7 +501,7 @@ class _Builder:
         self.categories: dict[tuple, dict[str, str]] = defaultdict(dict)  # (theme, table)
         self.listing: dict[tuple, list[tuple[str, int | None]]] = {}
         self.listing_n: dict[str, int] = defaultdict(int)
-        self.location: dict[tuple, list[tuple]] = defaultdict(list)
+        self.location: dict[str, list[tuple]] = defaultdict(list)  # theme -> notes
         self.bands: dict[str, list[str]] = {}
         self.ethnicities: dict[str, dict[str, bool]] = defaultdict(dict)
         self.eth_shares: list[tuple] = []

@@ -3,9 +3,19 @@
 Demoshire's board version, for a quarter and for a single month, is read back from what it
 publishes (``csp tables`` for every theme's CSV files, ``csp run`` for the theme pages that
 show more than their CSV files) and attacked with an integer programme over all of it
-(tests/attack.py). Nothing withheld may be worked out exactly, and no small count may be
-given away by differencing. Every value the attack finds is checked against the
-``--restricted`` run: a value that disagrees would mean the attack's model is wrong.
+(tests/attack.py, which does not use the package's disclosure code). The tests say:
+
+- nothing withheld (``<5``, ``[c]``, "fewer than 5") can be worked out exactly;
+- no count of 1 to 4 follows by differencing (between themes, tables or periods);
+- no count of 1 to 4 is published where the board version withholds small counts;
+- every value the attack finds is the ``--restricted`` run's, and the restricted numbers
+  satisfy every statement of the model (else the model, not the pack, is wrong);
+- the attack understands every table the pack publishes.
+
+A failure lists each cell with what the pack shows, its value, the restricted run's
+value and the route: the families of statements that pin it (e.g. "data-quality notes",
+"towns", "top wards by category", "people margins", "theme nesting"). Run with ``-s`` to
+see the whole report.
 """
 
 from __future__ import annotations
