@@ -799,6 +799,9 @@ class _Builder:
             category, share, count, rest = match.groups()
             now, before = (cat_key(theme, "breakdown", p, category) for p in PERIODS)
             m.observe(now, count, source)
+            info = self.themes.get(theme)
+            if info is not None and info.breakdown == "hate_strand":  # a share of strands
+                total = [(1, strands_key(theme, CURRENT))]
             m.rounded([(1, now)], total, share, "key findings", said)
             self.change_phrase(now, before, rest, source, said)
         elif match := re.match(r"(.+?) had the largest numerical increase: (.+)$", text):
