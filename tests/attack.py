@@ -399,6 +399,12 @@ def _read_page(path: Path) -> tuple[list[list[list[str]]], list[str]]:
     return tables, [t for t in texts if t]
 
 
+def _theme_of(name: str, themes) -> str | None:
+    """The theme a folder or page is named after (``serious_violence``, ``serious-violence``)."""
+    wanted = re.sub(r"[^a-z0-9]", "", name.lower())
+    return next((t for t in themes if re.sub(r"[^a-z0-9]", "", t.lower()) == wanted), None)
+
+
 def read_publication(roots, themes) -> Publication:
     """Every ``<theme>/*.csv`` and ``<theme>.html`` under ``roots`` (one area, one period).
 
@@ -409,9 +415,9 @@ def read_publication(roots, themes) -> Publication:
     pub, seen = Publication(), set()
     for root in map(Path, roots if isinstance(roots, (list, tuple)) else [roots]):
         for path in sorted(root.rglob("*.csv")):
-            theme, source = path.parent.name, f"{path.parent.name}/{path.name}"
-            if theme not in themes:
+            if (theme := _theme_of(path.parent.name, themes)) is None:
                 continue
+            source = f"{theme}/{path.name}"
             if path.stem in _SERIES:
                 pub.ignored.append(f"{source} (area series: no cell below the area total)")
                 continue
@@ -423,17 +429,17 @@ def read_publication(roots, themes) -> Publication:
                 seen.add(marker)
                 pub.tables.append(Table(theme, kind, path.stem, source, frame))
         for path in sorted(root.rglob("*.html")):
-            if path.stem not in themes:
+            if (theme := _theme_of(path.stem, themes)) is None:
                 continue
             tables, texts = _read_page(path)
             for number, rows in enumerate(tables, start=1):
                 source = f"{path.name} table {number}"
-                table = _page(path.stem, rows, source)
+                table = _page(theme, rows, source)
                 if table is not None:
                     pub.tables.append(table)
                 elif {norm(h) for h in rows[0]} not in _NOT_MODELLED:
                     pub.ignored.append(f"{source} (header {rows[0]})")
-            pub.sentences += [(path.stem, path.name, text) for text in texts]
+            pub.sentences += [(theme, path.name, text) for text in texts]
     return pub
 
 
