@@ -249,6 +249,13 @@ class Cells:
             suppressible=np.array(self.suppressible, dtype=bool),
         )
 
+    def pinned(self, state: np.ndarray, *, threshold: int = 4) -> dict[int, str]:
+        """The audit alone: cells a reader could work out from ``state`` (cell -> why)."""
+        values, _, protected, high = self.arrays()
+        return _pinned(
+            values, state, self.relations, threshold=threshold, protected=protected, high=high
+        )
+
     def shown(self, state: np.ndarray, *, threshold: int = 4) -> dict[Hashable, object]:
         """What a reader sees of each cell: its count, ``"<5"``, ``"[c]"`` or None (hidden)."""
         text = {_PRIMARY: f"<{threshold + 1}", _SECONDARY: SECONDARY_LABEL, _HIDDEN: None}
@@ -284,12 +291,21 @@ def _bounds(
 
 
 def _line_problem(
-    state: np.ndarray, values: np.ndarray, line: _Line, threshold: int
+    state: np.ndarray,
+    values: np.ndarray,
+    line: _Line,
+    threshold: int,
+    protected: np.ndarray | None = None,
 ) -> tuple[str, np.ndarray] | None:
-    """Why ``line`` lets a reader recover a withheld cell, with the cells at fault."""
+    """Why ``line`` lets a reader recover a withheld protected cell, with the cells at fault.
+
+    A line whose withheld cells are none of them protected (counts withheld only to protect
+    others) has nothing to give away.
+    """
     states = state[line.cells]
     withheld = states != _PUBLISHED
-    if not withheld.any():
+    guarded = withheld if protected is None else withheld & protected[line.cells]
+    if not guarded.any():
         return None
     cells = line.cells[withheld]
     if withheld.sum() == 1:
@@ -308,7 +324,7 @@ def _line_problem(
     span_low = np.where(positive, rhs - others_high, others_low - rhs)
     span_high = np.where(positive, rhs - others_low, others_high - rhs)
     low, high = np.maximum(lows, span_low), np.minimum(highs, span_high)
-    pinned = low >= high
+    pinned = (low >= high) & guarded[withheld]
     if pinned.any():
         return f"recoverable from its line (= {low[pinned][0]:g})", cells[pinned]
     return None
@@ -404,9 +420,11 @@ def _system(values, state, relations, threshold, high):
             rhs = -float(relation.coefs[~mask] @ values[relation.cells[~mask]])
             rows.append((index[relation.cells[mask]], relation.coefs[mask], rhs, relation.equal))
     kinds = state[unknown]
+    # No count is anywhere near this (it only keeps every programme bounded).
+    cap = max(1e6, 10 * float(np.nanmax(values, initial=0)))
     lower = np.select([kinds == _PRIMARY, kinds == _SECONDARY], [1.0, threshold + 1.0], 0.0)
-    upper = np.select([kinds == _PRIMARY, kinds == _SECONDARY], [threshold, np.inf], high[unknown])
-    lower, upper = _propagate(rows, lower, upper)
+    upper = np.select([kinds == _PRIMARY, kinds == _SECONDARY], [threshold, cap], high[unknown])
+    lower, upper = _propagate(rows, lower, np.minimum(upper, cap))
     return rows, lower, upper
 
 
@@ -447,7 +465,7 @@ def _pinned(
 
     def at_risk(k: np.ndarray) -> np.ndarray:
         small = (reference[k] >= 1) & (reference[k] <= threshold)
-        return ~hidden[k] | (protected[unknown[k]] & small)
+        return protected[unknown[k]] & (~hidden[k] | small)
 
     def report(k: int, how: str) -> None:
         what = "hidden count" if hidden[k] else "withheld cell"
@@ -664,7 +682,9 @@ def _protect(
     while True:
         added = False
         for number, line in enumerate(lines):
-            if number in stuck_lines or not _line_problem(state, values, line, threshold):
+            if number in stuck_lines or not _line_problem(
+                state, values, line, threshold, protected
+            ):
                 continue
             lone = _lone(state, lines, values.size)
             cell = _candidate(state, values, suppressible, line.cells, line.coefs, lone)
@@ -716,8 +736,9 @@ def _protect(
                     TRACE.append((cell, option, found[cell]))
     problems = dict(found)
     for line in lines:
-        if problem := _line_problem(state, values, line, threshold):
-            for cell in line.cells[state[line.cells] != _PUBLISHED]:
+        if problem := _line_problem(state, values, line, threshold, protected):
+            at_fault = line.cells[(state[line.cells] != _PUBLISHED) & protected[line.cells]]
+            for cell in at_fault:
                 problems.setdefault(int(cell), problem[0])
     return state, problems
 

@@ -403,8 +403,10 @@ def _run_locked(
                 profiles = area_profiles(
                     dataset, settings, area=area, period=label, restricted=restricted
                 )
-                with open(made, "wb") as handle:
-                    pickle.dump(profiles, handle)
+                with open(made, "wb") as handle:  # what the area's notebooks read
+                    pickle.dump(
+                        {n: p for n, p in profiles.items() if isinstance(p, Profile)}, handle
+                    )
             profile = profiles[name]
             if isinstance(profile, CoverageError):
                 page.status, page.message = "unavailable", str(profile)

@@ -166,13 +166,7 @@ def protect_profiles(
         model = _Model(ready, threshold=threshold, omitted=omitted, claims=claims)
         state, problems = model.cells.protect(threshold=threshold, start=state, witnesses=witnesses)
         if problems:
-            table = model.table_to_leave_out(problems, state)
-            if table is None:
-                key = model.key_of(next(iter(problems)))
-                raise RuntimeError(
-                    f"cannot protect {key!r}: {next(iter(problems.values()))}; nothing "
-                    "more can be withheld or left out"
-                )
+            table = _leave_out(model, problems, state, ready, threshold, omitted, claims)
             omitted[table] = model.why_left_out(table)
             state = None  # start again: what was withheld for the table may not be needed
             continue
@@ -193,6 +187,32 @@ def protect_profiles(
         else:
             out[name] = profile
     return out
+
+
+def _leave_out(model, problems, state, ready, threshold, omitted, claims) -> tuple[str, str]:
+    """The table to leave out for the first cell that nothing more could protect.
+
+    The least needed table of its theme whose leaving out frees the cell (checked by the
+    audit on the model without it) goes first: the top wards of one category rather than the
+    whole ward table. When none does alone, the least needed table that shows the cell (or,
+    for a hidden count, a cell it is made from).
+    """
+    cell = next(iter(problems))
+    key = model.key_of(cell)
+    own, related = model.tables_around(cell)
+    for table in related:
+        trial = _Model(ready, threshold=threshold, omitted={**omitted, table: ""}, claims=claims)
+        start = trial.cells.arrays()[1]
+        for other, number in trial.cells.keys.items():
+            if other in model.cells.keys and start[number] == _PUBLISHED:
+                start[number] = state[model.cells.keys[other]]
+        if trial.cells.keys[key] not in trial.cells.pinned(start, threshold=threshold):
+            return table
+    if own:
+        return own[0]
+    raise RuntimeError(
+        f"cannot protect {key!r}: {problems[cell]}; nothing more can be withheld or left out"
+    )
 
 
 @dataclass
@@ -838,24 +858,32 @@ class _Model:
 
     # ---------------------------------------------------------------- leaving out
 
-    def table_to_leave_out(self, problems: dict[int, str], state: np.ndarray):
-        """The table to leave out for the first recoverable cell nothing more could protect.
+    def tables_around(self, cell: int) -> tuple[list, list]:
+        """Shown protected tables that could be left out for ``cell``, least needed first.
 
-        A shown cell's own table (the least needed, when it is shown in several); for a
-        hidden count, the least needed shown table of the cells it is made from.
+        Returns the tables that show it (for a hidden count: those showing the cells it is
+        made from) and, to try first, the less needed tables of the same theme that show a
+        cell related to it.
         """
-        for cell in problems:
-            tables = {(p.theme, p.table) for p in self.places.get(cell, [])}
-            if not tables:
-                for relation in self.cells.relations:
-                    if cell in relation.cells:
-                        for other in relation.cells:
-                            if self.cells.protected[other]:
-                                tables |= {(p.theme, p.table) for p in self.places.get(other, [])}
-            tables = {t for t in tables if t not in self.omitted and self._protected_table(t)}
-            if tables:
-                return min(tables, key=lambda t: (_LEAVE_OUT_ORDER.index(t[1].split(":")[0]), t))
-        return None
+        own = {(p.theme, p.table) for p in self.places.get(cell, [])}
+        near: set[tuple[str, str]] = set()
+        for relation in self.cells.relations:
+            if cell in relation.cells:
+                for other in relation.cells:
+                    if self.cells.protected[other]:
+                        near |= {(p.theme, p.table) for p in self.places.get(other, [])}
+        if not own:
+            own, near = near, set()
+        order = lambda t: (_LEAVE_OUT_ORDER.index(t[1].split(":")[0]), t)  # noqa: E731
+        own = sorted((t for t in own if self._open(t)), key=order)
+        themes = {t[0] for t in own}
+        near = sorted((t for t in near - set(own) if self._open(t) and t[0] in themes), key=order)
+        cheapest = order(own[0]) if own else (len(_LEAVE_OUT_ORDER), ())
+        return own, [t for t in near if order(t) < cheapest]
+
+    def _open(self, table: tuple[str, str]) -> bool:
+        """A shown table with a protected cell, not left out yet."""
+        return table not in self.omitted and self._protected_table(table)
 
     def _protected_table(self, table: tuple[str, str]) -> bool:
         """Whether a shown table holds a protected cell (so that it could be left out)."""
@@ -905,9 +933,9 @@ class _Model:
         board.wards = _ranked(
             _label(profile.wards, marks.get("wards", {}), _WARD_DEPENDENT), name_column="ward_name"
         )
-        if profile.theme.sensitive or profile.breakdown_by == "hate_strand":
+        if marks.get("breakdown"):
             board.breakdown = _regroup(
-                _label(profile.breakdown, marks.get("breakdown", {}), _BREAKDOWN_DEPENDENT)
+                _label(profile.breakdown, marks["breakdown"], _BREAKDOWN_DEPENDENT)
             )
         for column, table in profile.attributes.items():
             if table is not None:

@@ -60,6 +60,14 @@ class InputError(ValueError):
         what = f"column '{column}' " if column else ""
         super().__init__(f"{where}: {what}{message}")
 
+    def __reduce__(self):
+        """Picklable (it travels between the processes of a pack)."""
+        return _input_error, (self.file, self.line, self.column, self.message)
+
+
+def _input_error(file, line, column, message) -> InputError:
+    return InputError(file, line=line, column=column, message=message)
+
 
 def canonical_name(name: str) -> str:
     """Column name as the toolkit knows it: trimmed, lower case, ONS-style codes mapped.

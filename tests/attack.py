@@ -379,6 +379,13 @@ def _page(theme: str, rows: list[list[str]], source: str) -> Table | None:
         found = table("data_quality", "location", ["description", "records"])
         found.frame["outcome"] = "note"
         return found
+    if head == ["included records", "period", "number"]:  # one row a note and period
+        found = table("data_quality", "location", ["description", "period", "records"])
+        labels = sorted(set(found.frame["period"]))  # e.g. 2024-25Q4, 2025-26Q4: later is now
+        names = {labels[-1]: CURRENT, labels[0]: PREVIOUS} if len(labels) == 2 else {}
+        found.frame["period"] = found.frame["period"].map(names).fillna("")
+        found.frame["outcome"] = "note"
+        return found
     return None
 
 
@@ -612,7 +619,8 @@ class _Builder:
                 what = re.sub(r"\s*\((current|previous) period\)", "", norm(text))
             else:
                 continue
-            periods = self.periods_in(text)
+            period = norm(row.get("period", ""))  # the notes of each period, one a row
+            periods = (period,) if period in PERIODS else self.periods_in(text)
             key = dq_key(table.theme, what, periods)
             self.m.observe(key, row["records"], table.source)
             if (key, what, periods) not in self.location[table.theme]:
@@ -892,16 +900,20 @@ class _Builder:
             self.rank_rows(theme, wards[:-1])
 
     def rank_rows(self, theme: str, wards: list[str]) -> None:
-        """Rank r for a published count c: exactly r - 1 wards have more than c."""
+        """Rank r for a published count c > 0: exactly r - 1 published wards have more than
+        c (ranks count only the wards whose counts are published); for a count of 0,
+        exactly r - 1 wards have more than 0.
+        """
         m = self.m
         rank_of: dict[int, int] = {}
         for ward, rank in self.ranks[theme].items():
             if (value := m.value_of(ward_key(theme, CURRENT, ward))) is not None:
                 rank_of.setdefault(value, rank)
+        published = [w for w in wards if m.value_of(ward_key(theme, CURRENT, w)) is not None]
         for count, rank in sorted(rank_of.items()):
             text = f"{theme}: rank {rank} for a count of {count}"
             terms, above = [], 0
-            for ward in wards:
+            for ward in wards if count == 0 else published:
                 key = ward_key(theme, CURRENT, ward)
                 i = m.var(key)
                 lo, hi = m.lo[i], m.hi[i]
@@ -1098,10 +1110,20 @@ class _Builder:
                             f"{theme}: {c} in {self.ward_name(w)} (current)",
                         )
 
+    def said_left_out(self, theme: str, what: str) -> bool:
+        """Whether the pack says a table (e.g. "The top wards for nuisance") is not shown."""
+        texts = [text for t, _, text in self.pub.sentences if t == theme]
+        for table in self.pub.tables:
+            if table.theme == theme and table.kind == "data_quality":
+                texts += table.frame["description"].astype(str).tolist()
+        return any(norm(f"{what} are not shown") in norm(text) for text in texts)
+
     def listed(self, theme, category, cells, wards) -> None:
         m, kind = self.m, "top wards by category"
         listing, n = self.listing.get((theme, category)), self.listing_n[theme]
         text = f"{theme}: top wards for {category}"
+        if self.said_left_out(theme, f"The top wards for {category}"):
+            return  # left out, with the reason: says nothing of the category's wards
         if not listing:  # a category with records in no ward only, or none
             for w in wards:
                 m.equal([(1, cells[w])], 0, kind, f"{text} (none listed)")
