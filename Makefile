@@ -31,6 +31,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_read_locate.py
+	$(BIN)/python benchmarks/bench_disclosure.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check csp_analysis tests benchmarks

@@ -148,6 +148,7 @@ class _Relation:
     cells: np.ndarray
     coefs: np.ndarray
     equal: bool = True
+    line: bool = False  # a line of a published table
 
 
 class Cells:
@@ -213,7 +214,7 @@ class Cells:
         ids = np.array([*cells, margin])
         coefs = np.append(np.ones(len(cells)), -1.0)
         self.lines.append(_Line(ids, coefs, margin, rule_bound))
-        self.relations.append(_Relation(ids, coefs))
+        self.relations.append(_Relation(ids, coefs, line=True))
 
     def relate(self, cells: Sequence[int], coefs: Sequence[float], *, equal: bool = True) -> None:
         """A relation ``sum(coef * cell) == 0`` (``<= 0`` when not ``equal``)."""
@@ -578,16 +579,19 @@ def _candidate(
 ) -> int | None:
     """The cell of a line or relation to withhold next: the smallest non-zero published one.
 
-    A cell in a line that holds a lone withheld cell comes first (it mends both lines: one
-    cell instead of two), then the smallest value, an inner cell before a margin.
+    ``suppressible`` ranks the cells that may be withheld: 1 for protected cells, which go
+    first (a ward or a person rather than an area figure), 2 for cells withheld only to
+    protect others, 0 for none. Then a cell in a line that holds a lone withheld cell comes
+    first (it mends both lines: one cell instead of two), then the smallest value, an inner
+    cell before a margin.
     """
     own = int(np.count_nonzero(state[cells] != _PUBLISHED) == 1)
     options = [
-        (lone[cell] - own <= 0, values[cell], coef < 0, position, int(cell))
+        (suppressible[cell], lone[cell] - own <= 0, values[cell], coef < 0, position, int(cell))
         for position, (cell, coef) in enumerate(zip(cells, coefs, strict=True))
         if suppressible[cell] and state[cell] == _PUBLISHED and values[cell] > 0
     ]
-    return min(options)[4] if options else None
+    return min(options)[5] if options else None
 
 
 def _mend(cell, why, state, values, suppressible, touching, lone, relations, threshold, high):
@@ -600,14 +604,27 @@ def _mend(cell, why, state, values, suppressible, touching, lone, relations, thr
     away by another). Otherwise the smallest candidate.
     """
 
+    protected_only = np.where(suppressible == 1, 1, 0)
+
     def options(target: int, trial: np.ndarray) -> list[int]:
+        # a count withheld only to protect others is taken from a table line, never to mend
+        # a relation between tables (an area figure is not withheld for a ward's sake)
         found = {
             option
             for item in touching.get(target, [])
-            if (option := _candidate(trial, values, suppressible, item.cells, item.coefs, lone))
+            if (
+                option := _candidate(
+                    trial,
+                    values,
+                    suppressible if item.line else protected_only,
+                    item.cells,
+                    item.coefs,
+                    lone,
+                )
+            )
             is not None
         }
-        return sorted(found, key=lambda c: (values[c], c))
+        return sorted(found, key=lambda c: (suppressible[c], values[c], c))
 
     first = options(cell, state)
     if not first or "published totals" not in why:
@@ -667,7 +684,8 @@ def _protect(
     only where nothing more could be withheld.
     """
     high = np.full(values.size, np.inf) if high is None else high
-    suppressible = protected if suppressible is None else suppressible
+    suppressible = protected if suppressible is None else suppressible | protected
+    suppressible = np.where(protected, 1, np.where(suppressible, 2, 0))  # 1 goes first
     state = state.copy()
     small = protected & (state == _PUBLISHED) & (values >= 1) & (values <= threshold)
     state[small] = _PRIMARY
@@ -932,7 +950,7 @@ def suppress_counts(
             cell_states,
             protected,
             [line],
-            [_Relation(line.cells, line.coefs)],
+            [_Relation(line.cells, line.coefs, line=True)],
             threshold=threshold,
         )
         recoverable = np.isin(np.arange(len(cells)), list(problems))
@@ -1079,7 +1097,7 @@ def suppress_crosstab(
         state.ravel(),
         suppressible.ravel(),
         lines,
-        [_Relation(line.cells, line.coefs) for line in lines],
+        [_Relation(line.cells, line.coefs, line=True) for line in lines],
         threshold=threshold,
     )
     recoverable = np.isin(np.arange(flat.size), list(problems))
@@ -1194,7 +1212,7 @@ def audit(
                     problems.append(
                         _problem(labels[cell // width], names[cell % width], problem[0])
                     )
-        relations = [_Relation(line.cells, line.coefs) for line in lines]
+        relations = [_Relation(line.cells, line.coefs, line=True) for line in lines]
         pinned = _pinned(
             truth.ravel(),
             flat_state,
