@@ -306,6 +306,9 @@ def _line_problem(
     states = state[line.cells]
     withheld = states != _PUBLISHED
     guarded = withheld if protected is None else withheld & protected[line.cells]
+    # a hidden count (a table left out) needs guarding only where it is small itself
+    small = (values[line.cells] >= 1) & (values[line.cells] <= threshold)
+    guarded &= (states != _HIDDEN) | small
     if not guarded.any():
         return None
     cells = line.cells[withheld]
@@ -597,21 +600,27 @@ def _candidate(
 def _mend(cell, why, state, values, suppressible, touching, lone, relations, threshold, high):
     """The cells to withhold so that ``cell`` is no longer pinned ([] when none will do).
 
-    The candidates are the smallest published cells of each relation ``cell`` is in. When
+    The candidates are the smallest published cells of each relation ``cell`` is in (or
+    that a hidden count in it is in). When
     bounds alone pin it, a candidate must free it from those bounds (withholding a cell
     elsewhere would not help); a candidate that is then pinned itself is mended the same
     way, up to three cells deep (a count given away by one table, whose partner is given
     away by another). Otherwise the smallest candidate.
     """
-
     protected_only = np.where(suppressible == 1, 1, 0)
 
     def options(target: int, trial: np.ndarray) -> list[int]:
         # a count withheld only to protect others is taken from a table line, never to mend
-        # a relation between tables (an area figure is not withheld for a ward's sake)
+        # a relation between tables (an area figure is not withheld for a ward's sake); a
+        # relation through hidden counts (a town made of its wards) is followed one step
+        items = list(touching.get(target, []))
+        for item in list(items):
+            for other in item.cells:
+                if other != target and trial[other] == _HIDDEN:
+                    items += [i for i in touching.get(int(other), []) if i is not item]
         found = {
             option
-            for item in touching.get(target, [])
+            for item in items
             if (
                 option := _candidate(
                     trial,

@@ -236,7 +236,6 @@ class _Model:
     cells: Cells = field(default_factory=Cells)
     places: dict[int, list[_Place]] = field(default_factory=dict)
     shown: dict[tuple[str, str], list[int]] = field(default_factory=dict)
-    ranked: dict[tuple[str, str], list] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.one = self.cells.add(_ONE, 1, protected=False)
@@ -402,14 +401,30 @@ class _Model:
         return {"current": profile.current, "previous": profile.previous_records}
 
     def _by_ward(self, name: str, profile: Profile, column: str) -> None:
-        """A column that follows from the ward (a town): the ward x value table behind it."""
+        """A column that follows from the ward (a town): the ward x value table behind it.
+
+        Which values each ward can take is read from every record of the area of the same
+        kind (a reader who knows which wards make up each town, and that records with no
+        ward have no town, knows as much).
+        """
         records = self._records(profile)
-        both = pd.concat(records.values())
-        known = both.loc[both["ward_code"].notna() & both[column].notna()]
+        area = pd.concat(
+            [
+                frame
+                for other in self.profiles.values()
+                if other.theme.records == profile.theme.records and column in other.current
+                for frame in self._records(other).values()
+            ]
+        )
+        area = area.loc[~area.index.duplicated()]
+        known = area.loc[area["ward_code"].notna() & area[column].notna()]
         values_per_ward = known.groupby("ward_code")[column].nunique()
         if known.empty or values_per_ward.max() > 1 or known[column].nunique() < 2:
             return  # not a geography: no structure a reader could use
-        town_of = known.groupby("ward_code")[column].first().astype(str)
+        seen = pd.crosstab(
+            area["ward_code"].fillna(indicators.UNKNOWN_WARD),
+            area[column].astype("string").fillna("Not recorded"),
+        )
         categories = profile.attributes[column]["category"].tolist()
         codes = [*profile.wards["ward_code"].fillna(indicators.UNKNOWN_WARD)]
         for period, frame in records.items():
@@ -419,7 +434,11 @@ class _Model:
             rows: dict[str, list[int]] = {code: [] for code in codes}
             columns: dict[str, list[int]] = {category: [] for category in categories}
             for code in codes:
-                allowed = [town_of[code], "Not recorded"] if code in town_of.index else categories
+                allowed = (
+                    [c for c in seen.columns if seen.loc[code, c] > 0]
+                    if code in seen.index
+                    else categories
+                )
                 for category in allowed:
                     if category not in columns:
                         continue
@@ -615,7 +634,6 @@ class _Model:
         roles = {}
         for role, block in people.groupby("role_group", sort=False):
             table = f"people:{role}"
-            total_row = block.index[block["age_band"] == "Total"][0]
             grid = {
                 (band, column): self.show(
                     name, table, (name, "people", role, band, column), value, row, column
@@ -630,7 +648,6 @@ class _Model:
             for column in (*_SEXES, "total"):
                 self.line(name, table, [grid[b, column] for b in bands], grid["Total", column])
             roles[role] = grid["Total", "total"]
-            del total_row
         everyone = self.hidden((name, "people", "everyone"), 0, protected=False)
         self.cells.counts[everyone] = float(sum(self.cells.counts[cell] for cell in roles.values()))
         self.cells.relate([*roles.values(), everyone], [1.0] * len(roles) + [-1.0])
