@@ -13,7 +13,7 @@ import tempfile
 import time
 
 from csp_analysis.config import PROJECT_ROOT, load_settings
-from csp_analysis.demo import LATEST_QUARTER, LAST_MONTH, write_demo_data
+from csp_analysis.demo import LAST_MONTH, LATEST_QUARTER, write_demo_data
 from csp_analysis.load import load_dataset
 from csp_analysis.profile import build_profiles
 from csp_analysis.publication import protect_profiles
