@@ -644,6 +644,7 @@ def breakdown_chart(profile: Profile, *, top: int = 10):
         previous=_numbers(profile.breakdown["previous"]),
     )
     table = table.dropna(subset=["current", "previous"])
+    table = table.loc[(table["current"] > 0) | (table["previous"] > 0)]  # not a chart of 0s
     if table.empty:
         return None
     return charts.plot_breakdown(
