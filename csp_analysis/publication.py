@@ -967,7 +967,7 @@ class _Model:
                 for key, text in found.items()
             }
             board.wards_by = _ranked_within(
-                _label(profile.wards_by, marked, {"count": ["share_pct", "rank"]}),
+                _label(profile.wards_by, marked, {"count": ["share_pct"]}),
                 by=profile.theme.top_wards_by,
             )
         if profile.people is not None:
@@ -1079,14 +1079,13 @@ def _regroup(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _ranked_within(table: pd.DataFrame, *, by: str) -> pd.DataFrame:
-    """Top wards by category: ranks among the published rows of each category."""
+    """Top wards by category: the rank is the row's place in its category's list.
+
+    (A rank shared by equal counts would tell a withheld count from the published one
+    beside it; equal counts are listed in ward-name order.)
+    """
     out = table.copy()
-    ranks = []
-    for _, group in out.groupby(by, sort=False):
-        counts = pd.to_numeric(group["count"], errors="coerce")
-        shown = counts.rank(method="min", ascending=False)
-        ranks += [pd.NA if pd.isna(r) else int(r) for r in shown]
-    out["rank"] = pd.array(ranks, dtype="Int64")
+    out["rank"] = pd.array(out.groupby(by, sort=False).cumcount() + 1, dtype="Int64")
     return out
 
 

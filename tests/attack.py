@@ -1131,8 +1131,8 @@ class _Builder:
         for (a, rank_a), (b, rank_b) in zip(listing, listing[1:], strict=False):
             if rank_a is not None and rank_a == rank_b:
                 m.equal([(1, cells[a]), (-1, cells[b])], 0, kind, f"{text}: equal ranks")
-            else:
-                strict = int(rank_a is not None and rank_b is not None)
+            else:  # ranks are places in the list; equal counts are listed in name order
+                strict = int(str(self.name_of.get(b)) < str(self.name_of.get(a)))
                 m.add([(1, cells[a]), (-1, cells[b])], strict, np.inf, kind, f"{text}: order")
         listed, last = {w for w, _ in listing}, listing[-1][0]
         for w in wards:
