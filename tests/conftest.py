@@ -1,6 +1,8 @@
 """Shared fixtures: the public data (when present) and small synthetic demo data."""
 
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,33 @@ from csp_analysis.config import PROJECT_ROOT, load_settings
 
 #: The themes of the default configuration, in order.
 THEMES = list(load_settings().themes)
+#: Debian's headless Chromium (tests that need it skip where it is missing).
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+
+
+def chromium(page: Path, profile: Path, *options: str) -> subprocess.CompletedProcess:
+    """Headless Chromium on a local page, offline, with a fresh profile folder."""
+    return subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+            f"--user-data-dir={profile}",
+            *options,
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ import io
 import json
 import re
 import shutil
-import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import matplotlib
 import pandas as pd
 import pytest
 import yaml
+from conftest import chromium, needs_chromium
 
 from csp_analysis import charts, report
 from csp_analysis.config import PROJECT_ROOT, load_settings
@@ -23,7 +23,6 @@ from csp_analysis.tables import spreadsheet_safe, spreadsheet_text
 
 matplotlib.use("Agg")
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FORMULA_LEADS = ("=", "+", "-", "@")
 
 
@@ -160,26 +159,7 @@ class Dom(HTMLParser):
 
 def rendered_dom(page: Path, profile: Path) -> Dom:
     """The page's DOM after headless Chromium has loaded it (and run any script it holds)."""
-    result = subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--disable-quic",
-            f"--user-data-dir={profile}",
-            "--dump-dom",
-            page.as_uri(),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = chromium(page, profile, "--dump-dom")
     assert "</html>" in result.stdout
     return Dom(result.stdout)
 
@@ -193,9 +173,6 @@ def live_markup(dom: Dom) -> list:
         *(["script element"] if "script" in dom.tags else []),
         *(["title set by script"] if dom.title.strip() == "pwned" else []),
     ]
-
-
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 
 
 @needs_chromium

@@ -4,12 +4,11 @@ pages a board member can open offline."""
 import ast
 import re
 import shutil
-import subprocess
 
 import nbformat
 import pandas as pd
 import pytest
-from conftest import THEMES
+from conftest import THEMES, chromium, needs_chromium
 
 from csp_analysis.config import PROJECT_ROOT
 from csp_analysis.demo import LATEST_QUARTER
@@ -174,36 +173,19 @@ def test_public_data_pack(public_settings, tmp_path):
     assert top.loc[0, "ward_name"] == "Quarry and Coton Hill"
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+@needs_chromium
 @pytest.mark.parametrize("page", ["index.html", "demoshire/overview.html"])
 def test_pages_render_in_headless_chromium(demo_pack, page, tmp_path):
     from PIL import Image
 
     root, _ = demo_pack
     png = tmp_path / "page.png"
-    subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--disable-quic",
-            "--hide-scrollbars",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--window-size=1200,2000",
-            f"--screenshot={png}",
-            (root / page).as_uri(),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=120,
+    chromium(
+        root / page,
+        tmp_path / "profile",
+        "--hide-scrollbars",
+        "--window-size=1200,2000",
+        f"--screenshot={png}",
     )
     image = Image.open(png).convert("L")
     assert image.size == (1200, 2000)
