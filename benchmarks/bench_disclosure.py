@@ -19,20 +19,35 @@ from csp_analysis.profile import build_profiles
 from csp_analysis.publication import protect_profiles
 from csp_analysis.tables import profile_tables
 
+COUNTS = {
+    "count",
+    "previous",
+    "current",
+    "female",
+    "male",
+    "unknown",
+    "total",
+    "victims",
+    "repeat_victims",
+    "suspect and victim",
+    "suspect",
+    "victim",
+}
 
-def withheld(profiles) -> tuple[int, int]:
-    """(withheld cells, count cells) over every table of the board profiles."""
-    shown = hidden = 0
+
+def withheld(profiles) -> tuple[int, int, int]:
+    """(small "<5", withheld "[c]", all) counts over the count columns of the board tables."""
+    small = other = every = 0
     for profile in profiles.values():
         for name, table in profile_tables(profile).items():
-            if name in ("headline", "monthly", "spc", "trend", "data_quality"):
+            if name in ("headline", "monthly", "spc", "trend", "data_quality", "top_wards"):
                 continue
-            for column in table.columns:
+            for column in COUNTS & set(table.columns):
                 values = table[column]
-                text = values.map(lambda value: isinstance(value, str) and value[:1] in "<[")
-                hidden += int(text.sum())
-                shown += int(values.map(lambda value: isinstance(value, int | float)).sum())
-    return hidden, shown + hidden
+                small += int(values.map(lambda v: isinstance(v, str) and v[:1] == "<").sum())
+                other += int(values.map(lambda v: isinstance(v, str) and v[:1] == "[").sum())
+                every += len(values)
+    return small, other, every
 
 
 def main() -> int:
@@ -52,11 +67,11 @@ def main() -> int:
             start = time.perf_counter()
             board = protect_profiles(profiles, threshold=settings.suppression_threshold)
             protected = time.perf_counter() - start
-            cells, counts = withheld(board)
+            small, other, counts = withheld(board)
             left_out = sum(len(p.omitted) for p in board.values())
             print(
                 f"{period}: build {len(profiles)} profiles {built:6.2f} s; protect together "
-                f"{protected:6.2f} s; {cells:,} of {counts:,} table cells withheld, "
+                f"{protected:6.2f} s; of {counts:,} counts {small:,} show <5 and {other:,} [c], "
                 f"{left_out} table(s) left out"
             )
     return 0
