@@ -1,4 +1,4 @@
-"""Disclosure control: small-number suppression for board and public tables.
+"""Disclosure control: small-number suppression that holds across linked tables.
 
 Counts from 1 to ``threshold`` (default 4) are withheld and shown as ``"<5"`` (in general
 ``f"<{threshold + 1}"``): *primary* suppression. Further counts are withheld where the
@@ -41,13 +41,31 @@ Secondary
     check uses that bound too (so with counts 3, 5, 5, 9 both 5s are withheld: one alone
     would be pinned at 5, giving away the 3). Until every line passes, the smallest non-zero
     published count of a failing line is withheld (an inner cell before a margin on a tie).
-    In a cross-tabulation rows and columns interact, so after the lines pass a linear
-    programme finds each withheld cell's feasible range over all relations at once
-    (the relations form a totally unimodular system, so the range ends are whole numbers
-    and a range of width zero is exactly an exact recovery); a cell still pinned gets the
-    smallest candidate in its row or column added, and the whole loop repeats to a fixed
-    point. Example: in a list 10, 4, 4 the two 4s sum to 8 (at least 5), yet two cells of
-    "at most 4" summing to 8 are both 4, so the 10 is withheld too.
+    When the lines pass, the audit below looks at everything at once; a cell it still finds
+    pinned gets the smallest candidate of a relation it is in (a cell that frees it from
+    the bounds that pin it, following a relation through hidden counts, up to three cells
+    deep), and the whole loop repeats to a fixed point. Example: in a list 10, 4, 4 the two
+    4s sum to 8 (at least 5), yet two cells of "at most 4" summing to 8 are both 4, so the
+    10 is withheld too.
+Linked tables and hidden counts
+    :class:`Cells` holds every count a publication shows or implies, keyed so that a count
+    shown in two tables is one cell, with every linear relation a reader knows (equal or at
+    most): the lines of each table, and relations between tables. A *hidden* cell is a count
+    never shown that follows from what is (serious violence minus violence with injury in one
+    ward; the records of one ASB category in one ward behind a top-wards list); it discloses
+    only if a reader can pin it to 1 to ``threshold``. Protected cells are withheld when
+    small and may be withheld to protect others; unprotected cells (area totals, the offence
+    breakdown of a theme that is not sensitive) are published as they are, and the second
+    kind may be withheld only as partners in their own table.
+The audit
+    An integer programme (scipy's ``milp``, HiGHS) over every relation at once: each
+    withheld protected cell, and each hidden protected cell whose value is 1 to
+    ``threshold``, is pushed up and down over the whole numbers that fit what is published
+    and what the labels say; it is pinned when no other value fits. Bounds are first
+    propagated through the relations (which settles most cells without a solver); one
+    solution proves every cell it moves, solutions are kept while they still fit, and
+    independent groups of cells are solved apart. For a single cross-tabulation this is the
+    same as the linear-programme check of a totally unimodular system.
 Margins
     The grand total is never withheld (it is the area total). A row or column total of 1 to
     ``threshold`` is itself primary-suppressed: publishing "3 people aged 10-19" next to
@@ -67,12 +85,14 @@ Cumulative shares
     share after a withheld row would give its share away by differencing.
 Row order and rank
     In tables sorted by count, rows whose count is withheld are moved, in name order, after
-    the rows with published non-zero counts, and their rank is blanked, so the order of rows
-    and tied ranks cannot reveal the relative size of withheld counts.
+    the rows with published non-zero counts, their rank is blanked, and a published row's
+    rank counts only the published rows above it, so neither the order of rows nor a rank
+    reveals the size of a withheld count (see :mod:`csp_analysis.publication`).
 
-What the checks do not model: inference from other tables (the wrappers treat totals that
-the profile publishes elsewhere, such as role-group totals, as known), and, in
-cross-tabulations, inference from which cell the rule would have chosen.
+What the checks do not model: a range narrowed but not to one value (a ``"<5"`` says 1 to
+4 anyway), inference from which cell the rule would have chosen (beyond the list bound
+above), and anything outside the cells and relations given (other publications, other
+periods). :mod:`csp_analysis.publication` builds the cells of a whole pack.
 """
 
 from __future__ import annotations

@@ -14,27 +14,30 @@ What is published and how it is protected (the policy):
   and ONS publish them for every Community Safety Partnership.
 * Protected in every theme: the ward table (and the top wards, the maps and the ward
   named in the key findings), the tables of further columns (weapon, alcohol, town), the
-  top wards within each category, the data-quality notes of how records were located or
-  flagged, and the tables of people (age and sex, ethnicity, repeat victims).
+  top wards within each category, and the tables of people (age and sex, ethnicity,
+  repeat victims).
 * Protected in a *sensitive* theme (``sensitive: true`` in the theme's configuration:
-  domestic abuse, hate crime, sexual offences): its own breakdown too (offences, strands).
-  The breakdowns of other themes are area figures by offence and are published as they
-  are, as the Home Office publishes them.
+  domestic abuse, hate crime, sexual offences): its own breakdown too (offences, strands),
+  and the data-quality counts of its records. The breakdowns of other themes are area
+  figures by offence and are published as they are, as the Home Office publishes them,
+  except a row whose records all belong to a sensitive theme (the one homicide of a
+  month, which was domestic), and what must be withheld in the same table to protect it.
 
 The relations a reader can use, all modelled at once: each table's rows add up to its
 total (for both periods); a theme within another (violence with injury within serious
 violence within all crime, found from the records) gives, ward by ward and category by
-category, a difference that is itself a count; a town is made of its wards; the top
-wards within a category are the largest, and a list shorter than five means the other
-wards had none; the wards with no known ward are the same records as the "no ward"
-data-quality note; the people tables share their role totals and the repeat victims are
-among the victims; and where a sentence says a ward or offence had "the most", the
-withheld ones had no more.
+category, a difference that is itself a count; an offence breakdown adds up to the
+subgroups of a wider theme; a town is made of its wards; the top wards within a category
+are the largest, and a list shorter than five means the other wards had none; the records
+in no ward are the ward table's "Unknown ward" and the data-quality note's alike; records
+of an offence the classification does not know are the rows of their labels; the people
+tables share their role totals and the repeat victims are among the victims; and where a
+sentence says a ward or offence had "the most", the withheld ones had no more.
 
 Where the model finds a withheld cell that can be worked out exactly, or a hidden count
 of 1 to the threshold that can be, more cells are withheld; where nothing more can be
-withheld, the table is left out and the page says why in words. No table the audit knows
-to be unsafe is published.
+withheld, a table is left out (the least needed one that frees the cell) and the page
+says why in words. No table the audit knows to be unsafe is published.
 """
 
 from __future__ import annotations
