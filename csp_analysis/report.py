@@ -126,6 +126,14 @@ def _published(*values: float | str) -> bool:
     return not any(isinstance(value, str) for value in values)
 
 
+def _among(profile: Profile, claim: str) -> str:
+    """How a "most" sentence starts: "Of those with published figures, " if need be.
+
+    That is, when a withheld row might have more (see ``Profile.claims``).
+    """
+    return "" if profile.claims.get(claim, True) else "Of those with published figures, "
+
+
 def _omitted(profile: Profile, table: str) -> Markdown | None:
     """The sentence saying why a table is left out of the board version, if it is."""
     why = profile.omitted.get(table)
@@ -195,7 +203,7 @@ def key_findings(profile: Profile) -> Markdown:
     lines += _breakdown_findings(profile)
     lines += _ward_findings(profile)
     lines.append(trend_phrase(profile))
-    return _prose(*lines, markup="- {}")
+    return _prose(*(line[:1].upper() + line[1:] for line in lines if line), markup="- {}")
 
 
 def _breakdown_findings(profile: Profile) -> list[str]:
@@ -219,22 +227,21 @@ def _breakdown_findings(profile: Profile) -> list[str]:
         if _published(top["previous"])
         else ""
     )
-    among = "" if profile.claims.get("top_category", True) else "Of those with published figures, t"
     lines.insert(
         0,
-        f"{among or 'T'}he greatest volume was {_mid_sentence(top['category'])} "
+        _among(profile, "top_category")
+        + f"the greatest volume was {_mid_sentence(top['category'])} "
         f"({top['share_pct']:.0f}%, n={_n(top['current'])}){change}.",
     )
     change = _numbers(table["change"])
     rising = table.assign(change=change).loc[change > 0].sort_values("change", ascending=False)
     if len(rising) and rising.iloc[0]["category"] != top["category"]:
         row = rising.iloc[0]
-        among = "" if profile.claims.get("largest_increase", True) else "Of those with published "
         lines.insert(
             1,
-            f"{among + 'figures, ' if among else ''}"
-            f"{_mid_sentence(row['category']) if among else row['category']} had the largest "
-            f"numerical increase: {change_phrase(row['current'], row['previous'])}.",
+            _among(profile, "largest_increase")
+            + f"{row['category']} had the largest numerical increase: "
+            f"{change_phrase(row['current'], row['previous'])}.",
         )
     return lines
 
@@ -252,9 +259,9 @@ def _ward_findings(profile: Profile) -> list[str]:
         if np.isfinite(top["rate_per_1000"])
         else ""
     )
-    among = "" if profile.claims.get("top_ward", True) else "Of the wards with published figures, "
     lines = [
-        f"{among}{top['ward_name']} had the most {_unit(profile)} ({top['share_pct']:.0f}%, "
+        _among(profile, "top_ward")
+        + f"{top['ward_name']} had the most {_unit(profile)} ({top['share_pct']:.0f}%, "
         f"n={_n(top['count'])}{rate})."
     ]
     top_n = indicators.top_wards(wards, n=profile.top_n)
