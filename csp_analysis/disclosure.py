@@ -117,8 +117,6 @@ __all__ = [
 #: Label of a secondary (complementary) withheld cell: "[c]", confidential.
 SECONDARY_LABEL = "[c]"
 _PUBLISHED, _PRIMARY, _SECONDARY, _HIDDEN = 0, 1, 2, 3
-#: When a list, every secondary choice is appended to it: (cause, cell, why), for debugging.
-TRACE: list | None = None
 _REASONS = {_PRIMARY: "primary", _SECONDARY: "secondary"}
 
 
@@ -186,6 +184,7 @@ class Cells:
 
     def __init__(self) -> None:
         self.keys: dict[Hashable, int] = {}
+        self.names: list[Hashable] = []  # the key of each cell
         self.counts: list[float] = []
         self.protected: list[bool] = []
         self.suppressible: list[bool] = []
@@ -222,6 +221,7 @@ class Cells:
             self.hidden[cell] &= hidden
             return cell
         self.keys[key] = len(self.counts)
+        self.names.append(key)
         self.counts.append(float(value))
         self.protected.append(protected)
         self.suppressible.append(suppressible or protected)
@@ -739,8 +739,6 @@ def _protect(
                 stuck_lines.add(number)
             else:
                 state[cell], added = _withheld_state(values[cell], threshold), True
-                if TRACE is not None:
-                    TRACE.append((int(line.margin), cell, "line"))
         if added:
             continue
         found = (
@@ -761,8 +759,6 @@ def _protect(
             break
         lone = _lone(state, lines, values.size)
         for cell in pinned:
-            if state[cell] == _PUBLISHED:
-                continue
             chosen = _mend(
                 cell,
                 found[cell],
@@ -779,8 +775,6 @@ def _protect(
                 stuck.add(cell)
             for option in chosen:
                 state[option] = _withheld_state(values[option], threshold)
-                if TRACE is not None:
-                    TRACE.append((cell, option, found[cell]))
     problems = dict(found)
     for line in lines:
         if problem := _line_problem(state, values, line, threshold, protected):

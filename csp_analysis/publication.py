@@ -201,7 +201,7 @@ def _leave_out(model, problems, state, ready, threshold, omitted, claims) -> tup
     for a hidden count, a cell it is made from).
     """
     cell = next(iter(problems))
-    key = model.key_of(cell)
+    key = model.cells.names[cell]
     own, related = model.tables_around(cell)
     for table in related:
         trial = _Model(ready, threshold=threshold, omitted={**omitted, table: ""}, claims=claims)
@@ -285,9 +285,6 @@ class _Model:
             self.cells.relate([*cells, margin], [1.0] * len(cells) + [-1.0])
         else:
             self.cells.line(cells, margin)
-
-    def key_of(self, cell: int) -> Hashable:
-        return next(key for key, number in self.cells.keys.items() if number == cell)
 
     # ---------------------------------------------------------------- one profile
 
@@ -583,12 +580,7 @@ class _Model:
             self.line(name, "data_quality", cells, totals[period])
             by_coordinates = cells[0]
             for _, description, flagged_both in flags:
-                flagged = (
-                    flagged_both.iloc[: len(frame)]
-                    if period == "current"
-                    else (flagged_both.iloc[len(records["current"]) :])
-                )
-                flagged = pd.Series(flagged.to_numpy(), index=frame.index)
+                flagged = flagged_both.loc[frame.index]
                 count = int(flagged.sum())
                 key = (name, "flag", period, description)
                 row = rows.get((description, period))
@@ -837,7 +829,7 @@ class _Model:
         others = [c for c in cells if c not in published[:n]]
         if max(values[c] for c in others) > values[bound]:
             return None
-        return (self.key_of(bound), tuple(self.key_of(c) for c in others))
+        return (self.cells.names[bound], tuple(self.cells.names[c] for c in others))
 
     def _rise(self, name, by, rows, state, values) -> tuple | None:
         """(largest published rise, other rows) when no withheld row rose more."""
@@ -857,8 +849,8 @@ class _Model:
         if any(_change(values, p) > _change(values, top) for p in others):
             return None
         return (
-            tuple(self.key_of(c) for c in top),
-            tuple(tuple(self.key_of(c) for c in p) for p in others),
+            tuple(self.cells.names[c] for c in top),
+            tuple(tuple(self.cells.names[c] for c in p) for p in others),
         )
 
     def _claim(self, name: str, what: str, terms: tuple) -> None:
@@ -982,9 +974,7 @@ class _Model:
         board.data_quality = _label(profile.data_quality, marks.get("data_quality", {}), {})
         for table in list(board.omitted):
             _drop(board, table)
-        withheld = sum(
-            len(cells) for table, cells in marks.items() if f"{table}" not in board.omitted
-        )
+        withheld = sum(len(cells) for table, cells in marks.items() if table not in board.omitted)
         board.notes.append(_board_note(profile, self.threshold, withheld))
         board.notes += list(board.omitted.values())
         notes = pd.DataFrame(

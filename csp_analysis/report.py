@@ -413,7 +413,7 @@ def top_wards_table(profile: Profile):
     shown = shown[
         ["Rank", "Ward", "Count", "% of area", "Cumulative %", "Rate per 1,000", "95% CI"]
     ]
-    return _style(
+    styled = _style(
         shown,
         {
             "Count": _COUNTS,
@@ -422,6 +422,11 @@ def top_wards_table(profile: Profile):
             "Rate per 1,000": _RATE,
         },
     )
+    if not profile.claims.get("top_wards", True):  # the heading would say more than is true
+        styled = styled.set_caption(
+            "Wards whose figures are published; a ward whose figure is withheld may have more."
+        )
+    return styled
 
 
 def data_quality_table(profile: Profile):

@@ -162,3 +162,14 @@ def test_withheld_unknown_ward_count_reads_as_a_sentence(demo_profiles):
     wards.loc[wards["ward_name"] == "Unknown ward", "count"] = "<5"
     text = report.key_findings(dataclasses.replace(profile, wards=wards, restricted=False)).data
     assert "- Fewer than 5 offences could not be placed in a ward" in text
+
+
+def test_top_wards_say_so_when_a_withheld_ward_may_have_more(board_profiles):
+    # claims: whether the published top wards are the top wards of all (publication.py)
+    for profile in board_profiles.values():
+        if profile.wards is None:
+            continue
+        html = report.top_wards_table(profile).to_html()
+        caption = "a ward whose figure is withheld may have more"
+        assert (caption in html) == (not profile.claims.get("top_wards", True)), profile.theme
+    assert any(not p.claims.get("top_wards", True) for p in board_profiles.values())
