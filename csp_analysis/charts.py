@@ -35,6 +35,9 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Text
 from matplotlib.ticker import Formatter, MaxNLocator
 
+from csp_analysis import wording
+from csp_analysis.stats import SPC_MIN_POINTS
+
 __all__ = [
     "PALETTE",
     "SPC_COLOURS",
@@ -58,6 +61,7 @@ SPC_COLOURS: dict[str, str] = {
     "common_cause": "#a6a6a6",
     "concern": "#e46c0a",  # orange
     "improvement": "#00b0f0",  # blue
+    "neutral": "#7030a0",  # purple: unusual, neither good nor bad
     "mean": "#000000",
     "limits": "#7b7d7d",
 }
@@ -67,8 +71,6 @@ MAP_CMAP = "YlOrRd"
 #: Fill and hatch of wards with no data on a map.
 NO_DATA_COLOUR = "#e6e6e6"
 
-#: Fewer months than this with values give no control limits on an SPC chart.
-SPC_MIN_POINTS = 6
 
 _WIDE = (9.0, 4.5)
 _MAP = (9.0, 9.0)
@@ -398,9 +400,10 @@ def plot_spc(
     Values are a grey line with markers; the mean is a solid black line and the
     process limits dashed grey lines (a lower limit below 0 is drawn at 0, as counts
     cannot be negative; the data are unchanged). Special-cause points are coloured by
-    meaning: orange for concern, blue for improvement. With fewer than
-    ``SPC_MIN_POINTS`` values, or NaN limits, the values are drawn with the note "Too
-    few months for control limits".
+    meaning: orange for concern, blue for improvement, purple when neither (a theme where
+    a rise is not known to be bad). Labels are in plain words ("Usual range", "Unusual:
+    a concern"). With fewer than ``SPC_MIN_POINTS`` values, or NaN limits, the values are
+    drawn with the note "Too few months to work out the usual range".
 
     Parameters
     ----------
@@ -413,9 +416,10 @@ def plot_spc(
         Chart title.
     unit : str, optional
         What is counted, for the y axis label (default "offences").
-    higher_is : {"worse", "better"}, optional
+    higher_is : {"worse", "better", "neither"}, optional
         Whether a high value is worse (crime, the default: high special cause is a
-        concern) or better (e.g. detections: high special cause is improvement).
+        concern), better (e.g. detections: high special cause is improvement) or neither
+        (domestic abuse: a rise may be more reporting).
 
     Returns
     -------
@@ -425,10 +429,10 @@ def plot_spc(
     Raises
     ------
     ValueError
-        If ``higher_is`` is not "worse" or "better" or ``spc`` lacks a column.
+        If ``higher_is`` is not "worse", "better" or "neither", or ``spc`` lacks a column.
     """
-    if higher_is not in ("worse", "better"):
-        raise ValueError(f"higher_is must be 'worse' or 'better', got {higher_is!r}")
+    if higher_is not in ("worse", "better", "neither"):
+        raise ValueError(f"higher_is must be 'worse', 'better' or 'neither', got {higher_is!r}")
     needed = {"label", "value", "mean", "upper_limit", "lower_limit", "special_cause", "direction"}
     missing = needed - set(spc.columns)
     if missing:
@@ -453,9 +457,10 @@ def plot_spc(
     special = spc["special_cause"].fillna(False).to_numpy(dtype=bool) & enough
     direction = spc["direction"].fillna("").astype(str).to_numpy()
     concern_side, improvement_side = ("high", "low") if higher_is == "worse" else ("low", "high")
-    is_concern = special & (direction == concern_side)
-    is_improvement = special & (direction == improvement_side)
-    common = ~(is_concern | is_improvement)
+    is_neutral = special & np.isin(direction, ["high", "low"]) & (higher_is == "neither")
+    is_concern = special & (direction == concern_side) & ~is_neutral
+    is_improvement = special & (direction == improvement_side) & ~is_neutral
+    common = ~(is_concern | is_improvement | is_neutral)
     ax.plot(
         x[common], values[common], "o", color=grey, ms=6, zorder=3, clip_on=False, in_layout=False
     )
@@ -463,7 +468,11 @@ def plot_spc(
     handles: list = []
     notes: list[str] = []
     if enough:
-        for mask, key in ((is_concern, "concern"), (is_improvement, "improvement")):
+        for mask, key in (
+            (is_concern, "concern"),
+            (is_improvement, "improvement"),
+            (is_neutral, "neutral"),
+        ):
             ax.plot(
                 x[mask],
                 values[mask],
@@ -479,18 +488,16 @@ def plot_spc(
         ax.plot(x, upper, **limit_style)
         ax.plot(x, np.maximum(lower, 0.0), **limit_style)
         marker = {"marker": "o", "ls": "none", "ms": 8}
+        unusual = (
+            [("neutral", "Unusual (neither good nor bad)")]
+            if higher_is == "neither"
+            else [("concern", "Unusual: a concern"), ("improvement", "Unusual: improving")]
+        )
         handles = [
-            Line2D([], [], color=grey, lw=1.8, marker="o", ms=6, label="Common cause"),
-            Line2D([], [], color=SPC_COLOURS["concern"], label="Special cause: concern", **marker),
-            Line2D(
-                [],
-                [],
-                color=SPC_COLOURS["improvement"],
-                label="Special cause: improvement",
-                **marker,
-            ),
-            Line2D([], [], color=SPC_COLOURS["mean"], lw=1.5, label="Mean"),
-            Line2D([], [], label="Process limits", **{**limit_style, "zorder": None}),
+            Line2D([], [], color=grey, lw=1.8, marker="o", ms=6, label="Usual variation"),
+            *(Line2D([], [], color=SPC_COLOURS[k], label=text, **marker) for k, text in unusual),
+            Line2D([], [], color=SPC_COLOURS["mean"], lw=1.5, label="Average"),
+            Line2D([], [], label="Usual range", **{**limit_style, "zorder": None}),
         ]
         rules = (
             [r for text in spc.loc[special, "rule"].fillna("") for r in str(text).split("; ") if r]
@@ -498,16 +505,16 @@ def plot_spc(
             else []
         )
         if rules:
-            notes.append("Special cause found by: " + "; ".join(dict.fromkeys(rules)) + ".")
+            notes.append("Unusual because: " + wording.rules("; ".join(dict.fromkeys(rules))) + ".")
         elif special.any():
-            notes.append("Special cause variation found.")
+            notes.append("Some months are unusual.")
         else:
-            notes.append("No special cause: all months are within common-cause variation.")
+            notes.append("No unusual month: every month is within the usual range.")
     else:
         ax.text(
             0,
             1.03,
-            "Too few months for control limits",
+            "Too few months to work out the usual range",
             transform=ax.transAxes,
             ha="left",
             va="bottom",

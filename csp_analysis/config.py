@@ -28,6 +28,7 @@ import yaml
 from csp_analysis.periods import Period, PeriodError
 from csp_analysis.read import InputError
 from csp_analysis.validate import KNOWN_COLUMNS
+from csp_analysis.wording import POLARITIES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "demo.yaml"
@@ -60,8 +61,10 @@ class Theme:
     ``sensitive`` themes have small counts suppressed in their offence breakdown too;
     ``people`` themes show who is involved (people, ethnicity, repeat victims);
     ``attributes`` maps further breakdown columns to their titles; ``top_wards_by`` is a
-    column whose categories each get their own top wards. ``config_file`` and ``lines``
-    say where the theme was defined, for messages (see :meth:`error`).
+    column whose categories each get their own top wards; ``polarity`` says whether a rise
+    is bad (``lower_is_better``), good, or ``neutral`` (more reporting may be welcome).
+    ``config_file`` and ``lines`` say where the theme was defined, for messages (see
+    :meth:`error`).
     """
 
     name: str
@@ -79,6 +82,7 @@ class Theme:
     people: bool = False
     attributes: dict[str, str] = field(default_factory=dict)
     top_wards_by: str | None = None
+    polarity: str = "lower_is_better"
     config_file: Path | None = field(default=None, compare=False, repr=False)
     lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
@@ -439,6 +443,7 @@ THEME_SETTINGS: dict[str, Check] = {
     "people": _true_or_false,
     "attributes": _attributes,
     "top_wards_by": _optional_column,
+    "polarity": _choice(POLARITIES),
 }
 
 

@@ -150,8 +150,14 @@ def ward_table(
 
 
 def top_wards(wards: pd.DataFrame, *, n: int = 10) -> pd.DataFrame:
-    """The ``n`` highest-ranked wards of a :func:`ward_table` (never "Unknown ward")."""
-    return wards.loc[wards["rank"].notna()].head(n).reset_index(drop=True)
+    """The ``n`` highest-ranked wards of a :func:`ward_table` that had any record.
+
+    Never "Unknown ward", never a ward with a count of 0 (a withheld count, such as "<5",
+    is at least 1 and is kept), so a list may be shorter than ``n``.
+    """
+    counts = pd.to_numeric(wards["count"], errors="coerce")
+    listed = wards["rank"].notna() & (counts.isna() | counts.gt(0))
+    return wards.loc[listed].head(n).reset_index(drop=True)
 
 
 def top_wards_by(

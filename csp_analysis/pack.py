@@ -31,7 +31,7 @@ from pathlib import Path
 
 import nbformat
 
-from csp_analysis import provenance
+from csp_analysis import provenance, wording
 from csp_analysis.config import PROJECT_ROOT, Settings
 from csp_analysis.load import load_dataset
 from csp_analysis.outputs import (
@@ -201,25 +201,44 @@ def _unavailable_page(page: Page, folder: Path, resources: dict) -> Page:
 
 
 def index_figures(profile: Profile) -> dict:
-    """The index row of an available profile: counts, change and significance, as text."""
+    """The index row of an available profile, in words (all text: the index escapes it).
+
+    ``variation`` is the latest month on the SPC chart, as NHS "Making Data Count" shows it:
+    a letter for the icon, words, and its kind (common, improving, concerning, neutral).
+    """
     test = profile.change
-    unit = "incidents" if profile.theme.records == "asb" else "offences"
-    change = f"{test.current - test.previous:+,}"
-    if test.previous:
-        change += f" ({(test.current - test.previous) / test.previous:+.1%})"
-    if test.p_value != test.p_value:  # NaN: nothing to test
-        verdict = "No records to test"
-    elif test.significant:
-        verdict = f"<strong>Yes</strong> (p={test.p_value:.3f})"
-    else:
-        verdict = f"No (p={test.p_value:.2f})"
+    letter, words, kind = wording.VARIATION[profile.latest_variation()]
     return {
-        "current": f"{test.current:,} {unit}",
+        "current": f"{test.current:,} {wording.unit(profile.theme.records, test.current)}",
         "previous": f"{test.previous:,}",
-        "change": change,
-        "verdict": verdict,
+        "change": wording.change(test.current, test.previous, since="a year earlier"),
+        "verdict": wording.verdict_short(test.current, test.previous, test.p_value),
+        "unusual": bool(test.significant),
+        "variation": {"letter": letter, "words": words, "kind": kind},
         "summary": profile.summary(),
     }
+
+
+def area_sentence(pages: list[Page]) -> str:
+    """One sentence for an area on the index: its first theme, and what changed beyond chance.
+
+    >>> ok = {"current": "10 offences", "change": "up 1 (10%) on a year earlier",
+    ...       "verdict": "Within normal variation", "unusual": False}
+    >>> area_sentence([Page("A", "a", "overview", "All recorded crime", figures=ok)])[-50:]
+    'year earlier. No theme changed by more than normal variation.'
+    """
+    shown = [p for p in pages if p.status == "ok" and p.figures.get("change")]
+    if not shown:
+        return ""
+    first = shown[0].figures
+    text = f"{shown[0].title}: {first['current']}, {first['change']}."
+    unusual = [p for p in shown if p.figures.get("unusual")]
+    if not unusual:
+        return text + " No theme changed by more than normal variation."
+    changes = "; ".join(
+        f"{p.title} {p.figures['change'].removesuffix(' on a year earlier')}" for p in unusual
+    )
+    return text + f" Changed by more than normal variation: {changes}."
 
 
 def _manifest(folder: Path, theme: str) -> Path:
@@ -479,8 +498,11 @@ def index_html(
     folders = [TEMPLATES / "pack", TEMPLATES / "csp_board"]  # shares the pages' partials
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(folders), autoescape=True)
     areas: dict[str, list[Page]] = {}
+    unavailable: dict[str, list[Page]] = {}  # each reason once, with the pages it covers
     for page in pages:
         areas.setdefault(page.area_name, []).append(page)
+        if page.status == "unavailable":
+            unavailable.setdefault(page.message, []).append(page)
     return environment.get_template("index.html.j2").render(
         title=settings.title,
         period=period,
@@ -488,6 +510,8 @@ def index_html(
         today=today,
         pages=pages,
         areas=areas,
+        sentences={area: area_sentence(rows) for area, rows in areas.items()},
+        unavailable=unavailable,
         failed=sum(p.status == "failed" for p in pages),
         synthetic=synthetic,
         mode=mode,

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from csp_analysis import indicators
+from csp_analysis import indicators, wording
 from csp_analysis.classify import classification_notes
 from csp_analysis.config import Theme
 from csp_analysis.load import POLICE_UK, Dataset
 from csp_analysis.locate import LOCATION_METHODS
 from csp_analysis.periods import Period
 from csp_analysis.stats import (
+    SPC_MIN_POINTS,
     ChangeTest,
     TrendTest,
     mann_kendall,
@@ -30,29 +31,6 @@ from csp_analysis.stats import (
 from csp_analysis.validate import ASB_CATEGORIES, HATE_STRANDS
 
 SYNTHETIC_NOTE = "SYNTHETIC DEMO DATA: invented records, not real crime or real people."
-
-
-def change_phrase(current: float, previous: float) -> str:
-    """'a 5% (n=864) decrease' in the seed reports' style.
-
-    >>> change_phrase(18216, 19080)
-    'a 5% (n=864) decrease'
-    >>> change_phrase(3, 0)
-    'an increase from none (n=3)'
-    >>> change_phrase(1216, 1222), change_phrase(92, 100)
-    ('a less than 1% (n=6) decrease', 'an 8% (n=8) decrease')
-    """
-    if previous == 0:
-        return (
-            "no change from none" if current == 0 else f"an increase from none (n={current:,.0f})"
-        )
-    if current == previous:
-        return "no change"
-    direction = "increase" if current > previous else "decrease"
-    pct = round(abs(current - previous) / previous * 100)
-    size = "less than 1%" if pct == 0 else f"{pct}%"
-    article = "an" if pct in (11, 18) or str(pct).startswith("8") else "a"
-    return f"{article} {size} (n={abs(current - previous):,.0f}) {direction}"
 
 
 class CoverageError(ValueError):
@@ -110,22 +88,30 @@ class Profile:
     top_n: int = 10
 
     def summary(self) -> str:
-        """The headline as a sentence, in the style of the seed reports."""
+        """The headline as one plain sentence (for the command line and README files)."""
         if not self.available:
             return f"{self.theme.title}: not available. {self.reason}"
         now, before = self.change.current, self.change.previous
-        unit = "incidents" if self.theme.records == "asb" else "offences"
-        trend = f"{change_phrase(now, before)} compared with {self.previous.label}"
-        if np.isnan(self.change.p_value):
-            test = "no significance test possible"
-        elif self.change.significant:
-            test = f"statistically significant (p={self.change.p_value:.3f})"
-        else:
-            test = f"not statistically significant (p={self.change.p_value:.2f})"
+        change = wording.change(now, before, since=self.previous.describe())
         return (
-            f"{self.theme.title}, {self.area_name}, {self.period.label} "
-            f"({self.period.describe()}): {now:,} {unit}, {trend}; {test}."
+            f"{self.theme.title}, {self.area_name}, {self.period.describe()} "
+            f"({self.period.label}): {now:,} {wording.unit(self.theme.records, now)}, "
+            f"{change}: {wording.verdict(now, before, self.change.p_value)}."
         )
+
+    def latest_variation(self) -> str:
+        """The latest month on the SPC chart: a key of ``wording.VARIATION``.
+
+        "none" when there are too few months in a row to work out the usual range.
+        """
+        points = self.spc
+        if points is None or points["value"].notna().sum() < SPC_MIN_POINTS:
+            return "none"
+        last = points.iloc[-1]
+        if not np.isfinite(last["upper_limit"]):
+            return "none"
+        special = bool(last["special_cause"])
+        return wording.variation(last["direction"], special, polarity=self.theme.polarity)
 
     @property
     def top_wards(self) -> pd.DataFrame | None:

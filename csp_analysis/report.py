@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
-from csp_analysis import charts, indicators
+from csp_analysis import charts, indicators, wording
 from csp_analysis.config import PROJECT_ROOT, load_settings
 from csp_analysis.load import load_dataset
-from csp_analysis.profile import Profile, change_phrase
+from csp_analysis.profile import Profile
 from csp_analysis.publication import area_profiles
 from csp_analysis.tables import write_tables
 
@@ -111,14 +111,8 @@ def _prose(*sentences: str, markup: str = "{}") -> Markdown:
 
 
 def _n(value: float | str) -> str:
-    """A count for a sentence: a withheld "<5" reads "fewer than 5", "[c]" "a withheld number of".
-
-    >>> _n(1234), _n("<5"), _n("<10")
-    ('1,234', 'fewer than 5', 'fewer than 10')
-    """
-    if isinstance(value, str):
-        return f"fewer than {value[1:]}" if value.startswith("<") else "a withheld number of"
-    return f"{value:,.0f}"
+    """A count for a sentence (:func:`csp_analysis.wording.count`)."""
+    return wording.count(value)
 
 
 def _published(*values: float | str) -> bool:
@@ -150,59 +144,50 @@ def _mid_sentence(name: str) -> str:
     return name if name[1:2].isupper() else name[:1].lower() + name[1:]
 
 
-def _unit(profile: Profile, count: int | None = None) -> str:
-    singular = "incident" if profile.theme.records == "asb" else "offence"
-    return singular if count == 1 else singular + "s"
+def _unit(profile: Profile, count: float | str | None = None) -> str:
+    return wording.unit(profile.theme.records, count)
 
 
-def significance_phrase(profile: Profile) -> str:
-    """Whether the change is statistically significant, with the test's numbers."""
-    test = profile.change
-    if np.isnan(test.p_value) or test.current + test.previous == 0:
-        return "There are no records in either period to test."
-    verdict = (
-        "is statistically significant"
-        if test.p_value < _SIGNIFICANCE
-        else ("is not statistically significant")
-    )
-    ratio = (
-        f"rate ratio {test.rate_ratio:.2f}, 95% CI {test.ratio_lower:.2f} to {test.ratio_upper:.2f}"
-        if np.isfinite(test.ratio_upper)
-        else ""
-    )
-    p_text = "p<0.001" if test.p_value < 0.001 else f"p={test.p_value:.3f}"
-    return f"The change {verdict} (exact Poisson test, {p_text}{'; ' + ratio if ratio else ''})."
+def _line(text: str) -> Markdown:
+    """One line in place of a chart or table that has nothing to show."""
+    return _prose(text, markup="_{}_")
+
+
+def _rate(profile: Profile, value: float, annual: float = np.nan) -> str:
+    """A rate per 1,000 that names its period, with the rate a year beside it."""
+    if not np.isfinite(annual):
+        annual = wording.per_year(value, profile.period)
+    return wording.rate(value, annual, unit=_unit(profile), period=profile.period)
 
 
 def key_findings(profile: Profile) -> Markdown:
-    """The headline sentences, written from the numbers, in the seed reports' style."""
+    """The headline sentences in plain words: change, whether it is usual, what and where.
+
+    The statistics behind each sentence are in :func:`how_to_read`.
+    """
     if not profile.available:
         return _prose(profile.reason, markup="**Not available for this data.** {}")
-    now, before = profile.change.current, profile.change.previous
-    unit = _unit(profile, now)
+    test = profile.change
+    now, before = test.current, test.previous
+    change = wording.change(now, before, since=profile.previous.describe())
     lines = [
-        f"There were {_n(now)} {unit} in {profile.area_name} in {profile.period.describe()}, "
-        f"{change_phrase(now, before)} compared with {profile.previous.describe()}. "
-        + significance_phrase(profile)
+        f"There were {_n(now)} {_unit(profile, now)} in {profile.area_name} in "
+        f"{profile.period.describe()}, {change}: "
+        f"{wording.verdict(now, before, test.p_value)}."
     ]
     headline = profile.headline.set_index("measure")
     rate = headline.loc["rate_per_1000"]
     if np.isfinite(rate["current"]):
-        lines.append(
-            f"That is {rate['current']:.2f} {_unit(profile)} per 1,000 residents "
-            f"(95% CI {rate['current_lower']:.2f} to {rate['current_upper']:.2f})."
-        )
+        lines.append(f"That is {_rate(profile, rate['current'])}.")
     if "share_of_all_pct" in headline.index:
         share = headline.loc["share_of_all_pct"]
         lines.append(
-            f"{profile.theme.title} made up {share['current']:.1f}% of all recorded "
-            f"crime (95% CI {share['current_lower']:.1f}% to "
-            f"{share['current_upper']:.1f}%), against {share['previous']:.1f}% a year "
-            "earlier."
+            f"{profile.theme.title} was {share['current']:.1f}% of all recorded crime, "
+            f"against {share['previous']:.1f}% a year earlier."
         )
+    lines += _trend_findings(profile)
     lines += _breakdown_findings(profile)
     lines += _ward_findings(profile)
-    lines.append(trend_phrase(profile))
     return _prose(*(line[:1].upper() + line[1:] for line in lines if line), markup="- {}")
 
 
@@ -216,34 +201,41 @@ def _breakdown_findings(profile: Profile) -> list[str]:
             "than crimes."
         )
     table = profile.breakdown
-    if table is None:
+    if table is None or len(table) < 2:  # one category says nothing the total does not
         return lines
     published = table.loc[_numbers(table["current"]).gt(0)]  # not withheld, not zero
     if published.empty:
         return lines
     top = published.iloc[0]
     change = (
-        f", {change_phrase(top['current'], top['previous'])} compared with the previous year"
+        f", {wording.change(top['current'], top['previous'], since='a year earlier')}"
         if _published(top["previous"])
         else ""
     )
-    lines.insert(
-        0,
-        _among(profile, "top_category")
-        + f"the greatest volume was {_mid_sentence(top['category'])} "
-        f"({top['share_pct']:.0f}%, n={_n(top['current'])}){change}.",
+    lines.append(
+        _among(profile, "top_category") + f"the most common was {_mid_sentence(top['category'])}: "
+        f"{_n(top['current'])} {_unit(profile, top['current'])} ({top['share_pct']:.0f}%)"
+        f"{change}."
     )
     change = _numbers(table["change"])
     rising = table.assign(change=change).loc[change > 0].sort_values("change", ascending=False)
-    if len(rising) and rising.iloc[0]["category"] != top["category"]:
+    if len(rising):
         row = rising.iloc[0]
-        lines.insert(
-            1,
-            _among(profile, "largest_increase")
-            + f"{row['category']} had the largest numerical increase: "
-            f"{change_phrase(row['current'], row['previous'])}.",
-        )
+        small = min(row["current"], row["previous"]) < wording.SMALL_BASE
+        if row["category"] != top["category"] and not small:  # never lead with tiny numbers
+            lines.append(
+                _among(profile, "largest_increase")
+                + f"the largest rise was in {_mid_sentence(row['category'])}: "
+                f"{wording.change(row['current'], row['previous'], since='a year earlier')}."
+            )
     return lines
+
+
+def _wards_with_records(profile: Profile) -> tuple[int, int]:
+    """(wards with any record, wards) in the ward table; a withheld count is at least 1."""
+    wards = profile.wards.loc[profile.wards["ward_name"] != indicators.UNKNOWN_WARD]
+    counts = _numbers(wards["count"])
+    return int((counts.isna() | counts.gt(0)).sum()), len(wards)
 
 
 def _ward_findings(profile: Profile) -> list[str]:
@@ -255,20 +247,21 @@ def _ward_findings(profile: Profile) -> list[str]:
         return []
     top = ranked.iloc[0]
     rate = (
-        f"; {top['rate_per_1000']:.1f} per 1,000 residents"
+        f"; {top['rate_per_1000']:.1f} per 1,000 residents {wording.period_span(profile.period)}"
         if np.isfinite(top["rate_per_1000"])
         else ""
     )
     lines = [
-        _among(profile, "top_ward")
-        + f"{top['ward_name']} had the most {_unit(profile)} ({top['share_pct']:.0f}%, "
-        f"n={_n(top['count'])}{rate})."
+        _among(profile, "top_ward") + f"{top['ward_name']} had the most: {_n(top['count'])} "
+        f"{_unit(profile, top['count'])} ({top['share_pct']:.0f}% of the area{rate})."
     ]
-    top_n = indicators.top_wards(wards, n=profile.top_n)
+    top_n = profile.top_wards
     if profile.claims.get("top_wards", True) and len(top_n) == profile.top_n:
+        with_records, all_wards = _wards_with_records(profile)
         lines.append(
-            f"The {len(top_n)} wards with the most {_unit(profile)} account for "
-            f"{_numbers(top_n['share_pct']).sum():.0f}% of the total."
+            f"The {len(top_n)} wards with the most {_unit(profile)} had "
+            f"{_numbers(top_n['share_pct']).sum():.0f}% of the total; {with_records} of the "
+            f"{all_wards} wards had any."
         )
     unknown = wards.loc[wards["ward_name"] == indicators.UNKNOWN_WARD, "count"]
     if len(unknown) and unknown.iloc[0] != 0:
@@ -277,37 +270,124 @@ def _ward_findings(profile: Profile) -> list[str]:
             f" ({count / profile.change.current * 100:.1f}%)" if not isinstance(count, str) else ""
         )
         lines.append(
-            f"{_n(count).capitalize()} {_unit(profile)}{share} could not be placed in a ward; "
-            "they count "
-            "in the area total only."
+            f"{_n(count).capitalize()} {_unit(profile, count)}{share} could not be placed in a "
+            "ward; they count in the area total only."
         )
     return lines
 
 
-def trend_phrase(profile: Profile) -> str:
-    """The Mann-Kendall trend and SPC special causes of the monthly series, in words."""
+def _trend_findings(profile: Profile) -> list[str]:
+    """The monthly trend and the unusual months, in words, reconciled with the change."""
     trend, points = profile.trend, profile.spc
     if trend.trend == "insufficient data":
-        return (
-            f"There are too few consecutive months of data to test for a trend ({trend.n} months)."
-        )
+        return [
+            f"There are too few months of data in a row ({trend.n}) to say whether the "
+            "monthly numbers are rising or falling."
+        ]
     last = pd.Period(points["label"].iloc[-1], freq="M").strftime("%B %Y")
-    months = f"the {trend.n} months to {last}"
-    if trend.p_value < _SIGNIFICANCE:
-        text = (
-            f"Over {months} the monthly series shows a significant {trend.trend} trend "
-            f"(Mann-Kendall p={trend.p_value:.3f}; Sen's slope {trend.sen_slope:+.1f} "
-            f"{_unit(profile)} a month)."
+    lines = [
+        wording.trend(
+            trend.trend,
+            trend.p_value,
+            trend.sen_slope,
+            months=trend.n,
+            to=last,
+            unit=_unit(profile),
         )
-    else:
-        text = f"Over {months} there is no significant trend (Mann-Kendall p={trend.p_value:.2f})."
-    flagged = points.loc[points["special_cause"]]
-    if flagged.empty:
-        return text + " No month shows special-cause variation on the SPC chart."
-    return text + (
-        f" {len(flagged)} month{'s' if len(flagged) > 1 else ''} show"
-        f"{'' if len(flagged) > 1 else 's'} special-cause variation (see the SPC "
-        "chart)."
+    ]
+    flagged = int(points["special_cause"].sum())
+    lines.append(wording.unusual_months(flagged, len(points), latest=profile.latest_variation()))
+    steady = trend.p_value < wording.SIGNIFICANCE and trend.trend != "no trend"
+    if steady != profile.change.significant and not np.isnan(profile.change.p_value):
+        lines.append(
+            f"The comparison with a year earlier looks at {profile.period.describe()} only, "
+            f"the trend at all {trend.n} months, so the two can differ."
+        )
+    return lines
+
+
+def how_to_read(profile: Profile) -> Markdown | None:
+    """The note that explains the words, with the statistics behind them (for analysts)."""
+    if not profile.available:
+        return None
+    u, test = _unit(profile), profile.change
+    label = wording.withheld_label(profile.threshold)
+    terms = [
+        (
+            "Normal variation",
+            "numbers go up and down from one period to the next by chance. A change within "
+            "normal variation is no bigger than chance would often give; a change larger than "
+            "chance would usually give is unlikely to be chance alone (less than a "
+            f"{wording.SIGNIFICANCE:.0%} chance), so it is worth looking into.",
+        ),
+        (
+            "Unusual months",
+            "the chart of monthly numbers shows the average and the range the numbers usually "
+            "stay within, worked out from the months themselves. A month outside that range, "
+            "or a run of months on one side of the average or moving one way, is marked as "
+            "unusual: something has changed rather than chance.",
+        ),
+        (
+            "Rate per 1,000 residents",
+            f"{u} for every 1,000 people living in the area {wording.period_span(profile.period)}"
+            "; the rate a year gives the same over twelve months, to compare with yearly "
+            "figures.",
+        ),
+        (
+            "Likely range",
+            "the range within which the true rate probably lies (95% confidence), given how "
+            "much numbers vary by chance. Small numbers give wide ranges.",
+        ),
+        (
+            f"{label} and [c]",
+            f"{label} is a count from 1 to {profile.threshold}, withheld to protect the people "
+            "involved; [c] is a count withheld so that a withheld number cannot be worked out "
+            "from the others; – means there is nothing to show (no records, or a percentage "
+            "of a withheld count). Percentage changes are not shown when the earlier count is "
+            f"below {wording.SMALL_BASE}, because they mislead on small numbers.",
+        ),
+    ]
+    details = []
+    if not np.isnan(test.p_value):
+        ratio = (
+            f"; rate ratio {test.rate_ratio:.2f} (95% confidence interval "
+            f"{test.ratio_lower:.2f} to {test.ratio_upper:.2f})"
+            if np.isfinite(test.ratio_upper)
+            else ""
+        )
+        details.append(
+            f"Change on a year earlier: exact Poisson test of the two counts, "
+            f"{wording.p_value(test.p_value)}{ratio}; a change is called larger than chance "
+            f"when p is below {wording.SIGNIFICANCE}."
+        )
+    rate = profile.headline.set_index("measure").loc["rate_per_1000"]
+    if np.isfinite(rate["current"]):
+        details.append(
+            f"Rate: {rate['current']:.2f} per 1,000 residents "
+            f"{wording.period_span(profile.period)}, 95% confidence interval "
+            f"{rate['current_lower']:.2f} to {rate['current_upper']:.2f} (Byar's method; exact "
+            "below 10)."
+        )
+    trend = profile.trend
+    if trend.trend != "insufficient data":
+        details.append(
+            f"Trend: Mann-Kendall test over {trend.n} months, {wording.p_value(trend.p_value)}; "
+            f"Sen's slope {trend.sen_slope:+.1f} {u} a month."
+        )
+    details.append(
+        'Unusual months: an XmR statistical process control chart (NHS England "Making Data '
+        'Count"): limits at the average plus or minus 2.66 times the average month-to-month '
+        "change; a month is unusual when it is outside the limits, when 2 of 3 months are "
+        "beyond two thirds of the way to a limit, or in a run of 7 months on one side of the "
+        "average or rising or falling."
+    )
+    glossary = "\n".join(
+        f"- **{escape_markdown(term)}**: {escape_markdown(text)}" for term, text in terms
+    )
+    return Markdown(
+        glossary
+        + "\n\n**The statistics behind the sentences** (also in the CSV files):\n\n"
+        + _prose(*details, markup="- {}").data
     )
 
 
@@ -348,6 +428,15 @@ _COUNTS = "{:,.0f}"
 _RATE = "{:.2f}"
 
 
+_BREAKDOWN_LABELS = {
+    "offence": "Offence",
+    "offence_subgroup": "Offence subgroup",
+    "crime_type": "Crime type",
+    "category": "Category",
+    "hate_strand": "Strand",
+}
+
+
 def breakdown_table(profile: Profile, *, top: int | None = None):
     """The breakdown with numerical and % change (styled)."""
     if not profile.available:
@@ -355,19 +444,23 @@ def breakdown_table(profile: Profile, *, top: int | None = None):
     if profile.breakdown is None:
         return _omitted(profile, "breakdown")
     table = profile.breakdown if top is None else profile.breakdown.head(top)
-    label = {
-        "offence": "Offence",
-        "offence_subgroup": "Offence subgroup",
-        "crime_type": "Crime type",
-        "category": "Category",
-        "hate_strand": "Strand",
-    }
-    return _change_table(table, label.get(profile.breakdown_by, "Category"), profile)
+    label = _BREAKDOWN_LABELS.get(profile.breakdown_by, "Category")
+    if len(profile.breakdown) == 1:
+        return _line(
+            f"Every record is of one {label.lower()}, {_mid_sentence(table['category'].iloc[0])}"
+            f", so there is no breakdown to show."
+        )
+    return _change_table(table, label, profile)
 
 
 def _change_table(table: pd.DataFrame, first: str, profile: Profile):
-    """A :func:`~csp_analysis.indicators.compare_periods` table, styled for the page."""
+    """A :func:`~csp_analysis.indicators.compare_periods` table, styled for the page.
+
+    The % change is blank where the earlier count is under ``wording.SMALL_BASE``.
+    """
     now, before = profile.period.label, profile.previous.label
+    earlier = _numbers(table["previous"])
+    table = table.assign(pct_change=table["pct_change"].where(earlier >= wording.SMALL_BASE))
     shown = table.rename(
         columns={
             "category": first,
@@ -387,6 +480,23 @@ def _change_table(table: pd.DataFrame, first: str, profile: Profile):
     }
     shown = shown.assign(**{first: _capitalised(shown[first])})
     return _style(shown[[first, now, before, "Change", "% change", "% of total"]], formats)
+
+
+def top_wards_intro(profile: Profile) -> Markdown | None:
+    """The sentence above the top wards: how many are listed and how many had any record."""
+    if not profile.available or profile.wards is None:
+        return None
+    with_records, all_wards = _wards_with_records(profile)
+    listed = (
+        f"The {profile.top_n} wards with the most {_unit(profile)}"
+        if with_records > profile.top_n
+        else f"Every ward with any {_unit(profile)}"
+    )
+    return _prose(
+        f"{listed} ({with_records} of the {all_wards} wards had any), their share of the area "
+        f"total, and the rate per 1,000 residents {wording.period_span(profile.period)} with "
+        "its likely range."
+    )
 
 
 def top_wards_table(profile: Profile):
@@ -566,9 +676,12 @@ def attribute_table(profile: Profile, column: str):
 
 def top_wards_by_category(profile: Profile):
     """The top wards within each category (anti-social behaviour)."""
-    if not profile.available or profile.wards_by is None:
-        return None
     by = profile.theme.top_wards_by
+    if not profile.available or by is None:
+        return None
+    if profile.wards_by is None:
+        words = by.replace("_", " ")
+        return _line(f"These records have no {words}, so there are no top wards by {words}.")
     left_out = [why for table, why in profile.omitted.items() if table.startswith("wards_by:")]
     if profile.wards_by.empty:
         return _prose(" ".join(left_out), markup="_{}_") if left_out else None
@@ -591,10 +704,21 @@ def top_wards_by_category(profile: Profile):
 # ---------------------------------------------------------------------------- charts
 
 
+#: Months with data in each of the two years the trend chart compares, at least.
+_TREND_MONTHS = 6
+
+
 def trend_chart(profile: Profile):
-    """The 12-month trends of this year and last."""
+    """The 12-month trends of this year and last; one line when a year has too few months."""
     if not profile.available:
         return None
+    counts = profile.monthly.sort_values("month")["count"].iloc[-24:]
+    years = [int(counts.iloc[:12].notna().sum()), int(counts.iloc[12:].notna().sum())]
+    if min(years) < _TREND_MONTHS:
+        return _line(
+            f"The data has {years[1]} of the last 12 months and {years[0]} of the 12 before, "
+            f"too few to draw the monthly trend (it needs {_TREND_MONTHS} in each)."
+        )
     return charts.plot_trend(
         profile.monthly,
         title=f"{profile.theme.title}: monthly {_unit(profile)}, {profile.area_name}",
@@ -603,13 +727,21 @@ def trend_chart(profile: Profile):
 
 
 def spc_chart(profile: Profile):
-    """The XmR (SPC) chart of the monthly series."""
+    """The XmR (SPC) chart of the monthly series; one line when there are too few months."""
     if not profile.available:
         return None
+    if profile.latest_variation() == "none":
+        return _line(
+            f"There are too few months of data in a row ({len(profile.spc)}) to work out the "
+            f"usual range (at least {charts.SPC_MIN_POINTS} are needed)."
+        )
+    higher_is = {"lower_is_better": "worse", "higher_is_better": "better", "neutral": "neither"}
     return charts.plot_spc(
         profile.spc,
-        title=f"{profile.theme.title}: statistical process control chart, {profile.area_name}",
+        title=f"{profile.theme.title}: monthly {_unit(profile)} and their usual range, "
+        f"{profile.area_name}",
         unit=_unit(profile),
+        higher_is=higher_is[profile.theme.polarity],
     )
 
 
@@ -636,21 +768,24 @@ def spc_points(profile: Profile):
             if first == last
             else f"{first.strftime('%b %Y')} to {last.strftime('%b %Y')}"
         )
-        meaning = (
-            "higher than usual" if run["direction"].iloc[0] == "high" else ("lower than usual")
-        )
+        meaning = "Higher" if run["direction"].iloc[0] == "high" else "Lower"
         low, high = run["value"].min(), run["value"].max()
         count = f"{low:,.0f}" if low == high else f"{low:,.0f} to {high:,.0f}"
         rows.append(
-            {"Months": months, "Count": count, "Signal": meaning, "Rule": run["rule"].iloc[0]}
+            {
+                "Months": months,
+                "Count": count,
+                "What": f"{meaning} than usual",
+                "Why": wording.rules(run["rule"].iloc[0]).capitalize(),
+            }
         )
     return _style(pd.DataFrame(rows), {})
 
 
 def breakdown_chart(profile: Profile, *, top: int = 10):
     """The largest categories, this period against the previous (withheld counts left out)."""
-    if not profile.available or profile.breakdown is None or profile.breakdown.empty:
-        return None
+    if not profile.available or profile.breakdown is None or len(profile.breakdown) < 2:
+        return None  # one category: the table's line says so
     table = profile.breakdown.assign(
         current=_numbers(profile.breakdown["current"]),
         previous=_numbers(profile.breakdown["previous"]),

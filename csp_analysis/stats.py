@@ -36,6 +36,8 @@ BYARS_MIN_COUNT = 10
 XMR_LIMIT = 2.66
 #: Moving ranges of at least this many times the mean moving range are screened out.
 MR_SCREEN = 3.267
+#: Fewer months than this with values give no usual range (control limits) to show.
+SPC_MIN_POINTS = 6
 #: Run length for the shift and trend rules.
 RUN_LENGTH = 7
 

@@ -488,9 +488,11 @@ def themes_from_settings(settings) -> dict[str, ThemeInfo]:
 
 _N = r"([\d,]+|fewer than \d+|a withheld number of)"
 _CHANGE = re.compile(
-    r"(?:an? (?:(\d+)%|less than 1%) \(n=([\d,]+)\) (increase|decrease)"
-    r"|an increase from none \(n=([\d,]+)\)|(no change from none)|no change)"
+    r"(?:(up|down) ([\d,]+) \((\d+)%\) on|(up|down) ([\d,]+) \((less than 1%)\) on"
+    r"|(up|down) from (none|[\d,]+)|(the same as)|(none, as))"
 )
+#: What a "most" sentence may start with when withheld rows might have more.
+_AMONG = r"(?:Of those with published figures, )?"
 
 
 class _Builder:
@@ -572,7 +574,7 @@ class _Builder:
             if table.kind in ("headline", "data_quality"):
                 self.totals(table)
         for theme, source, text in self.pub.sentences:
-            if match := re.match(rf"There were {_N} \w+ in .+? in .+?, (.+?) compared with", text):
+            if match := re.match(rf"There were {_N} \w+ in .+? in .+?, (.+?): ", text):
                 self.m.observe(total_key(theme, CURRENT), match.group(1), source)
         for table in self.pub.tables:
             getattr(self, f"table_{table.kind}")(table)
@@ -784,20 +786,26 @@ class _Builder:
 
     # ------------------------------------------------------------------ sentences
     def change_phrase(self, now, before, phrase, source, text) -> None:
-        """``change_phrase(now, before)`` of the key findings, read back."""
+        """``wording.change(now, before)`` of the key findings, read back."""
         m = self.m
         if not (match := _CHANGE.match(phrase)):
             return
-        pct, n, direction, from_none, none = match.groups()
-        if from_none or none:
+        way, n, pct, way_small, n_small, _, way_from, base, same, none = match.groups()
+        if none:
             m.observe(before, 0, source)
-            m.observe(now, 0 if none else from_none, source)
-        elif n:
-            sign = 1 if direction == "increase" else -1
-            m.equal([(1, now), (-1, before)], sign * int(n.replace(",", "")), "key findings", text)
-            m.rounded([(sign, now), (-sign, before)], [(1, before)], pct, "key findings", text)
-        else:
+            m.observe(now, 0, source)
+        elif same:
             m.equal([(1, now), (-1, before)], 0, "key findings", text)
+        elif way_from:
+            m.observe(before, 0 if base == "none" else base, source)
+            sign = 1 if way_from == "up" else -1
+            m.add([(sign, now), (-sign, before)], 1, np.inf, "key findings", text)
+        else:
+            way, n = (way, n) if way else (way_small, n_small)
+            sign = 1 if way == "up" else -1
+            m.equal([(1, now), (-1, before)], sign * int(n.replace(",", "")), "key findings", text)
+            shown = pct or "0"  # "less than 1%": rounds to 0
+            m.rounded([(sign, now), (-sign, before)], [(1, before)], shown, "key findings", text)
 
     def sentence(self, theme: str, source: str, text: str) -> None:
         """The numbers of a key finding, a note or a sentence under a table."""
@@ -808,26 +816,33 @@ class _Builder:
                 total_key(theme, CURRENT), total_key(theme, PREVIOUS), match.group(2), source, said
             )
         elif match := re.match(
-            rf"The greatest volume was (.+?) \(([\d.]+)%, n={_N}\), (.+)$", text
+            rf"{_AMONG}the most common was (.+?): {_N} \w+ \(([\d.]+)%\)(?:, (.+))?\.$",
+            text,
+            re.IGNORECASE,
         ):
-            category, share, count, rest = match.groups()
+            category, count, share, rest = match.groups()
             now, before = (cat_key(theme, "breakdown", p, category) for p in PERIODS)
             m.observe(now, count, source)
             info = self.themes.get(theme)
             if info is not None and info.breakdown == "hate_strand":  # a share of strands
                 total = [(1, strands_key(theme, CURRENT))]
             m.rounded([(1, now)], total, share, "key findings", said)
-            self.change_phrase(now, before, rest, source, said)
-        elif match := re.match(r"(.+?) had the largest numerical increase: (.+)$", text):
+            if rest:
+                self.change_phrase(now, before, rest, source, said)
+        elif match := re.match(
+            rf"{_AMONG}the largest rise was in (.+?): (.+)$", text, re.IGNORECASE
+        ):
             now, before = (cat_key(theme, "breakdown", p, match.group(1)) for p in PERIODS)
             self.change_phrase(now, before, match.group(2), source, said)
-        elif match := re.match(rf"(.+?) had the most \w+ \(([\d.]+)%, n={_N}", text):
+        elif match := re.match(
+            rf"{_AMONG}(.+?) had the most: {_N} \w+ \(([\d.]+)% of the area", text
+        ):
             if ward := self.code_of.get(norm(match.group(1))):
-                m.observe(ward_key(theme, CURRENT, ward), match.group(3), source)
+                m.observe(ward_key(theme, CURRENT, ward), match.group(2), source)
                 m.rounded(
                     [(1, ward_key(theme, CURRENT, ward))],
                     total,
-                    match.group(2),
+                    match.group(3),
                     "key findings",
                     said,
                 )

@@ -207,11 +207,11 @@ def test_spc_structure_and_colours(spc_frame):
     assert ax.get_xlabel() == "Month"
     assert ax.get_ylabel() == "Offences per month"
     assert set(legend_texts(ax)) == {  # two rows, filled column by column
-        "Common cause",
-        "Special cause: concern",
-        "Special cause: improvement",
-        "Mean",
-        "Process limits",
+        "Usual variation",
+        "Unusual: a concern",
+        "Unusual: improving",
+        "Average",
+        "Usual range",
     }
     by_colour = {}
     for line in ax.get_lines():
@@ -221,7 +221,7 @@ def test_spc_structure_and_colours(spc_frame):
     assert by_colour[SPC_COLOURS["concern"]] == [8]
     assert 8 not in by_colour[SPC_COLOURS["common_cause"]]
     assert SPC_COLOURS["improvement"] not in by_colour
-    assert "outside limits" in fig.get_supxlabel()
+    assert "outside the usual range" in fig.get_supxlabel()
     render(fig)
 
 
@@ -253,7 +253,7 @@ def test_spc_clips_a_negative_lower_limit_at_zero():
 def test_spc_too_few_points_gives_a_note():
     fig = plot_spc(spc([10, 12, 11, 9]), title="Short")
     ax = fig.axes[0]
-    assert any("Too few months for control limits" in t.get_text() for t in ax.texts)
+    assert any("Too few months to work out the usual range" in t.get_text() for t in ax.texts)
     assert not [line for line in ax.get_lines() if line.get_linestyle() == "--"]
     assert ax.get_xlabel() and ax.get_ylabel()
     render(fig)

@@ -43,14 +43,23 @@ def test_every_function_renders(demo_profiles, name):
         assert "Town" in report.attribute_table(profile, "town").to_html()
 
 
-def test_key_findings_read_like_the_seed_reports(demo_profiles):
-    text = report.key_findings(demo_profiles["overview"]).data
-    change = demo_profiles["overview"].change
-    assert f"There were {change.current:,} offences in Demoshire in January-March 2026" in text
-    assert "compared with January-March 2025" in text
-    assert "statistically significant (exact Poisson test" in text
-    assert "per 1,000 residents (95% CI" in text
-    assert "Mann-Kendall" in text
+JARGON = ("Poisson", "p=", "p<", "CI", "confidence", "Mann-Kendall", "Sen", "sigma",
+          "special cause", "special-cause", "significant", "SPC", "XmR", "n=")
+
+
+@pytest.mark.parametrize("theme", ["overview", "domestic_abuse", "hate_crime", "asb"])
+def test_key_findings_are_plain_words_and_the_statistics_are_in_the_note(demo_profiles, theme):
+    profile = demo_profiles[theme]
+    text = report.key_findings(profile).data
+    change = profile.change
+    unit = "incidents" if theme == "asb" else "offences"
+    assert f"There were {change.current:,} {unit} in Demoshire in January-March 2026, " in text
+    assert " January-March 2025: " in text and "normal variation" in text
+    assert f"{unit} per 1,000 residents in the quarter (about " in text
+    assert [word for word in JARGON if word in text] == []
+    note = report.how_to_read(profile).data
+    assert "exact Poisson test" in note and "Mann-Kendall" in note
+    assert f"p={change.p_value:.3f}" in note or "p&lt;0.001" in note
 
 
 def test_unavailable_profile_says_why_and_shows_nothing_else(public_dataset, public_settings):
@@ -74,7 +83,7 @@ def test_spc_points_table_with_flagged_runs():
     labels = [str(m) for m in __import__("pandas").period_range("2024-01", periods=15, freq="M")]
     table = report.spc_points(SimpleNamespace(available=True, spc=spc(values, labels=labels)))
     html = table.to_html()
-    assert "<table" in html and "higher than usual" in html
+    assert "<table" in html and "Higher than usual" in html and "Outside the usual range" in html
     assert len(table.data) < int(spc(values)["special_cause"].sum())
 
 
@@ -151,7 +160,7 @@ def test_findings_when_no_category_rose(demo_profiles):
     profile = demo_profiles["drugs"]
     falling = profile.breakdown.assign(current=0, change=-profile.breakdown["previous"])
     text = report.key_findings(dataclasses.replace(profile, breakdown=falling)).data
-    assert "largest numerical increase" not in text and "nan" not in text.lower()
+    assert "largest rise" not in text and "nan" not in text.lower()
 
 
 def test_withheld_unknown_ward_count_reads_as_a_sentence(demo_profiles):
