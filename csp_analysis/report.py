@@ -231,11 +231,20 @@ def _breakdown_findings(profile: Profile) -> list[str]:
     return lines
 
 
-def _wards_with_records(profile: Profile) -> tuple[int, int]:
-    """(wards with any record, wards) in the ward table; a withheld count is at least 1."""
+def _wards_with_records(profile: Profile) -> str:
+    """How many wards had any record: '38 of the 40 wards', 'at least 30 of the 40 wards'.
+
+    A small withheld count ("<5") is at least 1; a "[c]" may hide a 0, so then only a
+    lower bound is known from what the page publishes.
+    """
     wards = profile.wards.loc[profile.wards["ward_name"] != indicators.UNKNOWN_WARD]
-    counts = _numbers(wards["count"])
-    return int((counts.isna() | counts.gt(0)).sum()), len(wards)
+    counts = wards["count"]
+    small = counts.map(lambda value: isinstance(value, str) and value.startswith("<"))
+    known = int(_numbers(counts).gt(0).sum() + small.sum())
+    unknown = int(_numbers(counts).isna().sum() - small.sum())
+    if known == len(wards):
+        return f"all {len(wards)} wards"
+    return f"{'at least ' if unknown else ''}{known} of the {len(wards)} wards"
 
 
 def _ward_findings(profile: Profile) -> list[str]:
@@ -257,11 +266,10 @@ def _ward_findings(profile: Profile) -> list[str]:
     ]
     top_n = profile.top_wards
     if profile.claims.get("top_wards", True) and len(top_n) == profile.top_n:
-        with_records, all_wards = _wards_with_records(profile)
         lines.append(
             f"The {len(top_n)} wards with the most {_unit(profile)} had "
-            f"{_numbers(top_n['share_pct']).sum():.0f}% of the total; {with_records} of the "
-            f"{all_wards} wards had any."
+            f"{_numbers(top_n['share_pct']).sum():.0f}% of the total; "
+            f"{_wards_with_records(profile)} had any."
         )
     unknown = wards.loc[wards["ward_name"] == indicators.UNKNOWN_WARD, "count"]
     if len(unknown) and unknown.iloc[0] != 0:
@@ -486,14 +494,13 @@ def top_wards_intro(profile: Profile) -> Markdown | None:
     """The sentence above the top wards: how many are listed and how many had any record."""
     if not profile.available or profile.wards is None:
         return None
-    with_records, all_wards = _wards_with_records(profile)
     listed = (
         f"The {profile.top_n} wards with the most {_unit(profile)}"
-        if with_records > profile.top_n
+        if len(profile.top_wards) == profile.top_n
         else f"Every ward with any {_unit(profile)}"
     )
     return _prose(
-        f"{listed} ({with_records} of the {all_wards} wards had any), their share of the area "
+        f"{listed} ({_wards_with_records(profile)} had any), their share of the area "
         f"total, and the rate per 1,000 residents {wording.period_span(profile.period)} with "
         "its likely range."
     )

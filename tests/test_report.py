@@ -43,8 +43,22 @@ def test_every_function_renders(demo_profiles, name):
         assert "Town" in report.attribute_table(profile, "town").to_html()
 
 
-JARGON = ("Poisson", "p=", "p<", "CI", "confidence", "Mann-Kendall", "Sen", "sigma",
-          "special cause", "special-cause", "significant", "SPC", "XmR", "n=")
+JARGON = (
+    "Poisson",
+    "p=",
+    "p<",
+    "CI",
+    "confidence",
+    "Mann-Kendall",
+    "Sen",
+    "sigma",
+    "special cause",
+    "special-cause",
+    "significant",
+    "SPC",
+    "XmR",
+    "n=",
+)
 
 
 @pytest.mark.parametrize("theme", ["overview", "domestic_abuse", "hate_crime", "asb"])
