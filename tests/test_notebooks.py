@@ -129,6 +129,32 @@ def test_index_links_every_theme_with_its_headline(demo_pack):
     assert "p=" not in index and "Poisson" not in index
 
 
+#: Words a board member should meet only in a page's "How to read this page" note.
+STATISTICAL_TERMS = re.compile(
+    r"Poisson|p ?[=<] ?0|\bCI\b|confidence interval|Mann-Kendall|Sen's|sigma|special.cause|"
+    r"common.cause|statistically|\bSPC\b|XmR|process limits|\bn=",
+    re.IGNORECASE,
+)
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_pages_use_no_statistical_term_outside_the_how_to_read_note(demo_pack, theme):
+    from bs4 import BeautifulSoup
+
+    root, _ = demo_pack
+    soup = BeautifulSoup((root / "demoshire" / f"{theme}.html").read_text(), "html.parser")
+    for hidden in soup.select("footer, details, script, style, title"):
+        hidden.decompose()
+    text = soup.get_text(" ")
+    body, note = text.split("How to read this page")[-2:]  # the contents list names it too
+    assert STATISTICAL_TERMS.findall(body) == []
+    assert "Poisson" in note and "Normal variation" in note
+    index = BeautifulSoup((root / "index.html").read_text(), "html.parser")
+    for hidden in index.select("footer, details, style, title"):
+        hidden.decompose()
+    assert STATISTICAL_TERMS.findall(index.get_text(" ")) == []
+
+
 def test_no_published_file_shows_an_absolute_path(demo_pack, demo_dir):
     root, _ = demo_pack
     published = [p for p in root.rglob("*") if p.suffix in {".html", ".csv", ".txt", ".json"}]
