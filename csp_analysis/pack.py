@@ -48,6 +48,7 @@ from csp_analysis.periods import Period
 from csp_analysis.profile import CoverageError, Profile
 from csp_analysis.publication import area_profiles
 from csp_analysis.tables import write_tables, write_unavailable
+from csp_analysis.workbook import workbook_name, write_workbook
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 GENERIC_NOTEBOOK = "offence_profile.ipynb"
@@ -77,6 +78,7 @@ class Page:
     reused: bool = False
     mode: str = "board"  # "board" or "restricted"
     area_code: str = ""
+    workbook: str = ""  # the area's Excel workbook, relative to the period folder
 
     @classmethod
     def from_manifest(cls, path: Path) -> Page:
@@ -95,6 +97,8 @@ class Page:
         page.html = (
             f"{page.area_slug}/{html.name}" if page.status != "failed" and html.exists() else ""
         )
+        book = path.parent / workbook_name(page.area_slug, path.parent.parent.name)
+        page.workbook = f"{page.area_slug}/{book.name}" if book.exists() else ""
         page.reused = False
         return page
 
@@ -198,6 +202,26 @@ def _unavailable_page(page: Page, folder: Path, resources: dict) -> Page:
     write_atomic(folder / f"{page.theme}.html", render_html(notebook, resources))
     page.html = f"{page.area_slug}/{page.theme}.html"
     return page
+
+
+def _area_workbook(
+    folder: Path,
+    period_folder: str,
+    profiles: dict | None,
+    names: list[str],
+    settings: Settings,
+    pages: list[Page],
+) -> None:
+    """Write the area's workbook of the run's themes, and name it on the area's pages.
+
+    With ``profiles`` None (every page of the area kept by ``resume``) the workbook of
+    the earlier run is kept as it is.
+    """
+    book = inside(folder, workbook_name(folder.name, period_folder))
+    if profiles is not None and any(isinstance(profiles[n], Profile) for n in names):
+        write_workbook({n: profiles[n] for n in names}, book, sources=settings.sources)
+    for page in pages:
+        page.workbook = f"{folder.name}/{book.name}" if book.exists() else ""
 
 
 def index_figures(profile: Profile) -> dict:
@@ -446,6 +470,7 @@ def _run_locked(
             page.figures = index_figures(profile)
             jobs.append((len(pages), (page, parameters, folder, resources)))
             pages.append(page)
+        _area_workbook(folder, root.name, profiles, names, settings, pages[-len(names) :])
 
     with (
         tqdm(total=len(pages), desc="Notebooks", unit="page", disable=not progress) as bar,
