@@ -349,11 +349,13 @@ def run_pack(
     """Produce the board pack under ``out/<period folder>/`` and return this run's pages.
 
     Writes ``<area>/<theme>.ipynb`` (executed), ``<area>/<theme>.html``,
-    ``<area>/<theme>/*.csv``, ``<area>/<theme>.json`` (the page's manifest) and
-    ``index.html``, which lists every page of the folder. ``restricted`` keeps exact small
-    numbers and marks every page OFFICIAL-SENSITIVE; the default is the board and public
-    version. Raises :class:`~csp_analysis.outputs.OutputError` when another run holds the
-    folder or the folder holds pages of the other version.
+    ``<area>/<theme>/*.csv``, ``<area>/<theme>.json`` (the page's manifest),
+    ``<area>/<area>-<period>.xlsx`` (the workbook of the run's themes, see
+    :mod:`csp_analysis.workbook`) and ``index.html``, which lists every page of the folder.
+    ``restricted`` keeps exact small numbers and marks every page OFFICIAL-SENSITIVE; the
+    default is the board and public version. Raises
+    :class:`~csp_analysis.outputs.OutputError` when another run holds the folder or the
+    folder holds pages of the other version.
     """
     names = themes or list(settings.themes)
     check_theme_names(names, config=settings.config_path)
