@@ -204,26 +204,6 @@ def _unavailable_page(page: Page, folder: Path, resources: dict) -> Page:
     return page
 
 
-def _area_workbook(
-    folder: Path,
-    period_folder: str,
-    profiles: dict | None,
-    names: list[str],
-    settings: Settings,
-    pages: list[Page],
-) -> None:
-    """Write the area's workbook of the run's themes, and name it on the area's pages.
-
-    With ``profiles`` None (every page of the area kept by ``resume``) the workbook of
-    the earlier run is kept as it is.
-    """
-    book = inside(folder, workbook_name(folder.name, period_folder))
-    if profiles is not None and any(isinstance(profiles[n], Profile) for n in names):
-        write_workbook({n: profiles[n] for n in names}, book, sources=settings.sources)
-    for page in pages:
-        page.workbook = f"{folder.name}/{book.name}" if book.exists() else ""
-
-
 def index_figures(profile: Profile) -> dict:
     """The index row of an available profile, in words (all text: the index escapes it).
 
@@ -292,6 +272,26 @@ def _discard(folder: Path, theme: str) -> None:
         leftover.unlink(missing_ok=True)
     if (folder / theme).is_dir():
         shutil.rmtree(folder / theme)
+
+
+def _area_workbook(
+    folder: Path,
+    period_folder: str,
+    profiles: dict | None,
+    names: list[str],
+    settings: Settings,
+    pages: list[Page],
+) -> None:
+    """Write the area's workbook of the run's themes, and name it on the area's pages.
+
+    With ``profiles`` None (every page of the area kept by ``resume``) the workbook of
+    the earlier run is kept as it is.
+    """
+    book = inside(folder, workbook_name(folder.name, period_folder))
+    if profiles is not None and any(isinstance(profiles[n], Profile) for n in names):
+        write_workbook({n: profiles[n] for n in names}, book, sources=settings.sources)
+    for page in pages:
+        page.workbook = f"{folder.name}/{book.name}" if book.exists() else ""
 
 
 def pages_in(root: Path, *, areas: Sequence[str] = (), themes: Sequence[str] = ()) -> list[Page]:
