@@ -28,6 +28,7 @@ from csp_analysis.profile import CoverageError, check_theme
 from csp_analysis.publication import area_profiles
 from csp_analysis.read import InputError
 from csp_analysis.tables import write_tables
+from csp_analysis.workbook import workbook_name, write_workbook
 
 EXPECTED_ERRORS = (InputError, PeriodError, CoverageError, OutputError)
 
@@ -138,14 +139,16 @@ def _write_profiles(
     out: Path,
     args: argparse.Namespace,
 ) -> None:
-    """The tables of each area and theme: ``out/<theme>/``, or ``out/<area>/<theme>/``."""
+    """The tables of each area and theme: ``out/<theme>/``, or ``out/<area>/<theme>/``.
+
+    Beside the theme folders, one workbook of the area's tables for the period
+    (``<area>-<period>.xlsx``).
+    """
     wards_file = dataset.files[0]["file"] if dataset.files else "wards"
     for area in areas:
         place = dataset.find_area(area)
-        area_out = out
-        if len(areas) > 1:
-            folder = area_folder(dataset.areas(), place["area_code"], source=wards_file)
-            area_out = inside(out, folder)
+        folder = area_folder(dataset.areas(), place["area_code"], source=wards_file)
+        area_out = inside(out, folder) if len(areas) > 1 else out
         profiles = area_profiles(
             dataset, settings, area=area, period=period, restricted=args.restricted
         )
@@ -157,6 +160,9 @@ def _write_profiles(
             print(profile.summary())
             if args.print and profile.available:
                 print(_format(profile.headline), end="\n\n")
+        book = inside(area_out, workbook_name(folder, period.folder))
+        write_workbook({name: profiles[name] for name in themes}, book, sources=settings.sources)
+        print(f"Workbook: {book}")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -246,7 +252,9 @@ def parser() -> argparse.ArgumentParser:
     data_options(check)
     check.set_defaults(run=cmd_validate)
 
-    tables = commands.add_parser("tables", help="write the tables of a profile as CSV")
+    tables = commands.add_parser(
+        "tables", help="write the tables of a profile as CSV and one Excel workbook"
+    )
     data_options(tables)
     tables.add_argument("--area", action="append", help="area name or code (repeatable)")
     tables.add_argument("--period", help="2024-25, 2024-25Q3 or 2024-10:2025-09")

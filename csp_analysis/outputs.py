@@ -162,8 +162,10 @@ def _hidden_sibling(path: Path) -> Path:
     return path.parent / f".{path.name}.{secrets.token_hex(4)}{PARTIAL}"
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write a text file so that it is never seen half-written (temporary file, then rename).
+def write_atomic(path: Path, text: str | bytes) -> None:
+    """Write a file so that it is never seen half-written (temporary file, then rename).
+
+    ``text`` is written as UTF-8 text, or as it is when it is bytes (a workbook).
 
     The file gets the permissions the umask allows (as any new file), and an interrupted
     write leaves only a hidden ``*.partial`` file beside the target.
@@ -177,8 +179,12 @@ def write_atomic(path: Path, text: str) -> None:
         except FileExistsError:  # pragma: no cover - 32 random bits
             continue
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
+        if isinstance(text, bytes):
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(text)
+        else:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+                stream.write(text)
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)

@@ -48,6 +48,7 @@ from csp_analysis.periods import Period
 from csp_analysis.profile import CoverageError, Profile
 from csp_analysis.publication import area_profiles
 from csp_analysis.tables import write_tables, write_unavailable
+from csp_analysis.workbook import workbook_name, write_workbook
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 GENERIC_NOTEBOOK = "offence_profile.ipynb"
@@ -77,6 +78,7 @@ class Page:
     reused: bool = False
     mode: str = "board"  # "board" or "restricted"
     area_code: str = ""
+    workbook: str = ""  # the area's Excel workbook, relative to the period folder
 
     @classmethod
     def from_manifest(cls, path: Path) -> Page:
@@ -95,6 +97,8 @@ class Page:
         page.html = (
             f"{page.area_slug}/{html.name}" if page.status != "failed" and html.exists() else ""
         )
+        book = path.parent / workbook_name(page.area_slug, path.parent.parent.name)
+        page.workbook = f"{page.area_slug}/{book.name}" if book.exists() else ""
         page.reused = False
         return page
 
@@ -270,6 +274,26 @@ def _discard(folder: Path, theme: str) -> None:
         shutil.rmtree(folder / theme)
 
 
+def _area_workbook(
+    folder: Path,
+    period_folder: str,
+    profiles: dict | None,
+    names: list[str],
+    settings: Settings,
+    pages: list[Page],
+) -> None:
+    """Write the area's workbook of the run's themes, and name it on the area's pages.
+
+    With ``profiles`` None (every page of the area kept by ``resume``) the workbook of
+    the earlier run is kept as it is.
+    """
+    book = inside(folder, workbook_name(folder.name, period_folder))
+    if profiles is not None and any(isinstance(profiles[n], Profile) for n in names):
+        write_workbook({n: profiles[n] for n in names}, book, sources=settings.sources)
+    for page in pages:
+        page.workbook = f"{folder.name}/{book.name}" if book.exists() else ""
+
+
 def pages_in(root: Path, *, areas: Sequence[str] = (), themes: Sequence[str] = ()) -> list[Page]:
     """Every page of a period folder, from its manifests ``<area>/<theme>.json``.
 
@@ -325,11 +349,13 @@ def run_pack(
     """Produce the board pack under ``out/<period folder>/`` and return this run's pages.
 
     Writes ``<area>/<theme>.ipynb`` (executed), ``<area>/<theme>.html``,
-    ``<area>/<theme>/*.csv``, ``<area>/<theme>.json`` (the page's manifest) and
-    ``index.html``, which lists every page of the folder. ``restricted`` keeps exact small
-    numbers and marks every page OFFICIAL-SENSITIVE; the default is the board and public
-    version. Raises :class:`~csp_analysis.outputs.OutputError` when another run holds the
-    folder or the folder holds pages of the other version.
+    ``<area>/<theme>/*.csv``, ``<area>/<theme>.json`` (the page's manifest),
+    ``<area>/<area>-<period>.xlsx`` (the workbook of the run's themes, see
+    :mod:`csp_analysis.workbook`) and ``index.html``, which lists every page of the folder.
+    ``restricted`` keeps exact small numbers and marks every page OFFICIAL-SENSITIVE; the
+    default is the board and public version. Raises
+    :class:`~csp_analysis.outputs.OutputError` when another run holds the folder or the
+    folder holds pages of the other version.
     """
     names = themes or list(settings.themes)
     check_theme_names(names, config=settings.config_path)
@@ -446,6 +472,7 @@ def _run_locked(
             page.figures = index_figures(profile)
             jobs.append((len(pages), (page, parameters, folder, resources)))
             pages.append(page)
+        _area_workbook(folder, root.name, profiles, names, settings, pages[-len(names) :])
 
     with (
         tqdm(total=len(pages), desc="Notebooks", unit="page", disable=not progress) as bar,

@@ -429,3 +429,21 @@ def test_chart_text_from_data_is_drawn_literally():
     assert any(drawn_as_written(t).startswith("$m$ withheld") for t in legend.get_texts())
     assert re.sub(r"\s", "", drawn_as_written(fig._suptitle)) == re.sub(r"\s", "", AREA)
     assert max(len(line) for line in fig.get_suptitle().splitlines()) <= 90  # wrapped
+
+
+def test_pack_workbook_holds_no_formula_and_is_linked(hostile_pack):
+    from openpyxl import load_workbook
+
+    root, pages = hostile_pack
+    assert pages[0].workbook == f"{pages[0].area_slug}/{pages[0].area_slug}-{root.name}.xlsx"
+    book = load_workbook(root / pages[0].workbook)
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    texts = {cell.value for cell in cells if isinstance(cell.value, str)}
+    formulas = [w for w in WARDS if w.startswith(FORMULA_LEADS)]
+    assert set(formulas) & texts  # the names themselves, as text
+    assert OFFENCE in texts and SOURCE in texts
+    manifest = json.loads((root / pages[0].area_slug / f"{pages[0].theme}.json").read_text())
+    assert manifest["workbook"] == pages[0].workbook
+    index = (root / "index.html").read_text(encoding="utf-8")
+    assert f'href="{pages[0].workbook}"' in index
