@@ -99,6 +99,20 @@ class Theme:
 
 
 @dataclass(frozen=True)
+class PopulationTotals:
+    """Area totals to scale the ward populations to (``population_scale_to``).
+
+    ``file`` is relative to the data directory; ``columns`` renames its columns to
+    area_code and population (as the ``columns`` setting does); ``vintage`` says what the
+    totals are, e.g. "ONS mid-2024 population estimates".
+    """
+
+    file: str
+    vintage: str
+    columns: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a run needs, resolved to explicit values."""
 
@@ -115,6 +129,8 @@ class Settings:
     suppression_threshold: int = 4
     area_name: str | None = None
     config_path: Path | None = None
+    population_vintage: str = ""
+    population_scale_to: PopulationTotals | None = None
 
     def paths(self, role: str) -> list[Path]:
         """Existing files (or folders) for a file role such as ``"crimes"``."""
@@ -389,6 +405,25 @@ def _columns(doc: _Document, keys: Keys, value: object) -> dict[str, dict[str, s
     return out
 
 
+#: The settings of ``population_scale_to`` and how each is checked.
+POPULATION_SCALE_SETTINGS: dict[str, Check] = {"file": _text, "vintage": _text, "columns": None}
+
+
+def _population_scale_to(doc: _Document, keys: Keys, value: object) -> PopulationTotals:
+    """Area totals to scale ward populations to: file, vintage and columns (see the template)."""
+    spec = _mapping(doc, keys, value, what="file, vintage and columns lines")
+    values = {}
+    for key, item in spec.items():
+        _known(doc, (*keys, key), key, POPULATION_SCALE_SETTINGS, "setting of population_scale_to")
+        if key != "columns":
+            values[key] = POPULATION_SCALE_SETTINGS[key](doc, (*keys, key), item)
+    for key in ("file", "vintage"):
+        if key not in values:
+            raise doc.error(keys, f"has no {key} (population_scale_to needs file and vintage)")
+    columns = _columns(doc, keys, {"population_totals": spec.get("columns")})
+    return PopulationTotals(**values, columns=columns.get("population_totals", {}))
+
+
 def _known(doc: _Document, keys: Keys, key: object, known, what: str, hint: str = "") -> None:
     """Raise for a key that is not in ``known``, naming the closest known one."""
     if key in known:
@@ -414,6 +449,8 @@ DEPLOYMENT_SETTINGS: dict[str, Check] = {
     "suppression_threshold": _count(1, 4),
     "sources": _texts,
     "serious_violence_subgroups": _texts,
+    "population_vintage": _text,
+    "population_scale_to": _population_scale_to,
     "themes": None,
 }
 
@@ -553,4 +590,6 @@ def load_settings(
         suppression_threshold=values.get("suppression_threshold", 4),
         area_name=area_name or values.get("area_name"),
         config_path=path.resolve(),
+        population_vintage=values.get("population_vintage", ""),
+        population_scale_to=values.get("population_scale_to"),
     )

@@ -33,7 +33,7 @@ import nbformat
 
 from csp_analysis import provenance
 from csp_analysis.config import PROJECT_ROOT, Settings
-from csp_analysis.load import load_dataset
+from csp_analysis.load import load_dataset, population_note
 from csp_analysis.outputs import (
     PARTIAL,
     OutputError,
@@ -382,7 +382,12 @@ def _run_locked(
             }
             if notebook_for(name).name == GENERIC_NOTEBOOK:
                 parameters["theme"] = name
-            record = provenance.record(settings, dataset.files, page.parameters)
+            record = provenance.record(
+                settings,
+                dataset.files,
+                page.parameters,
+                population=population_note(dataset, place["area_code"]),
+            )
             page.fingerprint = provenance.fingerprint(
                 record, asdict(theme), mode, provenance.sha256(notebook_for(name))
             )
@@ -456,6 +461,7 @@ def _run_locked(
                 settings,
                 dataset.files,
                 provenance.parameters(settings, period=label, restricted=restricted),
+                population=population_note(dataset),
             ),
             today=today,
         ),

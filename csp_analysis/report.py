@@ -389,8 +389,21 @@ def _change_table(table: pd.DataFrame, first: str, profile: Profile):
     return _style(shown[[first, now, before, "Change", "% change", "% of total"]], formats)
 
 
+def rate_heading(profile: Profile) -> str:
+    """The heading of a rate column, naming its period: 'Rate per 1,000 in the quarter'.
+
+    A year's rate is its rate per year: 'Rate per 1,000 per year'.
+    """
+    span = profile.period.span()
+    return "Rate per 1,000 per year" if span == "year" else f"Rate per 1,000 in the {span}"
+
+
 def top_wards_table(profile: Profile):
-    """The top wards with share, cumulative share and rate per 1,000 with 95% CI."""
+    """The top wards with share, cumulative share and rate per 1,000 with 95% CI.
+
+    The rate column names its period; for a period shorter or longer than a year, the
+    rate per year (annualised) is shown beside it.
+    """
     if not profile.available:
         return None
     if profile.wards is None:
@@ -400,6 +413,7 @@ def top_wards_table(profile: Profile):
         f"{lo:.2f} to {hi:.2f}" if np.isfinite(lo) else "–"
         for lo, hi in zip(table["rate_lower"], table["rate_upper"], strict=True)
     ]
+    rate, per_year = rate_heading(profile), "Rate per 1,000 per year"
     shown = table.rename(
         columns={
             "rank": "Rank",
@@ -407,19 +421,20 @@ def top_wards_table(profile: Profile):
             "count": "Count",
             "share_pct": "% of area",
             "cumulative_share_pct": "Cumulative %",
-            "rate_per_1000": "Rate per 1,000",
+            "rate_per_1000": rate,
+            "rate_per_1000_per_year": per_year,
         }
     )
-    shown = shown[
-        ["Rank", "Ward", "Count", "% of area", "Cumulative %", "Rate per 1,000", "95% CI"]
-    ]
+    columns = ["Rank", "Ward", "Count", "% of area", "Cumulative %", rate, "95% CI"]
+    shown = shown[columns + ([per_year] if rate != per_year else [])]
     styled = _style(
         shown,
         {
             "Count": _COUNTS,
             "% of area": "{:.1f}%",
             "Cumulative %": "{:.1f}%",
-            "Rate per 1,000": _RATE,
+            rate: _RATE,
+            per_year: _RATE,
         },
     )
     if not profile.claims.get("top_wards", True):  # the heading would say more than is true
