@@ -27,7 +27,7 @@ import yaml
 
 from csp_analysis.periods import Period, PeriodError
 from csp_analysis.read import InputError
-from csp_analysis.validate import KNOWN_COLUMNS
+from csp_analysis.validate import KNOWN_COLUMNS, POPULATION_TOTALS_COLUMNS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "demo.yaml"
@@ -390,18 +390,25 @@ def _columns(doc: _Document, keys: Keys, value: object) -> dict[str, dict[str, s
     for role, mapping in spec.items():
         at = (*keys, role)
         _known(doc, at, role, KNOWN_COLUMNS, "file role whose columns can be renamed")
-        mapping = _mapping(doc, at, mapping, what="their column name: canonical name lines")
-        out[role] = {}
-        for theirs, ours in mapping.items():
-            name = _text(doc, (*at, theirs), ours)
-            if name not in KNOWN_COLUMNS[role]:
-                raise doc.error(
-                    (*at, theirs),
-                    f"= {_show(ours)} is not a column the toolkit reads from {role} files"
-                    f"{did_you_mean(name, KNOWN_COLUMNS[role])} (it reads: "
-                    f"{', '.join(KNOWN_COLUMNS[role])})",
-                )
-            out[role][_text(doc, (*at, theirs), theirs)] = name
+        out[role] = _renames(doc, at, mapping, role=role, known=KNOWN_COLUMNS[role])
+    return out
+
+
+def _renames(
+    doc: _Document, keys: Keys, value: object, *, role: str, known: list[str]
+) -> dict[str, str]:
+    """Their column name -> canonical name (one of ``known``), for the files of ``role``."""
+    mapping = _mapping(doc, keys, value, what="their column name: canonical name lines")
+    out = {}
+    for theirs, ours in mapping.items():
+        name = _text(doc, (*keys, theirs), ours)
+        if name not in known:
+            raise doc.error(
+                (*keys, theirs),
+                f"= {_show(ours)} is not a column the toolkit reads from {role} files"
+                f"{did_you_mean(name, known)} (it reads: {', '.join(known)})",
+            )
+        out[_text(doc, (*keys, theirs), theirs)] = name
     return out
 
 
@@ -420,8 +427,14 @@ def _population_scale_to(doc: _Document, keys: Keys, value: object) -> Populatio
     for key in ("file", "vintage"):
         if key not in values:
             raise doc.error(keys, f"has no {key} (population_scale_to needs file and vintage)")
-    columns = _columns(doc, keys, {"population_totals": spec.get("columns")})
-    return PopulationTotals(**values, columns=columns.get("population_totals", {}))
+    columns = _renames(
+        doc,
+        (*keys, "columns"),
+        spec.get("columns"),
+        role="population totals",
+        known=POPULATION_TOTALS_COLUMNS,
+    )
+    return PopulationTotals(**values, columns=columns)
 
 
 def _known(doc: _Document, keys: Keys, key: object, known, what: str, hint: str = "") -> None:

@@ -414,6 +414,10 @@ def top_wards_table(profile: Profile):
         for lo, hi in zip(table["rate_lower"], table["rate_upper"], strict=True)
     ]
     rate, per_year = rate_heading(profile), "Rate per 1,000 per year"
+    columns = ["Rank", "Ward", "Count", "% of area", "Cumulative %", rate, "95% CI"]
+    if rate != per_year:  # a year's rate is its rate per year: shown once
+        table = table.rename(columns={"rate_per_1000_per_year": per_year})
+        columns.append(per_year)
     shown = table.rename(
         columns={
             "rank": "Rank",
@@ -422,11 +426,8 @@ def top_wards_table(profile: Profile):
             "share_pct": "% of area",
             "cumulative_share_pct": "Cumulative %",
             "rate_per_1000": rate,
-            "rate_per_1000_per_year": per_year,
         }
-    )
-    columns = ["Rank", "Ward", "Count", "% of area", "Cumulative %", rate, "95% CI"]
-    shown = shown[columns + ([per_year] if rate != per_year else [])]
+    )[columns]
     styled = _style(
         shown,
         {

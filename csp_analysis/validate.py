@@ -76,8 +76,9 @@ KNOWN_COLUMNS = {
     ).split(),
     "population": "ward_code lsoa_code population year".split(),
     "lsoa_ward_lookup": "lsoa_code ward_code".split(),
-    "population_totals": "area_code area_name population".split(),
 }
+#: The columns of an area totals file (``population_scale_to``).
+POPULATION_TOTALS_COLUMNS = "area_code area_name population".split()
 
 
 def _header_below_titles(
@@ -556,7 +557,7 @@ def validate_population_totals(frame: pd.DataFrame) -> pd.DataFrame:
     Returns columns: area_code (upper case), population (float, positive). Refuses a
     missing, negative or zero total and an area code given twice.
     """
-    require_columns(frame, ("area_code", "population"), role="population_totals")
+    require_columns(frame, ("area_code", "population"))
     require_values(frame, ("area_code", "population"))
     out = _base(frame)
     out["area_code"] = frame["area_code"].str.strip().str.upper()
