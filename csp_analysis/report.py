@@ -409,8 +409,8 @@ def top_wards_table(profile: Profile):
     if profile.wards is None:
         return _omitted(profile, "wards")
     table = profile.top_wards.copy()
-    table["95% CI"] = [
-        f"{lo:.2f} to {hi:.2f}" if np.isfinite(lo) else "–"
+    table["95% CI"] = [  # no-break spaces: an interval is never split over two lines
+        f"{lo:.2f}\u00a0to\u00a0{hi:.2f}" if np.isfinite(lo) else "–"
         for lo, hi in zip(table["rate_lower"], table["rate_upper"], strict=True)
     ]
     rate, per_year = rate_heading(profile), "Rate per 1,000 per year"
