@@ -240,7 +240,7 @@ def _population_source(settings: Settings, frame: pd.DataFrame, *, totals: Path 
     by = "by ward" if "ward_code" in frame else "by LSOA"
     vintage = settings.population_vintage
     if not vintage and "year" in frame.attrs:
-        vintage = f"the {frame.attrs['year']:g} residents"
+        vintage = f"residents in {frame.attrs['year']:g}"
     if not vintage:
         vintage = "residents of a date not stated (set population_vintage in the deployment file)"
     described = f"{vintage} ({Path(frame.attrs.get('file', 'population.csv')).name}, {by})"

@@ -298,7 +298,7 @@ def test_the_population_names_its_year_or_says_it_is_not_stated(tmp_path):
     config.write_text(f"data_dir: {tmp_path}\narea_name: Smallshire\n")
     (tmp_path / "population.csv").write_text("ward_code,population,year\nW1,10,2023\nW1,12,2024\n")
     assert population_note(load_dataset(load_settings(config))) == (
-        "Rates use the 2024 residents (population.csv, by ward)."
+        "Rates use residents in 2024 (population.csv, by ward)."
     )
     (tmp_path / "population.csv").write_text("ward_code,population\nW1,10\n")
     assert population_note(load_dataset(load_settings(config))) == (
