@@ -14,7 +14,7 @@ import pandas as pd
 
 from csp_analysis import __version__
 from csp_analysis.config import Settings, load_settings
-from csp_analysis.load import Dataset, check_files, load_dataset, record_notes
+from csp_analysis.load import Dataset, check_files, load_dataset, population_note, record_notes
 from csp_analysis.locate import LOCATION_METHODS
 from csp_analysis.outputs import (
     OutputError,
@@ -91,7 +91,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(f"  ERROR  {name}: error: {error}")
         else:
             print(f"  ok     {name}")
-    for note in dataset.notes + record_notes(dataset):
+    population = [population_note(dataset)] if dataset.population_source else []
+    for note in dataset.notes + population + record_notes(dataset):
         print(f"note: {note}")
     if wrong:
         print(f"{wrong} theme(s) cannot be used.", file=sys.stderr)

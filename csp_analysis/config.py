@@ -27,7 +27,7 @@ import yaml
 
 from csp_analysis.periods import Period, PeriodError
 from csp_analysis.read import InputError
-from csp_analysis.validate import KNOWN_COLUMNS
+from csp_analysis.validate import KNOWN_COLUMNS, POPULATION_TOTALS_COLUMNS
 from csp_analysis.wording import POLARITIES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -103,6 +103,20 @@ class Theme:
 
 
 @dataclass(frozen=True)
+class PopulationTotals:
+    """Area totals to scale the ward populations to (``population_scale_to``).
+
+    ``file`` is relative to the data directory; ``columns`` renames its columns to
+    area_code and population (as the ``columns`` setting does); ``vintage`` says what the
+    totals are, e.g. "ONS mid-2024 population estimates".
+    """
+
+    file: str
+    vintage: str
+    columns: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a run needs, resolved to explicit values."""
 
@@ -119,6 +133,8 @@ class Settings:
     suppression_threshold: int = 4
     area_name: str | None = None
     config_path: Path | None = None
+    population_vintage: str = ""
+    population_scale_to: PopulationTotals | None = None
 
     def paths(self, role: str) -> list[Path]:
         """Existing files (or folders) for a file role such as ``"crimes"``."""
@@ -378,19 +394,51 @@ def _columns(doc: _Document, keys: Keys, value: object) -> dict[str, dict[str, s
     for role, mapping in spec.items():
         at = (*keys, role)
         _known(doc, at, role, KNOWN_COLUMNS, "file role whose columns can be renamed")
-        mapping = _mapping(doc, at, mapping, what="their column name: canonical name lines")
-        out[role] = {}
-        for theirs, ours in mapping.items():
-            name = _text(doc, (*at, theirs), ours)
-            if name not in KNOWN_COLUMNS[role]:
-                raise doc.error(
-                    (*at, theirs),
-                    f"= {_show(ours)} is not a column the toolkit reads from {role} files"
-                    f"{did_you_mean(name, KNOWN_COLUMNS[role])} (it reads: "
-                    f"{', '.join(KNOWN_COLUMNS[role])})",
-                )
-            out[role][_text(doc, (*at, theirs), theirs)] = name
+        out[role] = _renames(doc, at, mapping, role=role, known=KNOWN_COLUMNS[role])
     return out
+
+
+def _renames(
+    doc: _Document, keys: Keys, value: object, *, role: str, known: list[str]
+) -> dict[str, str]:
+    """Their column name -> canonical name (one of ``known``), for the files of ``role``."""
+    mapping = _mapping(doc, keys, value, what="their column name: canonical name lines")
+    out = {}
+    for theirs, ours in mapping.items():
+        name = _text(doc, (*keys, theirs), ours)
+        if name not in known:
+            raise doc.error(
+                (*keys, theirs),
+                f"= {_show(ours)} is not a column the toolkit reads from {role} files"
+                f"{did_you_mean(name, known)} (it reads: {', '.join(known)})",
+            )
+        out[_text(doc, (*keys, theirs), theirs)] = name
+    return out
+
+
+#: The settings of ``population_scale_to`` and how each is checked.
+POPULATION_SCALE_SETTINGS: dict[str, Check] = {"file": _text, "vintage": _text, "columns": None}
+
+
+def _population_scale_to(doc: _Document, keys: Keys, value: object) -> PopulationTotals:
+    """Area totals to scale ward populations to: file, vintage and columns (see the template)."""
+    spec = _mapping(doc, keys, value, what="file, vintage and columns lines")
+    values = {}
+    for key, item in spec.items():
+        _known(doc, (*keys, key), key, POPULATION_SCALE_SETTINGS, "setting of population_scale_to")
+        if key != "columns":
+            values[key] = POPULATION_SCALE_SETTINGS[key](doc, (*keys, key), item)
+    for key in ("file", "vintage"):
+        if key not in values:
+            raise doc.error(keys, f"has no {key} (population_scale_to needs file and vintage)")
+    columns = _renames(
+        doc,
+        (*keys, "columns"),
+        spec.get("columns"),
+        role="population totals",
+        known=POPULATION_TOTALS_COLUMNS,
+    )
+    return PopulationTotals(**values, columns=columns)
 
 
 def _known(doc: _Document, keys: Keys, key: object, known, what: str, hint: str = "") -> None:
@@ -418,6 +466,8 @@ DEPLOYMENT_SETTINGS: dict[str, Check] = {
     "suppression_threshold": _count(1, 4),
     "sources": _texts,
     "serious_violence_subgroups": _texts,
+    "population_vintage": _text,
+    "population_scale_to": _population_scale_to,
     "themes": None,
 }
 
@@ -558,4 +608,6 @@ def load_settings(
         suppression_threshold=values.get("suppression_threshold", 4),
         area_name=area_name or values.get("area_name"),
         config_path=path.resolve(),
+        population_vintage=values.get("population_vintage", ""),
+        population_scale_to=values.get("population_scale_to"),
     )

@@ -15,6 +15,15 @@ from csp_analysis.stats import rate_ci
 UNKNOWN_WARD = "Unknown ward"
 AGE_BANDS = ("0-9", "10-19", "20-29", "30-39", "40-49", "50-59", "60-69", "70+")
 ROLE_GROUPS = ("suspect and victim", "suspect", "victim")
+#: Rates per 1,000 residents: in the period, and per year, each with its confidence limits.
+RATE_COLUMNS = [
+    "rate_per_1000",
+    "rate_lower",
+    "rate_upper",
+    "rate_per_1000_per_year",
+    "rate_per_year_lower",
+    "rate_per_year_upper",
+]
 #: Columns of the top-wards table (a stable interface: analysts load it into Excel).
 TOP_WARD_COLUMNS = [
     "rank",
@@ -23,9 +32,7 @@ TOP_WARD_COLUMNS = [
     "count",
     "share_pct",
     "cumulative_share_pct",
-    "rate_per_1000",
-    "rate_lower",
-    "rate_upper",
+    *RATE_COLUMNS,
 ]
 WARD_COLUMNS = [*TOP_WARD_COLUMNS, "population", "previous", "change", "pct_change"]
 
@@ -40,6 +47,27 @@ def pct_change(current, previous):
     with np.errstate(divide="ignore", invalid="ignore"):
         result = np.where(previous == 0, np.nan, (current - previous) / previous * 100)
     return result.item() if result.ndim == 0 else result
+
+
+def rates_per_1000(count, population, *, months: int, level: float = 0.95) -> pd.DataFrame:
+    """Rates per 1,000 residents in a period of ``months`` months and per year, with limits.
+
+    The rate in the period and its confidence limits are those of
+    :func:`~csp_analysis.stats.rate_ci` (Byar's, exact below 10 records); the rate per year
+    is the rate x 12 / ``months``, limits likewise (residents x years at risk), so a
+    quarter's rate per year is four times its rate, and a year's equals it. Returns one row
+    per count, with columns: rate_per_1000, rate_lower, rate_upper (in the period),
+    rate_per_1000_per_year, rate_per_year_lower, rate_per_year_upper. NaN where the
+    population is missing or not positive.
+
+    >>> rates_per_1000([25], [4000], months=3).round(2).iloc[0].tolist()
+    [6.25, 4.04, 9.23, 25.0, 16.17, 36.91]
+    """
+    if months < 1:
+        raise ValueError(f"a period has at least one month, got {months!r}")
+    rates = rate_ci(count, population, level=level)[["rate", "rate_lower", "rate_upper"]]
+    per_year = rates * (12 / months)
+    return pd.concat([rates, per_year], axis=1, ignore_index=True).set_axis(RATE_COLUMNS, axis=1)
 
 
 def monthly_counts(records: pd.DataFrame, *, months: pd.PeriodIndex) -> pd.DataFrame:
@@ -87,17 +115,20 @@ def ward_table(
     *,
     wards: pd.DataFrame,
     population: pd.DataFrame | None,
-    per: int = 1000,
+    months: int,
     level: float = 0.95,
 ) -> pd.DataFrame:
-    """Every ward of an area with its count, share, rate and change.
+    """Every ward of an area with its count, share, rates and change.
 
     ``current`` and ``previous`` are the area's records with ``ward_code`` (missing for
     "Unknown ward"); ``wards`` lists the area's wards (ward_code, ward_name);
-    ``population`` has ward_code, population. Returns columns: rank (1 = most records;
-    equal counts share a rank), ward_code, ward_name, count, share_pct (of the area
-    total, including unknown ward), cumulative_share_pct, rate_per_1000, rate_lower,
-    rate_upper (95% CI by default), population, previous, change, pct_change. Rows are
+    ``population`` has ward_code, population; ``months`` is the length of the period.
+    Returns columns: rank (1 = most records; equal counts share a rank), ward_code,
+    ward_name, count, share_pct (of the area total, including unknown ward),
+    cumulative_share_pct, rate_per_1000, rate_lower, rate_upper (per 1,000 residents in
+    the period, 95% CI by default), rate_per_1000_per_year, rate_per_year_lower,
+    rate_per_year_upper (the same per year: see :func:`rates_per_1000`), population,
+    previous, change, pct_change. Rows are
     ranked; a last "Unknown ward" row (no rank or rate) appears when any record has no
     ward.
     """
@@ -114,11 +145,11 @@ def ward_table(
         if population is not None
         else pd.Series(np.nan, index=codes)
     )
-    rates = rate_ci(table["count"].to_numpy(), pops.to_numpy(dtype=float), per=per, level=level)
+    rates = rates_per_1000(
+        table["count"].to_numpy(), pops.to_numpy(dtype=float), months=months, level=level
+    )
     table["population"] = pops.to_numpy()
-    table[["rate_per_1000", "rate_lower", "rate_upper"]] = rates[
-        ["rate", "rate_lower", "rate_upper"]
-    ].to_numpy()
+    table[RATE_COLUMNS] = rates.to_numpy()
     table = table.sort_values(["count", "ward_name"], ascending=[False, True])
     table.insert(0, "rank", table["count"].rank(method="min", ascending=False).astype(int))
     unknown_now, unknown_before = (

@@ -37,6 +37,7 @@ from csp_analysis.validate import (
     validate_nominals,
     validate_police_uk,
     validate_population,
+    validate_population_totals,
     validate_wards,
 )
 
@@ -51,7 +52,11 @@ class Dataset:
     ``crimes`` and ``asb`` carry the columns of their validate function plus ``ward_code``,
     ``area_code`` and ``location_method``; crimes also ``offence_subgroup``,
     ``offence_group``, ``classified_by`` and, for data.police.uk rows, ``crime_type``.
-    ``population`` has columns ward_code, population. ``months_covered`` lists, for
+    ``population`` has columns ward_code, population; ``population_source`` says in words
+    which population the rates use, and ``population_factors`` (area_code, area_name,
+    population_before, population, factor) how each area's was scaled when the
+    deployment scales it to area totals (``population_scale_to``; see
+    :func:`scale_population` and :func:`population_note`). ``months_covered`` lists, for
     data.police.uk, the months that have a file (other sources cover every month).
     """
 
@@ -66,6 +71,8 @@ class Dataset:
     synthetic: bool = False
     files: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    population_source: str = ""
+    population_factors: pd.DataFrame | None = None
 
     def areas(self) -> pd.DataFrame:
         """Area codes and names in the wards file (columns area_code, area_name)."""
@@ -179,6 +186,99 @@ def _population(
     return population[population["ward_code"].isin(set(wards["ward_code"]))].reset_index(drop=True)
 
 
+def scale_population(
+    population: pd.DataFrame, *, wards: pd.DataFrame, totals: pd.DataFrame, source: str | Path
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Ward populations scaled so that each area's wards add up to the area's total.
+
+    ``population`` has ward_code, population; ``wards`` ward_code, area_code, area_name;
+    ``totals`` area_code, population (for example ONS mid-year estimates by local
+    authority). Each ward's population is multiplied by its area's total / the sum of its
+    area's ward populations. Returns the scaled population (same columns) and one row per
+    area with columns area_code, area_name, population_before, population (the total),
+    factor. Raises :class:`~csp_analysis.read.InputError` naming ``source`` and the area
+    when an area with population has no total.
+
+    >>> wards = pd.DataFrame({"ward_code": ["W1", "W2"], "area_code": "A", "area_name": "Ay"})
+    >>> scaled, factors = scale_population(
+    ...     pd.DataFrame({"ward_code": ["W1", "W2"], "population": [100.0, 300.0]}),
+    ...     wards=wards, totals=pd.DataFrame({"area_code": ["A"], "population": [500.0]}),
+    ...     source="totals.csv")
+    >>> scaled["population"].tolist(), factors["factor"].tolist()
+    ([125.0, 375.0], [1.25])
+    """
+    area = population["ward_code"].map(wards.set_index("ward_code")["area_code"])
+    before = population.groupby(area)["population"].sum()
+    names = wards.drop_duplicates("area_code").set_index("area_code")["area_name"]
+    total = totals.set_index("area_code")["population"].reindex(before.index)
+    if total.isna().any():
+        code = total.index[total.isna()][0]
+        some = ", ".join(totals["area_code"].head(3))
+        raise InputError(
+            source,
+            column="area_code",
+            message=f"has no total for {names[code]} ({code}), whose ward populations "
+            f"population_scale_to scales to its total (the file has area codes such as {some}: "
+            "it must use the area codes of the wards file)",
+        )
+    factor = total / before
+    scaled = population.assign(population=population["population"] * area.map(factor))
+    factors = pd.DataFrame(
+        {
+            "area_code": before.index,
+            "area_name": names.reindex(before.index).to_numpy(),
+            "population_before": before.to_numpy(),
+            "population": total.to_numpy(),
+            "factor": factor.to_numpy(),
+        }
+    )
+    return scaled, factors
+
+
+def _population_source(settings: Settings, frame: pd.DataFrame, *, totals: Path | None) -> str:
+    """Which population the rates use, in words (without the areas' scaling factors)."""
+    by = "by ward" if "ward_code" in frame else "by LSOA"
+    vintage = settings.population_vintage
+    if not vintage and "year" in frame.attrs:
+        vintage = f"residents in {frame.attrs['year']:g}"
+    if not vintage:
+        vintage = "residents of a date not stated (set population_vintage in the deployment file)"
+    described = f"{vintage} ({Path(frame.attrs.get('file', 'population.csv')).name}, {by})"
+    if totals is None:
+        return f"Rates use {described}."
+    scale = settings.population_scale_to
+    return f"Rates use {scale.vintage}: {described} scaled to the area totals in {totals.name}"
+
+
+def population_note(dataset: Dataset, area_code: str | None = None) -> str:
+    """The sentence saying which population the rates use, with the area's scaling factor.
+
+    Every area's factor when ``area_code`` is None; "" when the data has no population.
+    """
+    if not dataset.population_source or dataset.population_factors is None:
+        return dataset.population_source
+    factors = dataset.population_factors
+    if area_code is not None:
+        factors = factors.loc[factors["area_code"] == area_code]
+    scaled = "; ".join(
+        f"{row.area_name}: {row.population_before:,.0f} to {row.population:,.0f}, "
+        f"a factor of {row.factor:.3f}"
+        for row in factors.itertuples()
+    )
+    return dataset.population_source + (f" ({scaled})." if scaled else ".")
+
+
+def _population_totals(settings: Settings, dataset: Dataset) -> tuple[Path, pd.DataFrame]:
+    path = settings.data_dir / settings.population_scale_to.file
+    if not path.is_file():
+        raise InputError(
+            path, column="population_scale_to.file", message="does not exist in the data folder"
+        )
+    raw = read_table(path, rename=settings.population_scale_to.columns)
+    _record_file(dataset, path, raw)
+    return path, validate_population_totals(raw)
+
+
 def _police_uk(settings: Settings, dataset: Dataset) -> pd.DataFrame:
     folders = settings.paths("police_uk")
     files = [f for folder in folders for f in police_uk_files(folder)]
@@ -273,9 +373,15 @@ def load_dataset(settings: Settings) -> Dataset:
     lookup = validate_lookup(lookups[0]) if lookups else None
     populations = _read(settings, "population", dataset)
     if populations:
-        dataset.population = _population(
-            validate_population(populations[0]), lookup, dataset.wards, dataset
-        )
+        validated = validate_population(populations[0])
+        dataset.population = _population(validated, lookup, dataset.wards, dataset)
+        totals_path = None
+        if settings.population_scale_to is not None:
+            totals_path, totals = _population_totals(settings, dataset)
+            dataset.population, dataset.population_factors = scale_population(
+                dataset.population, wards=dataset.wards, totals=totals, source=totals_path
+            )
+        dataset.population_source = _population_source(settings, validated, totals=totals_path)
 
     crimes_raw = _read(settings, "crimes", dataset)
     asb_raw = _read(settings, "asb", dataset)
@@ -488,6 +594,15 @@ def check_files(settings: Settings) -> list[tuple[str, str]]:
     for role, check in checks.items():
         for path in settings.paths(role):
             found[role] = attempt(path.name, lambda p=path, c=check, r=role: table(p, r, c))
+    if (scale := settings.population_scale_to) is not None:
+        path = settings.data_dir / scale.file
+        attempt(
+            path.name,
+            lambda: (
+                validate_population_totals(raw := read_table(path, rename=scale.columns)),
+                describe_read(raw),
+            ),
+        )
     crimes = found.get("crimes")
     crime_ids = None if crimes is None else crimes["crime_id"]
     for path in settings.paths("nominals"):

@@ -33,7 +33,7 @@ import nbformat
 
 from csp_analysis import provenance, wording
 from csp_analysis.config import PROJECT_ROOT, Settings
-from csp_analysis.load import load_dataset
+from csp_analysis.load import load_dataset, population_note
 from csp_analysis.outputs import (
     PARTIAL,
     OutputError,
@@ -228,8 +228,10 @@ def area_sentence(pages: list[Page]) -> str:
 
     >>> ok = {"current": "10 offences", "change": "up 1 (10%) on a year earlier",
     ...       "verdict": "Within normal variation", "unusual": False}
-    >>> area_sentence([Page("A", "a", "overview", "All recorded crime", figures=ok)])[-50:]
-    'year earlier. No theme changed by more than normal variation.'
+    >>> area_sentence([Page("A", "a", "overview", "All recorded crime", figures=ok)])
+    ... # doctest: +NORMALIZE_WHITESPACE
+    'All recorded crime: 10 offences, up 1 (10%) on a year earlier.
+     No theme changed by more than normal variation.'
     """
     shown = [p for p in pages if p.status == "ok" and p.figures.get("change")]
     if not shown:
@@ -427,7 +429,12 @@ def _run_locked(
             }
             if notebook_for(name).name == GENERIC_NOTEBOOK:
                 parameters["theme"] = name
-            record = provenance.record(settings, dataset.files, page.parameters)
+            record = provenance.record(
+                settings,
+                dataset.files,
+                page.parameters,
+                population=population_note(dataset, place["area_code"]),
+            )
             page.fingerprint = provenance.fingerprint(
                 record, asdict(theme), mode, provenance.sha256(notebook_for(name))
             )
@@ -502,6 +509,7 @@ def _run_locked(
                 settings,
                 dataset.files,
                 provenance.parameters(settings, period=label, restricted=restricted),
+                population=population_note(dataset),
             ),
             today=today,
         ),

@@ -71,6 +71,30 @@ class Period:
         return pd.period_range(self.start, self.end, freq="M")
 
     @property
+    def month_count(self) -> int:
+        """How many months the period has (3 for a quarter, 12 for a year)."""
+        return (self.end - self.start).n + 1
+
+    def span(self) -> str:
+        """The period's length as a unit word: 'month', 'quarter', 'year' or 'N months'.
+
+        For labels such as "Rate per 1,000 in the quarter".
+
+        >>> [Period.parse(p).span() for p in ("2024-25Q3", "2024-25", "2025-03:2025-03")]
+        ['quarter', 'year', 'month']
+        >>> Period.parse("2025-01:2025-06").span(), Period.parse("2025-01:2025-03").span()
+        ('6 months', '3 months')
+        """
+        count = self.month_count
+        if count == 12:
+            return "year"
+        if count == 1:
+            return "month"
+        if (match := _YEAR.match(self.label)) and match.group(3):
+            return "quarter"
+        return f"{count} months"
+
+    @property
     def folder(self) -> str:
         """The period as a folder name: the label, without a colon (Windows refuses one).
 

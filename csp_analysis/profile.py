@@ -15,7 +15,7 @@ import pandas as pd
 from csp_analysis import indicators, wording
 from csp_analysis.classify import classification_notes
 from csp_analysis.config import Theme
-from csp_analysis.load import POLICE_UK, Dataset
+from csp_analysis.load import POLICE_UK, Dataset, population_note
 from csp_analysis.locate import LOCATION_METHODS
 from csp_analysis.periods import Period
 from csp_analysis.stats import (
@@ -25,7 +25,6 @@ from csp_analysis.stats import (
     mann_kendall,
     poisson_change_test,
     proportion_ci,
-    rate_ci,
     spc,
 )
 from csp_analysis.validate import ASB_CATEGORIES, HATE_STRANDS
@@ -363,18 +362,21 @@ def headline_table(
     change: ChangeTest,
     *,
     population: float,
+    months: int,
     of_all: tuple[int, int] | None = None,
     strands: tuple[int, int] | None = None,
 ) -> pd.DataFrame:
-    """Headline measures: the record total, the rate per 1,000 and theme extras.
+    """Headline measures: the record total, the rates per 1,000 and theme extras.
 
     Returns columns: measure, current, previous, change, pct_change, p_value, rate_ratio,
     ratio_lower, ratio_upper, current_lower, current_upper. Rows: ``total`` (records, with
-    the exact conditional Poisson test), ``rate_per_1000`` (with the 95% CI of the current
-    rate), and when given ``share_of_all_pct`` (the theme's share of all crime in the area,
-    from ``of_all`` = all crimes in the current and previous periods, with the 95% Wilson
-    CI of the current share) and ``strands`` (hate strands counted once per crime and
-    strand).
+    the exact conditional Poisson test), ``rate_per_1000`` (residents, in the period of
+    ``months`` months, with the 95% CI of the current rate), ``rate_per_1000_per_year``
+    (the same per year: x 12 / ``months``, see
+    :func:`~csp_analysis.indicators.rates_per_1000`), and when given ``share_of_all_pct``
+    (the theme's share of all crime in the area, from ``of_all`` = all crimes in the
+    current and previous periods, with the 95% Wilson CI of the current share) and
+    ``strands`` (hate strands counted once per crime and strand).
     """
     test = {
         "p_value": change.p_value,
@@ -382,18 +384,24 @@ def headline_table(
         "ratio_lower": change.ratio_lower,
         "ratio_upper": change.ratio_upper,
     }
-    rates = rate_ci([change.current, change.previous], [population, population])
-    rows = [
-        {"measure": "total", "current": change.current, "previous": change.previous, **test},
-        {
-            "measure": "rate_per_1000",
-            "current": rates["rate"].iloc[0],
-            "previous": rates["rate"].iloc[1],
-            **test,
-            "current_lower": rates["rate_lower"].iloc[0],
-            "current_upper": rates["rate_upper"].iloc[0],
-        },
-    ]
+    rates = indicators.rates_per_1000(
+        [change.current, change.previous], [population, population], months=months
+    )
+    rows = [{"measure": "total", "current": change.current, "previous": change.previous, **test}]
+    for measure, lower, upper in (
+        ("rate_per_1000", "rate_lower", "rate_upper"),
+        ("rate_per_1000_per_year", "rate_per_year_lower", "rate_per_year_upper"),
+    ):
+        rows.append(
+            {
+                "measure": measure,
+                "current": rates[measure].iloc[0],
+                "previous": rates[measure].iloc[1],
+                **test,
+                "current_lower": rates[lower].iloc[0],
+                "current_upper": rates[upper].iloc[0],
+            }
+        )
     if of_all is not None:
         shares = proportion_ci([change.current, change.previous], list(of_all))
         rows.append(
@@ -557,6 +565,8 @@ def build_profile(
             dataset.population["ward_code"].isin(area_wards["ward_code"])
         ]
     area_population = population["population"].sum() if population is not None else np.nan
+    if population is not None:
+        profile.notes.append(population_note(dataset, profile.area_code))
 
     profile.current, profile.previous_records = now, before
     profile.ward_shapes = area_wards[["ward_code", "geometry"]]
@@ -582,10 +592,19 @@ def build_profile(
         categories = list(ASB_CATEGORIES) if by == "category" else None
         profile.breakdown = indicators.compare_periods(now, before, by=by, categories=categories)
     profile.headline = headline_table(
-        profile.change, population=area_population, of_all=of_all, strands=strands
+        profile.change,
+        population=area_population,
+        months=current.month_count,
+        of_all=of_all,
+        strands=strands,
     )
     profile.wards = indicators.ward_table(
-        now, before, wards=area_wards, population=population, level=level
+        now,
+        before,
+        wards=area_wards,
+        population=population,
+        months=current.month_count,
+        level=level,
     )
     profile.monthly = monthly_series(
         records.loc[in_area & in_theme],

@@ -129,11 +129,18 @@ def fingerprint(*parts: object) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def record(settings: Settings, files: list[dict], parameters: dict) -> dict:
-    """Everything a page says about its provenance (JSON-serialisable, no absolute path)."""
+def record(
+    settings: Settings, files: list[dict], parameters: dict, *, population: str = ""
+) -> dict:
+    """Everything a page says about its provenance (JSON-serialisable, no absolute path).
+
+    ``population`` says which population (and vintage) the rates use (see
+    :func:`csp_analysis.load.population_note`).
+    """
     return {
         "toolkit": toolkit_version(),
         "parameters": parameters,
         "configuration": configuration(settings),
         "inputs": input_files(files, data_dir=settings.data_dir),
+        "population": population,
     }

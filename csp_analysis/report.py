@@ -153,10 +153,8 @@ def _line(text: str) -> Markdown:
     return _prose(text, markup="_{}_")
 
 
-def _rate(profile: Profile, value: float, annual: float = np.nan) -> str:
+def _rate(profile: Profile, value: float, annual: float) -> str:
     """A rate per 1,000 that names its period, with the rate a year beside it."""
-    if not np.isfinite(annual):
-        annual = wording.per_year(value, profile.period)
     return wording.rate(value, annual, unit=_unit(profile), period=profile.period)
 
 
@@ -178,7 +176,8 @@ def key_findings(profile: Profile) -> Markdown:
     headline = profile.headline.set_index("measure")
     rate = headline.loc["rate_per_1000"]
     if np.isfinite(rate["current"]):
-        lines.append(f"That is {_rate(profile, rate['current'])}.")
+        annual = headline.loc["rate_per_1000_per_year", "current"]
+        lines.append(f"That is {_rate(profile, rate['current'], annual)}.")
     if "share_of_all_pct" in headline.index:
         share = headline.loc["share_of_all_pct"]
         lines.append(
@@ -507,16 +506,25 @@ def top_wards_intro(profile: Profile) -> Markdown | None:
 
 
 def top_wards_table(profile: Profile):
-    """The top wards with share, cumulative share and rate per 1,000 with 95% CI."""
+    """The top wards with share, cumulative share and rate per 1,000 with its likely range.
+
+    The rate column names its period; for a period shorter or longer than a year, the
+    rate per year (annualised) is shown beside it.
+    """
     if not profile.available:
         return None
     if profile.wards is None:
         return _omitted(profile, "wards")
     table = profile.top_wards.copy()
-    table["95% CI"] = [
-        f"{lo:.2f} to {hi:.2f}" if np.isfinite(lo) else "–"
+    table["Likely range"] = [  # no-break spaces: an interval is never split over two lines
+        f"{lo:.2f}\u00a0to\u00a0{hi:.2f}" if np.isfinite(lo) else "–"
         for lo, hi in zip(table["rate_lower"], table["rate_upper"], strict=True)
     ]
+    rate, per_year = wording.rate_heading(profile.period), wording.rate_heading(None)
+    columns = ["Rank", "Ward", "Count", "% of area", "Cumulative %", rate, "Likely range"]
+    if rate != per_year:  # a year's rate is its rate per year: shown once
+        table = table.rename(columns={"rate_per_1000_per_year": per_year})
+        columns.append(per_year)
     shown = table.rename(
         columns={
             "rank": "Rank",
@@ -524,19 +532,17 @@ def top_wards_table(profile: Profile):
             "count": "Count",
             "share_pct": "% of area",
             "cumulative_share_pct": "Cumulative %",
-            "rate_per_1000": "Rate per 1,000",
+            "rate_per_1000": rate,
         }
-    )
-    shown = shown[
-        ["Rank", "Ward", "Count", "% of area", "Cumulative %", "Rate per 1,000", "95% CI"]
-    ]
+    )[columns]
     styled = _style(
         shown,
         {
             "Count": _COUNTS,
             "% of area": "{:.1f}%",
             "Cumulative %": "{:.1f}%",
-            "Rate per 1,000": _RATE,
+            rate: _RATE,
+            per_year: _RATE,
         },
     )
     if not profile.claims.get("top_wards", True):  # the heading would say more than is true

@@ -77,6 +77,8 @@ KNOWN_COLUMNS = {
     "population": "ward_code lsoa_code population year".split(),
     "lsoa_ward_lookup": "lsoa_code ward_code".split(),
 }
+#: The columns of an area totals file (``population_scale_to``).
+POPULATION_TOTALS_COLUMNS = "area_code area_name population".split()
 
 
 def _header_below_titles(
@@ -510,7 +512,8 @@ def validate_population(frame: pd.DataFrame) -> pd.DataFrame:
     """Residents per ward or per LSOA (section 2).
 
     Returns columns: ``ward_code`` or ``lsoa_code``, population (float). With a ``year``
-    column, the latest year is kept.
+    column, the latest year is kept (and named in ``attrs["year"]``); ``attrs["file"]``
+    names the file.
     """
     require_columns(frame, ("population",), one_of=("ward_code", "lsoa_code"), role="population")
     key = "ward_code" if "ward_code" in frame else "lsoa_code"
@@ -541,7 +544,30 @@ def validate_population(frame: pd.DataFrame) -> pd.DataFrame:
             key,
             "appears twice (one row per area code, or add a year column)",
         )
-    return out[[key, "population"]].reset_index(drop=True)
+    result = out[[key, "population"]].reset_index(drop=True)
+    result.attrs["file"] = str(_path(frame))
+    if "year" in out:
+        result.attrs["year"] = float(out["year"].max())
+    return result
+
+
+def validate_population_totals(frame: pd.DataFrame) -> pd.DataFrame:
+    """Residents per area (local authority), to scale ward populations to.
+
+    Returns columns: area_code (upper case), population (float, positive). Refuses a
+    missing, negative or zero total and an area code given twice.
+    """
+    require_columns(frame, ("area_code", "population"))
+    require_values(frame, ("area_code", "population"))
+    out = _base(frame)
+    out["area_code"] = frame["area_code"].str.strip().str.upper()
+    out["population"] = parse_numbers(frame, "population", required=True)
+    if (out["population"] <= 0).any():
+        _fail(frame, out["population"] <= 0, "population", "is not a positive number of residents")
+    repeated = out["area_code"].duplicated()
+    if repeated.any():
+        _fail(frame, repeated, "area_code", "appears twice (one total per area code)")
+    return out[["area_code", "population"]].reset_index(drop=True)
 
 
 def validate_lookup(frame: pd.DataFrame) -> pd.DataFrame:

@@ -169,26 +169,21 @@ def period_span(period: Period) -> str:
 
     >>> [period_span(Period.parse(p)) for p in ("2024-25Q4", "2024-25", "2025-01:2025-06")]
     ['in the quarter', 'in the year', 'in the 6 months']
-    >>> period_span(Period.parse("2025-03:2025-03"))
-    'in the month'
     """
-    months = len(period.months)
-    if months == 1:
-        return "in the month"
-    if months == 12:
-        return "in the year"
-    if months == 3 and period.label[-2:-1] == "Q":
-        return "in the quarter"
-    return f"in the {months} months"
+    return f"in the {period.span()}"
 
 
-def per_year(rate: float, period: Period) -> float:
-    """A rate for the period as a rate per year (12 / months of the period times it).
+def rate_heading(period: Period | None) -> str:
+    """The heading of a rate column, naming its period; ``None`` for the rate per year.
 
-    >>> per_year(3.82, Period.parse("2024-25Q4"))
-    15.28
+    >>> rate_heading(Period.parse("2024-25Q4")), rate_heading(None)
+    ('Rate per 1,000 in the quarter', 'Rate per 1,000 per year')
+    >>> rate_heading(Period.parse("2024-25"))
+    'Rate per 1,000 per year'
     """
-    return round(rate * 12 / len(period.months), 10)
+    if period is None or period.span() == "year":
+        return "Rate per 1,000 per year"
+    return f"Rate per 1,000 {period_span(period)}"
 
 
 def rate(value: float, annual: float, *, unit: str, period: Period) -> str:
@@ -200,7 +195,7 @@ def rate(value: float, annual: float, *, unit: str, period: Period) -> str:
     '15.1 offences per 1,000 residents in the year'
     """
     text = f"{value:.1f} {unit} per 1,000 residents {period_span(period)}"
-    return text if len(period.months) == 12 else f"{text} (about {annual:.1f} a year)"
+    return text if period.span() == "year" else f"{text} (about {annual:.1f} a year)"
 
 
 def trend(direction: str, p_value: float, slope: float, *, months: int, to: str, unit: str) -> str:

@@ -320,6 +320,7 @@ _SERIES = {"monthly", "spc", "trend"}  # area-level series: no cell below the ar
 _WARD_COLUMNS = {
     *("rank", "ward_code", "ward_name", "count", "share_pct", "cumulative_share_pct"),
     *("rate_per_1000", "rate_lower", "rate_upper", "population", "change", "pct_change"),
+    *("rate_per_1000_per_year", "rate_per_year_lower", "rate_per_year_upper"),
 }
 
 
@@ -347,7 +348,17 @@ _TOP_WARDS_HEADS = {
     "% of area": "share_pct",
     "cumulative %": "cumulative_share_pct",
     "rate per 1,000": "rate_per_1000",
+    "rate per 1,000 per year": "rate_per_1000_per_year",  # the period's rate for a year
 }
+
+
+def _top_wards_head(head: str) -> str:
+    """A top-wards heading's column: "rate per 1,000 in the quarter" is the period's rate."""
+    if head.startswith("rate per 1,000 in the "):
+        return "rate_per_1000"
+    return _TOP_WARDS_HEADS.get(head, head)
+
+
 _NOT_MODELLED = ({"months", "count", "signal", "rule"}, {"file", "bytes", "rows", "sha-256"})
 
 
@@ -367,7 +378,7 @@ def _page(theme: str, rows: list[list[str]], source: str) -> Table | None:
         columns = ["category", "current", "previous", "change", "pct_change", "share_pct"]
         return table("change", name, columns)
     if head[:3] == ["rank", "ward", "count"]:
-        return table("top_wards", "top_wards", [_TOP_WARDS_HEADS.get(h, h) for h in head])
+        return table("top_wards", "top_wards", [_top_wards_head(h) for h in head])
     if head[0] == "age":
         return table("people_html", "people", head)
     if head[0].startswith("ethnicity"):

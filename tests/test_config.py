@@ -32,11 +32,12 @@ pytestmark = pytest.mark.filterwarnings("ignore:'crs' was not provided")
 DEPLOYMENT = "title: Smallshire\ndata_dir: data\nareas: [Smallshire]\nperiod: 2024-25Q4\n"
 KNOWN_SETTINGS = (
     "title, data_dir, area_name, files, columns, areas, period, top_n_wards, "
-    "suppression_threshold, sources, serious_violence_subgroups, themes"
+    "suppression_threshold, sources, serious_violence_subgroups, population_vintage, "
+    "population_scale_to, themes"
 )
 KNOWN_THEME_SETTINGS = (
     "title, records, flag, where, breakdown, police_uk, police_uk_breakdown, police_uk_note, "
-    "needs, caveat, sensitive, people, attributes, top_wards_by"
+    "needs, caveat, sensitive, people, attributes, top_wards_by, polarity"
 )
 THEME_COLUMNS = (
     "alcohol_related, area_code, domestic_abuse, hate_strand, hate_strands, location_method, "

@@ -36,7 +36,7 @@ def test_compare_periods_new_category_has_nan_pct_change():
 def test_ward_table_ranks_shares_rates_and_unknown():
     now = crimes(["W2", "W2", "W3", "W1", "W2", None])
     before = crimes(["W1", "W1"])
-    table = indicators.ward_table(now, before, wards=WARDS, population=POPULATION)
+    table = indicators.ward_table(now, before, wards=WARDS, population=POPULATION, months=12)
     assert table["ward_name"].tolist() == ["Bridge", "Abbey", "Castle", "Unknown ward"]
     assert table["rank"].tolist() == [1, 2, 2, pd.NA]
     assert table["count"].tolist() == [3, 1, 1, 1]
@@ -46,6 +46,43 @@ def test_ward_table_ranks_shares_rates_and_unknown():
     assert table["previous"].tolist() == [0, 2, 0, 0]
     top = indicators.top_wards(table, n=2)
     assert top["ward_name"].tolist() == ["Bridge", "Abbey"]
+
+
+def test_rate_per_year_of_a_quarter_is_four_times_its_rate_with_its_limits():
+    # 25 records among 4,000 residents in a quarter: 6.25 per 1,000 (Byar's 95% limits
+    # 4.04 to 9.23, PHEindicatormethods phe_rate), so 25 per 1,000 per year, 16.17 to 36.91.
+    rates = indicators.rates_per_1000([25, 0, 7], [4000, 4000, np.nan], months=3)
+    assert rates.columns.tolist() == indicators.RATE_COLUMNS
+    first = rates.iloc[0]
+    assert [first["rate_per_1000"], first["rate_per_1000_per_year"]] == pytest.approx([6.25, 25])
+    assert first["rate_per_year_lower"] == pytest.approx(4 * first["rate_lower"])
+    assert first["rate_per_year_upper"] == pytest.approx(4 * first["rate_upper"])
+    assert round(first["rate_lower"], 2) == 4.04 and round(first["rate_upper"], 2) == 9.23
+    assert (
+        rates.iloc[1]["rate_per_1000_per_year"] == 0 and rates.iloc[1]["rate_per_year_lower"] == 0
+    )
+    assert rates.iloc[2].isna().all()  # no population, no rate
+
+
+def test_rate_per_year_of_a_year_equals_its_rate_and_of_six_months_doubles_it():
+    year = indicators.rates_per_1000([44], [134], months=12)
+    assert (year["rate_per_1000_per_year"] == year["rate_per_1000"]).all()
+    half = indicators.rates_per_1000([44], [134], months=6)
+    assert half["rate_per_year_upper"].iloc[0] == pytest.approx(2 * half["rate_upper"].iloc[0])
+    with pytest.raises(ValueError, match="at least one month"):
+        indicators.rates_per_1000([1], [100], months=0)
+
+
+def test_ward_table_rates_per_year_of_a_quarter():
+    now = crimes(["W2", "W2", "W3", "W1", "W2"])
+    table = indicators.ward_table(now, crimes([]), wards=WARDS, population=POPULATION, months=3)
+    assert table["rate_per_1000"].tolist() == pytest.approx([1.5, 1.0, 0.25])
+    assert table["rate_per_1000_per_year"].tolist() == pytest.approx([6.0, 4.0, 1.0])
+    assert indicators.TOP_WARD_COLUMNS[-3:] == [
+        "rate_per_1000_per_year",
+        "rate_per_year_lower",
+        "rate_per_year_upper",
+    ]
 
 
 def test_monthly_counts_fill_empty_months_with_zero():
@@ -124,7 +161,9 @@ def test_breakdown_sums_to_totals_and_change_is_difference(now, before):
 @settings(max_examples=60, deadline=None)
 @given(ward_lists, ward_lists)
 def test_ward_table_accounts_for_every_record(now, before):
-    table = indicators.ward_table(crimes(now), crimes(before), wards=WARDS, population=POPULATION)
+    table = indicators.ward_table(
+        crimes(now), crimes(before), wards=WARDS, population=POPULATION, months=3
+    )
     assert table["count"].sum() == len(now) and table["previous"].sum() == len(before)
     assert set(WARDS["ward_code"]) <= set(table["ward_code"].dropna())
     if now:
@@ -133,3 +172,24 @@ def test_ward_table_accounts_for_every_record(now, before):
     ranked = table.dropna(subset=["rank"])
     assert (ranked["rate_lower"] <= ranked["rate_per_1000"]).all()
     assert (ranked["rate_per_1000"] <= ranked["rate_upper"]).all()
+    per_year = ranked[["rate_per_1000_per_year", "rate_per_year_lower", "rate_per_year_upper"]]
+    period = ranked[["rate_per_1000", "rate_lower", "rate_upper"]]
+    np.testing.assert_allclose(per_year.to_numpy(float), 4 * period.to_numpy(float))
+
+
+def test_headline_gives_the_rate_in_the_period_and_per_year():
+    from csp_analysis.profile import headline_table
+    from csp_analysis.stats import poisson_change_test
+
+    table = headline_table(poisson_change_test(25, 20), population=4000, months=3)
+    rows = table.set_index("measure")
+    assert table["measure"].tolist() == ["total", "rate_per_1000", "rate_per_1000_per_year"]
+    quarter, year = rows.loc["rate_per_1000"], rows.loc["rate_per_1000_per_year"]
+    assert [quarter["current"], quarter["previous"]] == pytest.approx([6.25, 5.0])
+    assert [year["current"], year["previous"]] == pytest.approx([25.0, 20.0])
+    # Byar's 95% limits of 25 events (PHEindicatormethods): 16.17 to 36.91 per 4,000 x 1,000.
+    assert [round(quarter["current_lower"], 2), round(quarter["current_upper"], 2)] == [4.04, 9.23]
+    assert [year["current_lower"], year["current_upper"]] == pytest.approx(
+        [4 * quarter["current_lower"], 4 * quarter["current_upper"]]
+    )
+    assert year["pct_change"] == pytest.approx(25.0) and year["p_value"] == quarter["p_value"]

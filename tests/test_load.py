@@ -6,7 +6,7 @@ import pytest
 import shapely
 
 from csp_analysis.config import load_settings
-from csp_analysis.load import check_files, load_dataset
+from csp_analysis.load import check_files, load_dataset, population_note
 from csp_analysis.read import InputError
 
 BOXES = [shapely.box(400000, 300000, 401000, 301000), shapely.box(401000, 300000, 402000, 301000)]
@@ -209,3 +209,99 @@ def test_the_published_ward_boundaries_have_no_overlap_or_repeated_name(public_d
         assert len(files) == 2
         parts = [validate_wards(read_wards(path)) for path in files]
         assert check_ward_layout(parts) == []
+
+
+def scaled_settings(tmp_path, totals: str):
+    """Two wards of E06000001 (LSOA populations 1,500 and 2,500; L3 is in no ward),
+    scaled to the area total of ``totals`` (an ONS mid-year estimates layout)."""
+    wards = gpd.GeoDataFrame(
+        {
+            "ward_code": ["W1", "W2"],
+            "ward_name": ["One", "Two"],
+            "area_code": ["E06000001", "E06000001"],
+            "area_name": ["Smallshire", "Smallshire"],
+        },
+        geometry=BOXES,
+        crs=27700,
+    )
+    data_dir(tmp_path, wards)
+    (tmp_path / "mye.csv").write_text(f"Code,Name,All ages,0,1\n{totals}")
+    config = tmp_path / "deployment.yaml"
+    config.write_text(
+        f"data_dir: {tmp_path}\n"
+        "population_vintage: Census 2021 usual residents\n"
+        "population_scale_to:\n"
+        "  file: mye.csv\n"
+        "  vintage: ONS mid-2024 population estimates\n"
+        "  columns: {Code: area_code, All ages: population}\n"
+    )
+    return load_settings(config)
+
+
+def test_ward_populations_are_scaled_to_the_area_total(tmp_path):
+    settings = scaled_settings(
+        tmp_path, 'E06000001,Smallshire,"4,400",1,2\nE06000002,Other,9,4,5\n'
+    )
+    dataset = load_dataset(settings)
+    population = dataset.population.set_index("ward_code")["population"]
+    assert population.sum() == pytest.approx(4400)  # the area's mid-2024 total
+    assert population.tolist() == pytest.approx([1650, 2750])  # 1,500 and 2,500 x 1.1
+    factors = dataset.population_factors.iloc[0]
+    assert (factors["population_before"], factors["factor"]) == (4000, pytest.approx(1.1))
+    assert "mye.csv" in [f["file"] for f in dataset.files]  # in the provenance
+    note = population_note(dataset, "E06000001")
+    assert note.startswith(
+        "Rates use ONS mid-2024 population estimates: Census 2021 usual residents "
+        "(population.csv, by LSOA) scaled to the area totals in mye.csv"
+    )
+    assert "Smallshire: 4,000 to 4,400, a factor of 1.100" in note
+
+
+def test_an_area_missing_from_the_totals_is_refused_naming_file_and_area(tmp_path):
+    settings = scaled_settings(tmp_path, "E06000002,Other,9,4,5\n")
+    with pytest.raises(
+        InputError,
+        match=r"mye\.csv: column 'area_code' has no total for "
+        r"Smallshire \(E06000001\)",
+    ):
+        load_dataset(settings)
+    results = dict(check_files(settings))
+    assert results["mye.csv"] == "1 rows"
+
+
+def test_population_scale_to_is_checked(tmp_path):
+    config = tmp_path / "deployment.yaml"
+    config.write_text(f"data_dir: {tmp_path}\npopulation_scale_to:\n  file: mye.csv\n  vintge: x\n")
+    with pytest.raises(
+        InputError,
+        match="'population_scale_to.vintge' is not a setting of "
+        "population_scale_to; did you mean 'vintage'",
+    ):
+        load_settings(config)
+    config.write_text(f"data_dir: {tmp_path}\npopulation_scale_to:\n  file: mye.csv\n")
+    with pytest.raises(InputError, match="has no vintage"):
+        load_settings(config)
+    config.write_text(
+        f"data_dir: {tmp_path}\npopulation_scale_to:\n  file: m.csv\n  vintage: v\n"
+        "  columns: {Code: area}\n"
+    )
+    with pytest.raises(InputError, match="'population_scale_to.columns.Code' = 'area' is not"):
+        load_settings(config)
+
+
+def test_the_population_names_its_year_or_says_it_is_not_stated(tmp_path):
+    wards = gpd.GeoDataFrame(
+        {"ward_code": ["W1", "W2"], "ward_name": ["One", "Two"]}, geometry=BOXES, crs=27700
+    )
+    data_dir(tmp_path, wards)
+    config = tmp_path / "deployment.yaml"
+    config.write_text(f"data_dir: {tmp_path}\narea_name: Smallshire\n")
+    (tmp_path / "population.csv").write_text("ward_code,population,year\nW1,10,2023\nW1,12,2024\n")
+    assert population_note(load_dataset(load_settings(config))) == (
+        "Rates use residents in 2024 (population.csv, by ward)."
+    )
+    (tmp_path / "population.csv").write_text("ward_code,population\nW1,10\n")
+    assert population_note(load_dataset(load_settings(config))) == (
+        "Rates use residents of a date not stated (set population_vintage in the deployment "
+        "file) (population.csv, by ward)."
+    )

@@ -147,8 +147,42 @@ def test_csp_tables_on_public_data(public_data, tmp_path, capsys):
             "rate_per_1000",
             "rate_lower",
             "rate_upper",
+            "rate_per_1000_per_year",
+            "rate_per_year_lower",
+            "rate_per_year_upper",
         ]
         assert len(top) == 10
         assert (tmp_path / area / "domestic_abuse" / "unavailable.txt").exists()
         assert (tmp_path / area / "asb" / "headline.csv").exists()
     assert "Domestic abuse: not available" in capsys.readouterr().out
+
+
+def test_rates_use_the_mid_2024_estimates(public_data, public_dataset, public_settings):
+    # The ONS mid-2024 estimate of each area: its single years of age added up (0 to 90+).
+    estimates = pd.read_csv(
+        public_data / "population" / "ons_mye2024_persons_sya_lad23_england_wales.csv",
+        encoding="utf-8-sig",
+    ).set_index("Code")
+    ages = [str(age) for age in range(90)] + ["90+"]
+    wards = public_dataset.wards.merge(public_dataset.population, on="ward_code")
+    for code in (TELFORD, SHROPSHIRE):
+        total = estimates.loc[code, ages].sum()
+        assert wards.loc[wards["area_code"] == code, "population"].sum() == pytest.approx(total)
+    assert estimates.loc[TELFORD, ages].sum() == 195_952  # PROVENANCE.md section 4
+    factors = public_dataset.population_factors.set_index("area_code")["factor"]
+    assert factors[TELFORD] == pytest.approx(195_952 / 185_543)  # Census 2021: 185,543
+    profile = build_profile(
+        public_dataset,
+        area="Telford and Wrekin",
+        period="2024-25Q4",
+        theme=public_settings.themes["overview"],
+    )
+    assert any(
+        note.startswith("Rates use ONS mid-2024 population estimates: Census 2021")
+        and "Telford and Wrekin: 185,543 to 195,952, a factor of 1.056" in note
+        for note in profile.notes
+    )
+    headline = profile.headline.set_index("measure")
+    rate = headline.loc["rate_per_1000", "current"]
+    assert rate == pytest.approx(profile.change.current / 195_952 * 1000)
+    assert headline.loc["rate_per_1000_per_year", "current"] == pytest.approx(4 * rate)

@@ -183,6 +183,9 @@ def test_dependent_cells_are_blank_beside_a_withheld_count(pack):
                 "rate_per_1000",
                 "rate_lower",
                 "rate_upper",
+                "rate_per_1000_per_year",
+                "rate_per_year_lower",
+                "rate_per_year_upper",
                 "change",
                 "pct_change",
             ]:

@@ -196,3 +196,21 @@ def test_top_wards_say_so_when_a_withheld_ward_may_have_more(board_profiles):
         caption = "a ward whose figure is withheld may have more"
         assert (caption in html) == (not profile.claims.get("top_wards", True)), profile.theme
     assert any(not p.claims.get("top_wards", True) for p in board_profiles.values())
+
+
+def test_top_wards_rate_names_its_period_and_shows_the_rate_per_year(
+    demo_profiles, demo_dataset, demo_settings
+):
+    quarter = demo_profiles["overview"]
+    html = report.top_wards_table(quarter).to_html()
+    assert "Rate per 1,000 in the quarter" in html and "Rate per 1,000 per year" in html
+    top = quarter.top_wards.iloc[0]
+    assert f"{top['rate_per_1000']:.2f}" in html
+    assert f"{top['rate_per_1000_per_year']:.2f}" in html
+    assert top["rate_per_1000_per_year"] == pytest.approx(4 * top["rate_per_1000"])
+    year = build_profile(
+        demo_dataset, area="Demoshire", period="2025-26", theme=demo_settings.themes["overview"]
+    )
+    html = report.top_wards_table(year).to_html()
+    assert "Rate per 1,000 per year" in html and "in the" not in html
+    assert any(note.startswith("Rates use synthetic Demoshire residents") for note in quarter.notes)
