@@ -128,7 +128,7 @@ def verdict(current: float, previous: float, p_value: float) -> str:
     >>> verdict(1222, 1228, 0.92), verdict(90, 100, 0.3)
     ('well within normal variation', 'within normal variation')
     """
-    if math.isnan(p_value):
+    if math.isnan(p_value) or current + previous == 0:
         return "no records to compare"
     if p_value < SIGNIFICANCE:
         return f"a {'rise' if current > previous else 'fall'} larger than chance would usually give"
@@ -141,7 +141,7 @@ def verdict_short(current: float, previous: float, p_value: float) -> str:
     >>> verdict_short(112, 100, 0.01), verdict_short(100, 101, 0.9)
     ('Rise beyond normal variation', 'Within normal variation')
     """
-    if math.isnan(p_value):
+    if math.isnan(p_value) or current + previous == 0:
         return "No records to compare"
     if p_value < SIGNIFICANCE:
         return f"{'Rise' if current > previous else 'Fall'} beyond normal variation"

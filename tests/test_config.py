@@ -484,7 +484,7 @@ def test_a_true_zero_is_published(tmp_path, capsys):
     config = write_config(tmp_path, DEPLOYMENT)
     code, out, err = tables(capsys, config, data, tmp_path, "drugs")
     assert (code, err) == (0, "")
-    assert "Drug offences, Smallshire, 2024-25Q4 (January-March 2025): 0 offences" in out
+    assert "Drug offences, Smallshire, January-March 2025 (2024-25Q4): 0 offences" in out
 
 
 def test_a_value_seen_outside_the_compared_periods_is_accepted(tmp_path):
