@@ -497,7 +497,7 @@ def people_table(profile: Profile) -> HTML | Markdown | None:
         table = pd.DataFrame(
             {
                 "Age": shown["age_band"].replace(
-                    indicators.SEX_NOT_RECORDED, "Sex not recorded (any age)"
+                    indicators.SEX_NOT_RECORDED, "Sex not recorded, any age"
                 ),
                 "Female": shown["female"].astype(object).where(~unrecorded, ""),
                 "Male": shown["male"].astype(object).where(~unrecorded, ""),
@@ -507,21 +507,26 @@ def people_table(profile: Profile) -> HTML | Markdown | None:
         )
         formats = {"Female": _COUNTS, "Male": _COUNTS, "% female": "{:.0f}%", "People": _COUNTS}
         styled = _style(table, formats).set_caption(heading)
-        tables.append(styled.set_table_styles([_CAPTION], overwrite=False).to_html())
+        tables.append(styled.set_table_styles(_COMPACT, overwrite=False).to_html())
     if not tables and not empty:
         return _omitted(profile, "people")
     notes = [why for table, why in profile.omitted.items() if table.startswith("people:")]
     if empty:
         notes.append(f"No {' or '.join(empty)} are recorded for these crimes.")
-    block = "".join(f'<div style="flex: 0 1 20rem;">{t}</div>' for t in tables)
+    block = "".join(f'<div style="flex: 0 1 auto;">{t}</div>' for t in tables)
     return HTML(
-        f'<div style="display: flex; flex-wrap: wrap; gap: 0 2rem;">{block}</div>'
+        f'<div style="display: flex; flex-wrap: wrap; gap: 0 1.5rem;">{block}</div>'
         + _legend(profile, tables)
         + "".join(f"<p><em>{html.escape(note)}</em></p>" for note in notes)
     )
 
 
-_CAPTION = {"selector": "caption", "props": "text-align: left; font-weight: bold;"}
+#: A small table: a bold caption, narrow cells, row labels that wrap short.
+_COMPACT = [
+    {"selector": "caption", "props": "text-align: left; font-weight: bold;"},
+    {"selector": "th, td", "props": "padding: 0.25em 0.5em;"},
+    {"selector": "td:first-child", "props": "max-width: 8em;"},
+]
 
 
 def _legend(profile: Profile, tables: list[str]) -> str:
@@ -534,12 +539,15 @@ def _legend(profile: Profile, tables: list[str]) -> str:
             SECONDARY_LABEL,
             f"{SECONDARY_LABEL}: withheld so that another number cannot be worked out",
         ),
-        (_NOT_SHOWN, f"{_NOT_SHOWN}: no percentage (of nobody, or of a withheld number)"),
+        (
+            _NOT_SHOWN,
+            f"{_NOT_SHOWN}: none to show (a percentage of nobody or of a withheld number)",
+        ),
     ]
     used = [text for mark, text in parts if f">{mark}</td>" in shown]
     if not used:
         return ""
-    return f'<p style="font-size: 0.9em;">{"; ".join(used)}. A zero is shown as 0.</p>'
+    return f'<p class="table-legend" style="font-size: 0.9em;">{"; ".join(used)}. 0: none.</p>'
 
 
 def ethnicity_table(profile: Profile) -> HTML | None:

@@ -381,7 +381,7 @@ def _page(theme: str, rows: list[list[str]], source: str, caption: str = "") -> 
             "people_html", "people", ["age_band", "female", "male", "female_pct", "people"]
         )
         found.frame["role_group"] = ROLE_HEADINGS[norm(caption)]
-        found.frame["age_band"] = found.frame["age_band"].str.replace(" (any age)", "")
+        found.frame["age_band"] = found.frame["age_band"].str.split(",").str[0]  # ", any age"
         return found
     if head[0].startswith("ethnicity"):
         columns = ["ethnicity", *("share_pct" if h == "% of stated" else h for h in head[1:])]
