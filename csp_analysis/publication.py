@@ -30,9 +30,13 @@ category, a difference that is itself a count; an offence breakdown adds up to t
 subgroups of a wider theme; a town is made of its wards; the top wards within a category
 are the largest, and a list shorter than five means the other wards had none; the records
 in no ward are the ward table's "Unknown ward" and the data-quality note's alike; records
-of an offence the classification does not know are the rows of their labels; the people
-tables share their role totals and the repeat victims are among the victims; and where a
-sentence says a ward or offence had "the most", the withheld ones had no more.
+of an offence the classification does not know are the rows of their labels; each role's
+people table adds up by age band, by sex and to the role's total (with its people of
+unknown sex, one row), the people tables share their role totals and the repeat victims
+are among the victims; and where a sentence says a ward or offence had "the most", the
+withheld ones had no more. In a people table, the cells withheld to protect others are
+chosen so that every age band of :data:`KEEP_SPLIT` or more people keeps its female and
+male counts where the role's totals allow (see ``_people_costs``).
 
 Where the model finds a withheld cell that can be worked out exactly, or a hidden count
 of 1 to the threshold that can be, more cells are withheld; where nothing more can be
