@@ -25,7 +25,7 @@ COUNTS = {
     "current",
     "female",
     "male",
-    "unknown",
+    "people",
     "total",
     "victims",
     "repeat_victims",

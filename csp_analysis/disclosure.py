@@ -190,6 +190,7 @@ class Cells:
         self.suppressible: list[bool] = []
         self.hidden: list[bool] = []
         self.high: list[float] = []
+        self.cost: list[float] = []
         self.lines: list[_Line] = []
         self.relations: list[_Relation] = []
 
@@ -205,11 +206,13 @@ class Cells:
         suppressible: bool | None = None,
         hidden: bool = False,
         high: float = np.inf,
+        cost: float | None = None,
     ) -> int:
         """The cell of ``key`` (made on first use; a key shown anywhere is not hidden).
 
         ``suppressible`` (default: as ``protected``) lets a cell whose small count discloses
-        nothing be withheld all the same, to protect a protected cell beside it.
+        nothing be withheld all the same, to protect a protected cell beside it. ``cost``
+        (default: the count) orders the cells withheld to protect others: the lowest first.
         """
         suppressible = protected if suppressible is None else suppressible
         if key in self.keys:
@@ -219,6 +222,8 @@ class Cells:
             self.protected[cell] |= protected
             self.suppressible[cell] |= suppressible or protected
             self.hidden[cell] &= hidden
+            if cost is not None:
+                self.cost[cell] = float(cost)
             return cell
         self.keys[key] = len(self.counts)
         self.names.append(key)
@@ -227,6 +232,7 @@ class Cells:
         self.suppressible.append(suppressible or protected)
         self.hidden.append(hidden)
         self.high.append(float(high))
+        self.cost.append(float(value if cost is None else cost))
         return self.keys[key]
 
     def line(self, cells: Sequence[int], margin: int, *, rule_bound: bool = False) -> None:
@@ -268,6 +274,7 @@ class Cells:
             high=high,
             witnesses=witnesses,
             suppressible=np.array(self.suppressible, dtype=bool),
+            cost=np.array(self.cost, dtype=float),
         )
 
     def pinned(self, state: np.ndarray, *, threshold: int = 4) -> dict[int, str]:
@@ -599,25 +606,27 @@ def _candidate(
     cells: np.ndarray,
     coefs: np.ndarray,
     lone: np.ndarray,
+    cost: np.ndarray | None = None,
 ) -> int | None:
     """The cell of a line or relation to withhold next: the smallest non-zero published one.
 
     ``suppressible`` ranks the cells that may be withheld: 1 for protected cells, which go
     first (a ward or a person rather than an area figure), 2 for cells withheld only to
     protect others, 0 for none. Then a cell in a line that holds a lone withheld cell comes
-    first (it mends both lines: one cell instead of two), then the smallest value, an inner
-    cell before a margin.
+    first (it mends both lines: one cell instead of two), then the lowest ``cost`` (default:
+    the smallest value), an inner cell before a margin.
     """
+    cost = values if cost is None else cost
     own = int(np.count_nonzero(state[cells] != _PUBLISHED) == 1)
     options = [
-        (suppressible[cell], lone[cell] - own <= 0, values[cell], coef < 0, position, int(cell))
+        (suppressible[cell], lone[cell] - own <= 0, cost[cell], coef < 0, position, int(cell))
         for position, (cell, coef) in enumerate(zip(cells, coefs, strict=True))
         if suppressible[cell] and state[cell] == _PUBLISHED and values[cell] > 0
     ]
     return min(options)[5] if options else None
 
 
-def _mend(cell, why, state, values, suppressible, touching, lone, relations, threshold, high):
+def _mend(cell, why, state, values, suppressible, touching, lone, relations, threshold, high, cost):
     """The cells to withhold so that ``cell`` is no longer pinned ([] when none will do).
 
     The candidates are the smallest published cells of each relation ``cell`` is in (or
@@ -649,11 +658,12 @@ def _mend(cell, why, state, values, suppressible, touching, lone, relations, thr
                     item.cells,
                     item.coefs,
                     lone,
+                    cost,
                 )
             )
             is not None
         }
-        return sorted(found, key=lambda c: (suppressible[c], values[c], c))
+        return sorted(found, key=lambda c: (suppressible[c], cost[c], c))
 
     first = options(cell, state)
     if not first or "published totals" not in why:
@@ -706,12 +716,15 @@ def _protect(
     high: np.ndarray | None = None,
     witnesses: list[np.ndarray] | None = None,
     suppressible: np.ndarray | None = None,
+    cost: np.ndarray | None = None,
 ) -> tuple[np.ndarray, dict[int, str]]:
     """Primary then secondary suppression to a fixed point.
 
     Returns the new states and the cells still recoverable (cell -> why), which remain
-    only where nothing more could be withheld.
+    only where nothing more could be withheld. ``cost`` (default: the values) orders the
+    cells withheld to protect others.
     """
+    cost = values if cost is None else cost
     high = np.full(values.size, np.inf) if high is None else high
     suppressible = protected if suppressible is None else suppressible | protected
     suppressible = np.where(protected, 1, np.where(suppressible, 2, 0))  # 1 goes first
@@ -734,7 +747,7 @@ def _protect(
             ):
                 continue
             lone = _lone(state, lines, values.size)
-            cell = _candidate(state, values, suppressible, line.cells, line.coefs, lone)
+            cell = _candidate(state, values, suppressible, line.cells, line.coefs, lone, cost)
             if cell is None:
                 stuck_lines.add(number)
             else:
@@ -770,6 +783,7 @@ def _protect(
                 relations,
                 threshold,
                 high,
+                cost,
             )
             if not chosen:
                 stuck.add(cell)

@@ -24,6 +24,8 @@ RATE_COLUMNS = [
     "rate_per_year_lower",
     "rate_per_year_upper",
 ]
+#: Rows of :func:`role_age_sex` besides the age bands.
+AGE_NOT_RECORDED, SEX_NOT_RECORDED = "Age not recorded", "Sex not recorded"
 #: Columns of the top-wards table (a stable interface: analysts load it into Excel).
 TOP_WARD_COLUMNS = [
     "rank",
@@ -283,30 +285,71 @@ def people_by_role(nominals: pd.DataFrame, *, crime_ids: pd.Series) -> pd.DataFr
 def role_age_sex(people: pd.DataFrame) -> pd.DataFrame:
     """People by role group, age band and sex (from :func:`people_by_role`).
 
-    Returns columns: role_group, age_band, female, male, unknown (people), total,
-    female_pct, male_pct (of those whose sex is known). Every role group and age band
-    appears, zero-filled, with a "Total" band per role group.
+    People whose sex is not recorded are counted once per role group, not within each age
+    band, so that every age band shows its female and male counts alone. Returns columns:
+    role_group, age_band, female, male, people, female_pct. Each role group has, in order,
+    a row per age band of :data:`AGE_BANDS` and "Age not recorded" (female and male: people
+    of recorded sex; people = female + male), a "Sex not recorded" row (people of any age
+    whose sex is not recorded; female and male missing) and a "Total" row (female and male
+    summed over the age bands; people = everyone in the role group). female_pct is female
+    as a percentage of female + male, NaN where that is 0. Every role group and age band
+    appears, zero-filled.
+
+    >>> people = pd.DataFrame({"role_group": ["victim"] * 3, "age_band": ["0-9", "0-9", "70+"],
+    ...                        "sex": ["female", "unknown", "male"]})
+    >>> victims = role_age_sex(people).query("role_group == 'victim'").set_index("age_band")
+    >>> victims.loc[["0-9", "70+", "Sex not recorded", "Total"], ["female", "male", "people"]]
+    ... # doctest: +NORMALIZE_WHITESPACE
+                      female  male  people
+    age_band
+    0-9                    1     0       1
+    70+                    0     1       1
+    Sex not recorded    <NA>  <NA>       1
+    Total                  1     1       3
     """
-    counts = people.groupby(["role_group", "age_band", "sex"], observed=False).size()
-    table = counts.unstack("sex", fill_value=0).reindex(
-        columns=["female", "male", "unknown"], fill_value=0
+    bands = [*AGE_BANDS, AGE_NOT_RECORDED]
+    frame = pd.DataFrame(
+        {
+            "role_group": pd.Categorical(people["role_group"], categories=ROLE_GROUPS),
+            "age_band": pd.Categorical(
+                people["age_band"].astype(str).replace("Unknown", AGE_NOT_RECORDED),
+                categories=bands,
+            ),
+            "sex": pd.Categorical(
+                people["sex"].where(people["sex"].isin(["female", "male"])),
+                categories=["female", "male"],
+            ),
+        }
     )
-    index = pd.MultiIndex.from_product(
-        [ROLE_GROUPS, [*AGE_BANDS, "Unknown"]], names=["role_group", "age_band"]
+    grid = (
+        frame.groupby(["role_group", "age_band", "sex"], observed=False)
+        .size()
+        .unstack("sex")
+        .reindex(pd.MultiIndex.from_product([ROLE_GROUPS, bands]), fill_value=0)
+        .astype("Int64")
     )
-    table = table.reindex(index, fill_value=0).reset_index()
-    totals = table.groupby("role_group", sort=False)[["female", "male", "unknown"]].sum()
-    totals = totals.reset_index().assign(age_band="Total")
-    table = pd.concat([table, totals], ignore_index=True)
-    table["role_group"] = pd.Categorical(table["role_group"], categories=ROLE_GROUPS)
-    table = table.sort_values("role_group", kind="stable").reset_index(drop=True)
-    table["role_group"] = table["role_group"].astype(str)
-    table["total"] = table[["female", "male", "unknown"]].sum(axis=1)
-    known = table["female"] + table["male"]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        table["female_pct"] = np.where(known > 0, table["female"] / known * 100, np.nan)
-        table["male_pct"] = np.where(known > 0, table["male"] / known * 100, np.nan)
-    return table
+    grid.index.names, grid.columns.name = ["role_group", "age_band"], None
+    unrecorded = frame.loc[frame["sex"].isna()].groupby("role_group", observed=False).size()
+    blocks = []
+    for role in ROLE_GROUPS:
+        block = grid.loc[role].reset_index()
+        block["people"] = block["female"] + block["male"]
+        missing = int(unrecorded.get(role, 0))
+        female, male = int(block["female"].sum()), int(block["male"].sum())
+        tail = pd.DataFrame(
+            {
+                "age_band": [SEX_NOT_RECORDED, "Total"],
+                "female": pd.array([pd.NA, female], dtype="Int64"),
+                "male": pd.array([pd.NA, male], dtype="Int64"),
+                "people": pd.array([missing, female + male + missing], dtype="Int64"),
+            }
+        )
+        blocks.append(pd.concat([block, tail], ignore_index=True).assign(role_group=role))
+    table = pd.concat(blocks, ignore_index=True)
+    known = (table["female"] + table["male"]).astype("Float64")
+    share = table["female"].astype("Float64") / known.where(known > 0) * 100
+    table["female_pct"] = share.astype(float)
+    return table[["role_group", "age_band", "female", "male", "people", "female_pct"]]
 
 
 def ethnicity_table(people: pd.DataFrame) -> pd.DataFrame:

@@ -30,9 +30,13 @@ category, a difference that is itself a count; an offence breakdown adds up to t
 subgroups of a wider theme; a town is made of its wards; the top wards within a category
 are the largest, and a list shorter than five means the other wards had none; the records
 in no ward are the ward table's "Unknown ward" and the data-quality note's alike; records
-of an offence the classification does not know are the rows of their labels; the people
-tables share their role totals and the repeat victims are among the victims; and where a
-sentence says a ward or offence had "the most", the withheld ones had no more.
+of an offence the classification does not know are the rows of their labels; each role's
+people table adds up by age band, by sex and to the role's total (with its people of
+unknown sex, one row), the people tables share their role totals and the repeat victims
+are among the victims; and where a sentence says a ward or offence had "the most", the
+withheld ones had no more. In a people table, the cells withheld to protect others are
+chosen so that every age band of :data:`KEEP_SPLIT` or more people keeps its female and
+male counts where the role's totals allow (see ``_people_costs``).
 
 Where the model finds a withheld cell that can be worked out exactly, or a hidden count
 of 1 to the threshold that can be, more cells are withheld; where nothing more can be
@@ -84,8 +88,12 @@ _BREAKDOWN_DEPENDENT = {
     "current": ["change", "pct_change", "share_pct"],
     "previous": ["change", "pct_change"],
 }
-_SEXES = ("female", "male", "unknown")
-_AGE_SEX_DEPENDENT = {"female": ["female_pct", "male_pct"], "male": ["female_pct", "male_pct"]}
+#: The board version keeps the female/male split of every age band of this many people.
+KEEP_SPLIT = 20
+_SEXES = ("female", "male")
+_PEOPLE_COLUMNS = (*_SEXES, "people")
+_SEX_NOT_RECORDED = indicators.SEX_NOT_RECORDED
+_AGE_SEX_DEPENDENT = {"female": ["female_pct"], "male": ["female_pct"]}
 _REPEAT_DEPENDENT = {
     "repeat_victims": ["repeat_pct", "crimes_of_repeat"],
     "victims": ["repeat_pct"],
@@ -263,11 +271,12 @@ class _Model:
         *,
         protected: bool = True,
         suppressible: bool | None = None,
+        cost: float | None = None,
     ) -> int:
         """The cell of ``key``, shown in ``table`` at (row, column) unless left out."""
         hidden = self._left_out(theme, table)
         cell = self.cells.add(
-            key, value, protected=protected, suppressible=suppressible, hidden=hidden
+            key, value, protected=protected, suppressible=suppressible, hidden=hidden, cost=cost
         )
         if not hidden:
             self.places.setdefault(cell, []).append(_Place(theme, table, row, column))
@@ -622,25 +631,42 @@ class _Model:
         self.cells.relate([cell, *members], [1.0] + [-1.0] * len(members), equal=exact)
 
     def _people(self, name: str, profile: Profile) -> None:
-        """Age by sex for each role, ethnicity by role, and repeat victims, linked."""
+        """Age by sex for each role, ethnicity by role, and repeat victims, linked.
+
+        Within a role: each age band's female and male make its people; the bands' female,
+        male and people (with the people of unknown sex) make the Total row's; and the
+        Total row's female, male and people of unknown sex make everyone in the role.
+        """
         people = profile.people
         roles = {}
         for role, block in people.groupby("role_group", sort=False):
             table = f"people:{role}"
+            costs = _people_costs(block)
             grid = {
                 (band, column): self.show(
-                    name, table, (name, "people", role, band, column), value, row, column
+                    name,
+                    table,
+                    (name, "people", role, band, column),
+                    value,
+                    row,
+                    column,
+                    cost=costs[row, column],
                 )
                 for row, band in zip(block.index, block["age_band"], strict=True)
-                for column in (*_SEXES, "total")
+                for column in _PEOPLE_COLUMNS
                 for value in [block.loc[row, column]]
+                if not pd.isna(value)
             }
-            bands = [band for band in block["age_band"] if band != "Total"]
-            for band in [*bands, "Total"]:
-                self.line(name, table, [grid[band, s] for s in _SEXES], grid[band, "total"])
-            for column in (*_SEXES, "total"):
+            bands = [b for b in block["age_band"] if b not in (_SEX_NOT_RECORDED, "Total")]
+            unrecorded = grid[_SEX_NOT_RECORDED, "people"]
+            for band in bands:
+                self.line(name, table, [grid[band, s] for s in _SEXES], grid[band, "people"])
+            for column in _SEXES:
                 self.line(name, table, [grid[b, column] for b in bands], grid["Total", column])
-            roles[role] = grid["Total", "total"]
+            everyone = grid["Total", "people"]
+            self.line(name, table, [grid[b, "people"] for b in bands] + [unrecorded], everyone)
+            self.line(name, table, [grid["Total", s] for s in _SEXES] + [unrecorded], everyone)
+            roles[role] = everyone
         everyone = self.hidden((name, "people", "everyone"), 0, protected=False)
         self.cells.counts[everyone] = float(sum(self.cells.counts[cell] for cell in roles.values()))
         self.cells.relate([*roles.values(), everyone], [1.0] * len(roles) + [-1.0])
@@ -1080,14 +1106,36 @@ def _ranked_within(table: pd.DataFrame, *, by: str) -> pd.DataFrame:
     return out
 
 
+def _people_costs(block: pd.DataFrame) -> dict[tuple[Hashable, str], float]:
+    """The order in which one role's cells are withheld to protect others (lowest first).
+
+    A row's people before its female and male (the split stays); the female and male of
+    small age bands (and of "Age not recorded"), smallest band first; then the role's
+    female and male totals; the female and male of an age band of :data:`KEEP_SPLIT` or
+    more people only when nothing else will do; the role's total last.
+    """
+    everyone = float(block.loc[block["age_band"] == "Total", "people"].iloc[0])
+    costs = {}
+    for row, band, size in zip(block.index, block["age_band"], block["people"], strict=True):
+        if band == "Total":
+            split = everyone + 1
+        elif band in indicators.AGE_BANDS and size >= KEEP_SPLIT:
+            split = 2 * everyone + size
+        else:
+            split = size + 1
+        costs[row, "female"] = costs[row, "male"] = split
+        costs[row, "people"] = 4 * everyone if band == "Total" else float(size)
+    return costs
+
+
 def _label_people(people: pd.DataFrame, marks) -> pd.DataFrame:
-    out = people.copy()
-    for role in people["role_group"].unique():
-        table = f"people:{role}"
-        if marks.get(table):
-            block = _label(out, marks[table], _AGE_SEX_DEPENDENT)
-            out = block
-    return out
+    """People by role, age and sex with the withheld cells of every role's table labelled."""
+    found = {
+        key: text
+        for role in people["role_group"].unique()
+        for key, text in marks.get(f"people:{role}", {}).items()
+    }
+    return _label(people, found, _AGE_SEX_DEPENDENT)
 
 
 def _label_ethnicity(table: pd.DataFrame, marks) -> pd.DataFrame:

@@ -8,16 +8,18 @@ notebook displays as nothing), so "Run all" never fails on an unavailable theme.
 
 from __future__ import annotations
 
+import html
 import pickle
 import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from IPython.display import Markdown
+from IPython.display import HTML, Markdown
 
 from csp_analysis import charts, indicators, wording
 from csp_analysis.config import PROJECT_ROOT, load_settings
+from csp_analysis.disclosure import SECONDARY_LABEL
 from csp_analysis.load import load_dataset
 from csp_analysis.profile import Profile
 from csp_analysis.publication import area_profiles
@@ -423,7 +425,7 @@ def _style(table: pd.DataFrame, formats: dict[str, str]):
     present = {c: _passing_text(f) for c, f in formats.items() if c in table.columns}
     text = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]
     return (
-        table.style.format(present, na_rep="–", escape="html")  # cells from data: text only
+        table.style.format(present, na_rep=_NOT_SHOWN, escape="html")  # cells from data: text only
         .format_index(escape="html", axis=1)
         .hide(axis="index")
         .set_properties(subset=text, **{"text-align": "left"})
@@ -432,6 +434,8 @@ def _style(table: pd.DataFrame, formats: dict[str, str]):
 
 
 _COUNTS = "{:,.0f}"
+#: A value not computed (a percentage of nobody or of a withheld count).
+_NOT_SHOWN = "–"
 _RATE = "{:.2f}"
 
 
@@ -584,41 +588,93 @@ def location_table(profile: Profile):
     return _style(shown[["Included records", "Period", "Number"]], {"Number": _COUNTS})
 
 
-def people_table(profile: Profile):
-    """People by role (suspect and victim, suspect, victim), age band and sex, as % by sex."""
+#: The people tables in the order a board reads them, with their headings.
+_ROLE_HEADINGS = {
+    "victim": "Victims",
+    "suspect": "Suspects",
+    "suspect and victim": "People who were both suspect and victim",
+}
+
+
+def people_table(profile: Profile) -> HTML | Markdown | None:
+    """Who is involved: a small table per role (age, female, male, % female, people).
+
+    Each age band shows the people whose sex is recorded; the people whose sex is not
+    recorded are one row of their role, whatever their age. A legend under the tables says
+    what a withheld cell and a dash mean.
+    """
     if not profile.available or profile.people is None:
-        return None
+        return _omitted(profile, "people")
     people = profile.people
-    roles = [r for r in indicators.ROLE_GROUPS if r in set(people["role_group"])]
-    if not roles:
-        return None
-    table = people.loc[_numbers(people["total"]).fillna(1).gt(0) | people["age_band"].eq("Total")]
-    wide = table.pivot_table(
-        index="age_band",
-        columns="role_group",
-        values=["female_pct", "male_pct"],
-        sort=False,
-        dropna=False,
+    tables, empty = [], []
+    for role, heading in _ROLE_HEADINGS.items():
+        rows = people.loc[people["role_group"] == role]
+        total = rows.loc[rows["age_band"] == "Total", "people"]
+        if total.empty:  # left out of the board version (said below)
+            continue
+        if _published(total.iloc[0]) and total.iloc[0] == 0:
+            empty.append(heading[:1].lower() + heading[1:])
+            continue
+        shown = rows.loc[_numbers(rows["people"]).ne(0) | rows["age_band"].eq("Total")]
+        unrecorded = shown["age_band"].eq(indicators.SEX_NOT_RECORDED).to_numpy()
+        table = pd.DataFrame(
+            {
+                "Age": shown["age_band"].replace(
+                    indicators.SEX_NOT_RECORDED, "Sex not recorded, any age"
+                ),
+                "Female": shown["female"].astype(object).where(~unrecorded, ""),
+                "Male": shown["male"].astype(object).where(~unrecorded, ""),
+                "% female": shown["female_pct"].astype(object).where(~unrecorded, ""),
+                "People": shown["people"],
+            }
+        )
+        formats = {"Female": _COUNTS, "Male": _COUNTS, "% female": "{:.0f}%", "People": _COUNTS}
+        styled = _style(table, formats).set_caption(heading)
+        tables.append(styled.set_table_styles(_COMPACT, overwrite=False).to_html())
+    if not tables and not empty:
+        return _omitted(profile, "people")
+    notes = [why for table, why in profile.omitted.items() if table.startswith("people:")]
+    if empty:
+        notes.append(f"No {' or '.join(empty)} are recorded for these crimes.")
+    block = "".join(f'<div style="flex: 0 1 auto;">{t}</div>' for t in tables)
+    return HTML(
+        f'<div style="display: flex; flex-wrap: wrap; gap: 0 1.5rem;">{block}</div>'
+        + _legend(profile, tables)
+        + "".join(f"<p><em>{html.escape(note)}</em></p>" for note in notes)
     )
-    wide = wide.swaplevel(axis=1).reindex(
-        columns=pd.MultiIndex.from_product([roles, ["female_pct", "male_pct"]])
-    )
-    wide.columns = [
-        f"{role.capitalize()}: {'female' if sex == 'female_pct' else 'male'}"
-        for role, sex in wide.columns
+
+
+#: A small table: a bold caption, narrow cells, row labels that wrap short.
+_COMPACT = [
+    {"selector": "caption", "props": "text-align: left; font-weight: bold;"},
+    {"selector": "th, td", "props": "padding: 0.25em 0.5em;"},
+    {"selector": "td:first-child", "props": "max-width: 8em;"},
+]
+
+
+def _legend(profile: Profile, tables: list[str]) -> str:
+    """The line under a table saying what its withheld cells and dashes mean (those shown)."""
+    shown = "".join(tables)
+    small = f"&lt;{profile.threshold + 1}"
+    parts = [
+        (small, f"{small}: 1 to {profile.threshold} people, withheld"),
+        (
+            SECONDARY_LABEL,
+            f"{SECONDARY_LABEL}: withheld so that another number cannot be worked out",
+        ),
+        (
+            _NOT_SHOWN,
+            f"{_NOT_SHOWN}: none to show (a percentage of nobody or of a withheld number)",
+        ),
     ]
-    counts = table.set_index(["age_band", "role_group"])["total"].unstack("role_group")
-    for role in roles:
-        wide[f"{role.capitalize()}: people"] = counts.get(role)
-    order = [b for b in [*indicators.AGE_BANDS, "Unknown", "Total"] if b in wide.index]
-    wide = wide.reindex(order).reset_index().rename(columns={"age_band": "Age"})
-    formats = {c: "{:.0f}%" for c in wide.columns if c.endswith(("female", "male"))}
-    formats.update({c: _COUNTS for c in wide.columns if c.endswith("people")})
-    return _style(wide, formats)
+    used = [text for mark, text in parts if f">{mark}</td>" in shown]
+    if not used:
+        return ""
+    return f'<p class="table-legend" style="font-size: 0.9em;">{"; ".join(used)}. 0: none.</p>'
 
 
-def ethnicity_table(profile: Profile):
-    """People by self-defined ethnicity and role; "not stated" is excluded and reported."""
+def ethnicity_table(profile: Profile) -> HTML | None:
+    """People by self-defined ethnicity and role, with the legend (not stated: see below)."""
     if not profile.available or profile.ethnicity is None:
         return None
     table = profile.ethnicity.loc[profile.ethnicity["stated"]].drop(columns="stated")
@@ -634,7 +690,8 @@ def ethnicity_table(profile: Profile):
         c: _COUNTS for c in shown.columns if c not in ("Ethnicity (self-defined)", "% of stated")
     }
     formats["% of stated"] = "{:.1f}%"
-    return _style(shown, formats)
+    table = _style(shown, formats).to_html()
+    return HTML(table + _legend(profile, [table]))
 
 
 def ethnicity_not_stated(profile: Profile) -> Markdown | None:

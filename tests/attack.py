@@ -13,9 +13,10 @@ Everything published becomes a linear statement about whole-number counts:
 - a published count fixes a cell; ``"<5"`` says 1 to 4 and ``"[c]"`` at least 5, and so do
   "fewer than 5" and "a withheld number of" in sentences;
 - a table's cells add up to its published total (wards, breakdowns, strands, weapon,
-  alcohol and town tables); the margins of the people (role x age x sex) and ethnicity
-  (ethnicity x role) tables, whose role totals are the people table's; victims are the
-  victims and the suspects-and-victims of the people table;
+  alcohol and town tables); the margins of the people tables (per role: age x female and
+  male, each band's people, the people of unknown sex in one row, the Total row) and of
+  the ethnicity table (ethnicity x role), whose role totals are the people tables'; victims
+  are the victims and the suspects-and-victims of the people tables;
 - rounded percentages (shares, % change, % female, repeat %), rates per 1,000, changes and
   cumulative shares bound the counts they were made from;
 - a published rank says how many wards have a larger count (rank 1 = most; equal counts
@@ -76,7 +77,14 @@ from scipy.sparse import coo_matrix
 CURRENT, PREVIOUS = "current", "previous"
 PERIODS = (CURRENT, PREVIOUS)
 ROLES = ("suspect and victim", "suspect", "victim")
-SEXES = ("female", "male", "unknown")
+SEXES = ("female", "male")  # of a people table's age bands; "people" is their sum
+SEX_NOT_RECORDED = "Sex not recorded"  # the row of a role's people of unknown sex
+#: The headings of the page's people tables (one per role).
+ROLE_HEADINGS = {
+    "victims": "victim",
+    "suspects": "suspect",
+    "people who were both suspect and victim": "suspect and victim",
+}
 UNKNOWN = "unknown"  # the ward of the "Unknown ward" row
 NOT_RECORDED = "not recorded"
 NOT_STATED = "not stated"
@@ -331,7 +339,7 @@ def _csv_kind(columns: set[str]) -> str:
         return "top_by_category" if columns - _WARD_COLUMNS else "top_wards"
     kinds = (
         ({"category", "current", "previous"}, "change"),
-        ({"role_group", "age_band", "total"}, "people"),
+        ({"role_group", "age_band", "people"}, "people"),
         ({"ethnicity", "total"}, "ethnicity"),
         ({"victims", "repeat_victims"}, "repeat_victims"),
         ({"measure", "current", "previous"}, "headline"),
@@ -362,7 +370,7 @@ def _top_wards_head(head: str) -> str:
 _NOT_MODELLED = ({"months", "count", "signal", "rule"}, {"file", "bytes", "rows", "sha-256"})
 
 
-def _page(theme: str, rows: list[list[str]], source: str) -> Table | None:
+def _page(theme: str, rows: list[list[str]], source: str, caption: str = "") -> Table | None:
     """A table of a theme page in CSV form, recognised by its header (None: not modelled)."""
     head = [norm(h) for h in rows[0]]
     body = [r + [""] * (len(head) - len(r)) for r in rows[1:] if len(r) <= len(head)]
@@ -379,8 +387,13 @@ def _page(theme: str, rows: list[list[str]], source: str) -> Table | None:
         return table("change", name, columns)
     if head[:3] == ["rank", "ward", "count"]:
         return table("top_wards", "top_wards", [_top_wards_head(h) for h in head])
-    if head[0] == "age":
-        return table("people_html", "people", head)
+    if head == ["age", "female", "male", "% female", "people"]:
+        found = table(
+            "people_html", "people", ["age_band", "female", "male", "female_pct", "people"]
+        )
+        found.frame["role_group"] = ROLE_HEADINGS[norm(caption)]
+        found.frame["age_band"] = found.frame["age_band"].str.split(",").str[0]  # ", any age"
+        return found
     if head[0].startswith("ethnicity"):
         columns = ["ethnicity", *("share_pct" if h == "% of stated" else h for h in head[1:])]
         return table("ethnicity", "ethnicity", columns)
@@ -400,8 +413,8 @@ def _page(theme: str, rows: list[list[str]], source: str) -> Table | None:
     return None
 
 
-def _read_page(path: Path) -> tuple[list[list[list[str]]], list[str]]:
-    """The tables (rows of cell texts) and the sentences (list items, paragraphs) of a page."""
+def _read_page(path: Path) -> tuple[list[tuple[str, list[list[str]]]], list[str]]:
+    """The tables (caption, rows of cell texts) and the sentences (list items, paragraphs)."""
     from bs4 import BeautifulSoup  # pinned with nbconvert; pandas.read_html needs lxml
 
     soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
@@ -411,8 +424,9 @@ def _read_page(path: Path) -> tuple[list[list[list[str]]], list[str]]:
             [c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])]
             for tr in element.find_all("tr")
         ]
+        caption = element.find("caption")
         if rows := [r for r in rows if r]:
-            tables.append(rows)
+            tables.append((caption.get_text(" ", strip=True) if caption else "", rows))
     texts = [e.get_text(" ", strip=True) for e in soup.find_all(["li", "p"])]
     return tables, [t for t in texts if t]
 
@@ -450,9 +464,9 @@ def read_publication(roots, themes) -> Publication:
             if (theme := _theme_of(path.stem, themes)) is None:
                 continue
             tables, texts = _read_page(path)
-            for number, rows in enumerate(tables, start=1):
+            for number, (caption, rows) in enumerate(tables, start=1):
                 source = f"{path.name} table {number}"
-                table = _page(theme, rows, source)
+                table = _page(theme, rows, source, caption)
                 if table is not None:
                     pub.tables.append(table)
                 elif {norm(h) for h in rows[0]} not in _NOT_MODELLED:
@@ -528,7 +542,7 @@ class _Builder:
         self.listing: dict[tuple, list[tuple[str, int | None]]] = {}
         self.listing_n: dict[str, int] = defaultdict(int)
         self.location: dict[str, list[tuple]] = defaultdict(list)  # theme -> notes
-        self.bands: dict[str, list[str]] = {}
+        self.bands: dict[str, dict[str, None]] = {}  # the rows of each theme's people tables
         self.ethnicities: dict[str, dict[str, bool]] = defaultdict(dict)
         self.eth_shares: list[tuple] = []
         self.repeat: set[str] = set()
@@ -706,38 +720,25 @@ class _Builder:
                 table, [(1, now)], [(1, of(theme, CURRENT))], row, "share_pct", f"{text}: share"
             )
 
-    def sex_split(self, table, theme, role, band, row, female, male):
-        f, m = people_key(theme, role, band, "female"), people_key(theme, role, band, "male")
-        text = f"{table.source}: % female and male of {role} {band}"
-        for key, column in ((f, female), (m, male)):
-            self.m.rounded(
-                [(1, key)],
-                [(1, f), (1, m)],
-                row.get(column),
-                "percentages",
-                text,
-                places=self.places(table, "pct"),
-            )
-
     def table_people(self, table: Table) -> None:
+        """A people table (CSV: every role; page: one role): counts and % female."""
         theme = table.theme
         for _, row in table.frame.iterrows():
             role, band = row["role_group"], str(row["age_band"])
-            for sex in (*SEXES, "total"):
-                self.m.observe(people_key(theme, role, band, sex), row[sex], table.source)
-            self.sex_split(table, theme, role, band, row, "female_pct", "male_pct")
-        bands = table.frame["age_band"].astype(str)
-        self.bands[theme] = list(dict.fromkeys(bands))
+            for column in (*SEXES, "people"):
+                self.m.observe(people_key(theme, role, band, column), row[column], table.source)
+            f, m = (people_key(theme, role, band, sex) for sex in SEXES)
+            self.m.rounded(
+                [(1, f)],
+                [(1, f), (1, m)],
+                row.get("female_pct"),
+                "percentages",
+                f"{table.source}: % female of {role} {band}",
+                places=self.places(table, "pct"),
+            )
+            self.bands.setdefault(theme, {}).setdefault(band, None)
 
-    def table_people_html(self, table: Table) -> None:
-        for _, row in table.frame.iterrows():
-            band = str(row["age"])
-            for role in ROLES:
-                key = people_key(table.theme, role, band, "total")
-                self.m.observe(key, row.get(f"{role}: people"), table.source)
-                self.sex_split(
-                    table, table.theme, role, band, row, f"{role}: female", f"{role}: male"
-                )
+    table_people_html = table_people
 
     def table_ethnicity(self, table: Table) -> None:
         theme, frame = table.theme, table.frame
@@ -1023,24 +1024,31 @@ class _Builder:
     def finish_people(self) -> None:
         m = self.m
         for theme, bands in self.bands.items():
-            inner = [b for b in bands if b != "Total"]
+            inner = [b for b in bands if b not in ("Total", SEX_NOT_RECORDED)]
             for role in ROLES:
-                for band in inner:
-                    terms = [(1, people_key(theme, role, band, s)) for s in SEXES]
-                    m.equal(
-                        terms + [(-1, people_key(theme, role, band, "total"))],
-                        0,
-                        "people margins",
-                        f"{theme} people: {role} {band}",
-                    )
-                for sex in (*SEXES, "total"):
-                    terms = [(1, people_key(theme, role, b, sex)) for b in inner]
-                    m.equal(
-                        terms + [(-1, people_key(theme, role, "Total", sex))],
-                        0,
-                        "people margins",
-                        f"{theme} people: {role} {sex} total",
-                    )
+                key = {
+                    (band, column): people_key(theme, role, band, column)
+                    for band in bands
+                    for column in (*SEXES, "people")
+                }
+                unknown = (1, key[SEX_NOT_RECORDED, "people"])
+                lines = [
+                    *(([(1, key[b, s]) for s in SEXES], (b, "people"), b) for b in inner),
+                    *(([(1, key[b, s]) for b in inner], ("Total", s), f"{s} total") for s in SEXES),
+                    (
+                        [(1, key[b, "people"]) for b in inner] + [unknown],
+                        ("Total", "people"),
+                        "people",
+                    ),
+                    (
+                        [(1, key["Total", s]) for s in SEXES] + [unknown],
+                        ("Total", "people"),
+                        "Total",
+                    ),
+                ]
+                for terms, total, what in lines:
+                    text = f"{theme} people: {role} {what}"
+                    m.equal([*terms, (-1, key[total])], 0, "people margins", text)
         for theme, names in self.ethnicities.items():
             for ethnicity in names:
                 terms = [(1, eth_key(theme, ethnicity, r)) for r in ROLES]
@@ -1053,7 +1061,7 @@ class _Builder:
             if theme in self.bands and NOT_STATED in names:
                 for role in ROLES:
                     terms = [(1, eth_key(theme, e, role)) for e in names]
-                    total = people_key(theme, role, "Total", "total")
+                    total = people_key(theme, role, "Total", "people")
                     m.equal(
                         terms + [(-1, total)],
                         0,
@@ -1077,7 +1085,7 @@ class _Builder:
             victims, repeat = repeat_key(theme, "victims"), repeat_key(theme, "repeat_victims")
             if theme in self.bands:  # a victim is a "victim" or a "suspect and victim"
                 people = [
-                    (-1, people_key(theme, r, "Total", "total"))
+                    (-1, people_key(theme, r, "Total", "people"))
                     for r in ("victim", "suspect and victim")
                 ]
                 m.equal(
@@ -1382,15 +1390,13 @@ def small_counts(pub: Publication, *, sensitive=(), threshold: int = 4) -> list[
                 cells = [(f"{row.iloc[0]} in {row.get('ward_name')}", "count")]
             elif kind == "change" and (table.name != "breakdown" or table.theme in sensitive):
                 cells = [(row["category"], c) for c in ("current", "previous")]
-            elif kind == "people":
+            elif kind in ("people", "people_html"):
                 band = f"{row['role_group']} {row['age_band']}"
                 cells = [
                     (band, c)
-                    for c in (*SEXES, "total")
-                    if (row["age_band"], c) != ("Total", "total")
+                    for c in (*SEXES, "people")
+                    if (row["age_band"], c) != ("Total", "people")
                 ]
-            elif kind == "people_html" and row.iloc[0] != "Total":
-                cells = [(row.iloc[0], c) for c in frame.columns if c.endswith(": people")]
             elif kind == "ethnicity":
                 cells = [
                     (row["ethnicity"], c) for c in frame.columns if norm(c) in (*ROLES, "total")

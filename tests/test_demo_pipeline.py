@@ -50,7 +50,7 @@ def test_serious_violence_follows_the_configured_subgroups(
 
 def test_people_tables(demo_profiles):
     people = demo_profiles["serious_violence"].people
-    totals = people[people["age_band"] == "Total"].set_index("role_group")["total"]
+    totals = people[people["age_band"] == "Total"].set_index("role_group")["people"]
     assert set(totals.index) == {"suspect and victim", "suspect", "victim"}
     assert totals.sum() > 0
     ethnicity = demo_profiles["serious_violence"].ethnicity

@@ -114,6 +114,36 @@ NOMINALS = pd.DataFrame(
 )
 
 
+def test_people_of_unknown_sex_are_one_row_of_their_role():
+    people = pd.DataFrame(
+        {
+            "role_group": ["victim"] * 6 + ["suspect"],
+            "age_band": ["20-29", "20-29", "20-29", "Unknown", "30-39", "Unknown", "20-29"],
+            "sex": ["female", "female", "male", "female", "unknown", "unknown", "male"],
+        }
+    )
+    table = indicators.role_age_sex(people).set_index(["role_group", "age_band"])
+    victims = table.loc["victim"]
+    assert list(victims.index) == [
+        *indicators.AGE_BANDS,
+        "Age not recorded",
+        "Sex not recorded",
+        "Total",
+    ]
+    counts = victims[["female", "male", "people"]]
+    assert counts.loc["20-29"].tolist() == [2, 1, 3]
+    assert counts.loc["30-39"].tolist() == [0, 0, 0]  # the person of unknown sex is not here
+    assert counts.loc["Age not recorded"].tolist() == [1, 0, 1]
+    assert victims.loc["Sex not recorded", "people"] == 2
+    assert victims.loc["Sex not recorded", ["female", "male"]].isna().all()
+    assert counts.loc["Total"].tolist() == [3, 1, 6]
+    assert victims.loc["20-29", "female_pct"] == pytest.approx(200 / 3)
+    assert victims.loc["Total", "female_pct"] == 75
+    assert np.isnan(victims.loc["30-39", "female_pct"])
+    assert table.loc[("suspect", "Total"), "people"] == 1
+    assert table.loc["suspect and victim", "people"].eq(0).all()
+
+
 def test_people_by_role_finds_suspect_and_victim():
     people = indicators.people_by_role(NOMINALS, crime_ids=pd.Series(["c1", "c2", "c3"]))
     roles = dict(zip(people["person_id"], people["role_group"], strict=True))
@@ -123,8 +153,8 @@ def test_people_by_role_finds_suspect_and_victim():
 
     table = indicators.role_age_sex(people)
     row = table[(table["role_group"] == "suspect and victim") & (table["age_band"] == "10-19")]
-    assert row[["female", "male", "total"]].to_numpy().tolist() == [[1, 0, 1]]
-    totals = table[table["age_band"] == "Total"].set_index("role_group")["total"]
+    assert row[["female", "male", "people"]].to_numpy().tolist() == [[1, 0, 1]]
+    totals = table[table["age_band"] == "Total"].set_index("role_group")["people"]
     assert totals.to_dict() == {"suspect and victim": 1, "suspect": 1, "victim": 1}
 
     ethnicity = indicators.ethnicity_table(people)
