@@ -94,8 +94,8 @@ _HALO = [patheffects.withStroke(linewidth=3, foreground="white")]
 class Chart(Figure):
     """A figure with an alternative text that states its message.
 
-    Jupyter shows it as a PNG (as matplotlib's inline backend draws figures) with the
-    text as the image's ``alt`` metadata, and as its plain-text form.
+    Jupyter shows it as a PNG, drawn as matplotlib's inline backend draws figures, with
+    the text as the image's ``alt`` metadata and as its plain-text form.
     """
 
     #: The message of the chart in words, for the ``alt`` attribute of its image.
@@ -112,7 +112,7 @@ class Chart(Figure):
 
 def _described(chart: Chart, *sentences: str) -> Chart:
     """The chart with its alternative text: the sentences, each on one line, joined."""
-    chart.alt_text = " ".join(" ".join(str(s).split()) for s in sentences if s)
+    chart.alt_text = " ".join(_words(sentence) for sentence in sentences if sentence)
     return chart
 
 
