@@ -413,9 +413,13 @@ def _trend_sentences(
         others = [f"{higher} higher"] if higher else []
         others += [f"{same} the same"] if same else []
         sentences.append(
-            f"{lower} of the latest {int(both.sum())} months were lower than the same month a "
-            "year earlier" + (f", {_listed(others)}" if others else "") + "."
+            f"Compared with the same month a year earlier, {lower} of the latest "
+            f"{int(both.sum())} months were lower"
+            + (f", {_listed(others)}" if others else "")
+            + "."
         )
+    if known.size < counts.size:
+        sentences.append(f"There is data for {known.size} of the {counts.size} months.")
     return sentences
 
 
@@ -1104,5 +1108,8 @@ def _breakdown_sentence(shown: pd.DataFrame, decimals: int, *, total: int) -> st
         f"(previously {count(float(row.previous))})"
         for row in shown.head(3).itertuples(index=False)
     ]
-    shown_of = f"{len(shown)} of {total}" if total > len(shown) else f"{len(shown)}"
-    return f"{shown_of} categories shown; the largest: {'; '.join(largest)}."
+    if total > len(shown):
+        return f"{len(shown)} of {total} categories shown; the largest: {'; '.join(largest)}."
+    if len(shown) == 1:
+        return f"One category: {largest[0]}."
+    return f"{len(shown)} categories; the largest: {'; '.join(largest)}."

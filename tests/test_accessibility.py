@@ -43,8 +43,8 @@ def test_trend_alt_text_names_highest_latest_and_the_year_before(monthly):
         "Line chart: Burglary: monthly offences, Demoshire, April 2024 to March 2026. "
         "Highest 130 offences in July 2024; latest 105 in March 2026. "
         # 11 months with both years: 9 lower (90 < 100), Jan the same, Mar higher
-        "9 of the latest 11 months were lower than the same month a year earlier, "
-        "1 higher and 1 the same."
+        "Compared with the same month a year earlier, 9 of the latest 11 months were lower, "
+        "1 higher and 1 the same. There is data for 23 of the 24 months."
     )
 
 
@@ -80,6 +80,8 @@ def test_breakdown_alt_text_gives_the_largest_categories():
         "Theft 4,200 (previously 4,000); Burglary 3,100 (previously 3,300); "
         "Robbery 1,250 (previously 1,100)."
     )
+    one = plot_breakdown(frame.head(1), title="Crime", current_label="a", previous_label="b")
+    assert one.alt_text.endswith("One category: Theft 4,200 (previously 4,000).")
     empty = plot_breakdown(frame.head(0), title="None", current_label="a", previous_label="b")
     assert empty.alt_text.endswith("No records in either period.")
 
