@@ -982,7 +982,11 @@ def map_wards(
 def _map_sentences(
     wards: pd.DataFrame, column: str, title: str, legend_title: str, missing_label: str
 ) -> list[str]:
-    """A ward map in words: the range, the highest wards, and the wards with no value."""
+    """A ward map in words: the highest wards, the lowest value, the wards without one.
+
+    Wards without a value are counted by their ``missing_reason`` when the frame has that
+    column, else as ``missing_label``.
+    """
     values = pd.to_numeric(wards[column], errors="coerce").to_numpy(dtype=float)
     known = np.isfinite(values)
     shaded = _words(legend_title)
@@ -1001,9 +1005,14 @@ def _map_sentences(
         )
     if (~known).any():
         missing = int((~known).sum())
-        sentences.append(
-            f"{missing} ward{'s' if missing != 1 else ''} hatched grey: {_words(missing_label)}."
+        reasons = wards.get("missing_reason", pd.Series(None, index=wards.index, dtype=object))
+        reasons = reasons[~known].fillna(missing_label).map(_words).value_counts(sort=False)
+        why = (
+            reasons.index[0]
+            if len(reasons) == 1
+            else "; ".join(f"{reason} ({n})" for reason, n in reasons.items())
         )
+        sentences.append(f"{missing} ward{'s' if missing != 1 else ''} hatched grey: {why}.")
     return sentences
 
 

@@ -109,6 +109,10 @@ def test_map_alt_text_names_the_highest_wards_and_counts_those_withheld():
         f"{HOSTILE} (1,500), Ward H (260), Ward A (120), Ward G (87) and Ward L (61); "
         "lowest 0. 2 wards hatched grey: Fewer than 5 or withheld."
     )
+    wards["missing_reason"] = None
+    wards.loc[8, "missing_reason"] = "No population"
+    chart = map_wards(wards, column="count", title="t", legend_title="Count")
+    assert chart.alt_text.endswith("2 wards hatched grey: No population (1); No data (1).")
 
 
 def test_jupyter_shows_a_chart_once_as_a_png_with_its_alt_text(monthly):
