@@ -1,12 +1,15 @@
 """Charts for Community Safety Partnership profiles: trend, SPC, ward map, breakdown.
 
-Every function takes a frame the library already produces and returns a
-:class:`matplotlib.figure.Figure`. Nothing is shown, saved or printed, and the figure
-is closed in pyplot as soon as it is made, so pyplot keeps no reference to it.
+Every function takes a frame the library already produces and returns a :class:`Chart`,
+a matplotlib :class:`~matplotlib.figure.Figure` that carries an alternative text stating
+its message (``chart.alt_text``, made from the chart's own data). Nothing is shown, saved
+or printed, and the figure is closed in pyplot as soon as it is made, so pyplot keeps no
+reference to it.
 
-In a Jupyter notebook a figure returned as the last value of a cell is shown once, as a
-PNG. A figure that is not the last value of its cell is not shown: pass it to
-``IPython.display.display(fig)``. To write a file use ``fig.savefig(path, dpi=...)``.
+In a Jupyter notebook a chart returned as the last value of a cell is shown once, as a
+PNG with its alternative text (which nbconvert's HTML puts in the image's ``alt``). A
+chart that is not the last value of its cell is not shown: pass it to
+``IPython.display.display(chart)``. To write a file use ``chart.savefig(path, dpi=...)``.
 
 The charts follow one look: a title, labelled axes with units, a legend when there is
 more than one series, thousands separators on counts, colour-blind-safe colours
@@ -40,6 +43,7 @@ from csp_analysis.stats import SPC_MIN_POINTS
 
 __all__ = [
     "PALETTE",
+    "Chart",
     "SPC_COLOURS",
     "map_wards",
     "plot_breakdown",
@@ -86,6 +90,46 @@ _NOTE_SIZE = 9
 _HALO = [patheffects.withStroke(linewidth=3, foreground="white")]
 
 
+# --------------------------------------------------------------------------- chart
+
+
+class Chart(Figure):
+    """A figure with an alternative text that states its message.
+
+    Jupyter shows it as a PNG, drawn as matplotlib's inline backend draws figures, with
+    the text as the image's ``alt`` metadata and as its plain-text form.
+    """
+
+    #: The message of the chart in words, for the ``alt`` attribute of its image.
+    alt_text: str = ""
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> tuple[dict, dict]:
+        from IPython.core.pylabtools import print_figure
+
+        png = print_figure(self, "png", base64=True)
+        return {"image/png": png, "text/plain": self.alt_text}, {
+            "image/png": {"alt": self.alt_text}
+        }
+
+
+def _described(chart: Chart, *sentences: str) -> Chart:
+    """The chart with its alternative text: the sentences, each on one line, joined."""
+    chart.alt_text = " ".join(_words(sentence) for sentence in sentences if sentence)
+    return chart
+
+
+def _words(text: object) -> str:
+    """Text from data on one line, for an alternative text (never markup: escaped on pages)."""
+    return " ".join(str(text).split())
+
+
+def _listed(items: list[str], limit: int = 5) -> str:
+    """Items as "a, b and c"; beyond ``limit`` items the rest as "and 4 more"."""
+    if len(items) > limit:
+        items = [*items[:limit], f"{len(items) - limit} more"]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 # ------------------------------------------------------------------------- helpers
 
 
@@ -107,13 +151,13 @@ def _wrapped(text: object, width: int, lines: int = 3) -> str:
     return "\n".join(_plain(line) for line in wrapped)
 
 
-def _new_figure(size: tuple[float, float], title: str) -> tuple[Figure, Axes]:
-    """A titled figure with one axes, made through pyplot and at once closed there.
+def _new_figure(size: tuple[float, float], title: str) -> tuple[Chart, Axes]:
+    """A titled chart with one axes, made through pyplot and at once closed there.
 
-    Going through pyplot lets Jupyter's inline backend register its PNG display of
-    figures; closing stops the backend showing the figure a second time.
+    Going through pyplot gives the figure pyplot's canvas (as Jupyter's inline backend
+    expects); closing stops the backend showing the figure a second time.
     """
-    fig, ax = plt.subplots(figsize=size, dpi=_DPI, layout="constrained")
+    fig, ax = plt.subplots(figsize=size, dpi=_DPI, layout="constrained", FigureClass=Chart)
     plt.close(fig)
     fig.suptitle(
         _wrapped(title, _TITLE_WIDTH, lines=4),
@@ -240,7 +284,7 @@ def _month_span(months: list[pd.Period]) -> str:
 # --------------------------------------------------------------------------- trend
 
 
-def plot_trend(monthly: pd.DataFrame, *, title: str, unit: str = "offences") -> Figure:
+def plot_trend(monthly: pd.DataFrame, *, title: str, unit: str = "offences") -> Chart:
     """The 12-month trend of the latest year against the year before.
 
     Draws the latest 12 months as a solid line and the 12 before them as a lighter
@@ -261,8 +305,9 @@ def plot_trend(monthly: pd.DataFrame, *, title: str, unit: str = "offences") -> 
 
     Returns
     -------
-    matplotlib.figure.Figure
-        The chart, about 900 x 450 pixels.
+    Chart
+        The chart, about 900 x 450 pixels. Its ``alt_text`` names the highest and latest
+        months and how many of the latest 12 were lower than a year earlier.
 
     Raises
     ------
@@ -343,7 +388,41 @@ def plot_trend(monthly: pd.DataFrame, *, title: str, unit: str = "offences") -> 
     ax.set_axisbelow(True)
     if notes:
         _note(fig, " ".join(notes))
-    return fig
+    return _described(fig, *_trend_sentences(months, counts, title=title, unit=unit))
+
+
+def _trend_sentences(
+    months: list[pd.Period], counts: np.ndarray, *, title: str, unit: str
+) -> list[str]:
+    """The trend chart in words: its highest and latest months, and this year against last."""
+    span = f"{months[0].strftime('%B %Y')} to {months[-1].strftime('%B %Y')}"
+    sentences = [f"Line chart: {_words(title)}, {span}."]
+    known = np.flatnonzero(np.isfinite(counts))
+    if known.size == 0:
+        return [*sentences, "There is no data for these months."]
+    decimals = _decimals(counts)
+    peak, last = known[np.argmax(counts[known])], known[-1]
+    sentences.append(
+        f"Highest {_number(counts[peak], decimals)} {_words(unit)} in "
+        f"{months[peak].strftime('%B %Y')}; latest {_number(counts[last], decimals)} in "
+        f"{months[last].strftime('%B %Y')}."
+    )
+    latest, before = counts[12:], counts[:12]
+    both = np.isfinite(latest) & np.isfinite(before)
+    if both.any():
+        lower, higher = int((latest < before)[both].sum()), int((latest > before)[both].sum())
+        same = int(both.sum()) - lower - higher
+        others = [f"{higher} higher"] if higher else []
+        others += [f"{same} the same"] if same else []
+        sentences.append(
+            f"Compared with the same month a year earlier, {lower} of the latest "
+            f"{int(both.sum())} months were lower"
+            + (f", {_listed(others)}" if others else "")
+            + "."
+        )
+    if known.size < counts.size:
+        sentences.append(f"There is data for {known.size} of the {counts.size} months.")
+    return sentences
 
 
 def _gap_list(months: list[pd.Period], limit: int = 4) -> str:
@@ -394,7 +473,7 @@ def _x_ticks(ax: Axes, labels: pd.Series, *, most: int = 12) -> str:
 
 def plot_spc(
     spc: pd.DataFrame, *, title: str, unit: str = "offences", higher_is: str = "worse"
-) -> Figure:
+) -> Chart:
     """An XmR statistical process control chart, as NHS England "Making Data Count".
 
     Values are a grey line with markers; the mean is a solid black line and the
@@ -423,8 +502,9 @@ def plot_spc(
 
     Returns
     -------
-    matplotlib.figure.Figure
-        The chart, about 900 x 450 pixels.
+    Chart
+        The chart, about 900 x 450 pixels. Its ``alt_text`` gives the mean, the limits
+        and the months outside them.
 
     Raises
     ------
@@ -534,7 +614,52 @@ def plot_spc(
     ax.set_axisbelow(True)
     if notes:
         _note(fig, " ".join(notes))
-    return fig
+    sentences = _spc_sentences(spc, enough=enough, special=special, title=title, unit=unit)
+    return _described(fig, *sentences)
+
+
+def _spc_sentences(
+    spc: pd.DataFrame, *, enough: bool, special: np.ndarray, title: str, unit: str
+) -> list[str]:
+    """The control chart in words: its usual range, and the months outside it or flagged."""
+    months = _as_months(spc["label"])
+    names = (
+        [m.strftime("%B %Y") for m in months]
+        if months is not None
+        else [_words(label) for label in spc["label"]]
+    )
+    values = spc["value"].to_numpy(dtype=float)
+    known = np.isfinite(values)
+    what = "months" if months is not None else "points"
+    sentences = [f"Control chart: {_words(title)}."]
+    if names:
+        sentences.append(f"{_words(unit).capitalize()}, {names[0]} to {names[-1]}.")
+    if not enough:
+        return [*sentences, "Too few months for control limits."]
+    decimals = _decimals(values)
+    mean = float(spc["mean"].iloc[0])
+    upper, lower = float(spc["upper_limit"].iloc[0]), max(float(spc["lower_limit"].iloc[0]), 0.0)
+    sentences.append(
+        f"Average {_number(mean, decimals)}; {what} between {_number(lower, decimals)} and "
+        f"{_number(upper, decimals)} are within usual variation."
+    )
+    with np.errstate(invalid="ignore"):
+        above, below = known & (values > upper), known & (values < lower)
+    for mask, side in ((above, "above"), (below, "below")):
+        if mask.any():
+            listed = _listed([names[i] for i in np.flatnonzero(mask)])
+            sentences.append(
+                f"{int(mask.sum())} of {int(known.sum())} {what} were {side} that range: {listed}."
+            )
+    if not (above | below).any():
+        sentences.append(f"None of the {int(known.sum())} {what} was outside that range.")
+    others = int((special & ~(above | below)).sum())
+    if others:
+        sentences.append(
+            f"{others} more {what} are marked unusual: part of a long run above or below the "
+            "average, or of a steady rise or fall."
+        )
+    return sentences
 
 
 # ----------------------------------------------------------------------------- map
@@ -726,7 +851,7 @@ def map_wards(
     scheme: str = "quantiles",
     k: int = 5,
     missing_label: str = "No data",
-) -> Figure:
+) -> Chart:
     """A ward choropleth, north up in British National Grid, with the top wards named.
 
     Wards are coloured in ``k`` classes (light = low, dark = high) by quantiles or
@@ -761,8 +886,9 @@ def map_wards(
 
     Returns
     -------
-    matplotlib.figure.Figure
-        The map, 900 pixels wide and 500 to 950 high as the area's shape needs.
+    Chart
+        The map, 900 pixels wide and 500 to 950 high as the area's shape needs. Its
+        ``alt_text`` names the five highest wards and counts the wards without a value.
 
     Raises
     ------
@@ -857,7 +983,44 @@ def map_wards(
     if label_top > 0 and not ranked.empty:
         top = wards.iloc[ranked.index[:label_top]]
         _label_wards(ax, fig, top, wards)
-    return fig
+    return _described(fig, *_map_sentences(wards, column, title, legend_title, missing_label))
+
+
+def _map_sentences(
+    wards: pd.DataFrame, column: str, title: str, legend_title: str, missing_label: str
+) -> list[str]:
+    """A ward map in words: the highest wards, the lowest value, the wards without one.
+
+    Wards without a value are counted by their ``missing_reason`` when the frame has that
+    column, else as ``missing_label``.
+    """
+    values = pd.to_numeric(wards[column], errors="coerce").to_numpy(dtype=float)
+    known = np.isfinite(values)
+    shaded = _words(legend_title)
+    sentences = [
+        f"Map: {_words(title)}. {len(values)} wards shaded by {shaded[:1].lower()}{shaded[1:]}."
+    ]
+    decimals = _decimals(values)
+    ranked = pd.DataFrame({"value": values, "name": wards["ward_name"].map(_words).to_numpy()})
+    ranked = ranked[ranked["value"] > 0].sort_values(["value", "name"], ascending=[False, True])
+    if ranked.empty:
+        sentences.append("No ward has a value above 0." if known.any() else "")
+    else:
+        highest = [f"{r.name} ({_number(r.value, decimals)})" for r in ranked.head(5).itertuples()]
+        sentences.append(
+            f"Highest: {_listed(highest)}; lowest {_number(np.nanmin(values), decimals)}."
+        )
+    if (~known).any():
+        missing = int((~known).sum())
+        reasons = wards.get("missing_reason", pd.Series(None, index=wards.index, dtype=object))
+        reasons = reasons[~known].fillna(missing_label).map(_words).value_counts(sort=False)
+        why = (
+            reasons.index[0]
+            if len(reasons) == 1
+            else "; ".join(f"{reason} ({n})" for reason, n in reasons.items())
+        )
+        sentences.append(f"{missing} ward{'s' if missing != 1 else ''} hatched grey: {why}.")
+    return sentences
 
 
 # ----------------------------------------------------------------------- breakdown
@@ -871,7 +1034,7 @@ def plot_breakdown(
     previous_label: str,
     top: int = 10,
     unit: str = "offences",
-) -> Figure:
+) -> Chart:
     """Horizontal grouped bars of the ``top`` categories, current against previous.
 
     Categories are listed largest first (as ``breakdown`` is sorted), long names
@@ -893,8 +1056,9 @@ def plot_breakdown(
 
     Returns
     -------
-    matplotlib.figure.Figure
-        The chart, 9 inches wide and taller when there are more than 7 categories.
+    Chart
+        The chart, 9 inches wide and taller when there are more than 7 categories. Its
+        ``alt_text`` gives the three largest categories with their counts.
 
     Raises
     ------
@@ -909,10 +1073,11 @@ def plot_breakdown(
     fig, ax = _new_figure((_WIDE[0], max(_WIDE[1], 1.6 + 0.42 * n)), title)
     ax.set_xlabel(_unit_label(unit), fontsize=_LABEL_SIZE)
     ax.set_ylabel("")
+    alt = f"Bar chart: {_words(title)}. {_words(current_label)} against {_words(previous_label)}."
     if n == 0:
         ax.text(0.5, 0.5, "No records in either period", ha="center", transform=ax.transAxes)
         ax.set_yticks([])
-        return fig
+        return _described(fig, alt, "No records in either period.")
 
     y = np.arange(n)
     height = 0.38
@@ -945,4 +1110,22 @@ def plot_breakdown(
     _top_legend(ax, [bars_now, bars_then])
     if len(breakdown) > n:
         _note(fig, f"The {n} largest of {len(breakdown)} categories in the current period.")
-    return fig
+    return _described(fig, alt, _breakdown_sentence(shown, decimals, total=len(breakdown)))
+
+
+def _breakdown_sentence(shown: pd.DataFrame, decimals: int, *, total: int) -> str:
+    """The largest categories of a breakdown chart, with their counts now and before."""
+
+    def count(value: float) -> str:
+        return _number(value, decimals) if np.isfinite(value) else "none shown"
+
+    largest = [
+        f"{_words(row.category) or '(blank)'} {count(float(row.current))} "
+        f"(previously {count(float(row.previous))})"
+        for row in shown.head(3).itertuples(index=False)
+    ]
+    if total > len(shown):
+        return f"{len(shown)} of {total} categories shown; the largest: {'; '.join(largest)}."
+    if len(shown) == 1:
+        return f"One category: {largest[0]}."
+    return f"{len(shown)} categories; the largest: {'; '.join(largest)}."

@@ -124,7 +124,11 @@ def contents_of(notebook: nbformat.NotebookNode) -> list[tuple[str, str]]:
 
 
 def render_html(notebook: nbformat.NotebookNode, page: dict) -> str:
-    """The notebook as a self-contained board page (code and prompts hidden)."""
+    """The notebook as a self-contained board page (code and prompts hidden).
+
+    ``page`` holds what the template shows (:func:`run_pack` makes it); its
+    ``document_title`` (or else its ``title``) is the page's ``<title>``.
+    """
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
@@ -139,7 +143,8 @@ def render_html(notebook: nbformat.NotebookNode, page: dict) -> str:
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_cell_tags={"remove_cell"}), enabled=True
     )
-    body, _ = exporter.from_notebook_node(notebook, resources={"csp": page})
+    title = {"name": page.get("document_title") or page.get("title") or "Notebook"}
+    body, _ = exporter.from_notebook_node(notebook, resources={"csp": page, "metadata": title})
     return body
 
 
@@ -399,9 +404,8 @@ def _run_locked(
     version = "restricted" if restricted else "board"
     wards_file = dataset.files[0]["file"] if dataset.files else "wards"
     today = dt.date.today().strftime("%d %B %Y")
-    subtitle = [
-        f"{Period.parse(label).describe()} ({label}) compared with the same months a year earlier"
-    ]
+    described = Period.parse(label).describe()
+    subtitle = [f"{described} ({label}) compared with the same months a year earlier"]
     pages, jobs = [], []  # pages in reading order; jobs: (position, arguments) to execute
     folders = []
     prepared = tempfile.TemporaryDirectory(prefix="csp-prepared-")
@@ -443,6 +447,7 @@ def _run_locked(
                 continue
             resources = {
                 "title": f"{theme.title}: {place['area_name']}",
+                "document_title": f"{theme.title}, {place['area_name']}, {described}",
                 "subtitle": [*subtitle, f"Produced {today}"],
                 "contents": [],
                 "sources": settings.sources,

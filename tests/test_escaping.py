@@ -228,6 +228,16 @@ def test_hostile_pages_have_their_charts_and_no_errors(hostile_pack):
         assert not [o for o in outputs if o.get("name") == "stderr"]
 
 
+def test_hostile_names_in_chart_alt_texts_stay_text(hostile_pack):
+    root, pages = hostile_pack
+    for page in pages:
+        images = Elements((root / page.html).read_text(encoding="utf-8")).images
+        alts = [dict(attrs).get("alt", "") for attrs in images]
+        assert len(alts) >= 5 and all(alts), alts  # trend, SPC, breakdown, 2 maps
+        assert any(ward in alt for alt in alts for ward in WARDS)  # the highest wards
+        assert AREA in " ".join(alts)  # the trend and SPC titles name the area
+
+
 def formula_cells(folder: Path) -> list[tuple[str, str]]:
     """(file, cell) for every CSV cell or header a spreadsheet would run as a formula."""
     found = []
@@ -282,12 +292,14 @@ PAYLOADS = [
 class Elements(HTMLParser):
     def __init__(self, html: str) -> None:
         super().__init__(convert_charrefs=True)
-        self.tags, self.parts = [], []
+        self.tags, self.parts, self.images = [], [], []
         self.feed(html)
         self.text = "".join(self.parts).strip()
 
     def handle_starttag(self, tag, attrs):
         self.tags.append(tag)
+        if tag == "img":
+            self.images.append(attrs)
 
     def handle_data(self, data):
         self.parts.append(data)

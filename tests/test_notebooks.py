@@ -119,6 +119,45 @@ def test_pages_hide_code_embed_plots_and_load_nothing(demo_pack, theme):
     assert re.search(r"<code>[0-9a-f]{64}</code>", page)  # SHA-256 of each input
 
 
+CHART_KINDS = ("Line chart: ", "Control chart: ", "Bar chart: ", "Map: ")
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_every_chart_says_what_it_shows_and_the_title_names_the_page(demo_pack, theme):
+    from html import unescape
+
+    root, pages = demo_pack
+    page = (root / "demoshire" / f"{theme}.html").read_text(encoding="utf-8")
+    images = re.findall(r"<img\b[^>]*>", page)
+    assert len(images) >= 2
+    for image in images:
+        alt = re.search(r'\balt="([^"]*)"', image)
+        assert alt, image[:80]
+        text = unescape(alt.group(1))
+        assert text.startswith(CHART_KINDS) and re.search(r"[0-9] ", text), text  # kind, values
+        assert "No description has been provided" not in text
+    title = {p.theme: p.title for p in pages}[theme]
+    assert f"<title>{title}, Demoshire, January-March 2026</title>" in page
+    index = (root / "index.html").read_text(encoding="utf-8")
+    assert re.search(r"<title>Board pack: [^<]+, January-March 2026</title>", index)
+
+
+@needs_chromium
+def test_pages_print_on_a4(demo_pack, tmp_path):
+    root, _ = demo_pack
+    pdf = tmp_path / "overview.pdf"
+    chromium(
+        root / "demoshire" / "overview.html",
+        tmp_path / "profile",
+        "--no-pdf-header-footer",
+        f"--print-to-pdf={pdf}",
+    )
+    boxes = re.findall(rb"/MediaBox\s*\[0 0 ([\d.]+) ([\d.]+)\]", pdf.read_bytes())
+    assert boxes  # A4 is 210 x 297 mm: 595.3 x 841.9 points
+    for width, height in boxes:
+        assert abs(float(width) - 595.3) < 1 and abs(float(height) - 841.9) < 1
+
+
 def test_index_links_every_theme_with_its_headline(demo_pack):
     root, pages = demo_pack
     index = (root / "index.html").read_text(encoding="utf-8")
