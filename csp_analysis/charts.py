@@ -631,11 +631,11 @@ def _spc_sentences(
     values = spc["value"].to_numpy(dtype=float)
     known = np.isfinite(values)
     what = "months" if months is not None else "points"
-    sentences = [f"Control chart: {_words(title)}."]
+    sentences = [f"Chart of unusual months: {_words(title)}."]
     if names:
         sentences.append(f"{_words(unit).capitalize()}, {names[0]} to {names[-1]}.")
     if not enough:
-        return [*sentences, "Too few months for control limits."]
+        return [*sentences, "Too few months to work out the usual range."]
     decimals = _decimals(values)
     mean = float(spc["mean"].iloc[0])
     upper, lower = float(spc["upper_limit"].iloc[0]), max(float(spc["lower_limit"].iloc[0]), 0.0)

@@ -55,13 +55,14 @@ def test_spc_alt_text_counts_months_outside_the_usual_range():
     chart = plot_spc(frame, title="Burglary")
     assert sum(values) / len(values) == pytest.approx(13.47, abs=0.01)  # shown as counts are
     assert chart.alt_text.startswith(
-        "Control chart: Burglary. Offences, January 2025 to March 2026. Average 13; months between "
+        "Chart of unusual months: Burglary. Offences, January 2025 to March 2026. "
+        "Average 13; months between "
     )
     assert "1 of 15 months were above that range: September 2025." in chart.alt_text
     assert "below" not in chart.alt_text
 
     short = plot_spc(spc([10, 12, 11, 9]), title="Short")
-    assert short.alt_text.endswith("Too few months for control limits.")
+    assert short.alt_text.endswith("Too few months to work out the usual range.")
 
 
 def test_breakdown_alt_text_gives_the_largest_categories():

@@ -119,7 +119,7 @@ def test_pages_hide_code_embed_plots_and_load_nothing(demo_pack, theme):
     assert re.search(r"<code>[0-9a-f]{64}</code>", page)  # SHA-256 of each input
 
 
-CHART_KINDS = ("Line chart: ", "Control chart: ", "Bar chart: ", "Map: ")
+CHART_KINDS = ("Line chart: ", "Chart of unusual months: ", "Bar chart: ", "Map: ")
 
 
 @pytest.mark.parametrize("theme", THEMES)
