@@ -115,6 +115,7 @@ class Settings:
     suppression_threshold: int = 4
     area_name: str | None = None
     config_path: Path | None = None
+    towns: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def paths(self, role: str) -> list[Path]:
         """Existing files (or folders) for a file role such as ``"crimes"``."""
@@ -389,6 +390,44 @@ def _columns(doc: _Document, keys: Keys, value: object) -> dict[str, dict[str, s
     return out
 
 
+#: Longitudes and latitudes of Great Britain, to catch swapped or projected coordinates.
+_LONGITUDES, _LATITUDES = (-8.7, 1.9), (49.8, 60.9)
+
+
+def _towns(doc: _Document, keys: Keys, value: object) -> dict[str, tuple[float, float]]:
+    """Town name -> (longitude, latitude) in Great Britain, for names on maps."""
+    spec = _mapping(doc, keys, value, what="town name: [longitude, latitude] lines")
+    out = {}
+    for name, point in spec.items():
+        at = (*keys, name)
+        town = _text(doc, at, name)
+        numbers = isinstance(point, list) and len(point) == 2
+        numbers = numbers and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in point
+        )
+        if not numbers:
+            raise doc.error(
+                at,
+                f"= {_show(point)} is not a point (expected [longitude, latitude], "
+                "such as [-2.75, 52.71])",
+            )
+        lon, lat = (float(v) for v in point)
+        if _LATITUDES[0] <= lon <= _LATITUDES[1] and _LONGITUDES[0] <= lat <= _LONGITUDES[1]:
+            raise doc.error(
+                at,
+                f"= {_show(point)} looks like [latitude, longitude]: write "
+                "[longitude, latitude], such as [-2.75, 52.71]",
+            )
+        if not (_LONGITUDES[0] <= lon <= _LONGITUDES[1] and _LATITUDES[0] <= lat <= _LATITUDES[1]):
+            raise doc.error(
+                at,
+                f"= {_show(point)} is not a longitude and latitude in Great Britain "
+                "(expected [longitude, latitude] in degrees, such as [-2.75, 52.71])",
+            )
+        out[town] = (lon, lat)
+    return out
+
+
 def _known(doc: _Document, keys: Keys, key: object, known, what: str, hint: str = "") -> None:
     """Raise for a key that is not in ``known``, naming the closest known one."""
     if key in known:
@@ -414,6 +453,7 @@ DEPLOYMENT_SETTINGS: dict[str, Check] = {
     "suppression_threshold": _count(1, 4),
     "sources": _texts,
     "serious_violence_subgroups": _texts,
+    "towns": _towns,
     "themes": None,
 }
 
@@ -553,4 +593,5 @@ def load_settings(
         suppression_threshold=values.get("suppression_threshold", 4),
         area_name=area_name or values.get("area_name"),
         config_path=path.resolve(),
+        towns=values.get("towns", {}),
     )

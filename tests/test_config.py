@@ -32,7 +32,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:'crs' was not provided")
 DEPLOYMENT = "title: Smallshire\ndata_dir: data\nareas: [Smallshire]\nperiod: 2024-25Q4\n"
 KNOWN_SETTINGS = (
     "title, data_dir, area_name, files, columns, areas, period, top_n_wards, "
-    "suppression_threshold, sources, serious_violence_subgroups, themes"
+    "suppression_threshold, sources, serious_violence_subgroups, towns, themes"
 )
 KNOWN_THEME_SETTINGS = (
     "title, records, flag, where, breakdown, police_uk, police_uk_breakdown, police_uk_note, "
