@@ -560,16 +560,20 @@ def _round_number_between(low: float, high: float, decimals: int) -> float:
     return round(high, decimals)
 
 
-def _class_starts(shown: np.ndarray, n: int, decimals: int, scheme: str) -> np.ndarray:
-    """Where each class but the lowest starts: a round number between two classes."""
+def _class_starts(shown: np.ndarray, n: int, decimals: int, scheme: str, log: bool) -> np.ndarray:
+    """Where each class but the lowest starts: a round number between two classes.
+
+    ``log`` classifies the logarithms, which spreads classes over a long tail (a town
+    centre with ten times the count of most wards) instead of giving it classes of one.
+    """
     with warnings.catch_warnings():  # Fisher-Jenks warns without numba
         warnings.simplefilter("ignore")
-        cuts = np.asarray(_SCHEMES[scheme](shown, k=n).bins, dtype=float)[:-1]
-    starts = []
-    for cut in cuts:
-        below, above = shown[shown <= cut + 1e-12], shown[shown > cut + 1e-12]
-        if below.size and above.size:
-            starts.append(_round_number_between(below.max(), above.min(), decimals))
+        yb = np.asarray(_SCHEMES[scheme](np.log1p(shown) if log else shown, k=n).yb)
+    used = np.unique(yb)
+    starts = [
+        _round_number_between(shown[yb == low].max(), shown[yb == high].min(), decimals)
+        for low, high in itertools.pairwise(used)
+    ]
     return np.unique(starts)
 
 
@@ -588,7 +592,8 @@ def map_classes(
     """Classes of ward values for a map legend that read well on clustered or tied values.
 
     Values are classed as shown (rounded to ``decimals``) by natural breaks (Fisher-Jenks)
-    or quantiles, into at most ``k`` classes: fewer when there are fewer distinct values,
+    or quantiles of the values, else of their logarithms (for a long tail), into at most
+    ``k`` classes: fewer when there are fewer distinct values,
     when a class below the highest would hold a single ward, or when two adjacent classes
     are nearly equal (medians within a tenth of each other). Each class after the lowest
     starts at the roundest number above the class below it (15, 20, 0.8, 2.5).
@@ -622,8 +627,14 @@ def map_classes(
         raise ValueError("map classes need finite values (leave out wards with no value)")
     starts = np.array([])
     classes = np.zeros(shown.size, dtype=int)
-    for n in range(min(k, np.unique(shown).size), 1, -1):
-        trial = _class_starts(shown, n, decimals, scheme)
+    tries = [
+        (n, log)
+        for n in range(min(k, np.unique(shown).size), 1, -1)
+        for log in (False, True)
+        if not log or shown.min() >= 0
+    ]
+    for n, log in tries:
+        trial = _class_starts(shown, n, decimals, scheme, log)
         in_class = np.searchsorted(trial, shown, side="right")
         if _readable(shown, in_class):
             starts, classes = trial, in_class
