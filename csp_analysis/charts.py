@@ -1060,6 +1060,7 @@ def map_wards(
     fig, ax = _new_figure((_MAP[0], height), title)
     ax.set_axis_off()
     ax.set_aspect("equal")
+    ax.set_anchor("NW")  # under the title; spare height falls below, where it is trimmed
 
     fills: list = [NO_RECORDS_COLOUR] * len(wards)
     hatches: list = [None] * len(wards)
@@ -1189,7 +1190,6 @@ def _draw_inset(
     narrower = _INSET_INCHES / fig_w - (0.985 - legend.x0)
     if narrower > 0:  # make room beside the map, keeping it at the top left
         frame = ax.get_position()
-        ax.set_anchor("NW")
         ax.set_position((frame.x0, frame.y0, frame.width - narrower, frame.height))
         fig.draw_without_rendering()
         legend = ax.get_legend().get_window_extent(renderer).transformed(to_figure)
