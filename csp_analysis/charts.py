@@ -882,19 +882,6 @@ class _Labeller:
         return False
 
 
-def _fill_wards(ax: Axes, wards: gpd.GeoDataFrame, fills: list, hatches: list) -> None:
-    """Draw wards with their fill colours and hatches (a hatch per ward, or None)."""
-    for hatch in dict.fromkeys(hatches):
-        chosen = np.array([h == hatch for h in hatches])
-        wards[chosen].plot(
-            ax=ax,
-            color=[fills[i] for i in np.flatnonzero(chosen)],
-            edgecolor="#9a9a9a" if hatch else "white",
-            linewidth=0.4,
-            hatch=hatch,
-        )
-
-
 #: Wards with no value, by reason in order of appearance: fill and hatch.
 _NO_VALUE_STYLES = [("#d9d9d9", "///"), ("#f2f2f2", "..."), ("#bdbdbd", "xx")]
 #: Wards with a value of 0 (no records).
@@ -1174,6 +1161,7 @@ def map_wards(
 
 
 def _text_box(label, renderer) -> shapely.Polygon:
+    """The screen box of a text drawn on the map (a leader line left out), padded 2 pixels."""
     return shapely.box(*Text.get_window_extent(label, renderer).padded(2).extents)
 
 
