@@ -19,6 +19,7 @@ palette for maps) and fonts sized for a page about 900 pixels wide.
 
 from __future__ import annotations
 
+import itertools
 import math
 import textwrap
 import warnings
@@ -45,6 +46,8 @@ __all__ = [
     "PALETTE",
     "Chart",
     "SPC_COLOURS",
+    "dense_centre",
+    "map_classes",
     "map_wards",
     "plot_breakdown",
     "plot_spc",
@@ -664,23 +667,122 @@ def _spc_sentences(
 
 # ----------------------------------------------------------------------------- map
 
+#: Map classifications: Jenks natural breaks by the exact (deterministic) Fisher-Jenks
+#: method rather than mapclassify's k-means ``NaturalBreaks``, or quantiles.
+_SCHEMES = {"natural_breaks": mapclassify.FisherJenks, "quantiles": mapclassify.Quantiles}
+#: Adjacent classes whose medians differ by less than this share are "nearly equal".
+_NEARLY_EQUAL = 0.1
 
-#: Map classifications: quantiles, or Jenks natural breaks by the exact (deterministic)
-#: Fisher-Jenks method rather than mapclassify's k-means ``NaturalBreaks``.
-_SCHEMES = {"quantiles": mapclassify.Quantiles, "natural_breaks": mapclassify.FisherJenks}
+
+def _round_number_between(low: float, high: float, decimals: int) -> float:
+    """The roundest number above ``low`` and at most ``high``, to ``decimals`` places.
+
+    >>> _round_number_between(13, 19, 0), _round_number_between(0.66, 0.86, 2)
+    (15.0, 0.8)
+    """
+    unit = 10.0**-decimals
+    for power in range(math.floor(math.log10(max(abs(high), unit))), -decimals - 1, -1):
+        for multiple in (10, 5, 2, 1):
+            step = multiple * 10.0**power
+            if step < unit * 0.999:
+                continue
+            candidate = round((math.floor(low / step + 1e-9) + 1) * step, decimals)
+            if low < candidate <= high + 1e-9:
+                return candidate
+    return round(high, decimals)
 
 
-def _classify(values: np.ndarray, *, scheme: str, k: int) -> np.ndarray:
-    """Class number (0 = lowest) of each finite value; fewer classes for few values."""
-    k = max(1, min(k, np.unique(values).size))
-    if k == 1:
-        return np.zeros(values.size, dtype=int)
-    # Ties can leave empty classes (dropped below); Fisher-Jenks warns without numba.
-    with warnings.catch_warnings():
+def _class_starts(shown: np.ndarray, n: int, decimals: int, scheme: str, log: bool) -> np.ndarray:
+    """Where each class but the lowest starts: a round number between two classes.
+
+    ``log`` classifies the logarithms, which spreads classes over a long tail (a town
+    centre with ten times the count of most wards) instead of giving it classes of one.
+    """
+    with warnings.catch_warnings():  # Fisher-Jenks warns without numba
         warnings.simplefilter("ignore")
-        yb = np.asarray(_SCHEMES[scheme](values, k=k).yb)
-    # Renumber so the classes actually used are 0, 1, 2, ... in order.
-    return np.searchsorted(np.unique(yb), yb)
+        yb = np.asarray(_SCHEMES[scheme](np.log1p(shown) if log else shown, k=n).yb)
+    used = np.unique(yb)
+    starts = [
+        _round_number_between(shown[yb == low].max(), shown[yb == high].min(), decimals)
+        for low, high in itertools.pairwise(used)
+    ]
+    return np.unique(starts)
+
+
+def _readable(shown: np.ndarray, classes: np.ndarray) -> bool:
+    """No class below the highest holds a single ward, and no two are nearly equal."""
+    sizes = np.bincount(classes)
+    if (sizes[:-1] < 2).any() or (sizes == 0).any():
+        return False
+    medians = [float(np.median(shown[classes == c])) for c in range(sizes.size)]
+    return all(high - low >= _NEARLY_EQUAL * high for low, high in itertools.pairwise(medians))
+
+
+def map_classes(
+    values, *, k: int = 5, decimals: int = 0, scheme: str = "natural_breaks"
+) -> tuple[np.ndarray, list[str]]:
+    """Classes of ward values for a map legend that read well on clustered or tied values.
+
+    Values are classed as shown (rounded to ``decimals``) by natural breaks (Fisher-Jenks)
+    or quantiles of the values, else of their logarithms (for a long tail), into at most
+    ``k`` classes: fewer when there are fewer distinct values,
+    when a class below the highest would hold a single ward, or when two adjacent classes
+    are nearly equal (medians within a tenth of each other). Each class after the lowest
+    starts at the roundest number above the class below it (15, 20, 0.8, 2.5).
+
+    Parameters
+    ----------
+    values : array-like of float
+        Finite values, one per ward.
+    k : int, optional
+        Most classes (default 5).
+    decimals : int, optional
+        Decimals shown (default 0, for counts).
+    scheme : {"natural_breaks", "quantiles"}, optional
+        Classification tried first (default "natural_breaks").
+
+    Returns
+    -------
+    classes : numpy.ndarray of int
+        Each value's class, 0 for the lowest.
+    labels : list of str
+        Each class's range, lowest first: "5 to 14", "0.80 to 1.19", or one number
+        when the class holds one value.
+
+    >>> map_classes([0.598, 0.613, 0.663, 0.855], decimals=2)
+    (array([0, 0, 0, 1]), ['0.60 to 0.79', '0.80 to 0.86'])
+    >>> map_classes([5, 5, 5, 5])
+    (array([0, 0, 0, 0]), ['5'])
+    """
+    shown = np.round(np.asarray(values, dtype=float), decimals)
+    if not np.isfinite(shown).all():
+        raise ValueError("map classes need finite values (leave out wards with no value)")
+    starts = np.array([])
+    classes = np.zeros(shown.size, dtype=int)
+    tries = [
+        (n, log)
+        for n in range(min(k, np.unique(shown).size), 1, -1)
+        for log in (False, True)
+        if not log or shown.min() >= 0
+    ]
+    for n, log in tries:
+        trial = _class_starts(shown, n, decimals, scheme, log)
+        in_class = np.searchsorted(trial, shown, side="right")
+        if _readable(shown, in_class):
+            starts, classes = trial, in_class
+            break
+    if shown.size == 0:
+        return classes, []
+    unit = 10.0**-decimals
+    lows = [float(shown.min()), *starts]
+    highs = [*(np.round(starts - unit, decimals)), float(shown.max())]
+    labels = [
+        _number(low, decimals)
+        if round(high - low, decimals) == 0
+        else f"{_number(low, decimals)} to {_number(high, decimals)}"
+        for low, high in zip(lows, highs, strict=True)
+    ]
+    return classes, labels
 
 
 def _nice_length(span_m: float) -> float:
@@ -737,6 +839,74 @@ def _north_arrow(ax: Axes) -> None:
     )
 
 
+def dense_centre(geometry: gpd.GeoSeries, *, share: float = 0.25) -> list[int]:
+    """Positions of the wards of the densest town centre: where the smallest wards cluster.
+
+    The smallest ``share`` of wards by area that touch one another form clusters; the
+    cluster with the most wards (ties: the smaller in area) is the town centre. Returns
+    its wards' positions in ``geometry``, or an empty list when no three small wards touch.
+
+    Parameters
+    ----------
+    geometry : geopandas.GeoSeries
+        Ward polygons in a projected CRS (metres).
+    share : float, optional
+        Share of wards counted as small (default the smallest quarter).
+    """
+    areas = geometry.area.to_numpy()
+    small = np.flatnonzero(areas <= np.quantile(areas, share))
+    if small.size < 3:
+        return []
+    shapes = geometry.iloc[small].buffer(1.0).to_numpy()
+    left, right = shapely.STRtree(shapes).query(shapes, predicate="intersects")
+    neighbours = {i: set() for i in range(small.size)}
+    for a, b in zip(left, right, strict=True):
+        neighbours[int(a)].add(int(b))
+    clusters, seen = [], set()
+    for start in range(small.size):
+        if start in seen:
+            continue
+        cluster, queue = [], [start]
+        seen.add(start)
+        while queue:
+            ward = queue.pop()
+            cluster.append(ward)
+            queue += [n for n in neighbours[ward] if n not in seen]
+            seen.update(neighbours[ward])
+        clusters.append(sorted(small[cluster]))
+    best = min(clusters, key=lambda c: (-len(c), areas[c].sum()))
+    return [int(i) for i in best] if len(best) >= 3 else []
+
+
+def _town_points(
+    wards: gpd.GeoDataFrame, towns: dict[str, tuple[float, float]] | None
+) -> list[tuple[str, float, float]]:
+    """Town names and points (EPSG:27700) inside the mapped area.
+
+    From ``towns`` (name -> longitude, latitude) when given, else from the wards' ``town``
+    column: the middle of each town's wards, leaving out a group that covers more than a
+    third of the area (a rural remainder, not a place).
+    """
+    outline = wards.geometry.union_all()
+    if towns:
+        names = list(towns)
+        points = gpd.GeoSeries(
+            gpd.points_from_xy([towns[n][0] for n in names], [towns[n][1] for n in names]),
+            crs=4326,
+        ).to_crs(wards.crs)
+        return [(n, p.x, p.y) for n, p in zip(names, points, strict=True) if outline.contains(p)]
+    if "town" not in wards.columns:
+        return []
+    found = []
+    for name, group in wards.groupby(wards["town"].fillna("").astype(str).str.strip()):
+        union = group.geometry.union_all()
+        if not name or union.area > outline.area / 3:
+            continue
+        point = union.centroid if union.contains(union.centroid) else union.representative_point()
+        found.append((name, point.x, point.y))
+    return found
+
+
 #: Label offsets in points, tried nearest first: in place, then rings around the point
 #: (wider than tall, as names are), starting above and below.
 _LABEL_OFFSETS = [(0.0, 0.0)] + [
@@ -744,101 +914,172 @@ _LABEL_OFFSETS = [(0.0, 0.0)] + [
     for radius in range(14, 100, 8)
     for angle in (90, 270, 60, 120, 240, 300, 30, 150, 210, 330, 0, 180)
 ]
-
-
 #: Wards narrower and shorter than this on screen (pixels) are kept clear of names.
 _SMALL_WARD_PX = 30
+#: Ward names: dark grey; town names: black capitals, larger and bold.
+_WARD_STYLE = {"fontsize": _NOTE_SIZE - 0.5, "color": PALETTE["text"]}
+_TOWN_STYLE = {"fontsize": _NOTE_SIZE + 1.5, "fontweight": "bold", "color": "#000000"}
 
 
-def _mostly_inside(box: shapely.Polygon, geometry, ax: Axes, share: float = 0.6) -> bool:
-    """Whether at least ``share`` of a screen box lies inside a geometry."""
-    sx0, sy0, sx1, sy1 = box.bounds
-    (x0, y0), (x1, y1) = ax.transData.inverted().transform([(sx0, sy0), (sx1, sy1)])
-    rectangle = shapely.box(x0, y0, x1, y1)
-    return rectangle.area > 0 and rectangle.intersection(geometry).area >= share * rectangle.area
+class _Labeller:
+    """Names on one axes, none overlapping another (measured as boxes on screen)."""
 
+    def __init__(self, ax: Axes, renderer, keep_clear: list | None = None) -> None:
+        self.ax, self.renderer = ax, renderer
+        self.taken: list = []  # screen shapes of names, leader lines and points
+        self.keep_clear = keep_clear or []  # shapes only names placed inside may cover
 
-def _text_box(label, renderer) -> shapely.Polygon:
-    """The screen box of an annotation's text (without its leader), padded 2 pixels."""
-    label.update_positions(renderer)
-    return shapely.box(*Text.get_window_extent(label, renderer).padded(2).extents)
-
-
-def _label_wards(ax: Axes, fig: Figure, top: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> None:
-    """Name wards at a point inside each; move a name that would hide something.
-
-    A name stays on its ward when it fits there and covers no other name. Otherwise
-    it is tried at growing distances around the ward, clear of other names, their
-    leader lines, the points of the other named wards and any ward too small on screen
-    to be seen under a name (a dense town centre), and joined to its ward's point by a
-    thin leader line. Boxes are measured on screen once the layout is settled.
-    """
-    width, height = fig.get_size_inches() * fig.dpi
-    renderer = RendererAgg(int(width), int(height), fig.dpi)  # measures text only
-    fig.draw_without_rendering()  # settle the layout so screen positions are final
-    points = list(top.geometry.representative_point())
-    screen = ax.transData.transform([(p.x, p.y) for p in points])
-    dots = [shapely.Point(x, y).buffer(3) for x, y in screen]
-    small = []
-    for x0, y0, x1, y1 in wards.geometry.bounds.itertuples(index=False):
-        (sx0, sy0), (sx1, sy1) = ax.transData.transform([(x0, y0), (x1, y1)])
-        if sx1 - sx0 < _SMALL_WARD_PX and sy1 - sy0 < _SMALL_WARD_PX:
-            small.append(shapely.box(sx0, sy0, sx1, sy1))
-    names: list = []  # screen boxes of names placed so far
-    leaders: list = []  # screen segments of leader lines drawn so far
-    style = {
-        "textcoords": "offset points",
-        "ha": "center",
-        "va": "center",
-        "fontsize": _NOTE_SIZE + 0.5,
-        "fontweight": "bold",
-        "color": PALETTE["text"],
-        "path_effects": _HALO,
-        "zorder": 8,
-        "annotation_clip": False,
-    }
-    named = zip(top["ward_name"], points, top.geometry, screen, strict=True)
-    for i, (name, point, geometry, (px, py)) in enumerate(named):
-        text = _wrapped(name, 18)
-        label = ax.annotate(text, xy=(point.x, point.y), xytext=(0, 0), **style)
-        label.set_in_layout(False)
-        obstacles = names + leaders + small + [d for j, d in enumerate(dots) if j != i]
-        chosen = None
-        for offset in _LABEL_OFFSETS:
-            label.xyann = offset
-            box = _text_box(label, renderer)
-            if offset == (0.0, 0.0):
-                if _mostly_inside(box, geometry, ax) and not any(
-                    box.intersects(o) for o in names + leaders
-                ):
-                    chosen = (offset, box, None)
-                    break
-                continue  # a ward smaller than its name: keep it visible, name beside it
-            leader = shapely.LineString([(px, py), box.centroid.coords[0]]).difference(box)
-            if not any(box.intersects(o) for o in obstacles) and not any(
-                leader.intersects(o) for o in names + leaders
-            ):
-                chosen = (offset, box, leader)
-                break
-        if chosen is None:  # nowhere free nearby: write it in place
-            label.xyann = (0.0, 0.0)
-            box = _text_box(label, renderer)
-            chosen = ((0.0, 0.0), box, None)
-        offset, box, leader = chosen
-        names.append(box)
-        if leader is None:
-            continue
-        leaders.append(leader)
-        label.remove()
-        label = ax.annotate(
+    def _label(self, text: str, xy, style: dict, offset=(0.0, 0.0), leader: bool = False):
+        arrow = (
+            {"arrowprops": {"arrowstyle": "-", "color": "#222222", "lw": 0.9, "shrinkA": 2}}
+            if leader
+            else {}
+        )
+        label = self.ax.annotate(
             text,
-            xy=(point.x, point.y),
+            xy=xy,
             xytext=offset,
-            arrowprops={"arrowstyle": "-", "color": "#222222", "lw": 0.9, "shrinkA": 2},
+            textcoords="offset points",
+            ha="center",
+            va="center",
+            path_effects=_HALO,
+            zorder=8,
+            annotation_clip=False,
             **style,
+            **arrow,
         )
         label.set_in_layout(False)
-        ax.plot(point.x, point.y, "o", ms=3.5, mfc="#222222", mec="white", mew=0.8, zorder=8)
+        return label
+
+    def _box(self, label) -> shapely.Polygon:
+        """The screen box of a name (without its leader), padded 2 pixels."""
+        label.update_positions(self.renderer)
+        return shapely.box(*Text.get_window_extent(label, self.renderer).padded(2).extents)
+
+    def _free(self, shape, also: list = ()) -> bool:
+        frame = shapely.box(*self.ax.get_window_extent(self.renderer).extents)
+        return frame.contains(shape) and not any(shape.intersects(o) for o in [*self.taken, *also])
+
+    def _screen(self, geometry) -> shapely.Geometry:
+        return shapely.transform(geometry, self.ax.transData.transform)
+
+    def inside(self, text: str, geometry, *, style: dict, share: float = 0.9) -> bool:
+        """Name a ward inside it when the name fits there clear of others."""
+        centre = shapely.maximum_inscribed_circle(geometry).coords[0]
+        screen = self._screen(geometry)
+        variants = [textwrap.wrap(str(text), width) for width in (16, 11)]
+        for lines in variants:
+            if len(lines) > 4:
+                continue
+            label = self._label("\n".join(_plain(line) for line in lines), centre, style)
+            box = self._box(label)
+            if box.intersection(screen).area >= share * box.area and self._free(box):
+                self.taken.append(box)
+                return True
+            label.remove()
+        return False
+
+    def town(self, text: str, xy) -> bool:
+        """A town name at its point, or just beside it, clear of other names."""
+        for offset in _LABEL_OFFSETS[:13]:
+            label = self._label(_plain(text).upper(), xy, _TOWN_STYLE, offset)
+            box = self._box(label)
+            if self._free(box):
+                self.taken.append(box)
+                return True
+            label.remove()
+        return False
+
+    def beside(self, text: str, geometry, *, style: dict) -> bool:
+        """Name a ward inside it, else beside it with a leader line to a dot on it."""
+        if self.inside(text, geometry, style=style, share=0.6):
+            return True
+        point = geometry.representative_point()
+        px, py = self.ax.transData.transform((point.x, point.y))
+        dot = shapely.Point(px, py).buffer(3)
+        text = _wrapped(text, 18)
+        for offset in _LABEL_OFFSETS[1:]:
+            label = self._label(text, (point.x, point.y), style, offset)
+            box = self._box(label)
+            leader = shapely.LineString([(px, py), box.centroid.coords[0]]).difference(box)
+            if self._free(box, [dot, *self.keep_clear]) and self._free(leader):
+                label.remove()
+                self._label(text, (point.x, point.y), style, offset, leader=True)
+                self.ax.plot(
+                    point.x, point.y, "o", ms=3.5, mfc="#222222", mec="white", mew=0.8, zorder=8
+                )
+                self.taken += [box, leader, dot]
+                return True
+            label.remove()
+        return False
+
+
+#: Wards with no value, by reason in order of appearance: fill and hatch.
+_NO_VALUE_STYLES = [("#d9d9d9", "///"), ("#f2f2f2", "..."), ("#bdbdbd", "xx")]
+#: Wards with a value of 0 (no records).
+NO_RECORDS_COLOUR = "#ffffff"
+#: Width of an inset (inches), the least it may have, and the least it must enlarge.
+_INSET_INCHES = 2.7
+_INSET_MIN_INCHES = 1.6
+_INSET_MIN_ZOOM = 2.0
+#: An inset is drawn when the town centre's wards are narrower than this on the map (px).
+_INSET_WARD_PX = 45
+
+
+def _inset_box(wards: gpd.GeoDataFrame, ax: Axes) -> tuple[list[int], tuple] | None:
+    """The wards of the densest town centre and the square around them, when too small."""
+    centre = dense_centre(wards.geometry)
+    if not centre:
+        return None
+    sizes = np.sqrt(wards.geometry.iloc[centre].area.to_numpy())
+    scale = np.ptp(ax.transData.transform([(0, 0), (1, 0)])[:, 0])  # pixels per metre
+    if np.median(sizes) * scale >= _INSET_WARD_PX:
+        return None
+    areas = wards.geometry.iloc[centre].area
+    x0, y0, x1, y1 = wards.geometry.iloc[centre][areas <= 2 * areas.median()].total_bounds
+    half = max(x1 - x0, y1 - y0) * 0.6
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    box = (cx - half, cy - half, cx + half, cy + half)
+    points = wards.geometry.representative_point()
+    inside = np.flatnonzero(points.within(shapely.box(*box)).to_numpy())
+    return [int(i) for i in inside], box
+
+
+def _inset_title(
+    wards: gpd.GeoDataFrame, members: list[int], towns: list[tuple[str, float, float]], box
+) -> str:
+    """The inset's title: the town it shows, when known."""
+    if "town" in wards.columns:
+        names = wards["town"].iloc[members].dropna().astype(str).str.strip()
+        names = names[names != ""]
+        if not names.empty:
+            return f"{names.mode().iloc[0]} (enlarged)"
+    x0, y0, x1, y1 = box
+    inside = [(name, x, y) for name, x, y in towns if x0 <= x <= x1 and y0 <= y <= y1]
+    if inside:
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        return f"{min(inside, key=lambda t: math.hypot(t[1] - cx, t[2] - cy))[0]} (enlarged)"
+    return "Town centre (enlarged)"
+
+
+def _ward_count(n: int) -> str:
+    return f"{n:,} ward{'s' if n != 1 else ''}"
+
+
+def _fill_wards(ax: Axes, wards: gpd.GeoDataFrame, fills: list, hatches: list) -> None:
+    """Draw each ward in its fill and hatch; pale and hatched wards get grey edges."""
+    pale = [h is not None or f == NO_RECORDS_COLOUR for f, h in zip(fills, hatches, strict=True)]
+    for style in dict.fromkeys(zip(hatches, pale, strict=True)):
+        chosen = np.array([s == style for s in zip(hatches, pale, strict=True)])
+        wards[chosen].plot(
+            ax=ax,
+            color=[fills[i] for i in np.flatnonzero(chosen)],
+            edgecolor="#9a9a9a" if style[1] else "white",
+            linewidth=0.4,
+            hatch=style[0],
+        )
+    outline = gpd.GeoSeries([wards.geometry.union_all()], crs=wards.crs)
+    outline.boundary.plot(ax=ax, color="#222222", linewidth=1.6)
 
 
 def map_wards(
@@ -848,41 +1089,53 @@ def map_wards(
     title: str,
     legend_title: str,
     label_top: int = 5,
-    scheme: str = "quantiles",
+    scheme: str = "natural_breaks",
     k: int = 5,
     missing_label: str = "No data",
+    towns: dict[str, tuple[float, float]] | None = None,
+    inset: bool = True,
 ) -> Chart:
-    """A ward choropleth, north up in British National Grid, with the top wards named.
+    """A ward choropleth, north up in British National Grid, with towns and wards named.
 
-    Wards are coloured in ``k`` classes (light = low, dark = high) by quantiles or
-    Jenks natural breaks (mapclassify ``Quantiles``, ``FisherJenks``). With fewer
-    distinct values than classes there are fewer classes (all-equal values give one).
-    The legend gives each class the range of the ward values in it and the number of
-    wards; wards with no value (NaN) are light grey and hatched, listed as ``missing_label``
-    (default "No data"; e.g. "Fewer than 5 or withheld" for suppressed counts).
-    The ``label_top`` wards with the highest values above 0 are named at a point
-    inside each ward (``representative_point``); a name that would cover another name
-    or hide a small ward is moved beside it with a leader line. A north arrow and a
-    km scale bar are drawn.
+    Wards above 0 are coloured in at most ``k`` classes (light = low, dark = high) chosen
+    by :func:`map_classes` so that classes stay distinct on clustered or tied values; the
+    legend gives each class its rounded range and number of wards. Wards with 0 are white
+    ("No records"); wards with no value (NaN) are grey and hatched, one legend entry per
+    reason in the optional ``missing_reason`` column (else ``missing_label``), such as
+    withheld counts or wards with no population. Town names (capitals, bold) come from
+    ``towns`` or the wards' ``town`` column. Where the smallest wards cluster too small to
+    read (:func:`dense_centre`), an enlarged inset beside the map shows and names them,
+    its area marked by a box on the map. The ``label_top`` highest wards are named (beside
+    the ward with a leader line when the name does not fit inside), and every other ward
+    whose name fits inside it. No name covers another. A north arrow and a km scale bar
+    are drawn.
 
     Parameters
     ----------
     wards : geopandas.GeoDataFrame
         One row per ward, in EPSG:27700 (another CRS is converted), with columns
-        ``ward_name``, ``geometry`` and ``column`` (NaN = no data). Other columns, such
-        as ``ward_code`` and ``rank``, are ignored: wards are ranked by ``column``.
+        ``ward_name``, ``geometry`` and ``column`` (NaN = no value); optional ``town``
+        (the ward's town) and ``missing_reason`` (why a ward has no value, as the legend
+        says it). Other columns are ignored: wards are ranked by ``column``.
     column : str
         The value to map, e.g. "count" or "rate_per_1000".
     title : str
         Map title.
     legend_title : str
-        Legend title, with units, e.g. "Offences per 1,000 residents".
+        Legend title, naming the unit and period, e.g. "Offences per 1,000 residents".
     label_top : int, optional
-        How many of the highest-value wards to name (default 5; 0 for none).
-    scheme : {"quantiles", "natural_breaks"}, optional
-        Classification (default "quantiles").
+        How many of the highest-value wards are always named (default 5; 0 for none).
+    scheme : {"natural_breaks", "quantiles"}, optional
+        Classification tried first (default "natural_breaks").
     k : int, optional
-        Number of classes (default 5).
+        Most classes (default 5).
+    missing_label : str, optional
+        Legend entry of wards with no value and no ``missing_reason`` (default "No data").
+    towns : dict of str to (float, float), optional
+        Town name -> (longitude, latitude); towns outside the wards are left out. Without
+        it, towns come from the ``town`` column.
+    inset : bool, optional
+        Whether to enlarge a dense town centre (default True).
 
     Returns
     -------
@@ -907,11 +1160,18 @@ def map_wards(
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     if scheme not in _SCHEMES:
-        raise ValueError(f"scheme must be 'quantiles' or 'natural_breaks', got {scheme!r}")
+        raise ValueError(f"scheme must be 'natural_breaks' or 'quantiles', got {scheme!r}")
     if wards.crs.to_epsg() != 27700:
         wards = wards.to_crs(27700)
+    wards = wards.reset_index(drop=True)
     values = pd.to_numeric(wards[column], errors="coerce").to_numpy(dtype=float)
     has_value = np.isfinite(values)
+    zero = has_value & (values == 0)
+    classed = has_value & ~zero
+    reasons = wards.get("missing_reason", pd.Series(None, index=wards.index))
+    reasons = np.array(
+        [str(r).strip() if isinstance(r, str) and r.strip() else missing_label for r in reasons]
+    )
 
     # 9 inches wide; as tall as the area's shape needs beside the legend (at most 9.5).
     xmin, ymin, xmax, ymax = wards.total_bounds
@@ -920,41 +1180,50 @@ def map_wards(
     fig, ax = _new_figure((_MAP[0], height), title)
     ax.set_axis_off()
     ax.set_aspect("equal")
+    ax.set_anchor("NW")  # under the title; spare height falls below, where it is trimmed
 
+    fills: list = [NO_RECORDS_COLOUR] * len(wards)
+    hatches: list = [None] * len(wards)
     handles: list = []
-    decimals = _decimals(values)
-    if has_value.any():
-        classes = _classify(values[has_value], scheme=scheme, k=k)
-        n_classes = int(classes.max()) + 1
-        cmap = plt.get_cmap(MAP_CMAP)
-        # Keep the palette's lightest tint visible against the white page.
-        shades = [cmap(0.12 + 0.83 * i / max(n_classes - 1, 1)) for i in range(n_classes)]
-        colours = np.array([shades[c] for c in classes])
-        valued = wards[has_value]
-        valued.plot(ax=ax, color=colours, edgecolor="white", linewidth=0.4)
-        for c in range(n_classes - 1, -1, -1):
-            members = values[has_value][classes == c]
-            low, high = members.min(), members.max()
-            rng = _number(low, decimals)
-            if high != low:
-                rng += f" to {_number(high, decimals)}"
-            count = f"{members.size} ward{'s' if members.size != 1 else ''}"
-            handles.append(Patch(fc=shades[c], ec="#999999", lw=0.5, label=f"{rng}  ({count})"))
-    if (~has_value).any():
-        wards[~has_value].plot(
-            ax=ax, facecolor=NO_DATA_COLOUR, edgecolor="#9a9a9a", linewidth=0.4, hatch="///"
+    if classed.any():
+        classes, labels = map_classes(
+            values[classed], k=k, decimals=_decimals(values), scheme=scheme
         )
-        n = int((~has_value).sum())
+        cmap = plt.get_cmap(MAP_CMAP)
+        # Keep the palette's lightest tint visible against the white of "No records".
+        shades = [cmap(0.15 + 0.8 * i / max(len(labels) - 1, 1)) for i in range(len(labels))]
+        for position, c in zip(np.flatnonzero(classed), classes, strict=True):
+            fills[position] = shades[c]
+        for c in range(len(labels) - 1, -1, -1):
+            size = int((classes == c).sum())
+            handles.append(
+                Patch(
+                    fc=shades[c], ec="#999999", lw=0.5, label=f"{labels[c]}  ({_ward_count(size)})"
+                )
+            )
+    if zero.any():
         handles.append(
             Patch(
-                fc=NO_DATA_COLOUR,
-                ec="#9a9a9a",
-                hatch="///",
-                label=f"{_plain(missing_label)}  ({n} ward{'s' if n != 1 else ''})",
+                fc=NO_RECORDS_COLOUR,
+                ec="#999999",
+                lw=0.5,
+                label=f"No records  ({_ward_count(int(zero.sum()))})",
             )
         )
-    outline = gpd.GeoSeries([wards.geometry.union_all()], crs=wards.crs)
-    outline.boundary.plot(ax=ax, color="#222222", linewidth=1.6)
+    for i, reason in enumerate(dict.fromkeys(reasons[~has_value])):
+        fill, hatch = _NO_VALUE_STYLES[min(i, len(_NO_VALUE_STYLES) - 1)]
+        members = np.flatnonzero(~has_value & (reasons == reason))
+        for position in members:
+            fills[position], hatches[position] = fill, hatch
+        handles.append(
+            Patch(
+                fc=fill,
+                ec="#9a9a9a",
+                hatch=hatch,
+                label=f"{_wrapped(reason, 34)}  ({_ward_count(members.size)})",
+            )
+        )
+    _fill_wards(ax, wards, fills, hatches)
 
     bounds = np.asarray(wards.total_bounds, dtype=float)
     pad_x = (bounds[2] - bounds[0]) * 0.03
@@ -963,10 +1232,9 @@ def map_wards(
     ax.set_ylim(bounds[1] - pad_y * 2.5, bounds[3] + pad_y)
     _scale_bar(ax, np.array([*ax.get_xlim(), *ax.get_ylim()])[[0, 2, 1, 3]])
     _north_arrow(ax)
-
     ax.legend(
         handles=handles,
-        title=_plain(legend_title),
+        title=_wrapped(legend_title, 34),
         loc="upper left",
         bbox_to_anchor=(1.0, 1.0),
         frameon=False,
@@ -977,12 +1245,51 @@ def map_wards(
         handleheight=1.2,
     )
 
-    # Name the highest wards (ties by name); a ward with 0 is never "highest".
-    ranked = pd.DataFrame({"value": values, "name": wards["ward_name"].astype(str).to_numpy()})
+    # Settle the layout, then keep it: names and the inset are placed on screen.
+    fig.draw_without_rendering()
+    fig.set_layout_engine("none")
+    width, height = fig.get_size_inches() * fig.dpi
+    renderer = RendererAgg(int(width), int(height), fig.dpi)  # measures text only
+    town_points = _town_points(wards, towns)
+    found = _inset_box(wards, ax) if inset else None
+    members: list[int] = []
+    keep_clear = []
+    for x0, y0, x1, y1 in wards.geometry.bounds.itertuples(index=False):
+        (sx0, sy0), (sx1, sy1) = ax.transData.transform([(x0, y0), (x1, y1)])
+        if sx1 - sx0 < _SMALL_WARD_PX and sy1 - sy0 < _SMALL_WARD_PX:
+            keep_clear.append(shapely.box(sx0, sy0, sx1, sy1))
+    inset_ax = None
+    if found is not None:
+        inset_ax = _draw_inset(fig, ax, renderer, wards, fills, hatches, *found)
+    if inset_ax is not None:
+        members, box = found
+        keep_clear.append(shapely.box(*ax.transData.transform([box[:2], box[2:]]).ravel()))
+        inset_ax.set_title(
+            _plain(_inset_title(wards, members, town_points, box)),
+            loc="left",
+            fontsize=_TICK_SIZE,
+            fontweight="bold",
+            color=PALETTE["text"],
+        )
+
+    main = _Labeller(ax, renderer, keep_clear)
+    main.taken += [_text_box(t, renderer) for t in ax.texts]  # north arrow, scale bar
+    for name, x, y in town_points:
+        main.town(name, (x, y))
+    names = wards["ward_name"].astype(str).to_numpy()
+    ranked = pd.DataFrame({"value": values, "name": names})
     ranked = ranked[ranked["value"] > 0].sort_values(["value", "name"], ascending=[False, True])
-    if label_top > 0 and not ranked.empty:
-        top = wards.iloc[ranked.index[:label_top]]
-        _label_wards(ax, fig, top, wards)
+    top = list(ranked.index[:label_top])
+    if inset_ax is not None:
+        enlarged = _Labeller(inset_ax, renderer)
+        for position in sorted(members, key=lambda p: (p not in top, -wards.area.iloc[p])):
+            enlarged.beside(names[position], wards.geometry.iloc[position], style=_WARD_STYLE)
+    for position in top:
+        if position not in members:
+            main.beside(names[position], wards.geometry.iloc[position], style=_WARD_STYLE)
+    for position in np.argsort(-wards.area.to_numpy(), kind="stable"):
+        if position not in members and position not in top:
+            main.inside(names[position], wards.geometry.iloc[position], style=_WARD_STYLE)
     return _described(fig, *_map_sentences(wards, column, title, legend_title, missing_label))
 
 
@@ -1021,6 +1328,49 @@ def _map_sentences(
         )
         sentences.append(f"{missing} ward{'s' if missing != 1 else ''} hatched grey: {why}.")
     return sentences
+
+
+def _text_box(label, renderer) -> shapely.Polygon:
+    """The screen box of a text drawn on the map (a leader line left out), padded 2 pixels."""
+    return shapely.box(*Text.get_window_extent(label, renderer).padded(2).extents)
+
+
+def _draw_inset(
+    fig: Figure, ax: Axes, renderer, wards, fills, hatches, members, box
+) -> Axes | None:
+    """The enlarged town centre under the legend, its area boxed on the map; None if no room.
+
+    The map is narrowed when the column beside it is too narrow for the inset.
+    """
+    to_figure = fig.transFigure.inverted()
+    fig_w, fig_h = fig.get_size_inches()
+    legend = ax.get_legend().get_window_extent(renderer).transformed(to_figure)
+    narrower = _INSET_INCHES / fig_w - (0.985 - legend.x0)
+    if narrower > 0:  # make room beside the map, keeping it at the top left
+        frame = ax.get_position()
+        ax.set_position((frame.x0, frame.y0, frame.width - narrower, frame.height))
+        fig.draw_without_rendering()
+        legend = ax.get_legend().get_window_extent(renderer).transformed(to_figure)
+    left, top = legend.x0 + 0.005, legend.y0 - 0.05
+    side = min((0.985 - left) * fig_w, (top - 0.03) * fig_h)
+    scale = np.ptp(ax.transData.transform([(0, 0), (1, 0)])[:, 0])  # pixels per metre
+    zoom = side * fig.dpi / ((box[2] - box[0]) * scale)
+    if side < _INSET_MIN_INCHES or zoom < _INSET_MIN_ZOOM:
+        return None
+    inset_ax = fig.add_axes((left, top - side / fig_h, side / fig_w, side / fig_h))
+    _fill_wards(inset_ax, wards, fills, hatches)
+    inset_ax.set_xlim(box[0], box[2])
+    inset_ax.set_ylim(box[1], box[3])
+    inset_ax.set_aspect("equal")
+    inset_ax.set(xticks=[], yticks=[], xlabel="", ylabel="")
+    for spine in inset_ax.spines.values():
+        spine.set(color="#222222", linewidth=1.2)
+    ax.add_patch(
+        Rectangle(
+            box[:2], box[2] - box[0], box[3] - box[1], fill=False, ec="#222222", lw=1.4, zorder=7
+        )
+    )
+    return inset_ax
 
 
 # ----------------------------------------------------------------------- breakdown

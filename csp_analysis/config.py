@@ -135,6 +135,7 @@ class Settings:
     config_path: Path | None = None
     population_vintage: str = ""
     population_scale_to: PopulationTotals | None = None
+    towns: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def paths(self, role: str) -> list[Path]:
         """Existing files (or folders) for a file role such as ``"crimes"``."""
@@ -441,6 +442,44 @@ def _population_scale_to(doc: _Document, keys: Keys, value: object) -> Populatio
     return PopulationTotals(**values, columns=columns)
 
 
+#: Longitudes and latitudes of Great Britain, to catch swapped or projected coordinates.
+_LONGITUDES, _LATITUDES = (-8.7, 1.9), (49.8, 60.9)
+
+
+def _towns(doc: _Document, keys: Keys, value: object) -> dict[str, tuple[float, float]]:
+    """Town name -> (longitude, latitude) in Great Britain, for names on maps."""
+    spec = _mapping(doc, keys, value, what="town name: [longitude, latitude] lines")
+    out = {}
+    for name, point in spec.items():
+        at = (*keys, name)
+        town = _text(doc, at, name)
+        numbers = isinstance(point, list) and len(point) == 2
+        numbers = numbers and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in point
+        )
+        if not numbers:
+            raise doc.error(
+                at,
+                f"= {_show(point)} is not a point (expected [longitude, latitude], "
+                "such as [-2.75, 52.71])",
+            )
+        lon, lat = (float(v) for v in point)
+        if _LATITUDES[0] <= lon <= _LATITUDES[1] and _LONGITUDES[0] <= lat <= _LONGITUDES[1]:
+            raise doc.error(
+                at,
+                f"= {_show(point)} looks like [latitude, longitude]: write "
+                "[longitude, latitude], such as [-2.75, 52.71]",
+            )
+        if not (_LONGITUDES[0] <= lon <= _LONGITUDES[1] and _LATITUDES[0] <= lat <= _LATITUDES[1]):
+            raise doc.error(
+                at,
+                f"= {_show(point)} is not a longitude and latitude in Great Britain "
+                "(expected [longitude, latitude] in degrees, such as [-2.75, 52.71])",
+            )
+        out[town] = (lon, lat)
+    return out
+
+
 def _known(doc: _Document, keys: Keys, key: object, known, what: str, hint: str = "") -> None:
     """Raise for a key that is not in ``known``, naming the closest known one."""
     if key in known:
@@ -468,6 +507,7 @@ DEPLOYMENT_SETTINGS: dict[str, Check] = {
     "serious_violence_subgroups": _texts,
     "population_vintage": _text,
     "population_scale_to": _population_scale_to,
+    "towns": _towns,
     "themes": None,
 }
 
@@ -610,4 +650,5 @@ def load_settings(
         config_path=path.resolve(),
         population_vintage=values.get("population_vintage", ""),
         population_scale_to=values.get("population_scale_to"),
+        towns=values.get("towns", {}),
     )

@@ -42,7 +42,9 @@ class Profile:
 
     ``current`` and ``previous_records`` hold the theme's records in the area for each
     period (for further breakdowns; never written out); ``ward_shapes`` the area's ward
-    polygons (ward_code, geometry in EPSG:27700) for maps; ``breakdown_by`` the column the
+    polygons (ward_code, geometry in EPSG:27700, and town when the wards file has it) for
+    maps and ``towns`` the deployment's town points (name -> longitude, latitude) to name
+    on them; ``breakdown_by`` the column the
     breakdown used (data.police.uk data: the published crime type). ``attributes`` holds a
     :func:`~csp_analysis.indicators.compare_periods` table per further column the theme
     breaks down by (weapon, town; None where the data does not record it) and
@@ -81,6 +83,7 @@ class Profile:
     current: pd.DataFrame | None = None
     previous_records: pd.DataFrame | None = None
     ward_shapes: pd.DataFrame | None = None
+    towns: dict[str, tuple[float, float]] = field(default_factory=dict)
     breakdown_by: str = ""
     restricted: bool = True
     threshold: int = 4
@@ -497,6 +500,7 @@ def build_profile(
     theme: Theme,
     top_n: int = 10,
     level: float = 0.95,
+    towns: dict[str, tuple[float, float]] | None = None,
 ) -> Profile:
     """All tables of ``theme`` for ``area`` in ``period`` against a year earlier.
 
@@ -569,7 +573,10 @@ def build_profile(
         profile.notes.append(population_note(dataset, profile.area_code))
 
     profile.current, profile.previous_records = now, before
-    profile.ward_shapes = area_wards[["ward_code", "geometry"]]
+    profile.ward_shapes = area_wards[
+        ["ward_code", "geometry", *(["town"] if "town" in area_wards else [])]
+    ]
+    profile.towns = dict(towns or {})
     profile.change = poisson_change_test(len(now), len(before), level=level)
     of_all = strands = None
     if theme.records == "crimes" and (theme.flag or theme.where or theme.police_uk):
@@ -641,6 +648,7 @@ def build_profiles(
     period: str | Period,
     themes: dict[str, Theme],
     top_n: int = 10,
+    towns: dict[str, tuple[float, float]] | None = None,
 ) -> dict[str, Profile | Exception]:
     """Every theme's profile of one area and period (exact numbers, for protecting together).
 
@@ -652,7 +660,7 @@ def build_profiles(
     for name, theme in themes.items():
         try:
             profiles[name] = build_profile(
-                dataset, area=area, period=period, theme=theme, top_n=top_n
+                dataset, area=area, period=period, theme=theme, top_n=top_n, towns=towns
             )
         except Exception as error:  # noqa: BLE001 - reported per theme by the callers
             profiles[name] = error

@@ -139,7 +139,12 @@ def area_profiles(
     the data does not cover maps to its :class:`~csp_analysis.profile.CoverageError`.
     """
     profiles = build_profiles(
-        dataset, area=area, period=period, themes=settings.themes, top_n=settings.top_n_wards
+        dataset,
+        area=area,
+        period=period,
+        themes=settings.themes,
+        top_n=settings.top_n_wards,
+        towns=settings.towns,
     )
     if restricted:
         return profiles

@@ -877,13 +877,21 @@ def breakdown_chart(profile: Profile, *, top: int = 10):
 
 
 def ward_map(profile: Profile, *, column: str = "count"):
-    """A ward choropleth of the count or of the rate per 1,000 residents."""
+    """A ward choropleth of the count or of the rate per 1,000 residents.
+
+    The legend tells withheld wards (fewer than the threshold, or withheld to protect
+    another ward) from wards with no records and, for rates, wards with no population.
+    """
     if not profile.available or profile.wards is None:
         return None
     wards = profile.ward_shapes.merge(profile.wards, on="ward_code", how="left")
     withheld = wards["count"].map(lambda value: isinstance(value, str))  # "<5" or "[c]"
     wards[column] = _numbers(wards[column])
-    missing = f"Fewer than {profile.threshold + 1} or withheld" if withheld.any() else "No data"
+    wards["missing_reason"] = np.where(
+        withheld,
+        f"Withheld (fewer than {profile.threshold + 1} or to protect another ward)",
+        "No population" if column != "count" else "No data",
+    )
     if column == "count":
         title, legend = f"{profile.theme.title}: {_unit(profile)} by ward", "Count"
     else:
@@ -896,5 +904,5 @@ def ward_map(profile: Profile, *, column: str = "count"):
         column=column,
         title=f"{title}, {profile.period.describe()}",
         legend_title=legend,
-        missing_label=missing,
+        towns=profile.towns or None,
     )

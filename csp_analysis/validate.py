@@ -616,14 +616,20 @@ def _polygons(geometry):
     return shapely.MultiPolygon(polygons) if len(polygons) > 1 else polygons[0]
 
 
+def _town_name(value) -> str | None:
+    """A ward's town as text, None when blank."""
+    text = "" if value is None or pd.isna(value) else str(value).strip()
+    return text or None
+
+
 def validate_wards(wards, *, area_name: str | None = None):
     """Ward polygons in British National Grid (EPSG:27700), repaired where invalid.
 
-    Returns a GeoDataFrame with columns ward_code, ward_name, area_code, area_name,
-    geometry. Without area columns, ``area_name`` names the single area. A repaired
-    polygon is noted in ``attrs["notes"]`` (naming the ward and its feature number, given
-    as the line); a ward without a code, a name or a polygon, or whose polygon has no area
-    even after repair, is refused.
+    Returns a GeoDataFrame with columns ward_code, ward_name, area_code, area_name, town
+    (only when the file has it; None where blank), geometry. Without area columns,
+    ``area_name`` names the single area. A repaired polygon is noted in ``attrs["notes"]``
+    (naming the ward and its feature number, given as the line); a ward without a code, a
+    name or a polygon, or whose polygon has no area even after repair, is refused.
     """
     import shapely
 
@@ -735,6 +741,8 @@ def validate_wards(wards, *, area_name: str | None = None):
     out.insert(
         3, "area_name", wards.get("area_name", wards.get("area_code")).astype(str).str.strip()
     )
+    if "town" in wards:  # optional: the ward's town, to name towns on maps
+        out.insert(4, "town", wards["town"].map(_town_name))
     repeated = out["ward_code"].duplicated()
     if repeated.any():
         raise InputError(

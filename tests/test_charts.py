@@ -1,5 +1,6 @@
 """Tests for csp_analysis.charts: structure of each figure, and that it renders cleanly."""
 
+import itertools
 import os
 import warnings
 from io import BytesIO
@@ -12,11 +13,14 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from shapely.geometry import box
 
 from csp_analysis.charts import (
     PALETTE,
     SPC_COLOURS,
+    dense_centre,
+    map_classes,
     map_wards,
     plot_breakdown,
     plot_spc,
@@ -267,6 +271,23 @@ def test_spc_rejects_unknown_direction(spc_frame):
 # ------------------------------------------------------------------------------ map
 
 
+def drawn_texts(fig) -> list[str]:
+    """Every text drawn on the map and its inset, as one line each."""
+    return [t.get_text().replace("\n", " ") for ax in fig.axes for t in ax.texts]
+
+
+def assert_no_overlap(fig) -> None:
+    """No two names (or other texts; leader lines aside) on any axes of the figure overlap."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    boxes = [Text.get_window_extent(t, renderer) for ax in fig.axes for t in ax.texts]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b)
+
+
 def test_map_structure(wards):
     fig = map_wards(wards, column="count", title="Crime by ward", legend_title="Offences")
     ax = fig.axes[0]
@@ -275,15 +296,16 @@ def test_map_structure(wards):
     assert ax.get_aspect() == 1.0
     entries = legend_texts(ax)
     assert fig.axes[0].get_legend().get_title().get_text() == "Offences"
-    assert entries[-1] == "No data  (1 ward)"
-    assert entries[0].startswith("260 to 1,500")  # highest class first, thousands separator
-    assert len(entries) == 6  # five classes and no data
-    texts = [t.get_text() for t in ax.texts]
+    # 5 to 1,500 with a long tail: classes over the tail, not a class per high ward.
+    assert entries[0] == "1,000 to 1,500  (1 ward)"  # highest class first, thousands separator
+    assert entries[-2:] == ["No records  (1 ward)", "No data  (1 ward)"]
+    assert 3 <= len(entries) - 2 <= 5
+    texts = drawn_texts(fig)
     assert "N" in texts
     assert any(t.endswith(" km") for t in texts)  # the scale bar
-    for name in ["Ward D", "Ward H", "Ward A", "Ward G", "Ward L"]:  # the five highest
-        assert name in texts
-    assert "Ward C" not in texts
+    # 1 km squares are big enough on screen for every name.
+    assert {f"Ward {chr(65 + i)}" for i in range(12)} <= set(texts)
+    assert_no_overlap(fig)
     render(fig)
 
 
@@ -294,18 +316,111 @@ def test_map_rates_all_zero_and_other_crs(wards):
         column="rate_per_1000",
         title="Rate",
         legend_title="Offences per 1,000 residents",
-        scheme="natural_breaks",
+        scheme="quantiles",
         label_top=3,
     )
     entries = legend_texts(fig.axes[0])
-    assert entries[0].startswith("205.5")  # 1,500 / 7.3 = 205.48, shown to 1 decimal
+    assert " to 205.5  (" in entries[0]  # 1,500 / 7.3 = 205.48, shown to 1 decimal
     render(fig)
 
     wards["count"] = 0.0
     fig = map_wards(wards, column="count", title="None", legend_title="Offences")
-    assert legend_texts(fig.axes[0]) == ["0  (12 wards)"]
-    assert not [t for t in fig.axes[0].texts if t.get_text().startswith("Ward")]
+    assert legend_texts(fig.axes[0]) == ["No records  (12 wards)"]
+    assert not [line for line in fig.axes[0].get_lines() if line.get_marker() == "o"]  # no top
     render(fig)
+
+
+def test_map_legend_tells_withheld_from_no_records_and_no_population(wards):
+    wards["missing_reason"] = "No population"
+    wards.loc[[1, 10], "count"] = np.nan
+    wards.loc[[1, 10], "missing_reason"] = "Withheld (fewer than 10 or to protect another ward)"
+    fig = map_wards(wards, column="count", title="t", legend_title="Offences")
+    entries = legend_texts(fig.axes[0])
+    assert entries[-3:] == [
+        "No records  (1 ward)",
+        "Withheld (fewer than 10 or to\nprotect another ward)  (2 wards)",
+        "No population  (1 ward)",
+    ]
+    legend = fig.axes[0].get_legend()
+    hatches = [h.get_hatch() for h in legend.legend_handles[-3:]]
+    assert hatches[0] is None and hatches[1] and hatches[2] and hatches[1] != hatches[2]
+    render(fig)
+
+
+def test_map_classes_do_not_collapse_on_clustered_or_tied_values():
+    # Demo hate crime rates: four wards within 0.26; quantiles gave "0.60 (1 ward)", "0.61 ...".
+    classes, labels = map_classes([0.598, 0.613, 0.663, 0.855], decimals=2)
+    assert labels == ["0.60 to 0.79", "0.80 to 0.86"]
+    assert list(classes) == [0, 0, 0, 1]
+    assert map_classes([5, 5, 5, 5])[1] == ["5"]  # all tied: one class
+    assert map_classes([5] * 10 + [6] * 3 + [7])[1] == ["5", "6", "7"]  # 3 distinct values
+    assert map_classes([5, 5, 6, 6, 7, 20])[1] == ["5", "6 to 19", "20"]
+    classes, labels = map_classes([])
+    assert classes.size == 0 and labels == []
+
+
+# Rates per 1,000 of Telford and Wrekin's wards in 2024-25 Q4 (data.police.uk, Census 2021).
+TELFORD_DRUGS = [0.767, 0.798, 0.905, 0.987, 1.033, 1.183, 1.234, 1.273, 1.296, 1.502,
+                 1.604, 1.976, 2.536, 2.743]  # fmt: skip
+TELFORD_ASB = [1.116, 1.38, 1.618, 1.727, 1.811, 1.819, 1.919, 1.963, 2.065, 2.183, 2.591,
+               2.843, 2.942, 2.95, 2.959, 3.015, 3.016, 3.035, 3.232, 3.255, 3.271, 3.624,
+               3.809, 3.824, 3.949, 3.962, 4.393, 8.201, 9.741]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "values", [TELFORD_DRUGS, TELFORD_ASB, [5, 9, 12, 30, 44, 61, 87, 120, 260, 1500]]
+)
+def test_map_classes_on_real_and_long_tailed_values(values):
+    decimals = 0 if float(values[-1]).is_integer() else 1
+    classes, labels = map_classes(values, decimals=decimals)
+    sizes = np.bincount(classes)
+    assert 3 <= len(labels) <= 5 and sizes.size == len(labels)
+    assert (sizes[:-1] >= 2).all()  # only the highest class may be a single ward
+    medians = [np.median(np.asarray(values)[classes == c]) for c in range(len(labels))]
+    assert all(b - a >= 0.1 * b for a, b in itertools.pairwise(medians))  # not nearly equal
+    starts = [float(label.split(" to ")[0].replace(",", "")) for label in labels[1:]]
+    assert all(float(f"{s:.2g}") == s for s in starts), labels  # round: 2 figures at most
+    assert all(("." in label) == bool(decimals) for label in labels)  # counts are whole
+
+
+def test_dense_centre_is_the_demo_county_town(demo_dataset):
+    from csp_analysis.demo import TOWN_CENTRE_WARD
+
+    wards = demo_dataset.wards
+    centre = wards.iloc[dense_centre(wards.geometry)]
+    assert len(centre) >= 3
+    assert TOWN_CENTRE_WARD in set(centre["ward_name"])
+    assert set(centre["town"]) == {"Demchester"}
+
+
+def test_map_names_towns_and_enlarges_the_town_centre(demo_dataset):
+    wards = demo_dataset.wards.copy()
+    wards["count"] = np.arange(len(wards), dtype=float)
+    fig = map_wards(wards, column="count", title="t", legend_title="Offences")
+    texts = drawn_texts(fig)
+    for town in ("DEMCHESTER", "KELSTOW", "BRANDWICK", "ORLINGFORD"):
+        assert town in texts
+    assert "RURAL DEMOSHIRE" not in texts  # the rural remainder is not a place
+    assert len(fig.axes) == 2  # the map and the inset
+    inset = fig.axes[1]
+    assert inset.get_title(loc="left") == "Demchester (enlarged)"
+    centre = {t.get_text().replace("\n", " ") for t in inset.texts}
+    assert "Castle and Riverside" in centre
+    assert_no_overlap(fig)
+    render(fig)
+
+    lon_lat = gpd.GeoSeries(wards.geometry.iloc[[0]].centroid, crs=27700).to_crs(4326).iloc[0]
+    fig = map_wards(
+        wards,
+        column="count",
+        title="t",
+        legend_title="Offences",
+        towns={"Here": (lon_lat.x, lon_lat.y), "Far away": (-1.0, 54.5)},
+        inset=False,
+    )
+    texts = drawn_texts(fig)
+    assert "HERE" in texts and "FAR AWAY" not in texts and "DEMCHESTER" not in texts
+    assert len(fig.axes) == 1
 
 
 def test_map_rejects_bad_input(wards):
@@ -313,6 +428,8 @@ def test_map_rejects_bad_input(wards):
         map_wards(wards, column="rate", title="t", legend_title="x")
     with pytest.raises(ValueError, match="scheme"):
         map_wards(wards, column="count", title="t", legend_title="x", scheme="jenks-ish")
+    with pytest.raises(ValueError, match="finite"):
+        map_classes([1.0, np.nan])
 
 
 @pytest.mark.skipif(not SHROPSHIRE.exists(), reason="shared ward boundaries are absent")
@@ -321,23 +438,17 @@ def test_map_real_wards_labels_do_not_overlap():
     frame = frame.rename(columns={"WD23CD": "ward_code", "WD23NM": "ward_name"})
     rng = np.random.default_rng(3)
     frame["count"] = rng.poisson(np.clip(3000 / (frame.area / 1e6 + 5), 5, 400)).astype(float)
-    fig = map_wards(frame, column="count", title="t", legend_title="Offences", label_top=8)
+    towns = {"Shrewsbury": (-2.752, 52.708), "Ludlow": (-2.717, 52.368)}
+    fig = map_wards(
+        frame, column="count", title="t", legend_title="Offences", label_top=8, towns=towns
+    )
     render(fig)
-    renderer = fig.canvas.get_renderer() if hasattr(fig.canvas, "get_renderer") else None
-    if renderer is None:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-        renderer = FigureCanvasAgg(fig).get_renderer()
-        fig.draw(renderer)
-    names = set(frame.nlargest(8, "count")["ward_name"])
-    boxes = [
-        t.get_window_extent(renderer)
-        for t in fig.axes[0].texts
-        if t.get_text().replace("\n", " ") in names and t.arrow_patch is None
-    ]
-    for i, a in enumerate(boxes):
-        for b in boxes[i + 1 :]:
-            assert not a.overlaps(b)
+    texts = drawn_texts(fig)
+    assert {"SHREWSBURY", "LUDLOW"} <= set(texts)
+    assert len(fig.axes) == 2 and fig.axes[1].get_title(loc="left") == "Shrewsbury (enlarged)"
+    assert "Clun" in texts  # a large rural ward
+    assert len([t for t in texts if t[:1].islower() or t[1:2].islower()]) > 30  # many wards
+    assert_no_overlap(fig)
 
 
 # ------------------------------------------------------------------------ breakdown

@@ -33,7 +33,7 @@ DEPLOYMENT = "title: Smallshire\ndata_dir: data\nareas: [Smallshire]\nperiod: 20
 KNOWN_SETTINGS = (
     "title, data_dir, area_name, files, columns, areas, period, top_n_wards, "
     "suppression_threshold, sources, serious_violence_subgroups, population_vintage, "
-    "population_scale_to, themes"
+    "population_scale_to, towns, themes"
 )
 KNOWN_THEME_SETTINGS = (
     "title, records, flag, where, breakdown, police_uk, police_uk_breakdown, police_uk_note, "
@@ -540,3 +540,26 @@ def test_validate_without_a_period_checks_the_themes_against_all_the_data(tmp_pa
         "'Drug offence' matches no record of crimes.csv; did you mean 'Drug offences'? (the "
         "offence_group values in the data: Theft offences, Violence against the person)\n"
     ) in out
+
+
+def test_towns_are_read_as_longitude_and_latitude(tmp_path):
+    text = DEPLOYMENT + "towns:\n  Shrewsbury: [-2.752, 52.708]\n  Wem: [-2.72, 52.86]\n"
+    settings = load_settings(write_config(tmp_path, text))
+    assert settings.towns == {"Shrewsbury": (-2.752, 52.708), "Wem": (-2.72, 52.86)}
+    assert load_settings(write_config(tmp_path, DEPLOYMENT)).towns == {}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("[52.708, -2.752]", "looks like [latitude, longitude]: write [longitude, latitude]"),
+        ("[350000, 310000]", "is not a longitude and latitude in Great Britain"),
+        ("-2.752", "is not a point (expected [longitude, latitude]"),
+        ("[-2.752]", "is not a point (expected [longitude, latitude]"),
+    ],
+)
+def test_a_town_point_that_is_not_longitude_and_latitude_is_named(tmp_path, value, expected):
+    text = DEPLOYMENT + f"towns:\n  Shrewsbury: {value}\n"
+    found = message(tmp_path, text)
+    assert found.startswith("x.yaml line 6: column 'towns.Shrewsbury' = ")
+    assert expected in found

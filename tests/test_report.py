@@ -222,3 +222,24 @@ def test_top_wards_rate_names_its_period_and_shows_the_rate_per_year(
     html = report.top_wards_table(year).to_html()
     assert "Rate per 1,000 per year" in html and "in the" not in html
     assert any(note.startswith("Rates use synthetic Demoshire residents") for note in quarter.notes)
+
+
+def test_ward_map_legend_explains_withheld_wards_with_the_profile_threshold(board_profiles):
+    from dataclasses import replace
+
+    profile = next(
+        p
+        for p in board_profiles.values()
+        if p.wards is not None and p.wards["count"].map(lambda v: isinstance(v, str)).any()
+    )
+    profile = replace(profile, threshold=9)  # as a deployment may set
+    mapped = profile.ward_shapes.merge(profile.wards, on="ward_code")  # the area's wards
+    withheld = mapped["count"].map(lambda value: isinstance(value, str))
+    for column in ("count", "rate_per_1000"):
+        entries = [t.get_text() for t in report.ward_map(profile, column=column).axes[0]
+                   .get_legend().get_texts()]  # fmt: skip
+        text = " ".join(" ".join(entries).split())
+        assert f"Withheld (fewer than 10 or to protect another ward) ({withheld.sum()} wards)" in (
+            text.replace("  ", " ")
+        )
+        assert "fewer than 5" not in text
