@@ -91,8 +91,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(f"  ERROR  {name}: error: {error}")
         else:
             print(f"  ok     {name}")
-    population = [population_note(dataset)] if dataset.population_source else []
-    for note in dataset.notes + population + record_notes(dataset):
+    if dataset.population_source:
+        print(f"population: {population_note(dataset)}")
+    for note in dataset.notes + record_notes(dataset):
         print(f"note: {note}")
     if wrong:
         print(f"{wrong} theme(s) cannot be used.", file=sys.stderr)
