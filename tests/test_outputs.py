@@ -5,6 +5,7 @@ no absolute paths in what is published, and demo data never written over real da
 import dataclasses
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -357,7 +358,10 @@ def test_the_index_lists_every_page_of_the_folder(two_runs):
         progress=False,
     )
     assert [p.reused for p in again] == [True, True]
-    assert (root / "index.html").read_text(encoding="utf-8").count("<a href=") == 3
+    index = (root / "index.html").read_text(encoding="utf-8")
+    assert len(re.findall(r'<a href="[^"]+\.html"', index)) == 3
+    for folder in ("north-demo-x06000001", "north-demo-x06000002"):  # each area's workbook
+        assert f'<a href="{folder}/{folder}-2026-01_to_2026-03.xlsx"' in index
 
 
 def test_manifests_record_the_version_and_a_folder_holds_one(two_runs):
