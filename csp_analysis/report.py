@@ -703,7 +703,7 @@ def ethnicity_not_stated(profile: Profile) -> Markdown | None:
     if _published(row["total"]) and row["total"] == 0:
         return _prose("Every person's ethnicity is stated.")
     return _prose(
-        f"{share} of people (n={_n(row['total'])}) had no "
+        f"{share} of people ({_n(row['total'])}) had no "
         "ethnicity stated and are excluded from the table above. Ethnicity is "
         "under-recorded in police data and may not reflect the true picture."
     )
@@ -896,8 +896,9 @@ def ward_map(profile: Profile, *, column: str = "count"):
         title, legend = f"{profile.theme.title}: {_unit(profile)} by ward", "Count"
     else:
         title, legend = (
-            f"{profile.theme.title}: rate per 1,000 residents by ward",
-            "Rate per 1,000",
+            f"{profile.theme.title}: rate per 1,000 residents "
+            f"{wording.period_span(profile.period)} by ward",
+            wording.rate_heading(profile.period),
         )
     return charts.map_wards(
         wards,

@@ -220,6 +220,8 @@ def trend(direction: str, p_value: float, slope: float, *, months: int, to: str,
 def unusual_months(flagged: int, months: int, *, latest: str) -> str:
     """How many months the SPC chart marks as unusual, and the latest month's state.
 
+    >>> unusual_months(1, 24, latest="common")[:32]
+    '1 of the 24 months was unusual ('
     >>> unusual_months(0, 24, latest="common")
     'No month was unusual: every month is within the usual range.'
     >>> unusual_months(15, 24, latest="concerning_high")[-64:]
@@ -233,7 +235,7 @@ def unusual_months(flagged: int, months: int, *, latest: str) -> str:
         if latest == "common"
         else f"the latest is {state}"
     )
-    months_text = "month was" if flagged == 1 else "months were"
+    months_text = "months was" if flagged == 1 else "months were"
     return f'{flagged} of the {months} {months_text} unusual (see "Unusual months"); {latest_text}.'
 
 

@@ -891,7 +891,7 @@ class _Builder:
             )
             self.repeat.add(theme)
         elif match := re.match(
-            rf"(Some|[\d.]+%) of people \(n={_N}\) had no ethnicity stated", text
+            rf"(Some|[\d.]+%) of people \({_N}\) had no ethnicity stated", text
         ):
             m.observe(eth_key(theme, NOT_STATED, "total"), match.group(2), source)
             self.ethnicities[theme].setdefault(NOT_STATED, False)
