@@ -655,7 +655,7 @@ _COMPACT = [
 def _legend(profile: Profile, tables: list[str]) -> str:
     """The line under a table saying what its withheld cells and dashes mean (those shown)."""
     shown = "".join(tables)
-    small = f"&lt;{profile.threshold + 1}"
+    small = html.escape(wording.withheld_label(profile.threshold))
     parts = [
         (small, f"{small}: 1 to {profile.threshold} people, withheld"),
         (
