@@ -636,7 +636,8 @@ def people_table(profile: Profile) -> HTML | Markdown | None:
     notes = [why for table, why in profile.omitted.items() if table.startswith("people:")]
     if empty:
         notes.append(f"No {' or '.join(empty)} are recorded for these crimes.")
-    block = "".join(f'<div style="flex: 0 1 auto;">{t}</div>' for t in tables)
+    item = "flex: 0 1 auto; break-inside: avoid;"  # a role's table prints whole
+    block = "".join(f'<div style="{item}">{t}</div>' for t in tables)
     return HTML(
         f'<div style="display: flex; flex-wrap: wrap; gap: 0 1.5rem;">{block}</div>'
         + _legend(profile, tables)
@@ -655,7 +656,7 @@ _COMPACT = [
 def _legend(profile: Profile, tables: list[str]) -> str:
     """The line under a table saying what its withheld cells and dashes mean (those shown)."""
     shown = "".join(tables)
-    small = f"&lt;{profile.threshold + 1}"
+    small = html.escape(wording.withheld_label(profile.threshold))
     parts = [
         (small, f"{small}: 1 to {profile.threshold} people, withheld"),
         (
