@@ -221,7 +221,7 @@ def index_figures(profile: Profile) -> dict:
         "current": f"{test.current:,} {wording.unit(profile.theme.records, test.current)}",
         "previous": f"{test.previous:,}",
         "change": wording.change(test.current, test.previous, since="a year earlier"),
-        "verdict": wording.verdict_short(test.current, test.previous, test.p_value),
+        "verdict": wording.verdict(test.current, test.previous, test.p_value, short=True),
         "unusual": bool(test.significant),
         "variation": {"letter": letter, "words": words, "kind": kind},
         "summary": profile.summary(),

@@ -120,32 +120,35 @@ def percent_change(current: float, previous: float) -> float:
     return (current - previous) / previous * 100
 
 
-def verdict(current: float, previous: float, p_value: float) -> str:
+#: Whether a change is more than the usual ups and downs: (in a sentence, in a table cell).
+VERDICTS = {
+    "none": ("no records to compare", "No records to compare"),
+    "rise": ("a rise larger than chance would usually give", "Rise beyond normal variation"),
+    "fall": ("a fall larger than chance would usually give", "Fall beyond normal variation"),
+    "well within": ("well within normal variation", "Within normal variation"),
+    "within": ("within normal variation", "Within normal variation"),
+}
+
+
+def verdict(current: float, previous: float, p_value: float, *, short: bool = False) -> str:
     """Whether a change is more than the usual ups and downs, for a board member.
+
+    ``short`` gives the words for a table cell (the index).
 
     >>> verdict(112, 100, 0.01)
     'a rise larger than chance would usually give'
     >>> verdict(1222, 1228, 0.92), verdict(90, 100, 0.3)
     ('well within normal variation', 'within normal variation')
+    >>> verdict(90, 100, 0.01, short=True), verdict(0, 0, 1.0, short=True)
+    ('Fall beyond normal variation', 'No records to compare')
     """
     if math.isnan(p_value) or current + previous == 0:
-        return "no records to compare"
-    if p_value < SIGNIFICANCE:
-        return f"a {'rise' if current > previous else 'fall'} larger than chance would usually give"
-    return "well within normal variation" if p_value >= 0.5 else "within normal variation"
-
-
-def verdict_short(current: float, previous: float, p_value: float) -> str:
-    """The verdict for a table cell (the index).
-
-    >>> verdict_short(112, 100, 0.01), verdict_short(100, 101, 0.9)
-    ('Rise beyond normal variation', 'Within normal variation')
-    """
-    if math.isnan(p_value) or current + previous == 0:
-        return "No records to compare"
-    if p_value < SIGNIFICANCE:
-        return f"{'Rise' if current > previous else 'Fall'} beyond normal variation"
-    return "Within normal variation"
+        key = "none"
+    elif p_value < SIGNIFICANCE:
+        key = "rise" if current > previous else "fall"
+    else:
+        key = "well within" if p_value >= 0.5 else "within"
+    return VERDICTS[key][short]
 
 
 def variation(direction: str, special_cause: bool, *, polarity: str) -> str:
