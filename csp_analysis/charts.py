@@ -54,20 +54,22 @@ __all__ = [
     "plot_trend",
 ]
 
-#: Line and bar colours (Okabe-Ito): the latest period dark, the one before light.
+#: Line and bar colours (Okabe-Ito): the latest period dark, the one before light. Colours
+#: that carry meaning have at least 3:1 contrast on white (WCAG 2.1 non-text contrast).
 PALETTE: dict[str, str] = {
     "current": "#0072B2",  # Okabe-Ito blue
-    "previous": "#56B4E9",  # Okabe-Ito sky blue
+    "previous": "#3C9AD6",  # Okabe-Ito sky blue (#56B4E9), darkened to 3.1:1
     "highlight": "#E69F00",  # Okabe-Ito orange: the months of the compared period
     "text": "#222222",
     "muted": "#666666",
 }
 
-#: Colours of NHS England "Making Data Count" (as NHSRplotthedots ``ptd_spc_colours``).
+#: Colours of NHS England "Making Data Count" (as NHSRplotthedots ``ptd_spc_colours``),
+#: the grey and blue darkened to 3:1 contrast on white.
 SPC_COLOURS: dict[str, str] = {
-    "common_cause": "#a6a6a6",
+    "common_cause": "#8c8c8c",  # MDC #a6a6a6
     "concern": "#e46c0a",  # orange
-    "improvement": "#00b0f0",  # blue
+    "improvement": "#0096d6",  # blue, MDC #00b0f0
     "neutral": "#7030a0",  # purple: unusual, neither good nor bad
     "mean": "#000000",
     "limits": "#7b7d7d",
