@@ -675,10 +675,21 @@ def _legend(profile: Profile, tables: list[str]) -> str:
 
 
 def ethnicity_table(profile: Profile) -> HTML | None:
-    """People by self-defined ethnicity and role, with the legend (not stated: see below)."""
+    """People by self-defined ethnicity and role, with the legend (not stated: see below).
+
+    Ethnicities whose published total is under ``wording.SMALL_BASE`` (or a small-count
+    label, "<5") are named in one line under the table instead of filling it with withheld
+    cells, and none is a row of 0. A total withheld as "[c]" stays in the table: the line
+    would tell a reader more about it than the pack's disclosure control allowed for.
+    """
     if not profile.available or profile.ethnicity is None:
         return None
     table = profile.ethnicity.loc[profile.ethnicity["stated"]].drop(columns="stated")
+    total = _numbers(table["total"])
+    label = table["total"].map(lambda value: isinstance(value, str) and value.startswith("<"))
+    small = label | total.lt(wording.SMALL_BASE)
+    few = table.loc[small & (label | total.gt(0)), "ethnicity"]
+    table = table.loc[~small]
     shown = table.rename(
         columns={
             "ethnicity": "Ethnicity (self-defined)",
@@ -691,8 +702,14 @@ def ethnicity_table(profile: Profile) -> HTML | None:
         c: _COUNTS for c in shown.columns if c not in ("Ethnicity (self-defined)", "% of stated")
     }
     formats["% of stated"] = "{:.1f}%"
-    table = _style(shown, formats).to_html()
-    return HTML(table + _legend(profile, [table]))
+    table = _style(shown, formats).to_html() if len(shown) else ""
+    listed = "; ".join(html.escape(name) for name in few)
+    also = (
+        f"<p>Also stated, each by fewer than {wording.SMALL_BASE} people: {listed}.</p>"
+        if listed
+        else ""
+    )
+    return HTML(table + also + (_legend(profile, [table]) if table else ""))
 
 
 def ethnicity_not_stated(profile: Profile) -> Markdown | None:
