@@ -890,9 +890,7 @@ class _Builder:
                 said,
             )
             self.repeat.add(theme)
-        elif match := re.match(
-            rf"(Some|[\d.]+%) of people \({_N}\) had no ethnicity stated", text
-        ):
+        elif match := re.match(rf"(Some|[\d.]+%) of people \({_N}\) had no ethnicity stated", text):
             m.observe(eth_key(theme, NOT_STATED, "total"), match.group(2), source)
             self.ethnicities[theme].setdefault(NOT_STATED, False)
             if match.group(1) != "Some":
