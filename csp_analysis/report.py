@@ -304,8 +304,10 @@ def _trend_findings(profile: Profile) -> list[str]:
             unit=_unit(profile),
         )
     ]
-    flagged = int(points["special_cause"].sum())
-    lines.append(wording.unusual_months(flagged, len(points), latest=profile.latest_variation()))
+    latest = profile.latest_variation()
+    if latest != "none":  # else the chart of unusual months says there are too few months
+        flagged = int(points["special_cause"].sum())
+        lines.append(wording.unusual_months(flagged, len(points), latest=latest))
     steady = trend.p_value < wording.SIGNIFICANCE and trend.trend != "no trend"
     if steady != profile.change.significant and not np.isnan(profile.change.p_value):
         lines.append(

@@ -243,3 +243,21 @@ def test_ward_map_legend_explains_withheld_wards_with_the_profile_threshold(boar
             text.replace("  ", " ")
         )
         assert "fewer than 5" not in text
+
+
+def test_too_few_months_for_the_usual_range_gives_no_unusual_month_sentence(demo_profiles):
+    import dataclasses
+
+    from csp_analysis.stats import mann_kendall, spc
+
+    profile = demo_profiles["overview"]
+    values = profile.spc["value"].to_numpy()[-5:]  # a trend can be tested, no usual range
+    short = dataclasses.replace(
+        profile,
+        spc=spc(values, labels=list(profile.spc["label"])[-5:]),
+        trend=mann_kendall(values),
+    )
+    assert short.latest_variation() == "none"
+    text = report.key_findings(short).data
+    assert "unusual" not in text and "Over the 5 months" in text
+    assert report.spc_chart(short).data.startswith("_There are too few months")
