@@ -222,7 +222,7 @@ def index_figures(profile: Profile) -> dict:
         "previous": f"{test.previous:,}",
         "change": wording.change(test.current, test.previous, since="a year earlier"),
         "verdict": wording.verdict(test.current, test.previous, test.p_value, short=True),
-        "unusual": bool(test.significant),
+        "unusual": wording.beyond_chance(test.p_value),
         "variation": {"letter": letter, "words": words, "kind": kind},
         "summary": profile.summary(),
     }

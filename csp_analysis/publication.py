@@ -820,8 +820,8 @@ class _Model:
         """The "most" sentences of each page, and whether they stay true of withheld rows.
 
         A key-findings sentence says a ward had the most records, that the top wards are
-        the ten with most, or (in a sensitive theme's breakdown) which offence had the
-        most or rose most. Each maps to the relations it tells a reader (every other row
+        the ten with most, or which offence had the most or rose most (in any theme: a
+        breakdown that is published as it is has no withheld row, and then no relation). Each maps to the relations it tells a reader (every other row
         has no more than the one named) when it holds for the withheld rows too, and to
         None when it does not (the page then speaks only of the published rows).
         """
@@ -833,8 +833,7 @@ class _Model:
                 wards = [(name, "ward", "current", c) for c in profile.wards["ward_code"].dropna()]
                 groups["top_ward"] = (wards, 1)
                 groups["top_wards"] = (wards, profile.top_n)
-            sensitive = profile.theme.sensitive or profile.breakdown_by == "hate_strand"
-            if sensitive and not self._left_out(name, "breakdown"):
+            if profile.breakdown is not None and not self._left_out(name, "breakdown"):
                 by = profile.breakdown_by
                 rows = list(profile.breakdown["category"])
                 groups["top_category"] = ([(name, by, "current", c) for c in rows], 1)

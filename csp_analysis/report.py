@@ -25,8 +25,6 @@ from csp_analysis.profile import Profile
 from csp_analysis.publication import area_profiles
 from csp_analysis.tables import write_tables
 
-_SIGNIFICANCE = 0.05
-
 
 def resolve(path: str | Path | None) -> Path | None:
     """A path as given when absolute, else from the project root (not the notebook folder)."""
@@ -171,7 +169,8 @@ def key_findings(profile: Profile) -> Markdown:
     now, before = test.current, test.previous
     change = wording.change(now, before, since=profile.previous.describe())
     lines = [
-        f"There were {_n(now)} {_unit(profile, now)} in {profile.area_name} in "
+        f"There {'was' if now == 1 else 'were'} {_n(now)} {_unit(profile, now)} in "
+        f"{profile.area_name} in "
         f"{profile.period.describe()}, {change}: "
         f"{wording.verdict(now, before, test.p_value)}."
     ]
@@ -183,7 +182,7 @@ def key_findings(profile: Profile) -> Markdown:
     if "share_of_all_pct" in headline.index:
         share = headline.loc["share_of_all_pct"]
         lines.append(
-            f"{profile.theme.title} was {share['current']:.1f}% of all recorded crime, "
+            f"{profile.theme.title} made up {share['current']:.1f}% of all recorded crime, "
             f"against {share['previous']:.1f}% a year earlier."
         )
     lines += _trend_findings(profile)
@@ -194,8 +193,12 @@ def key_findings(profile: Profile) -> Markdown:
 
 def _breakdown_findings(profile: Profile) -> list[str]:
     lines = []
-    if profile.breakdown_by == "hate_strand":
-        strands = profile.headline.set_index("measure").loc["strands", "current"]
+    strands = (
+        profile.headline.set_index("measure").loc["strands", "current"]
+        if profile.breakdown_by == "hate_strand"
+        else None
+    )
+    if strands is not None and _published(strands) and strands > profile.change.current:
         lines.append(
             f"The {_n(profile.change.current)} crimes carried {_n(strands)} hate "
             "strands: a crime may have more than one, so strands add up to more "
@@ -233,19 +236,14 @@ def _breakdown_findings(profile: Profile) -> list[str]:
 
 
 def _wards_with_records(profile: Profile) -> str:
-    """How many wards had any record: '38 of the 40 wards', 'at least 30 of the 40 wards'.
+    """How many wards had any record: '38 of the 40 wards' or 'all 40 wards'.
 
-    A small withheld count ("<5") is at least 1; a "[c]" may hide a 0, so then only a
-    lower bound is known from what the page publishes.
+    A withheld count ("<5" or "[c]") is never 0: zeros are always published.
     """
     wards = profile.wards.loc[profile.wards["ward_name"] != indicators.UNKNOWN_WARD]
-    counts = wards["count"]
-    small = counts.map(lambda value: isinstance(value, str) and value.startswith("<"))
-    known = int(_numbers(counts).gt(0).sum() + small.sum())
-    unknown = int(_numbers(counts).isna().sum() - small.sum())
-    if known == len(wards):
-        return f"all {len(wards)} wards"
-    return f"{'at least ' if unknown else ''}{known} of the {len(wards)} wards"
+    counts = _numbers(wards["count"])
+    had = int((counts.isna() | counts.gt(0)).sum())
+    return f"all {len(wards)} wards" if had == len(wards) else f"{had} of the {len(wards)} wards"
 
 
 def _ward_findings(profile: Profile) -> list[str]:
@@ -308,8 +306,9 @@ def _trend_findings(profile: Profile) -> list[str]:
     if latest != "none":  # else the chart of unusual months says there are too few months
         flagged = int(points["special_cause"].sum())
         lines.append(wording.unusual_months(flagged, len(points), latest=latest))
-    steady = trend.p_value < wording.SIGNIFICANCE and trend.trend != "no trend"
-    if steady != profile.change.significant and not np.isnan(profile.change.p_value):
+    steady = wording.beyond_chance(trend.p_value) and trend.trend != "no trend"
+    changed = wording.beyond_chance(profile.change.p_value)
+    if steady != changed and not np.isnan(profile.change.p_value):
         lines.append(
             f"The comparison with a year earlier looks at {profile.period.describe()} only, "
             f"the trend at all {trend.n} months, so the two can differ."
@@ -499,11 +498,15 @@ def top_wards_intro(profile: Profile) -> Markdown | None:
     """The sentence above the top wards: how many are listed and how many had any record."""
     if not profile.available or profile.wards is None:
         return None
-    listed = (
-        f"The {profile.top_n} wards with the most {_unit(profile)}"
-        if len(profile.top_wards) == profile.top_n
-        else f"Every ward with any {_unit(profile)}"
-    )
+    withheld = _numbers(profile.wards["count"]).isna().any()
+    if not profile.claims.get("top_wards", True) or (
+        withheld and len(profile.top_wards) < profile.top_n
+    ):
+        listed = f"The wards with the most {_unit(profile)} among those whose figures are published"
+    elif len(profile.top_wards) == profile.top_n:
+        listed = f"The {profile.top_n} wards with the most {_unit(profile)}"
+    else:
+        listed = f"Every ward with any {_unit(profile)}"
     return _prose(
         f"{listed} ({_wards_with_records(profile)} had any), their share of the area "
         f"total, and the rate per 1,000 residents {wording.period_span(profile.period)} with "
@@ -679,17 +682,19 @@ def _legend(profile: Profile, tables: list[str]) -> str:
 def ethnicity_table(profile: Profile) -> HTML | None:
     """People by self-defined ethnicity and role, with the legend (not stated: see below).
 
-    Ethnicities whose published total is under ``wording.SMALL_BASE`` (or a small-count
-    label, "<5") are named in one line under the table instead of filling it with withheld
-    cells, and none is a row of 0. A total withheld as "[c]" stays in the table: the line
-    would tell a reader more about it than the pack's disclosure control allowed for.
+    Ethnicities whose published total is under ``wording.SMALL_BASE`` (or the threshold
+    + 1, if higher), or a small-count label ("<5"), are named in one line under the table
+    instead of filling it with withheld cells, and none is a row of 0. A total withheld as
+    "[c]" stays in the table: the line would tell a reader more about it than the pack's
+    disclosure control allowed for.
     """
     if not profile.available or profile.ethnicity is None:
         return None
     table = profile.ethnicity.loc[profile.ethnicity["stated"]].drop(columns="stated")
     total = _numbers(table["total"])
     label = table["total"].map(lambda value: isinstance(value, str) and value.startswith("<"))
-    small = label | total.lt(wording.SMALL_BASE)
+    below = max(wording.SMALL_BASE, profile.threshold + 1)
+    small = label | total.lt(below)
     few = table.loc[small & (label | total.gt(0)), "ethnicity"]
     table = table.loc[~small]
     shown = table.rename(
@@ -706,11 +711,7 @@ def ethnicity_table(profile: Profile) -> HTML | None:
     formats["% of stated"] = "{:.1f}%"
     table = _style(shown, formats).to_html() if len(shown) else ""
     listed = "; ".join(html.escape(name) for name in few)
-    also = (
-        f"<p>Also stated, each by fewer than {wording.SMALL_BASE} people: {listed}.</p>"
-        if listed
-        else ""
-    )
+    also = f"<p>Also stated, each by fewer than {below} people: {listed}.</p>" if listed else ""
     return HTML(table + also + (_legend(profile, [table]) if table else ""))
 
 

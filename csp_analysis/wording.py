@@ -95,11 +95,11 @@ def change(current: float, previous: float, *, since: str) -> str:
     >>> change(7, 4, since="a year earlier"), change(3, 0, since="January-March 2025")
     ('up from 4 a year earlier', 'up from none in January-March 2025')
     >>> change(12, 12, since="a year earlier"), change(0, 0, since="January-March 2025")
-    ('the same as a year earlier', 'none, as in January-March 2025')
+    ('the same as a year earlier', 'none, the same as in January-March 2025')
     """
     when = since if since.startswith("a year") else f"in {since}"
     if current == previous:
-        return f"none, as {when}" if current == 0 else f"the same as {when}"
+        return f"none, the same as {when}" if current == 0 else f"the same as {when}"
     direction = "up" if current > previous else "down"
     if previous == 0:
         return f"{direction} from none {when}"
@@ -109,15 +109,13 @@ def change(current: float, previous: float, *, since: str) -> str:
     return f"{direction} {difference:,.0f} ({percent(difference, previous)}) on {since}"
 
 
-def percent_change(current: float, previous: float) -> float:
-    """The % change shown in a table: NaN (blank) on a base under 10, where it misleads.
+def beyond_chance(p_value: float) -> bool:
+    """Whether a test's p-value says "larger than chance would usually give" (NaN: no).
 
-    >>> percent_change(110, 100), percent_change(5, 1)
-    (10.0, nan)
+    >>> beyond_chance(0.01), beyond_chance(0.2), beyond_chance(float("nan"))
+    (True, False, False)
     """
-    if not previous or previous < SMALL_BASE:
-        return math.nan
-    return (current - previous) / previous * 100
+    return bool(p_value < SIGNIFICANCE)
 
 
 #: Whether a change is more than the usual ups and downs: (in a sentence, in a table cell).
@@ -144,7 +142,7 @@ def verdict(current: float, previous: float, p_value: float, *, short: bool = Fa
     """
     if math.isnan(p_value) or current + previous == 0:
         key = "none"
-    elif p_value < SIGNIFICANCE:
+    elif beyond_chance(p_value):
         key = "rise" if current > previous else "fall"
     else:
         key = "well within" if p_value >= 0.5 else "within"
@@ -210,7 +208,7 @@ def trend(direction: str, p_value: float, slope: float, *, months: int, to: str,
     'Over the 24 months to March 2026 the monthly numbers show no clear rise or fall.'
     """
     over = f"Over the {months} months to {to}"
-    if p_value < SIGNIFICANCE and direction in ("increasing", "decreasing"):
+    if beyond_chance(p_value) and direction in ("increasing", "decreasing"):
         moved = "rose" if direction == "increasing" else "fell"
         size = f"{abs(slope):.1f}" if abs(slope) < 10 else f"{abs(slope):,.0f}"
         return (

@@ -514,7 +514,7 @@ def themes_from_settings(settings) -> dict[str, ThemeInfo]:
 _N = r"([\d,]+|fewer than \d+|a withheld number of)"
 _CHANGE = re.compile(
     r"(?:(up|down) ([\d,]+) \((\d+)%\) on|(up|down) ([\d,]+) \((less than 1%)\) on"
-    r"|(up|down) from (none|[\d,]+)|(the same as)|(none, as))"
+    r"|(up|down) from (none|[\d,]+)|(the same as)|(none, the same as))"
 )
 #: What a "most" sentence may start with when withheld rows might have more.
 _AMONG = r"(?:Of those with published figures, )?"
@@ -823,7 +823,7 @@ class _Builder:
         """The numbers of a key finding, a note or a sentence under a table."""
         m, total = self.m, [(1, total_key(theme, CURRENT))]
         said = f"{source}: '{text[:60]}...'"
-        if match := re.match(rf"There were {_N} \w+ in .+? in .+?, (.+?) compared with", text):
+        if match := re.match(rf"There (?:were|was) {_N} \w+ in .+? in .+?, (.+?): ", text):
             self.change_phrase(
                 total_key(theme, CURRENT), total_key(theme, PREVIOUS), match.group(2), source, said
             )

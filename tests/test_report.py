@@ -1,6 +1,9 @@
 """The notebook layer: every report function on every theme, available or not."""
 
+from html import escape
+
 import matplotlib
+import pandas as pd
 import pytest
 from conftest import THEMES
 from IPython.display import HTML, Markdown
@@ -261,3 +264,36 @@ def test_too_few_months_for_the_usual_range_gives_no_unusual_month_sentence(demo
     text = report.key_findings(short).data
     assert "unusual" not in text and "Over the 5 months" in text
     assert report.spc_chart(short).data.startswith("_There are too few months")
+
+
+@pytest.mark.parametrize("name", THEMES)
+def test_the_top_wards_sentence_never_claims_more_than_the_table_shows(board_profiles, name):
+    profile = board_profiles[name]
+    if profile.wards is None:
+        return
+    text = report.top_wards_intro(profile).data
+    withheld = profile.wards["count"].map(lambda value: isinstance(value, str)).any()
+    if withheld and len(profile.top_wards) < profile.top_n:
+        assert "among those whose figures are published" in text
+    if withheld:
+        assert "Every ward with any" not in text
+    wards = profile.wards.loc[profile.wards["ward_name"] != "Unknown ward"]
+    counted = pd.to_numeric(wards["count"], errors="coerce")
+    had = int((counted.isna() | counted.gt(0)).sum())  # a withheld count is never 0
+    assert f"{had} of the {len(wards)} wards" in text or f"all {len(wards)} wards" in text
+
+
+def test_small_ethnic_groups_are_named_below_the_table_with_the_threshold(board_profiles):
+    import dataclasses
+
+    profile = board_profiles["serious_violence"]
+    ethnicity = profile.ethnicity.copy()
+    stated = ethnicity.index[ethnicity["stated"]]
+    ethnicity["total"] = ethnicity["total"].astype(object)
+    ethnicity.loc[stated[-1], "total"] = "<13"  # a threshold of 12
+    html = report.ethnicity_table(
+        dataclasses.replace(profile, threshold=12, ethnicity=ethnicity)
+    ).data
+    assert "each by fewer than 13 people" in html and "fewer than 10" not in html
+    named = html.split("Also stated")[1]
+    assert escape(str(ethnicity.loc[stated[-1], "ethnicity"])) in named
