@@ -2,8 +2,8 @@
 
 Board members read sentences, not statistics: "down 6 (less than 1%) on January-March
 2025, well within normal variation". The test names, p-values and intervals behind each
-phrase are written by :func:`statistics_note` for the "How to read this page" note (and
-stay in the CSV files). Each function takes plain values, so it can be tested alone.
+phrase are in each page's "How to read this page" note (``report.how_to_read``) and stay
+in the CSV files. Each function takes plain values, so it can be tested alone.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from csp_analysis.periods import Period
 #: The significance level of the tests behind the words.
 SIGNIFICANCE = 0.05
 #: Below this many records in the earlier period a change is given as counts, never as a
-#: percentage ("up from 4 to 7", not "+75%"), and a category's change never leads a finding.
+#: percentage ("up from 4", not "+75%"), and a category's change never leads a finding.
 SMALL_BASE = 10
 
 #: Polarity of a theme (config ``polarity``): whether a rise is bad, good or neither. For
-#: domestic abuse and hate crime a rise can mean more confidence to report, so "neutral".
+#: domestic abuse and hate crime a rise can mean more confidence to report, and for drug
+#: offences more proactive policing, so "neutral".
 POLARITIES = ("lower_is_better", "higher_is_better", "neutral")
 
 #: The variation of the latest month on the SPC chart, as NHS "Making Data Count" shows it
