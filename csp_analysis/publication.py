@@ -821,9 +821,10 @@ class _Model:
 
         A key-findings sentence says a ward had the most records, that the top wards are
         the ten with most, or which offence had the most or rose most (in any theme: a
-        breakdown that is published as it is has no withheld row, and then no relation). Each maps to the relations it tells a reader (every other row
-        has no more than the one named) when it holds for the withheld rows too, and to
-        None when it does not (the page then speaks only of the published rows).
+        breakdown published as it is has no withheld row, and so no relation). Each maps
+        to the relations it tells a reader (every other row has no more than the one
+        named) when it holds for the withheld rows too, and to None when it does not (the
+        page then speaks only of the published rows).
         """
         held: dict[tuple[str, str], tuple | None] = {}
         values = np.array(self.cells.counts)
