@@ -42,6 +42,10 @@ DEFAULT_FILES = {
     "nominals": ["nominals.csv"],
     "asb": ["asb.csv"],
     "police_uk": ["police_uk"],
+    "offence_weights": ["offence_weights.csv"],
+    "csp_lookup": ["lad_csp_force_lookup.csv"],
+    "benchmark": ["benchmark"],
+    "peer_list": ["peers.csv"],
 }
 
 
@@ -136,6 +140,7 @@ class Settings:
     population_vintage: str = ""
     population_scale_to: PopulationTotals | None = None
     towns: dict[str, tuple[float, float]] = field(default_factory=dict)
+    assessment_period: str = ""
 
     def paths(self, role: str) -> list[Path]:
         """Existing files (or folders) for a file role such as ``"crimes"``."""
@@ -508,6 +513,7 @@ DEPLOYMENT_SETTINGS: dict[str, Check] = {
     "population_vintage": _text,
     "population_scale_to": _population_scale_to,
     "towns": _towns,
+    "assessment_period": _period,
     "themes": None,
 }
 
@@ -651,4 +657,5 @@ def load_settings(
         population_vintage=values.get("population_vintage", ""),
         population_scale_to=values.get("population_scale_to"),
         towns=values.get("towns", {}),
+        assessment_period=values.get("assessment_period", ""),
     )

@@ -32,6 +32,7 @@ from pathlib import Path
 import nbformat
 
 from csp_analysis import provenance, wording
+from csp_analysis.assessment import Assessment, area_assessment, assessment_period
 from csp_analysis.config import PROJECT_ROOT, Settings
 from csp_analysis.load import load_dataset, population_note
 from csp_analysis.outputs import (
@@ -47,13 +48,20 @@ from csp_analysis.outputs import (
 from csp_analysis.periods import Period
 from csp_analysis.profile import CoverageError, Profile
 from csp_analysis.publication import area_profiles
-from csp_analysis.tables import write_tables, write_unavailable
+from csp_analysis.tables import (
+    ASSESSMENT_FOLDER,
+    write_assessment_tables,
+    write_tables,
+    write_unavailable,
+)
 from csp_analysis.workbook import workbook_name, write_workbook
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 GENERIC_NOTEBOOK = "offence_profile.ipynb"
 TEMPLATES = Path(__file__).parent / "templates"
 KERNEL = "python3"
+#: The strategic assessment's page key (its notebook, folder and manifest name).
+ASSESSMENT = ASSESSMENT_FOLDER
 #: The two versions of a pack, as messages name them.
 VERSIONS = {
     "board": "board and public version",
@@ -228,6 +236,18 @@ def index_figures(profile: Profile) -> dict:
     }
 
 
+def assessment_figures(assessment: Assessment) -> dict:
+    """The index row of a strategic assessment: its year and what stands out, in words."""
+    table = assessment.priorities
+    flagged = [] if table is None else table.loc[table["signals"] > 0, "title"].tolist()
+    summary = f"{assessment.period.describe()}: " + (
+        "worth considering as priorities: " + ", ".join(flagged) + "."
+        if flagged
+        else "no theme stands out on harm, change or against similar areas."
+    )
+    return {"summary": summary, "assessment": True}
+
+
 def area_sentence(pages: list[Page]) -> str:
     """One sentence for an area on the index: its first theme, and what changed beyond chance.
 
@@ -364,7 +384,8 @@ def run_pack(
     :class:`~csp_analysis.outputs.OutputError` when another run holds the folder or the
     folder holds pages of the other version.
     """
-    names = themes or list(settings.themes)
+    names = [name for name in themes or settings.themes if name != ASSESSMENT]
+    assessed = themes is None or ASSESSMENT in themes
     check_theme_names(names, config=settings.config_path)
     label = Period.parse(period).label
     root = inside(out, Period.parse(period).folder)
@@ -381,6 +402,7 @@ def run_pack(
             restricted=restricted,
             resume=resume,
             progress=progress,
+            assessed=assessed,
         )
 
 
@@ -395,6 +417,7 @@ def _run_locked(
     restricted: bool,
     resume: bool,
     progress: bool,
+    assessed: bool = True,
 ) -> list[Page]:
     """:func:`run_pack` once it holds the period folder."""
     from tqdm.auto import tqdm
@@ -416,6 +439,14 @@ def _run_locked(
             continue  # the same area named twice
         folders.append(folder.name)
         profiles, made = None, Path(prepared.name) / f"{folder.name}.pickle"
+        area_parameters = {  # the notebooks': they read the files; run_pack writes the tables
+            "area": place["area_name"],
+            "period": label,
+            "config": str(settings.config_path),
+            "data_dir": str(settings.data_dir),
+            "output_dir": "",
+            "restricted": restricted,
+        }
         for name in names:
             theme = settings.themes[name]
             page = Page(place["area_name"], folder.name, name, theme.title)
@@ -423,14 +454,7 @@ def _run_locked(
             page.parameters = provenance.parameters(
                 settings, area=place["area_name"], period=label, theme=name, restricted=restricted
             )
-            parameters = {  # the notebook's: it reads the files; run_pack writes the tables
-                "area": place["area_name"],
-                "period": label,
-                "config": str(settings.config_path),
-                "data_dir": str(settings.data_dir),
-                "output_dir": "",
-                "restricted": restricted,
-            }
+            parameters = dict(area_parameters)
             if notebook_for(name).name == GENERIC_NOTEBOOK:
                 parameters["theme"] = name
             record = provenance.record(
@@ -485,6 +509,78 @@ def _run_locked(
             jobs.append((len(pages), (page, parameters, folder, resources)))
             pages.append(page)
         _area_workbook(folder, root.name, profiles, names, settings, pages[-len(names) :])
+        if not assessed:
+            continue
+        page = Page(place["area_name"], folder.name, ASSESSMENT, "Strategic assessment")
+        page.mode, page.area_code = version, place["area_code"]
+        page.parameters = provenance.parameters(
+            settings, area=place["area_name"], period=label, theme=ASSESSMENT, restricted=restricted
+        )
+        record = provenance.record(
+            settings,
+            dataset.files,
+            page.parameters,
+            population=population_note(dataset, place["area_code"]),
+        )
+        page.fingerprint = provenance.fingerprint(
+            record,
+            {name: asdict(theme) for name, theme in settings.themes.items()},
+            {**mode, "assessment_period": settings.assessment_period},
+            provenance.sha256(NOTEBOOKS / f"{ASSESSMENT}.ipynb"),
+        )
+        if resume and (saved := _reusable(page, folder)):
+            pages.append(saved)
+            continue
+        year = assessment_period(label, settings.assessment_period)
+        resources = {
+            "title": f"Strategic assessment: {place['area_name']}",
+            "document_title": f"Strategic assessment, {place['area_name']}, {year.describe()}",
+            "subtitle": [
+                f"{year.describe()} ({year.label}), with the change in {described}",
+                f"Produced {today}",
+            ],
+            "contents": [],
+            "sources": settings.sources,
+            "synthetic": dataset.synthetic,
+            "mode": mode,
+            "provenance": record,
+            "today": today,
+        }
+        if profiles is None:
+            profiles = area_profiles(
+                dataset, settings, area=area, period=label, restricted=restricted
+            )
+        try:
+            assessment = area_assessment(
+                dataset,
+                settings,
+                area=area,
+                period=label,
+                profiles=profiles,
+                restricted=restricted,
+            )
+        except CoverageError as error:
+            page.status, page.message = "unavailable", str(error)
+            write_unavailable(folder, ASSESSMENT, page.message)
+            pages.append(_unavailable_page(page, folder, resources))
+            continue
+        write_assessment_tables(assessment, folder)
+        with open(made, "wb") as handle:  # the area's profiles and its assessment
+            pickle.dump(
+                {
+                    **{n: p for n, p in profiles.items() if isinstance(p, Profile)},
+                    ASSESSMENT: assessment,
+                },
+                handle,
+            )
+        page.figures = assessment_figures(assessment)
+        jobs.append(
+            (
+                len(pages),
+                (page, {**area_parameters, "prepared": str(made)}, folder, resources),
+            )
+        )
+        pages.append(page)
 
     with (
         tqdm(total=len(pages), desc="Notebooks", unit="page", disable=not progress) as bar,
@@ -505,7 +601,7 @@ def _run_locked(
     write_atomic(
         root / "index.html",
         index_html(
-            pages_in(root, areas=folders, themes=list(settings.themes)),
+            pages_in(root, areas=folders, themes=[*settings.themes, ASSESSMENT]),
             settings=settings,
             period=label,
             synthetic=dataset.synthetic,

@@ -18,12 +18,13 @@ import pandas as pd
 from IPython.display import HTML, Markdown
 
 from csp_analysis import charts, indicators, wording
+from csp_analysis.assessment import HOTSPOT_Q, Assessment, area_assessment
 from csp_analysis.config import PROJECT_ROOT, load_settings
 from csp_analysis.disclosure import SECONDARY_LABEL
 from csp_analysis.load import load_dataset
 from csp_analysis.profile import Profile
 from csp_analysis.publication import area_profiles
-from csp_analysis.tables import write_tables
+from csp_analysis.tables import ASSESSMENT_FOLDER, write_assessment_tables, write_tables
 
 
 def resolve(path: str | Path | None) -> Path | None:
@@ -927,4 +928,420 @@ def ward_map(profile: Profile, *, column: str = "count"):
         title=f"{title}, {profile.period.describe()}",
         legend_title=legend,
         towns=profile.towns or None,
+    )
+
+
+# ---------------------------------------------------------------------------- assessment
+
+
+def load_assessment(
+    *,
+    area: str,
+    period: str,
+    config: str | Path | None = None,
+    data_dir: str | Path | None = None,
+    restricted: bool = False,
+    prepared: str | Path | None = None,
+) -> Assessment:
+    """Load the data and make the area's strategic assessment (see :func:`load_profile`).
+
+    ``prepared`` names the file of the area's profiles that ``csp run`` made, which holds
+    the assessment too.
+    """
+    if prepared:
+        with open(resolve(prepared), "rb") as handle:
+            made = pickle.load(handle)  # noqa: S301 - written by this run of csp run
+        assessment = made[ASSESSMENT_FOLDER]
+        if isinstance(assessment, Exception):
+            raise assessment
+        return assessment
+    settings = load_settings(resolve(config), data_dir=resolve(data_dir))
+    dataset = load_dataset(settings)
+    profiles = area_profiles(dataset, settings, area=area, period=period, restricted=restricted)
+    return area_assessment(
+        dataset, settings, area=area, period=period, profiles=profiles, restricted=restricted
+    )
+
+
+def save_assessment_tables(assessment: Assessment, output_dir: str | Path | None) -> None:
+    """Write the assessment's CSV tables under ``output_dir/strategic_assessment/``."""
+    folder = resolve(output_dir)
+    if folder is not None:
+        write_assessment_tables(assessment, folder)
+
+
+def _priority_rows(assessment: Assessment) -> pd.DataFrame:
+    table = assessment.priorities
+    return table if table is not None else pd.DataFrame()
+
+
+def assessment_findings(assessment: Assessment) -> Markdown:
+    """What the assessment means for priorities, in a few plain sentences."""
+    a = assessment
+    sentences = [
+        f"This assessment covers {a.period.describe()}. Change, trend and the latest month "
+        f"come from {a.pack_period.describe()}, as on the theme pages."
+    ]
+    table = _priority_rows(a)
+    if not table.empty:
+        flagged = table.loc[table["signals"] > 0].sort_values("signals", ascending=False)
+        for row in flagged.itertuples():
+            sentences.append(f"{row.title}: worth considering as a priority ({row.reasons}).")
+        if flagged.empty:
+            sentences.append(
+                "No theme stands out: none does a large share of harm, rises beyond chance "
+                "or is higher than similar areas."
+            )
+    if a.categories is not None and len(a.categories):
+        top = a.categories.iloc[0]
+        if pd.notna(top["share_of_harm_pct"]):
+            sentences.append(
+                f"{top['category']} does the most harm: {top['share_of_harm_pct']:.0f}% of all "
+                f"harm from {top['share_of_crime_pct']:.0f}% of crimes."
+            )
+    localities = _published_localities(a)
+    if localities is not None and len(localities):
+        names = ", ".join(localities["ward_name"].head(3))
+        sentences.append(f"The wards with the most harm are {names}.")
+    hot = _hot_wards(a)
+    if hot is not None:
+        sentences.append(
+            f"{len(hot)} ward{'s are' if len(hot) != 1 else ' is a'} hot spot"
+            f"{'s' if len(hot) != 1 else ''} of crime"
+            + (f": {', '.join(hot['ward_name'].head(5))}." if len(hot) else ".")
+        )
+    return _prose(*sentences, markup="- {}")
+
+
+def _published_localities(a: Assessment) -> pd.DataFrame | None:
+    if a.localities is None:
+        return None
+    table = a.localities
+    return table.loc[table["harm"].notna()] if "harm" in table else table
+
+
+def _hot_wards(a: Assessment) -> pd.DataFrame | None:
+    if a.hotspots is None:
+        return None
+    return a.hotspots.loc[a.hotspots["hotspot"] == "hot spot"]
+
+
+_VARIATION_WORDS = {key: words for key, (_, words, _) in wording.VARIATION.items()}
+
+
+def priorities_table(assessment: Assessment):
+    """The priorities matrix: every theme's volume, change, harm, trend and peers, in words."""
+    table = _priority_rows(assessment)
+    if table.empty:
+        return _line("No theme could be assessed for this year.")
+    shown = pd.DataFrame(
+        {
+            "Theme": table["title"],
+            f"Number in {assessment.period.label}": table["count"],
+            "Rate per 1,000 a year": table["rate_per_1000_per_year"],
+            "Share of harm (%)": table.get("harm_share_pct"),
+            "Latest quarter against a year earlier": table["verdict"],
+            "Trend": table["trend"],
+            "Latest month": table["variation"].map(_VARIATION_WORDS),
+            "Against similar areas": table.get("peers_band", pd.Series(dtype=object)).map(
+                wording.peer_band
+            ),
+            "Why it may be a priority": table["reasons"].replace("", "–"),
+        }
+    )
+    return _style(
+        shown,
+        {
+            f"Number in {assessment.period.label}": _COUNTS,
+            "Rate per 1,000 a year": "{:.1f}",
+            "Share of harm (%)": "{:.0f}",
+        },
+    )
+
+
+def harm_quadrant(assessment: Assessment):
+    """Types of crime: how many against how harmful each is, as a quadrant chart."""
+    table = assessment.categories
+    if table is None or table["harm"].sum() == 0:
+        return _line("No crime has a severity weight, so harm cannot be shown.")
+    return charts.plot_quadrant(
+        table.loc[table["mean_severity"].notna()],
+        label="category",
+        x="count",
+        y="mean_severity",
+        title=f"Types of crime: how many and how harmful, {assessment.period.describe()}",
+        x_label="Crimes in the year",
+        y_label="Average harm per crime (days of prison sentence)",
+    )
+
+
+def harm_categories_table(assessment: Assessment):
+    """Crimes and harm by type of crime."""
+    table = assessment.categories
+    if table is None:
+        return None
+    shown = table.rename(
+        columns={
+            "category": "Type of crime",
+            "count": "Crimes",
+            "harm": "Harm",
+            "mean_severity": "Average harm per crime",
+            "share_of_crime_pct": "Share of crimes (%)",
+            "share_of_harm_pct": "Share of harm (%)",
+        }
+    ).drop(columns=["weighted"])
+    return _style(
+        shown,
+        {
+            "Crimes": _COUNTS,
+            "Harm": _COUNTS,
+            "Average harm per crime": "{:,.1f}",
+            "Share of crimes (%)": "{:.1f}",
+            "Share of harm (%)": "{:.1f}",
+        },
+    )
+
+
+def localities_table(assessment: Assessment):
+    """The high-harm localities: wards ranked by harm, with how solid each ranking is."""
+    table = assessment.localities
+    if table is None or table.empty:
+        return _line("No ward has published harm figures.")
+    return _style(table, {"harm": _COUNTS, "harm_per_1000": "{:,.1f}", "count": _COUNTS})
+
+
+def harm_table(assessment: Assessment, *, top: int = 10):
+    """The wards with most harm, with crimes beside harm and the rank's likely range."""
+    table = assessment.harm
+    if table is None:
+        return None
+    table = table.loc[pd.to_numeric(table["harm"], errors="coerce").notna()].head(top)
+    shown = pd.DataFrame(
+        {
+            "Ward": table["ward_name"],
+            "Crimes": table["count"],
+            "Harm": table["harm"],
+            "Harm per 1,000 residents": table["harm_per_1000"],
+            "Rank by harm": [
+                wording.rank_range(int(r), int(lo), int(hi))
+                for r, lo, hi in zip(
+                    table["rank"], table["rank_lower"], table["rank_upper"], strict=True
+                )
+            ],
+        }
+    )
+    return _style(
+        shown, {"Crimes": _COUNTS, "Harm": _COUNTS, "Harm per 1,000 residents": "{:,.0f}"}
+    )
+
+
+def harm_map(assessment: Assessment):
+    """A ward map of harm per 1,000 residents over the year."""
+    if assessment.harm is None or assessment.ward_shapes is None:
+        return None
+    wards = assessment.ward_shapes.merge(
+        assessment.harm.drop(columns="ward_name"), on="ward_code", how="left"
+    )
+    withheld = wards["count"].map(lambda value: isinstance(value, str))
+    wards["harm_per_1000"] = _numbers(wards["harm_per_1000"])
+    wards["missing_reason"] = np.where(
+        withheld,
+        f"Withheld (fewer than {assessment.threshold + 1} crimes or to protect another ward)",
+        "No population",
+    )
+    return charts.map_wards(
+        wards,
+        column="harm_per_1000",
+        title=f"Harm per 1,000 residents by ward, {assessment.period.describe()}",
+        legend_title="Harm per 1,000 residents (days of prison sentence)",
+        towns=assessment.towns or None,
+    )
+
+
+def concentration_text(assessment: Assessment) -> Markdown | None:
+    """How concentrated crime and harm are, in words."""
+    table = assessment.concentration
+    if table is None:
+        return None
+    values = table.set_index(["of", "measure"])["value"]
+    places = len(assessment.harm) if assessment.harm is not None else 0
+    sentences = [
+        wording.top_share(100 * values[(of, "top_10pct_share")], 0.10, places, of=of)
+        for of in ("crime", "harm")
+        if (of, "top_10pct_share") in values
+    ]
+    if ("crime", "gini") in values:
+        sentences.append(
+            f"The Gini coefficient of crime across wards is {values[('crime', 'gini')]:.2f} "
+            "(0 if every ward had the same, 1 if one ward had it all)."
+        )
+    return _prose(*sentences)
+
+
+def lorenz_chart(assessment: Assessment):
+    """Lorenz curves of crime and harm across the wards."""
+    if assessment.lorenz is None:
+        return None
+    return charts.plot_lorenz(
+        assessment.lorenz,
+        title=f"How concentrated crime and harm are across wards, {assessment.period.describe()}",
+    )
+
+
+_HOTSPOT_ORDER = ["hot spot", "cold spot", "not significant"]
+
+
+def hotspot_map(assessment: Assessment):
+    """A ward map of hot and cold spots (Gi*, false discovery rate controlled)."""
+    if assessment.hotspots is None or assessment.ward_shapes is None:
+        return None
+    wards = assessment.ward_shapes.merge(
+        assessment.hotspots.drop(columns="ward_name"), on="ward_code", how="left"
+    )
+    return charts.map_categories(
+        wards,
+        column="hotspot",
+        title=f"Hot and cold spots of crime by ward, {assessment.period.describe()}",
+        legend_title="Wards",
+        order=_HOTSPOT_ORDER,
+        towns=assessment.towns or None,
+    )
+
+
+def hotspots_table(assessment: Assessment):
+    """The hot-spot wards with their pattern over the quarters."""
+    hot = _hot_wards(assessment)
+    if hot is None:
+        return None
+    if hot.empty:
+        return _line("No ward is a hot spot once chance across all wards is allowed for.")
+    columns = {"ward_name": "Ward", "hotspot": "Hot spot", "pattern": "Pattern over the quarters"}
+    return _style(hot[[c for c in columns if c in hot]].rename(columns=columns), {})
+
+
+def _peer_rows(assessment: Assessment, theme: str) -> pd.DataFrame | None:
+    if assessment.peers is None:
+        return None
+    rows = assessment.peers.loc[assessment.peers["theme"] == theme]
+    return rows if len(rows) else None
+
+
+def peer_themes(assessment: Assessment) -> list[str]:
+    """The themes compared with peers, in the order of the priorities matrix."""
+    if assessment.peers is None:
+        return []
+    return list(dict.fromkeys(assessment.peers["theme"]))
+
+
+def peers_table(assessment: Assessment, theme: str = "overview"):
+    """One theme's rate in every area compared, with the ratio to the other areas."""
+    rows = _peer_rows(assessment, theme)
+    if rows is None:
+        return None
+    shown = pd.DataFrame(
+        {
+            "Area": rows["area_name"],
+            "Number": rows["count"],
+            "Residents": rows["population"],
+            "Rate per 1,000 a year": rows["rate_per_1000"],
+            "Likely range": [
+                "–" if pd.isna(lo) else f"{lo:.1f} to {hi:.1f}"
+                for lo, hi in zip(rows["rate_lower"], rows["rate_upper"], strict=True)
+            ],
+            "Against the other areas": rows["funnel_band"].map(wording.peer_band),
+        }
+    )
+    return _style(
+        shown, {"Number": _COUNTS, "Residents": _COUNTS, "Rate per 1,000 a year": "{:.1f}"}
+    )
+
+
+def funnel_chart(assessment: Assessment, theme: str = "overview"):
+    """The funnel plot of one theme's rates against the areas' populations."""
+    rows = _peer_rows(assessment, theme)
+    if rows is None or theme not in assessment.funnels:
+        return None
+    priorities = _priority_rows(assessment)
+    titles = dict(zip(priorities.get("theme", []), priorities.get("title", []), strict=True))
+    title = titles.get(theme, theme)
+    return charts.plot_funnel(
+        rows,
+        assessment.funnels[theme],
+        title=f"{title}: rate per 1,000 residents a year against the number of residents, "
+        f"{assessment.period.describe()}",
+    )
+
+
+def peers_summary(assessment: Assessment):
+    """Every theme's rate against the other areas: the ratio, its likely range, in words."""
+    table = _priority_rows(assessment)
+    if table.empty or "ratio_to_peers" not in table:
+        return _line("There are no other areas in the data to compare with.")
+    shown = pd.DataFrame(
+        {
+            "Theme": table["title"],
+            "Rate per 1,000 a year": table["rate_per_1000_per_year"],
+            "Times the rate of the other areas": table["ratio_to_peers"],
+            "Likely range": [
+                "–" if pd.isna(lo) else f"{lo:.2f} to {hi:.2f}"
+                for lo, hi in zip(table["ratio_lower"], table["ratio_upper"], strict=True)
+            ],
+            "Against similar areas": table["peers_band"].map(wording.peer_band),
+        }
+    )
+    return _style(
+        shown, {"Rate per 1,000 a year": "{:.1f}", "Times the rate of the other areas": "{:.2f}"}
+    )
+
+
+def assessment_how_to_read(assessment: Assessment) -> Markdown:
+    """The glossary and the statistics behind the assessment's sentences."""
+    a = assessment
+    terms = [
+        (
+            "Harm",
+            "adds up the severity of every crime: each offence counts the average number of "
+            "days of prison sentence it receives in England and Wales (the ONS Crime Severity "
+            "Score weights). " + a.weights_note,
+        ),
+        (
+            "Likely range of harm",
+            "a 95% confidence interval, treating the crimes as random (compound Poisson), by "
+            "the Dobson method that PHE uses for weighted rates.",
+        ),
+        (
+            "Rank by harm",
+            "the ward's place from the most harm (1st). The range is where the rank falls in "
+            "95% of 2,000 simulations of the year's crimes: a wide range means the ranking "
+            "could easily change next year.",
+        ),
+        (
+            "Gini coefficient",
+            "0 when every ward has the same, 1 when one ward has it all. The generalised Gini "
+            "(Bernasco and Steenbeek 2017) corrects it when there are fewer crimes than wards.",
+        ),
+        (
+            "Hot spot",
+            "local Getis-Ord Gi* on ward counts (each ward with its neighbours within a "
+            "distance band), with the Benjamini-Hochberg false discovery rate held at "
+            f"{HOTSPOT_Q:.0%} across every ward of every area in the data.",
+        ),
+        (
+            "Similar areas",
+            "the other areas in the data. The rate ratio compares the area's rate with the "
+            "pooled rate of the others (their crimes over their residents), with an exact 95% "
+            "interval. Funnel limits (95% and 99.8%) follow the PHE method.",
+        ),
+    ]
+    methods = [f"{title}: {method}." for title, method in a.funnel_methods.items()]
+    glossary = "\n".join(
+        f"- **{escape_markdown(term)}**: {escape_markdown(text)}" for term, text in terms
+    )
+    return Markdown(
+        glossary
+        + (
+            "\n\n**Funnel limits used**:\n\n" + _prose(*methods, markup="- {}").data
+            if methods
+            else ""
+        )
     )

@@ -164,3 +164,55 @@ def write_tables(profile: Profile, out_dir: str | Path) -> list[Path]:
         for name, text in texts.items():
             (staging / name).write_text(text, encoding="utf-8", newline="")
     return [folder / name for name in texts]
+
+
+#: The folder of the strategic assessment's tables, beside the theme folders.
+ASSESSMENT_FOLDER = "strategic_assessment"
+
+
+def assessment_tables(assessment) -> dict[str, pd.DataFrame]:
+    """The strategic assessment's tables by file name (``Assessment`` fields)."""
+    tables = {
+        "priorities": assessment.priorities,
+        "harm": assessment.harm,
+        "localities": assessment.localities,
+        "harm_by_category": assessment.categories,
+        "concentration": assessment.concentration,
+        "hotspots": assessment.hotspots,
+        "peers": assessment.peers,
+    }
+    return {name: table for name, table in tables.items() if table is not None}
+
+
+def describe_assessment(assessment) -> str:
+    """What the strategic assessment's folder holds, in words."""
+    lines = [
+        (
+            "OFFICIAL-SENSITIVE: not for publication (exact numbers, including small counts)."
+            if assessment.restricted
+            else f"Board and public version: small counts (1 to {assessment.threshold}) suppressed."
+        ),
+        *(["SYNTHETIC DEMO DATA"] if assessment.synthetic else []),
+        f"Strategic assessment: {assessment.area_name} ({assessment.area_code})",
+        f"Year {assessment.period.label} ({assessment.period.describe()}); change, trend and "
+        f"latest month from {assessment.pack_period.label} "
+        f"({assessment.pack_period.describe()}).",
+        f"Made by csp_analysis {__version__}.",
+        "",
+        *(f"- {note}" for note in [assessment.weights_note, *assessment.notes] if note),
+    ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_assessment_tables(assessment, out_dir: str | Path) -> list[Path]:
+    """Write the assessment's CSV files to ``out_dir/strategic_assessment/`` (made anew)."""
+    folder = inside(out_dir, ASSESSMENT_FOLDER)
+    texts = {"README.txt": describe_assessment(assessment)}
+    for name, table in assessment_tables(assessment).items():
+        texts[f"{name}.csv"] = spreadsheet_safe(rounded(table)).to_csv(
+            index=False, float_format="%.10g", lineterminator="\n"
+        )
+    with fresh_folder(folder) as staging:
+        for name, text in texts.items():
+            (staging / name).write_text(text, encoding="utf-8", newline="")
+    return [folder / name for name in texts]

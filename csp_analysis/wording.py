@@ -257,3 +257,69 @@ def p_value(value: float) -> str:
     ('p<0.001', 'p=0.043')
     """
     return "p<0.001" if value < 0.001 else f"p={value:.3f}"
+
+
+def trend_short(direction: str, p_value: float) -> str:
+    """The monthly trend in two or three words, for a table.
+
+    >>> trend_short("increasing", 0.01), trend_short("increasing", 0.3)
+    ('Rising', 'No clear trend')
+    """
+    if beyond_chance(p_value) and direction in ("increasing", "decreasing"):
+        return "Rising" if direction == "increasing" else "Falling"
+    return "No clear trend"
+
+
+def ordinal(number: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 22nd.
+
+    >>> [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 22, 101)]
+    ['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '22nd', '101st']
+    """
+    suffix = (
+        "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    )
+    return f"{number}{suffix}"
+
+
+def rank_range(rank: int, lower: int, upper: int) -> str:
+    """A rank with the ranks it could easily have had, for a board.
+
+    >>> rank_range(1, 1, 1), rank_range(2, 1, 5)
+    ('1st (a solid ranking)', '2nd (could be anywhere from 1st to 5th)')
+    """
+    if lower == upper == rank:
+        return f"{ordinal(rank)} (a solid ranking)"
+    return f"{ordinal(rank)} (could be anywhere from {ordinal(lower)} to {ordinal(upper)})"
+
+
+#: Funnel-plot bands (:func:`csp_analysis.peers.funnel_band`) in words for a board.
+PEER_BANDS = {
+    "above 99.8%": "Higher than similar areas, far beyond chance",
+    "above 95%": "Higher than similar areas, beyond chance",
+    "within": "In line with similar areas",
+    "below 95%": "Lower than similar areas, beyond chance",
+    "below 99.8%": "Lower than similar areas, far beyond chance",
+}
+
+
+def peer_band(band: object) -> str:
+    """A funnel band in words; '' for none (no peers, or a withheld count).
+
+    >>> peer_band("above 95%"), peer_band(None)
+    ('Higher than similar areas, beyond chance', '')
+    """
+    return PEER_BANDS.get(str(band), "") if isinstance(band, str) else ""
+
+
+def top_share(share_pct: float, fraction: float, places: int, *, of: str) -> str:
+    """How much of something the busiest places hold.
+
+    >>> top_share(34.2, 0.1, 63, of="crime")
+    'The 10% of wards with the most (7 of 63) hold 34% of crime.'
+    """
+    busiest = max(1, math.ceil(fraction * places))
+    return (
+        f"The {fraction:.0%} of wards with the most ({busiest} of {places}) "
+        f"hold {share_pct:.0f}% of {of}."
+    )

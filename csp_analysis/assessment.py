@@ -1,0 +1,412 @@
+"""Strategic assessment: harm, places and peers across every theme of one area and year.
+
+:func:`build_assessment` takes the located records of a data directory and the pack's
+profiles of one area (for the latest quarter's change, trend and variation, as the theme
+pages show them) and assembles what a partnership sets its priorities with, over the
+assessment year:
+
+- ``priorities``: one row per theme: volume, change, harm, trend, latest month and the
+  position among peers, each in words;
+- ``harm``: every ward's harm (ONS Crime Severity Score weights) with its interval and
+  rank interval, and ``localities``: the high-harm wards pooled over up to three years;
+- ``concentration``: Gini, generalised Gini and the share in the top 5% and 10% of wards,
+  of crime and of harm, with the Lorenz curves for the chart;
+- ``hotspots``: local Getis-Ord Gi* of every ward of every area in the data, with
+  false-discovery-rate control across them all, and the pattern over quarters;
+- ``peers``: each theme's rate against the other areas of the data (and the benchmark
+  table), with rate ratios and funnel-plot bands.
+
+:func:`protect_assessment` makes the board and public version: ward counts of 1 to the
+threshold (and the counts that would give them away) withheld with everything made from
+them, Gi* scores and p-values left to the restricted version, and peer counts of 1 to the
+threshold withheld.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from csp_analysis import harm, peers, places, wording
+from csp_analysis.config import Settings, Theme
+from csp_analysis.disclosure import suppress_counts
+from csp_analysis.load import POLICE_UK, Dataset
+from csp_analysis.periods import Period
+from csp_analysis.profile import CoverageError, Profile, check_coverage, theme_mask
+
+#: Years of data the high-harm localities pool, at most.
+LOCALITY_YEARS = 3
+#: Wards listed as high-harm localities.
+LOCALITY_TOP = 5
+#: Significance level of the hotspot test after false-discovery-rate control.
+HOTSPOT_Q = 0.05
+
+
+def assessment_period(period: str | Period, setting: str = "") -> Period:
+    """The assessment year: ``setting`` when given, else the 12 months to ``period``'s end.
+
+    A year ending in March is the financial year.
+
+    >>> assessment_period("2025-26Q4").label, assessment_period("2024-25Q3").label
+    ('2025-26', '2024-01:2024-12')
+    >>> assessment_period("2025-26Q4", "2025-01:2025-12").describe()
+    'January 2025 to December 2025'
+    """
+    if setting:
+        return Period.parse(setting)
+    current = period if isinstance(period, Period) else Period.parse(period)
+    end = current.end
+    if end.month == 3:
+        return Period.parse(f"{end.year - 1}-{end.year % 100:02d}")
+    return Period.parse(f"{end - 11}:{end}")
+
+
+@dataclass
+class Assessment:
+    """The strategic assessment of one area and year (see :func:`build_assessment`).
+
+    Tables (None when the data cannot give them, with the reason in ``notes``):
+    ``priorities`` (theme, title, count, rate_per_1000_per_year, harm, harm_share_pct,
+    mean_severity, change, variation, trend, peers, ratio_to_peers, signals, reasons);
+    ``harm`` (ward_code, ward_name, count, harm, harm_per_1000, harm_lower, harm_upper,
+    rank, rank_lower, rank_upper); ``localities``; ``categories`` (see
+    :func:`harm_by_category`); ``concentration`` (measure, of, value);
+    ``lorenz`` (of, share_of_places, share_of_events); ``hotspots`` (ward_code,
+    ward_name, count, z, p, q, hotspot, pattern); ``peers`` (theme, then the columns of
+    :func:`csp_analysis.peers.compare_peers`); ``funnels`` (theme -> the funnel limits
+    of :func:`csp_analysis.peers.funnel_limits`).
+    """
+
+    area_code: str
+    area_name: str
+    period: Period
+    pack_period: Period
+    synthetic: bool = False
+    restricted: bool = True
+    threshold: int = 4
+    notes: list[str] = field(default_factory=list)
+    weights_note: str = ""
+    priorities: pd.DataFrame | None = None
+    harm: pd.DataFrame | None = None
+    localities: pd.DataFrame | None = None
+    categories: pd.DataFrame | None = None
+    concentration: pd.DataFrame | None = None
+    lorenz: pd.DataFrame | None = None
+    hotspots: pd.DataFrame | None = None
+    peers: pd.DataFrame | None = None
+    funnels: dict[str, pd.DataFrame] = field(default_factory=dict)
+    funnel_methods: dict[str, str] = field(default_factory=dict)
+    ward_shapes: pd.DataFrame | None = None
+    towns: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+
+def _records(dataset: Dataset, theme: Theme) -> tuple[pd.DataFrame | None, bool]:
+    if theme.records == "crimes":
+        return dataset.crimes, dataset.crimes_source == POLICE_UK
+    return dataset.asb, dataset.asb_source == POLICE_UK
+
+
+def _in_months(records: pd.DataFrame, period: Period) -> pd.Series:
+    return records["month"].between(period.start, period.end)
+
+
+def _covered(dataset: Dataset, records: pd.DataFrame, police_uk: bool) -> pd.PeriodIndex:
+    if police_uk and dataset.months_covered is not None:
+        return dataset.months_covered
+    return pd.period_range(records["month"].min(), records["month"].max(), freq="M")
+
+
+def _peer_table(
+    dataset: Dataset, records: pd.DataFrame, mask: pd.Series, area_code: str
+) -> pd.DataFrame | None:
+    """Counts and populations of every peer area for the masked records."""
+    areas = dataset.peer_areas
+    if areas is None or len(areas) < 2:
+        return None
+    counts = records.loc[mask, "peer_area"].value_counts()
+    table = areas[["area_code", "area_name", "population"]].assign(
+        count=lambda t: t["area_code"].map(counts).fillna(0).astype(int)
+    )
+    return peers.compare_peers(table, area=area_code)
+
+
+def _signals(row: dict, profile: Profile | None) -> list[str]:
+    """Why a theme may deserve priority, in plain words (empty when nothing stands out)."""
+    reasons = []
+    if row.get("harm_share_pct", 0) and row["harm_share_pct"] >= 10:
+        reasons.append(f"{row['harm_share_pct']:.0f}% of all harm")
+    band = str(row.get("peers_band", ""))
+    if band.startswith("above"):
+        reasons.append("higher than similar areas")
+    if profile is not None and profile.change is not None:
+        change = profile.change
+        if change.p_value < 0.05 and change.current > change.previous:
+            reasons.append("rising more than chance would explain")
+    if str(row.get("variation", "")).startswith("concerning"):
+        reasons.append("an unusual latest month")
+    return reasons
+
+
+def build_assessment(
+    dataset: Dataset,
+    settings: Settings,
+    *,
+    area: str,
+    period: str | Period,
+    profiles: Mapping[str, Profile | Exception],
+) -> Assessment:
+    """The strategic assessment of ``area`` for the year given by ``period`` (exact numbers).
+
+    ``period`` is the pack's period; the year is :func:`assessment_period` of it and the
+    deployment's ``assessment_period``. ``profiles`` are the pack's exact profiles of the
+    area (the change, trend and latest month come from them). Raises
+    :class:`~csp_analysis.profile.CoverageError` when the data does not cover the year.
+    """
+    pack_period = period if isinstance(period, Period) else Period.parse(period)
+    year = assessment_period(pack_period, settings.assessment_period)
+    place = dataset.find_area(area)
+    out = Assessment(
+        area_code=place["area_code"],
+        area_name=place["area_name"],
+        period=year,
+        pack_period=pack_period,
+        synthetic=dataset.synthetic,
+        threshold=settings.suppression_threshold,
+        notes=[],
+        weights_note=dataset.weights_note,
+        towns=dict(settings.towns),
+    )
+    crimes = dataset.crimes
+    if crimes is None:
+        raise CoverageError("The strategic assessment needs crime records; the data has none.")
+    police_uk = dataset.crimes_source == POLICE_UK
+    covered = _covered(dataset, crimes, police_uk)
+    missing = [str(m) for m in year.months if m not in set(covered)]
+    if missing:
+        raise CoverageError(
+            f"{dataset.crimes_source} has no data for {', '.join(missing)}, which the "
+            f"assessment year {year.label} ({year.describe()}) needs; set assessment_period "
+            "in the deployment file to a year the data covers."
+        )
+    wards = dataset.wards
+    area_wards = wards.loc[wards["area_code"] == out.area_code]
+    out.ward_shapes = area_wards[
+        ["ward_code", "ward_name", "geometry", *(["town"] if "town" in area_wards else [])]
+    ]
+    population = None
+    if dataset.population is not None:
+        population = dataset.population.loc[
+            dataset.population["ward_code"].isin(area_wards["ward_code"])
+        ]
+    in_area = crimes["area_code"].eq(out.area_code).fillna(False).astype(bool)
+    in_year = _in_months(crimes, year)
+    all_crime = crimes.loc[in_area & in_year]
+
+    # Harm by ward (all crime), its ranks, and the high-harm localities.
+    units = area_wards[["ward_code"]]
+    table = harm.harm_index(all_crime, by="ward_code", units=units, population=population)
+    ranks = harm.rank_intervals(all_crime, by="ward_code", units=units, population=population)
+    out.harm = (
+        area_wards[["ward_code", "ward_name"]]
+        .merge(table, on="ward_code", how="left")
+        .merge(ranks, on="ward_code", how="left")
+        .sort_values(["rank", "ward_name"])
+        .reset_index(drop=True)
+    )
+    years = [
+        Period(f"{year.start - 12 * k}:{year.end - 12 * k}", year.start - 12 * k, year.end - 12 * k)
+        for k in range(LOCALITY_YEARS)
+    ]
+    years = [y for y in years if all(m in set(covered) for m in y.months)]
+    pooled = crimes.loc[in_area & crimes["month"].between(years[-1].start, year.end)]
+    out.localities = harm.high_harm_localities(
+        pooled, by="ward_code", units=units, years=years, top=LOCALITY_TOP
+    ).merge(area_wards[["ward_code", "ward_name"]], on="ward_code", how="left")
+    if len(years) < LOCALITY_YEARS:
+        out.notes.append(
+            f"High-harm localities pool {len(years)} year{'s' if len(years) > 1 else ''} "
+            f"of data: the data does not cover {LOCALITY_YEARS} full years to "
+            f"{year.end.strftime('%B %Y')}."
+        )
+
+    # Harm by type of crime: volume against severity.
+    by = "crime_type" if police_uk else "offence_subgroup"
+    out.categories = harm_by_category(all_crime, by=by)
+
+    # Concentration of crime and of harm across the area's wards.
+    counts = out.harm["count"].to_numpy(dtype=float)
+    harms = out.harm["harm"].fillna(0).to_numpy(dtype=float)
+    rows = []
+    for of, values in (("crime", counts), ("harm", harms)):
+        rows += [
+            {"of": of, "measure": "gini", "value": places.gini(values)},
+            {
+                "of": of,
+                "measure": "generalised_gini",
+                "value": places.gini(values, generalised=True) if of == "crime" else np.nan,
+            },
+            {
+                "of": of,
+                "measure": "top_5pct_share",
+                "value": places.top_share(values, fraction=0.05),
+            },
+            {
+                "of": of,
+                "measure": "top_10pct_share",
+                "value": places.top_share(values, fraction=0.10),
+            },
+        ]
+    out.concentration = pd.DataFrame(rows).dropna(subset=["value"]).reset_index(drop=True)
+    out.lorenz = pd.concat(
+        [places.lorenz(counts).assign(of="crime"), places.lorenz(harms).assign(of="harm")],
+        ignore_index=True,
+    )
+
+    # Hotspots: Gi* on every ward of every area, FDR across all of them.
+    out.hotspots = _hotspots(crimes.loc[in_year], wards, area_code=out.area_code)
+
+    # Every theme: volume, harm, peers, and the quarter's change, trend and variation.
+    total_harm = float(np.nansum(harms))
+    rows, peer_tables = [], []
+    for name, theme in settings.themes.items():
+        records, theme_police_uk = _records(dataset, theme)
+        profile = profiles.get(name)
+        profile = profile if isinstance(profile, Profile) and profile.available else None
+        if records is None or profile is None:
+            continue
+        mask = theme_mask(records, theme, police_uk=theme_police_uk) & _in_months(records, year)
+        try:
+            check_coverage(_covered(dataset, records, theme_police_uk), year, year, theme.title)
+        except CoverageError:
+            continue
+        own = mask & records["area_code"].eq(out.area_code).fillna(False).astype(bool)
+        row = {"theme": name, "title": theme.title, "count": int(own.sum())}
+        row["rate_per_1000_per_year"] = _rate_per_year(row["count"], population, year)
+        if "harm_weight" in records and theme.records == "crimes":
+            theme_harm = float(records.loc[own, "harm_weight"].sum())
+            row["harm"] = theme_harm
+            row["harm_share_pct"] = 100 * theme_harm / total_harm if total_harm else np.nan
+            weighted = records.loc[own, "harm_weight"].notna().sum()
+            row["mean_severity"] = theme_harm / weighted if weighted else np.nan
+        row["change"] = wording.change(
+            profile.change.current, profile.change.previous, since=profile.previous.describe()
+        )
+        row["verdict"] = wording.verdict(
+            profile.change.current, profile.change.previous, profile.change.p_value, short=True
+        )
+        row["variation"] = profile.latest_variation()
+        trend = profile.trend
+        row["trend"] = "" if trend is None else wording.trend_short(trend.trend, trend.p_value)
+        table = _peer_table(dataset, records, mask, out.area_code)
+        if table is not None:
+            peer_tables.append(table.assign(theme=name))
+            mine = table.loc[table["area_code"] == out.area_code].iloc[0]
+            row["peers_band"] = mine["funnel_band"]
+            row["ratio_to_peers"] = mine["ratio_to_peers"]
+            row["ratio_lower"] = mine["ratio_lower"]
+            row["ratio_upper"] = mine["ratio_upper"]
+            out.funnels[name] = peers.funnel_limits(table)
+        reasons = _signals(row, profile)
+        row["signals"] = len(reasons)
+        row["reasons"] = "; ".join(reasons)
+        rows.append(row)
+    out.priorities = pd.DataFrame(rows)
+    if peer_tables:
+        out.peers = pd.concat(peer_tables, ignore_index=True)
+        out.peers.insert(0, "theme", out.peers.pop("theme"))
+    return out
+
+
+def harm_by_category(records: pd.DataFrame, *, by: str) -> pd.DataFrame:
+    """Crimes and harm by type of crime, largest harm first.
+
+    Returns columns: category, count, weighted (records with a weight), harm,
+    mean_severity (harm per weighted record), share_of_crime_pct, share_of_harm_pct.
+    """
+    grouped = records.groupby(by, observed=True, dropna=False)
+    table = pd.DataFrame(
+        {
+            "count": grouped.size(),
+            "weighted": grouped["harm_weight"].count(),
+            "harm": grouped["harm_weight"].sum(),
+        }
+    )
+    table.index = table.index.fillna("Unknown").astype(str)
+    table = table.rename_axis("category").reset_index()
+    table["mean_severity"] = table["harm"] / table["weighted"].where(table["weighted"] > 0)
+    table["share_of_crime_pct"] = 100 * table["count"] / table["count"].sum()
+    total = table["harm"].sum()
+    table["share_of_harm_pct"] = 100 * table["harm"] / total if total else np.nan
+    return table.sort_values(["harm", "count"], ascending=False).reset_index(drop=True)
+
+
+def _rate_per_year(count: int, population: pd.DataFrame | None, year: Period) -> float:
+    if population is None or not population["population"].sum():
+        return np.nan
+    return count / population["population"].sum() * 1000 * 12 / year.month_count
+
+
+def _hotspots(records: pd.DataFrame, wards, *, area_code: str) -> pd.DataFrame:
+    """Gi* of every ward of the data on its count, FDR across all; the area's wards."""
+    counts = records["ward_code"].value_counts().reindex(wards["ward_code"], fill_value=0)
+    points = wards.geometry.representative_point()
+    xy = np.column_stack([points.x.to_numpy(), points.y.to_numpy()])
+    result = places.hotspots(counts.to_numpy(dtype=float), xy)
+    result.insert(0, "ward_code", wards["ward_code"].to_numpy())
+    result.insert(1, "ward_name", wards["ward_name"].to_numpy())
+    result.insert(2, "area_code", wards["area_code"].to_numpy())
+    return result.loc[result["area_code"] == area_code].drop(columns="area_code")
+
+
+def protect_assessment(assessment: Assessment, *, threshold: int = 4) -> Assessment:
+    """The board and public version of an assessment (see the module docstring)."""
+    board = replace(assessment, restricted=False, threshold=threshold)
+    label = f"<{threshold + 1}"
+    if assessment.harm is not None:
+        dependent = [c for c in assessment.harm.columns if c not in ("ward_code", "ward_name")]
+        dependent.remove("count")
+        board.harm = suppress_counts(
+            assessment.harm, counts=["count"], dependent=dependent, threshold=threshold
+        ).table
+    if assessment.hotspots is not None:
+        board.hotspots = assessment.hotspots.drop(columns=["z", "p", "q", "count"], errors="ignore")
+    if assessment.concentration is not None:
+        board.concentration = assessment.concentration.assign(
+            value=assessment.concentration["value"].round(2)
+        )
+    if assessment.peers is not None:
+        table = assessment.peers.copy()
+        small = table["count"].between(1, threshold) & ~table["is_area"]
+        derived = [
+            c
+            for c in table.columns
+            if c not in ("theme", "area_code", "area_name", "count", "population", "is_area")
+        ]
+        table["count"] = table["count"].astype(object)
+        table.loc[small, "count"] = label
+        table.loc[small, derived] = np.nan
+        board.peers = table
+    return board
+
+
+def area_assessment(
+    dataset: Dataset,
+    settings: Settings,
+    *,
+    area: str,
+    period: str | Period,
+    profiles: Mapping[str, Profile | Exception],
+    restricted: bool = False,
+) -> Assessment:
+    """The strategic assessment as the pack publishes it.
+
+    Built by :func:`build_assessment`, then protected by :func:`protect_assessment` unless
+    ``restricted``.
+    """
+    built = build_assessment(dataset, settings, area=area, period=period, profiles=profiles)
+    if restricted:
+        return built
+    return protect_assessment(built, threshold=settings.suppression_threshold)
