@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from csp_analysis import __version__
+from csp_analysis.assessment import area_assessment
 from csp_analysis.config import Settings, load_settings
 from csp_analysis.load import Dataset, check_files, load_dataset, population_note, record_notes
 from csp_analysis.locate import LOCATION_METHODS
@@ -27,7 +28,7 @@ from csp_analysis.periods import Period, PeriodError
 from csp_analysis.profile import CoverageError, check_theme
 from csp_analysis.publication import area_profiles
 from csp_analysis.read import InputError
-from csp_analysis.tables import write_tables
+from csp_analysis.tables import ASSESSMENT_FOLDER, write_assessment_tables, write_tables
 from csp_analysis.workbook import workbook_name, write_workbook
 
 EXPECTED_ERRORS = (InputError, PeriodError, CoverageError, OutputError)
@@ -111,15 +112,10 @@ def cmd_tables(args: argparse.Namespace) -> int:
         raise InputError(
             settings.config_path, column="areas", message="is empty: name an area with --area"
         )
-    themes = args.theme or list(settings.themes)
-    unknown = [t for t in themes if t not in settings.themes]
-    if unknown:
-        raise InputError(
-            settings.config_path,
-            column="themes",
-            message=f"has no theme '{unknown[0]}'; known: {', '.join(settings.themes)}",
-        )
+    _check_themes(args.theme, settings)
+    themes = [t for t in args.theme or settings.themes if t != ASSESSMENT_FOLDER]
     check_theme_names(themes, config=settings.config_path)
+    args.assessed = args.theme is None or ASSESSMENT_FOLDER in args.theme
     out = Path(args.out)
     with OutputLock(out):  # one run at a time writes here
         dataset = load_dataset(settings)
@@ -165,6 +161,33 @@ def _write_profiles(
         book = inside(area_out, workbook_name(folder, period.folder))
         write_workbook({name: profiles[name] for name in themes}, book, sources=settings.sources)
         print(f"Workbook: {book}")
+        if getattr(args, "assessed", False):
+            try:
+                assessment = area_assessment(
+                    dataset,
+                    settings,
+                    area=area,
+                    period=period,
+                    profiles=profiles,
+                    restricted=args.restricted,
+                )
+            except CoverageError as error:
+                print(f"Strategic assessment: not available. {error}")
+                continue
+            write_assessment_tables(assessment, area_out)
+            print(f"Strategic assessment, {assessment.period.describe()}: tables written.")
+
+
+def _check_themes(names: list[str] | None, settings: Settings) -> None:
+    """Refuse a --theme that is neither a theme of the config nor the strategic assessment."""
+    known = [*settings.themes, ASSESSMENT_FOLDER]
+    unknown = [t for t in names or [] if t not in known]
+    if unknown:
+        raise InputError(
+            settings.config_path,
+            column="themes",
+            message=f"has no theme '{unknown[0]}'; known: {', '.join(known)}",
+        )
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -173,13 +196,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     period = Period.parse(args.period or settings.period)
-    unknown = [t for t in args.theme or [] if t not in settings.themes]
-    if unknown:
-        raise InputError(
-            settings.config_path,
-            column="themes",
-            message=f"has no theme '{unknown[0]}'; known: {', '.join(settings.themes)}",
-        )
+    _check_themes(args.theme, settings)
     pages = run_pack(
         settings,
         period=period.label,
