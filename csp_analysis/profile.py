@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from csp_analysis import indicators, wording
+from csp_analysis import harm, indicators, wording
 from csp_analysis.classify import classification_notes
 from csp_analysis.config import Theme
 from csp_analysis.load import POLICE_UK, Dataset, population_note
@@ -48,7 +48,9 @@ class Profile:
     breakdown used (data.police.uk data: the published crime type). ``attributes`` holds a
     :func:`~csp_analysis.indicators.compare_periods` table per further column the theme
     breaks down by (weapon, town; None where the data does not record it) and
-    ``wards_by`` the top wards within each category (anti-social behaviour). A profile
+    ``wards_by`` the top wards within each category (anti-social behaviour); ``harm`` each
+    ward's harm (:func:`harm_table`; crimes with severity weights) and ``peers`` the
+    theme's rate in every area of the data (:func:`csp_analysis.peers.compare_peers`). A profile
     holds exact numbers (``restricted``) until
     :func:`csp_analysis.publication.protect_profiles` makes its board and public version:
     then ``omitted`` names the tables left out (table -> why, in words) and ``claims``
@@ -78,6 +80,8 @@ class Profile:
     repeat_victims: pd.DataFrame | None = None
     attributes: dict[str, pd.DataFrame | None] = field(default_factory=dict)
     wards_by: pd.DataFrame | None = None
+    harm: pd.DataFrame | None = None
+    peers: pd.DataFrame | None = None
     omitted: dict[str, str] = field(default_factory=dict)
     claims: dict[str, bool] = field(default_factory=dict)
     current: pd.DataFrame | None = None
@@ -287,6 +291,14 @@ def quality_flags(
         for column, (step, description) in flags.items()
         if column in records
     ]
+    if "weighted_by" in records:
+        out.append(
+            (
+                "harm",
+                "No severity weight for the offence: counted, but adds no harm",
+                records["weighted_by"].eq("none"),
+            )
+        )
     if "classified_by" in records:
         out += [
             ("classify", text, mask) for text, mask in classification_notes(records, among=among)
@@ -435,6 +447,64 @@ def headline_table(
         "current_upper",
     ]
     return table.reindex(columns=columns)
+
+
+#: The columns of ``harm.csv`` (a profile's ``harm`` table), in order.
+HARM_COLUMNS = [
+    "ward_code",
+    "ward_name",
+    "count",
+    "harm",
+    "harm_per_1000",
+    "harm_lower",
+    "harm_upper",
+    "rank",
+    "rank_lower",
+    "rank_upper",
+]
+
+
+def harm_table(
+    records: pd.DataFrame, *, wards: pd.DataFrame, population: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Every ward's harm with its interval and rank interval (rank 1 = most harm).
+
+    ``records`` carry ``ward_code`` and ``harm_weight`` (see
+    :func:`csp_analysis.harm.weigh_records`); ``wards`` lists the area's wards (ward_code,
+    ward_name). Returns the columns of :data:`HARM_COLUMNS`, most harm first; harm per
+    1,000 residents is in the records' period (not a year).
+    """
+    units = wards[["ward_code"]].reset_index(drop=True)
+    located = records.loc[records["ward_code"].notna()]
+    index = harm.harm_index(located, by="ward_code", units=units, population=population)
+    ranks = harm.rank_intervals(located, by="ward_code", units=units)
+    table = (
+        wards[["ward_code", "ward_name"]]
+        .merge(index, on="ward_code", how="left")
+        .merge(ranks[["ward_code", "rank", "rank_lower", "rank_upper"]], on="ward_code", how="left")
+    )
+    return (
+        table.sort_values(["rank", "ward_name"])
+        .reindex(columns=HARM_COLUMNS)
+        .reset_index(drop=True)
+    )
+
+
+def harm_row(now: pd.DataFrame, before: pd.DataFrame) -> dict:
+    """The ``harm`` row of the headline table: the area's harm in both periods.
+
+    ``current_lower`` and ``current_upper`` are the 95% interval of the current harm.
+    """
+    area = harm.harm_index(
+        now.assign(area="area"), by="area", units=pd.DataFrame({"area": ["area"]})
+    )
+    return {
+        "measure": "harm",
+        "current": float(now["harm_weight"].sum()),
+        "previous": float(before["harm_weight"].sum()),
+        "current_lower": float(area["harm_lower"].iloc[0]),
+        "current_upper": float(area["harm_upper"].iloc[0]),
+    }
 
 
 def period_labels(months: pd.Series, *, current: Period, previous: Period) -> pd.Series:
@@ -605,6 +675,14 @@ def build_profile(
         of_all=of_all,
         strands=strands,
     )
+    if theme.records == "crimes" and "harm_weight" in now:
+        profile.harm = harm_table(
+            now, wards=area_wards[["ward_code", "ward_name"]], population=population
+        )
+        row = pd.DataFrame([harm_row(now, before)])
+        row["change"] = row["current"] - row["previous"]
+        row["pct_change"] = indicators.pct_change(row["current"], row["previous"])
+        profile.headline = pd.concat([profile.headline, row], ignore_index=True)
     profile.wards = indicators.ward_table(
         now,
         before,

@@ -52,7 +52,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from csp_analysis import indicators
+from csp_analysis import harm, indicators
 from csp_analysis.config import Settings
 from csp_analysis.disclosure import _PRIMARY, _PUBLISHED, _SECONDARY, SECONDARY_LABEL, Cells
 from csp_analysis.load import Dataset
@@ -974,6 +974,10 @@ class _Model:
         board.wards = _ranked(
             _label(profile.wards, marks.get("wards", {}), _WARD_DEPENDENT), name_column="ward_name"
         )
+        if profile.harm is not None:
+            board.harm = _protected_harm(profile, board.wards)
+        if profile.peers is not None:
+            board.peers = protect_peers(profile.peers, threshold=self.threshold)
         if marks.get("breakdown"):
             board.breakdown = _regroup(
                 _label(profile.breakdown, marks["breakdown"], _BREAKDOWN_DEPENDENT)
@@ -1015,6 +1019,50 @@ class _Model:
         )
         board.data_quality = pd.concat([board.data_quality, notes], ignore_index=True)
         return board
+
+
+def _protected_harm(profile: Profile, wards: pd.DataFrame) -> pd.DataFrame:
+    """The harm table with the withholding of the published ward table.
+
+    A ward whose count is withheld shows the same label and no harm, rate or rank; the
+    ranks and their intervals are worked out again among the published wards only, so
+    that no rank says where a withheld ward stands.
+    """
+    shown = wards.set_index("ward_code")["count"]
+    table = profile.harm.copy()
+    count = table["ward_code"].map(shown)
+    withheld = count.map(lambda value: isinstance(value, str))
+    table["count"] = count.where(withheld, table["count"]).astype(object)
+    table.loc[withheld, HARM_COLUMNS[3:]] = np.nan
+    published = table.loc[~withheld, "ward_code"]
+    records = profile.current.loc[profile.current["ward_code"].isin(published)]
+    ranks = harm.rank_intervals(
+        records, by="ward_code", units=pd.DataFrame({"ward_code": published.to_numpy()})
+    ).set_index("ward_code")
+    for column in ("rank", "rank_lower", "rank_upper"):
+        table.loc[~withheld, column] = table.loc[~withheld, "ward_code"].map(ranks[column])
+    return table.sort_values(["rank", "ward_name"], na_position="last").reset_index(drop=True)
+
+
+def protect_peers(table: pd.DataFrame, *, threshold: int) -> pd.DataFrame:
+    """A peers table with other areas' counts of 1 to ``threshold`` withheld.
+
+    The area's own count is its published total; another area's small count reads
+    ``"<5"`` with its rate, ratio and band blank.
+    """
+    out = table.copy()
+    small = out["count"].between(1, threshold) & ~out["is_area"].astype(bool)
+    if not small.any():
+        return out
+    derived = [c for c in out.columns if c not in PEER_KEPT]
+    out["count"] = out["count"].astype(object)
+    out.loc[small, "count"] = f"<{threshold + 1}"
+    out.loc[small, derived] = np.nan
+    return out
+
+
+#: Peers-table columns that stay when a count is withheld.
+PEER_KEPT = ("theme", "area_code", "area_name", "count", "population", "is_area")
 
 
 def _change(values: np.ndarray, row: tuple[int, int]) -> float:
@@ -1162,6 +1210,7 @@ def _drop(board: Profile, table: str) -> None:
     kind, _, detail = table.partition(":")
     if kind == "wards":
         board.wards = None
+        board.harm = None  # its counts are the ward table's
     elif kind == "attributes":
         board.attributes[detail] = None
     elif kind == "people":

@@ -6,7 +6,9 @@ leaves one out); ``spc.csv`` and ``trend.csv`` with the monthly tests; ``people.
 ``ethnicity.csv`` and ``repeat_victims.csv`` for themes that show the people involved
 when the data has nominals; ``<column>.csv`` for each further breakdown a theme defines
 (``weapon.csv``, ``alcohol_related.csv``, ``town.csv``); ``top_wards_by_category.csv``
-for anti-social behaviour; ``README.txt`` says in words what the tables are, where they
+for anti-social behaviour; ``harm.csv`` (each ward's harm, from the ONS Crime Severity
+Score weights) for crime themes and ``peers.csv`` (the theme's rate in every area of the
+data) when the data holds other areas; ``README.txt`` says in words what the tables are, where they
 came from and any caveats (including that demo data is synthetic).
 A theme the data cannot support gets ``unavailable.txt`` saying why, instead of empty
 tables.
@@ -104,6 +106,8 @@ def profile_tables(profile: Profile) -> dict[str, pd.DataFrame]:
         "repeat_victims": profile.repeat_victims,
         **profile.attributes,
         "top_wards_by_category": profile.wards_by,
+        "harm": profile.harm,
+        "peers": profile.peers,
     }
     return {name: table for name, table in tables.items() if table is not None}
 
