@@ -61,6 +61,7 @@ from csp_analysis.periods import Period
 from csp_analysis.profile import (
     PERIODS,
     TOP_WARDS_BY,
+    HARM_COLUMNS,
     CoverageError,
     Profile,
     build_profiles,
