@@ -59,9 +59,9 @@ from csp_analysis.load import Dataset
 from csp_analysis.locate import LOCATION_METHODS
 from csp_analysis.periods import Period
 from csp_analysis.profile import (
+    HARM_COLUMNS,
     PERIODS,
     TOP_WARDS_BY,
-    HARM_COLUMNS,
     CoverageError,
     Profile,
     build_profiles,
