@@ -32,7 +32,6 @@ import pandas as pd
 
 from csp_analysis import harm, peers, places, wording
 from csp_analysis.config import Settings, Theme
-from csp_analysis.disclosure import suppress_counts
 from csp_analysis.load import POLICE_UK, Dataset
 from csp_analysis.periods import Period
 from csp_analysis.profile import CoverageError, Profile, check_coverage, theme_mask
@@ -361,16 +360,43 @@ def _hotspots(records: pd.DataFrame, wards, *, area_code: str) -> pd.DataFrame:
     return result.loc[result["area_code"] == area_code].drop(columns="area_code")
 
 
+#: Year counts by ward are published rounded to this (the board version).
+ROUND_TO = 10
+
+
+def round_counts(counts: pd.Series, *, to: int = ROUND_TO) -> pd.Series:
+    """Counts rounded to the nearest ``to``; 1 to ``to - 1`` read ``"<10"``; 0 stays 0.
+
+    Year counts by ward are published this way because each ward's count in the pack's
+    quarter is part of it: an exact year count next to a withheld quarter count could
+    pin it.
+
+    >>> round_counts(pd.Series([0, 3, 9, 10, 14, 15, 126])).tolist()
+    [0, '<10', '<10', 10, 10, 20, 130]
+    """
+    rounded = (np.floor(counts.astype(float) / to + 0.5) * to).astype(int).astype(object)
+    return rounded.where(~counts.between(1, to - 1), f"<{to}")
+
+
 def protect_assessment(assessment: Assessment, *, threshold: int = 4) -> Assessment:
-    """The board and public version of an assessment (see the module docstring)."""
+    """The board and public version of an assessment.
+
+    - ``harm`` and ``localities``: ward counts rounded to the nearest 10 (:func:`round_counts`);
+      a ward of fewer than 10 crimes shows no harm, rate or rank, and the ranks are worked
+      out again among the wards shown; harm to whole numbers;
+    - ``hotspots``: the classification only (no count, z-score or p-value);
+    - ``concentration``: to 2 decimal places;
+    - ``peers``: another area's count of 1 to ``threshold`` withheld with its rates
+      (:func:`csp_analysis.publication.protect_peers`).
+    Area totals (``priorities``, ``categories`` of all crime) are published as they are.
+    """
+    from csp_analysis.publication import protect_peers
+
     board = replace(assessment, restricted=False, threshold=threshold)
-    label = f"<{threshold + 1}"
     if assessment.harm is not None:
-        dependent = [c for c in assessment.harm.columns if c not in ("ward_code", "ward_name")]
-        dependent.remove("count")
-        board.harm = suppress_counts(
-            assessment.harm, counts=["count"], dependent=dependent, threshold=threshold
-        ).table
+        board.harm = _rounded_harm(assessment.harm)
+    if assessment.localities is not None:
+        board.localities = _rounded_harm(assessment.localities)
     if assessment.hotspots is not None:
         board.hotspots = assessment.hotspots.drop(columns=["z", "p", "q", "count"], errors="ignore")
     if assessment.concentration is not None:
@@ -378,18 +404,35 @@ def protect_assessment(assessment: Assessment, *, threshold: int = 4) -> Assessm
             value=assessment.concentration["value"].round(2)
         )
     if assessment.peers is not None:
-        table = assessment.peers.copy()
-        small = table["count"].between(1, threshold) & ~table["is_area"]
-        derived = [
-            c
-            for c in table.columns
-            if c not in ("theme", "area_code", "area_name", "count", "population", "is_area")
-        ]
-        table["count"] = table["count"].astype(object)
-        table.loc[small, "count"] = label
-        table.loc[small, derived] = np.nan
-        board.peers = table
+        board.peers = protect_peers(assessment.peers, threshold=threshold)
     return board
+
+
+def _rounded_harm(table: pd.DataFrame) -> pd.DataFrame:
+    """A ward harm table with counts rounded, small wards blank, ranks among the rest."""
+    out = table.copy()
+    small = out["count"].between(1, ROUND_TO - 1)
+    out["count"] = round_counts(out["count"])
+    blank = [c for c in out.columns if c.startswith(("harm", "rank", "mean_")) or c == "score"]
+    out.loc[small, blank] = np.nan
+    for column in [c for c in blank if c.startswith("harm")]:
+        out[column] = out[column].round(0)
+    if "rank" in out:
+        shown = ~small
+        out.loc[shown, "rank"] = out.loc[shown, "rank"].rank(method="min")
+        for column in ("rank_lower", "rank_upper"):
+            if column in out:  # the simulated range, among the wards shown
+                out.loc[shown, column] = _rank_among(
+                    out.loc[shown, column], table.loc[small, "rank"]
+                )
+    return out
+
+
+def _rank_among(ranks: pd.Series, hidden: pd.Series) -> pd.Series:
+    """Ranks among all wards made ranks among the wards shown (less the hidden above)."""
+    hidden = np.sort(hidden.to_numpy(dtype=float))
+    above = np.searchsorted(hidden, ranks.to_numpy(dtype=float), side="left")
+    return pd.Series(np.maximum(1, ranks.to_numpy(dtype=float) - above), index=ranks.index)
 
 
 def area_assessment(
