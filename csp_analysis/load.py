@@ -19,6 +19,7 @@ from csp_analysis.classify import (
     load_offence_tree,
     police_uk_offence_group,
 )
+from csp_analysis import harm, peers
 from csp_analysis.config import Settings
 from csp_analysis.locate import locate_records
 from csp_analysis.read import (
@@ -58,6 +59,11 @@ class Dataset:
     deployment scales it to area totals (``population_scale_to``; see
     :func:`scale_population` and :func:`population_note`). ``months_covered`` lists, for
     data.police.uk, the months that have a file (other sources cover every month).
+    Crimes also carry ``harm_weight``, ``harm_weight_sq`` and ``weighted_by`` (see
+    :func:`csp_analysis.harm.weigh_records`), and ``weights_note`` says in words which
+    severity weights they use. ``peer_areas`` (area_code, area_name, population) lists
+    the areas a theme is compared with (see :func:`_peers`), and crimes and ASB records
+    then carry ``peer_area``, the code of the peer area each is in (missing when none).
     """
 
     wards: pd.DataFrame
@@ -73,6 +79,8 @@ class Dataset:
     notes: list[str] = field(default_factory=list)
     population_source: str = ""
     population_factors: pd.DataFrame | None = None
+    weights_note: str = ""
+    peer_areas: pd.DataFrame | None = None
 
     def areas(self) -> pd.DataFrame:
         """Area codes and names in the wards file (columns area_code, area_name)."""
@@ -372,6 +380,7 @@ def load_dataset(settings: Settings) -> Dataset:
     lookups = _read(settings, "lsoa_ward_lookup", dataset)
     lookup = validate_lookup(lookups[0]) if lookups else None
     populations = _read(settings, "population", dataset)
+    totals = None
     if populations:
         validated = validate_population(populations[0])
         dataset.population = _population(validated, lookup, dataset.wards, dataset)
@@ -416,7 +425,88 @@ def load_dataset(settings: Settings) -> Dataset:
             located = locate_records(records, dataset.wards, lookup=lookup)
             check_lsoa_codes(located, lookup, lookup_file=lookup_name, notes=dataset.notes)
             setattr(dataset, name, located)
+    if dataset.crimes is not None:
+        _weigh(settings, dataset)
+    _peers(settings, dataset, totals)
     return dataset
+
+
+def _weigh(settings: Settings, dataset: Dataset) -> None:
+    """Give every crime its severity weight (the deployment's file, else the ONS weights)."""
+    paths = settings.paths("offence_weights")
+    weights = harm.load_weights(paths[0] if paths else None)
+    if paths:
+        _record_file(dataset, paths[0], weights)
+    source = f"the weights in {paths[0].name}" if paths else "the ONS Crime Severity Score weights"
+    dataset.crimes = harm.weigh_records(dataset.crimes, weights)
+    note = f"Harm uses {source}."
+    if (dataset.crimes["weighted_by"] == "crime_type").any():
+        note += (
+            " data.police.uk gives crime types, not offence codes, so each crime type has one "
+            "approximate weight: the average weight of its offence codes in the national mix "
+            "of recorded crime (England and Wales, 2017-18)."
+        )
+    dataset.weights_note = note
+
+
+def _peers(settings: Settings, dataset: Dataset, totals: pd.DataFrame | None) -> None:
+    """The areas to compare with, and the peer area of each record.
+
+    The areas of the wards file (residents from the ward populations), and with a CSP
+    lookup (file role ``csp_lookup``) the other CSPs of the same police force whose
+    records the data holds: their records are placed by their LSOA name's local
+    authority, their residents are the area totals of ``population_scale_to``.
+    """
+    areas = dataset.areas()
+    if dataset.population is not None:
+        by_area = dataset.population.merge(
+            dataset.wards[["ward_code", "area_code"]], on="ward_code"
+        )
+        totals = by_area.groupby("area_code")["population"].sum()
+        areas["population"] = areas["area_code"].map(totals)
+    else:
+        areas["population"] = float("nan")
+    paths = settings.paths("csp_lookup")
+    if not paths:
+        for name in ("crimes", "asb"):
+            records = getattr(dataset, name)
+            if records is not None:
+                records["peer_area"] = records["area_code"]
+        dataset.peer_areas = areas if len(areas) > 1 else None
+        return
+    lookup = peers.read_csp_lookup(paths[0])
+    _record_file(dataset, paths[0], lookup)
+    names = dict(zip(areas["area_code"], areas["area_name"], strict=True))
+    own = {code: peers.csp_of_area(code, lookup) for code in areas["area_code"]}
+    for name in ("crimes", "asb"):
+        records = getattr(dataset, name)
+        if records is None:
+            continue
+        placed = peers.area_of_records(
+            records, lookup, wards_areas=list(areas["area_code"]), area_names=names
+        )
+        # an area of the wards file keeps its own code; another CSP its CSP code
+        to_area = {csp: code for code, csp in own.items()}
+        records["peer_area"] = placed["csp_code"].map(lambda c: to_area.get(c, c))
+    found = set()
+    for name in ("crimes", "asb"):
+        records = getattr(dataset, name)
+        if records is not None:
+            found |= set(records["peer_area"].dropna())
+    forces = set(lookup.loc[lookup["csp_code"].isin(own.values()), "pfa_code"])
+    force_csps = set(lookup.loc[lookup["pfa_code"].isin(forces), "csp_code"])
+    others = sorted((found & force_csps) - set(own.values()))
+    if others and totals is not None:
+        extra = peers.area_populations(totals, lookup, areas=others)
+        areas = pd.concat(
+            [areas, extra[["area_code", "area_name", "population"]]], ignore_index=True
+        )
+    elif others:  # pragma: no cover - a deployment with a lookup but no area totals
+        dataset.notes.append(
+            f"{len(others)} other CSPs of the force have records but no population "
+            "(population_scale_to is not set), so they are not compared."
+        )
+    dataset.peer_areas = areas if len(areas) > 1 else None
 
 
 LSOA_VINTAGE_HINT = (
