@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from csp_analysis import harm, peers
 from csp_analysis.classify import (
     UNKNOWN,
     classify_offences,
     load_offence_tree,
     police_uk_offence_group,
 )
-from csp_analysis import harm, peers
 from csp_analysis.config import Settings
 from csp_analysis.locate import locate_records
 from csp_analysis.read import (
@@ -478,6 +478,7 @@ def _peers(settings: Settings, dataset: Dataset, totals: pd.DataFrame | None) ->
     _record_file(dataset, paths[0], lookup)
     names = dict(zip(areas["area_code"], areas["area_name"], strict=True))
     own = {code: peers.csp_of_area(code, lookup) for code in areas["area_code"]}
+    to_area = {csp: code for code, csp in own.items()}  # a wards-file area keeps its code
     for name in ("crimes", "asb"):
         records = getattr(dataset, name)
         if records is None:
@@ -485,9 +486,8 @@ def _peers(settings: Settings, dataset: Dataset, totals: pd.DataFrame | None) ->
         placed = peers.area_of_records(
             records, lookup, wards_areas=list(areas["area_code"]), area_names=names
         )
-        # an area of the wards file keeps its own code; another CSP its CSP code
-        to_area = {csp: code for code, csp in own.items()}
-        records["peer_area"] = placed["csp_code"].map(lambda c: to_area.get(c, c))
+        csp = placed["csp_code"]
+        records["peer_area"] = csp.map(to_area).fillna(csp).astype("string")
     found = set()
     for name in ("crimes", "asb"):
         records = getattr(dataset, name)
