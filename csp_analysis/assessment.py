@@ -34,7 +34,13 @@ from csp_analysis import harm, peers, places, wording
 from csp_analysis.config import Settings, Theme
 from csp_analysis.load import POLICE_UK, Dataset
 from csp_analysis.periods import Period
-from csp_analysis.profile import CoverageError, Profile, check_coverage, theme_mask
+from csp_analysis.profile import (
+    CoverageError,
+    Profile,
+    check_coverage,
+    peers_table,
+    theme_mask,
+)
 
 #: Years of data the high-harm localities pool, at most.
 LOCALITY_YEARS = 3
@@ -116,20 +122,6 @@ def _covered(dataset: Dataset, records: pd.DataFrame, police_uk: bool) -> pd.Per
     if police_uk and dataset.months_covered is not None:
         return dataset.months_covered
     return pd.period_range(records["month"].min(), records["month"].max(), freq="M")
-
-
-def _peer_table(
-    dataset: Dataset, records: pd.DataFrame, mask: pd.Series, area_code: str
-) -> pd.DataFrame | None:
-    """Counts and populations of every peer area for the masked records."""
-    areas = dataset.peer_areas
-    if areas is None or len(areas) < 2:
-        return None
-    counts = records.loc[mask, "peer_area"].value_counts()
-    table = areas[["area_code", "area_name", "population"]].assign(
-        count=lambda t: t["area_code"].map(counts).fillna(0).astype(int)
-    )
-    return peers.compare_peers(table, area=area_code)
 
 
 def _signals(row: dict, profile: Profile | None) -> list[str]:
@@ -299,7 +291,7 @@ def build_assessment(
         row["variation"] = profile.latest_variation()
         trend = profile.trend
         row["trend"] = "" if trend is None else wording.trend_short(trend.trend, trend.p_value)
-        table = _peer_table(dataset, records, mask, out.area_code)
+        table = peers_table(dataset, records, mask, area_code=out.area_code, months=12)
         if table is not None:
             peer_tables.append(table.assign(theme=name))
             mine = table.loc[table["area_code"] == out.area_code].iloc[0]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from csp_analysis import harm, indicators, wording
+from csp_analysis import harm, indicators, peers, wording
 from csp_analysis.classify import classification_notes
 from csp_analysis.config import Theme
 from csp_analysis.load import POLICE_UK, Dataset, population_note
@@ -507,6 +507,23 @@ def harm_row(now: pd.DataFrame, before: pd.DataFrame) -> dict:
     }
 
 
+def peers_table(
+    dataset: Dataset, records: pd.DataFrame, mask: pd.Series, *, area_code: str, months: int
+) -> pd.DataFrame | None:
+    """The theme's rate per 1,000 residents a year in every peer area (``peers.csv``).
+
+    ``mask`` selects the theme's records of the period (``months`` long) in every area;
+    each is counted in its ``peer_area``. None when the data has no other area to compare
+    with. Returns the columns of :func:`csp_analysis.peers.compare_peers`.
+    """
+    areas = dataset.peer_areas
+    if areas is None or "peer_area" not in records:
+        return None
+    counts = records.loc[mask, "peer_area"].value_counts()
+    table = areas.assign(count=areas["area_code"].map(counts).fillna(0).astype(int))
+    return peers.compare_peers(table, area=area_code, per=1000 * 12 / months)
+
+
 def period_labels(months: pd.Series, *, current: Period, previous: Period) -> pd.Series:
     """The label of each month: "current", "previous" or "" (neither)."""
     labels = np.select(
@@ -690,6 +707,13 @@ def build_profile(
         population=population,
         months=current.month_count,
         level=level,
+    )
+    profile.peers = peers_table(
+        dataset,
+        records,
+        in_theme & (label == "current"),
+        area_code=profile.area_code,
+        months=current.month_count,
     )
     profile.monthly = monthly_series(
         records.loc[in_area & in_theme],
