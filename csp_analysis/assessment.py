@@ -207,15 +207,26 @@ def build_assessment(
         .sort_values(["rank", "ward_name"])
         .reset_index(drop=True)
     )
-    years = [
-        Period(f"{year.start - 12 * k}:{year.end - 12 * k}", year.start - 12 * k, year.end - 12 * k)
-        for k in range(LOCALITY_YEARS)
-    ]
-    years = [y for y in years if all(m in set(covered) for m in y.months)]
+    years = [year]
+    while len(years) < LOCALITY_YEARS and all(
+        m in set(covered) for m in years[-1].previous().months
+    ):
+        years.append(years[-1].previous())
     pooled = crimes.loc[in_area & crimes["month"].between(years[-1].start, year.end)]
-    out.localities = harm.high_harm_localities(
-        pooled, by="ward_code", units=units, years=years, top=LOCALITY_TOP
-    ).merge(area_wards[["ward_code", "ward_name"]], on="ward_code", how="left")
+    deprivation = dataset.deprivation
+    out.localities = (
+        harm.high_harm_localities(
+            pooled,
+            year=year.label,
+            by="ward_code",
+            years=len(years),
+            top=LOCALITY_TOP,
+            units=units["ward_code"],
+            deprivation=deprivation,
+        )
+        .merge(area_wards[["ward_code", "ward_name"]], on="ward_code", how="left")
+        .head(LOCALITY_TOP * 2)
+    )
     if len(years) < LOCALITY_YEARS:
         out.notes.append(
             f"High-harm localities pool {len(years)} year{'s' if len(years) > 1 else ''} "
@@ -291,7 +302,9 @@ def build_assessment(
         row["variation"] = profile.latest_variation()
         trend = profile.trend
         row["trend"] = "" if trend is None else wording.trend_short(trend.trend, trend.p_value)
-        table = peers_table(dataset, records, mask, area_code=out.area_code, months=12)
+        table = peers_table(
+            dataset, records, mask, area_code=out.area_code, months=year.month_count
+        )
         if table is not None:
             peer_tables.append(table.assign(theme=name))
             mine = table.loc[table["area_code"] == out.area_code].iloc[0]
@@ -299,7 +312,8 @@ def build_assessment(
             row["ratio_to_peers"] = mine["ratio_to_peers"]
             row["ratio_lower"] = mine["ratio_lower"]
             row["ratio_upper"] = mine["ratio_upper"]
-            out.funnels[name] = peers.funnel_limits(table)
+            out.funnels[name] = _funnel(table)
+            out.funnel_methods[theme.title] = str(table["funnel_method"].iloc[0])
         reasons = _signals(row, profile)
         row["signals"] = len(reasons)
         row["reasons"] = "; ".join(reasons)
@@ -332,6 +346,17 @@ def harm_by_category(records: pd.DataFrame, *, by: str) -> pd.DataFrame:
     total = table["harm"].sum()
     table["share_of_harm_pct"] = 100 * table["harm"] / total if total else np.nan
     return table.sort_values(["harm", "count"], ascending=False).reset_index(drop=True)
+
+
+def _funnel(table: pd.DataFrame) -> pd.DataFrame:
+    """Funnel limits over the populations of a peers table, for the chart."""
+    known = table["population"].dropna()
+    grid = np.geomspace(max(1.0, known.min() * 0.5), known.max() * 1.5, 200)
+    return peers.funnel_limits(
+        grid,
+        baseline_rate=float(table["funnel_baseline"].iloc[0]),
+        tau2=float(table["funnel_tau2"].iloc[0]),
+    )
 
 
 def _rate_per_year(count: int, population: pd.DataFrame | None, year: Period) -> float:

@@ -46,6 +46,7 @@ DEFAULT_FILES = {
     "csp_lookup": ["lad_csp_force_lookup.csv"],
     "benchmark": ["benchmark"],
     "peer_list": ["peers.csv"],
+    "deprivation": ["deprivation.csv"],
 }
 
 

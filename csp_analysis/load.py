@@ -34,6 +34,7 @@ from csp_analysis.validate import (
     date_formats,
     validate_asb,
     validate_crimes,
+    validate_deprivation,
     validate_lookup,
     validate_nominals,
     validate_police_uk,
@@ -64,6 +65,8 @@ class Dataset:
     severity weights they use. ``peer_areas`` (area_code, area_name, population) lists
     the areas a theme is compared with (see :func:`_peers`), and crimes and ASB records
     then carry ``peer_area``, the code of the peer area each is in (missing when none).
+    ``deprivation`` (ward_code, imd_score) is each ward's deprivation score: given by ward,
+    or the mean of its LSOAs' scores through the best-fit lookup.
     """
 
     wards: pd.DataFrame
@@ -81,6 +84,7 @@ class Dataset:
     population_factors: pd.DataFrame | None = None
     weights_note: str = ""
     peer_areas: pd.DataFrame | None = None
+    deprivation: pd.DataFrame | None = None
 
     def areas(self) -> pd.DataFrame:
         """Area codes and names in the wards file (columns area_code, area_name)."""
@@ -192,6 +196,34 @@ def _population(
             f"{', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}."
         )
     return population[population["ward_code"].isin(set(wards["ward_code"]))].reset_index(drop=True)
+
+
+def ward_scores(
+    scores: pd.DataFrame, lookup: pd.DataFrame | None, dataset: Dataset
+) -> pd.DataFrame:
+    """Deprivation scores by ward: as given, or the mean of each ward's LSOAs' scores.
+
+    Returns columns ward_code, imd_score for the wards of the wards file that have one.
+    """
+    if "lsoa_code" in scores:
+        if lookup is None:
+            raise InputError(
+                scores.attrs.get("file", "deprivation.csv"),
+                column="lsoa_code",
+                message="gives deprivation by LSOA, so lsoa_ward_lookup.csv is needed to "
+                "add it up to wards",
+            )
+        scores = (
+            scores.merge(lookup, on="lsoa_code")
+            .groupby("ward_code", as_index=False)["imd_score"]
+            .mean()
+        )
+        dataset.notes.append(
+            "Ward deprivation scores are the mean IMD score of the ward's LSOAs (best-fit lookup)."
+        )
+    return scores.loc[scores["ward_code"].isin(set(dataset.wards["ward_code"]))].reset_index(
+        drop=True
+    )
 
 
 def scale_population(
@@ -392,6 +424,9 @@ def load_dataset(settings: Settings) -> Dataset:
             )
         dataset.population_source = _population_source(settings, validated, totals=totals_path)
 
+    scores = _read(settings, "deprivation", dataset)
+    if scores:
+        dataset.deprivation = ward_scores(validate_deprivation(scores[0]), lookup, dataset)
     crimes_raw = _read(settings, "crimes", dataset)
     asb_raw = _read(settings, "asb", dataset)
     police_rows = None

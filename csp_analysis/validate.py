@@ -76,6 +76,7 @@ KNOWN_COLUMNS = {
     ).split(),
     "population": "ward_code lsoa_code population year".split(),
     "lsoa_ward_lookup": "lsoa_code ward_code".split(),
+    "deprivation": "lsoa_code ward_code imd_score".split(),
 }
 #: The columns of an area totals file (``population_scale_to``).
 POPULATION_TOTALS_COLUMNS = "area_code area_name population".split()
@@ -588,6 +589,26 @@ def validate_lookup(frame: pd.DataFrame) -> pd.DataFrame:
             "lsoa_code",
             "appears twice (a best-fit lookup gives each LSOA one ward)",
         )
+    return out
+
+
+def validate_deprivation(frame: pd.DataFrame) -> pd.DataFrame:
+    """Deprivation scores (IMD) by LSOA or ward. Returns ``lsoa_code`` or ``ward_code``, imd_score.
+
+    Higher scores are more deprived (the IMD score, not its rank).
+    """
+    require_columns(frame, ("imd_score",), one_of=("lsoa_code", "ward_code"), role="deprivation")
+    key = "lsoa_code" if "lsoa_code" in frame else "ward_code"
+    require_values(frame, (key, "imd_score"))
+    out = pd.DataFrame(
+        {
+            key: frame[key].str.strip().str.upper(),
+            "imd_score": parse_numbers(frame, "imd_score", required=True),
+        }
+    )
+    repeated = out[key].duplicated()
+    if repeated.any():
+        _fail(frame, repeated, key, "appears twice (one deprivation score each)")
     return out
 
 
