@@ -8,6 +8,13 @@ The statistics analysts use interactively are here at the top level:
 (6.25, 'byars')
 """
 
+from csp_analysis.harm import (
+    crime_type_weights,
+    harm_index,
+    load_weights,
+    rank_intervals,
+    weigh_records,
+)
 from csp_analysis.stats import (
     ChangeTest,
     TrendTest,
@@ -24,9 +31,14 @@ __all__ = [
     "ChangeTest",
     "TrendTest",
     "__version__",
+    "crime_type_weights",
+    "harm_index",
+    "load_weights",
     "mann_kendall",
     "poisson_change_test",
     "proportion_ci",
+    "rank_intervals",
     "rate_ci",
     "spc",
+    "weigh_records",
 ]
