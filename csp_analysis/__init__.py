@@ -8,6 +8,7 @@ The statistics analysts use interactively are here at the top level:
 (6.25, 'byars')
 """
 
+from csp_analysis.peers import compare_peers, funnel_limits, rate_ratio, read_benchmark
 from csp_analysis.stats import (
     ChangeTest,
     TrendTest,
@@ -24,9 +25,13 @@ __all__ = [
     "ChangeTest",
     "TrendTest",
     "__version__",
+    "compare_peers",
+    "funnel_limits",
     "mann_kendall",
     "poisson_change_test",
     "proportion_ci",
     "rate_ci",
+    "rate_ratio",
+    "read_benchmark",
     "spc",
 ]

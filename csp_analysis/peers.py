@@ -51,6 +51,7 @@ CSP_SOURCES = {
     "lsoa_name": "Outside the wards file: CSP of the local authority in its LSOA name",
     "outside_area": "Outside the wards file, but its LSOA name is in one of its areas",
     "unmatched": "LSOA name whose local authority is not in the CSP lookup",
+    "split": "Local authority split between several CSPs in the lookup: not assigned",
     "none": "No area and no LSOA name: not assigned to a CSP",
 }
 #: The columns of a peers table (``peers.csv``), in order.
@@ -108,17 +109,22 @@ def validate_csp_lookup(frame: pd.DataFrame) -> pd.DataFrame:
     pfa24_code, pfa24_name``, any vintage, or ``LAD24CD`` style), as :func:`read_table`
     or pandas reads them; the force columns are optional.
 
+    A local authority can be in several CSPs when CSPs still follow the districts of an
+    authority that merged (the December 2024 lookup puts Bournemouth, Christchurch and
+    Poole in the Bournemouth, Poole and Dorset CSPs, and six more authorities likewise):
+    such a *split* authority cannot place a record or give a CSP's population, and the
+    functions below say so (:func:`split_lads`).
+
     Returns
     -------
     pandas.DataFrame
-        One row per local authority: lad_code, lad_name, csp_code, csp_name, pfa_code,
-        pfa_name (missing when the file has no force columns).
+        One row per local authority and CSP (repeated rows dropped): lad_code, lad_name,
+        csp_code, csp_name, pfa_code, pfa_name (missing when the file has no force columns).
 
     Raises
     ------
     InputError
-        When a column is missing, a value is blank, a LAD appears twice or one CSP code
-        has two names.
+        When a column is missing, a value is blank or one CSP code has two names.
     """
     path = _file(frame, "CSP lookup")
     data = _canonical(frame)
@@ -150,22 +156,26 @@ def validate_csp_lookup(frame: pd.DataFrame) -> pd.DataFrame:
             out[column] = values.str.upper() if column.endswith("_code") else values
         else:
             out[column] = pd.Series(pd.NA, index=data.index, dtype="string")
-    repeated = out["lad_code"].duplicated()
-    if repeated.any():
-        first = repeated.to_numpy().nonzero()[0][0]
-        raise InputError(
-            path,
-            line=int(_lines(data).iloc[first]),
-            column="lad_code",
-            message=f"= '{out['lad_code'].iloc[first]}' appears twice (a local authority "
-            "belongs to one CSP)",
-        )
+    out = out.drop_duplicates(["lad_code", "csp_code"])
     names_per_code = out.groupby("csp_code")["csp_name"].nunique()
     if (names_per_code > 1).any():
         code = names_per_code[names_per_code > 1].index[0]
         raise InputError(path, column="csp_name", message=f"gives CSP {code} two names")
     out.attrs["file"] = str(path)
     return out.reset_index(drop=True)
+
+
+def split_lads(lookup: pd.DataFrame) -> dict[str, list[str]]:
+    """Local authorities in more than one CSP: LAD code -> their CSP codes."""
+    csps = lookup.groupby("lad_code", sort=False)["csp_code"].agg(list)
+    return {lad: codes for lad, codes in csps.items() if len(codes) > 1}
+
+
+def _csp_by_lad(lookup: pd.DataFrame) -> dict[str, str]:
+    """LAD code -> CSP code for the authorities in exactly one CSP."""
+    split = split_lads(lookup)
+    whole = lookup.loc[~lookup["lad_code"].isin(split)]
+    return dict(zip(whole["lad_code"], whole["csp_code"], strict=True))
 
 
 def read_csp_lookup(path: str | Path) -> pd.DataFrame:
@@ -213,7 +223,13 @@ def csp_of_area(area_code: str, lookup: pd.DataFrame) -> str:
     ('E22000333', 'E22000333')
     """
     code = str(area_code).strip().upper()
-    by_lad = dict(zip(lookup["lad_code"], lookup["csp_code"], strict=True))
+    split = split_lads(lookup)
+    if code in split:
+        raise ValueError(
+            f"local authority {code} is split between the CSPs {', '.join(split[code])} in "
+            "the lookup: name the CSP instead"
+        )
+    by_lad = _csp_by_lad(lookup)
     if code in by_lad:
         return by_lad[code]
     if code in set(lookup["csp_code"]):
@@ -254,7 +270,8 @@ def area_of_records(
        matched to the lookup's ``lad_name`` by :func:`normalise_name` -> its CSP; except
        that an authority of the wards file itself is not taken from the LSOA name (the
        record was located outside it, and the profile does not count it either).
-    3. Otherwise no CSP, and ``csp_source`` says why.
+    3. Otherwise no CSP, and ``csp_source`` says why (also for a local authority that the
+       lookup splits between CSPs, see :func:`split_lads`).
 
     Parameters
     ----------
@@ -275,7 +292,8 @@ def area_of_records(
     """
     out = records.copy()
     covered = {str(code).strip().upper() for code in wards_areas}
-    csp_by_lad = dict(zip(lookup["lad_code"], lookup["csp_code"], strict=True))
+    csp_by_lad = _csp_by_lad(lookup)
+    split = set(split_lads(lookup))
     name_by_csp = dict(zip(lookup["csp_code"], lookup["csp_name"], strict=False))
     name_by_csp.update({k.upper(): v for k, v in (area_names or {}).items()})
     lad_by_name = {
@@ -283,7 +301,8 @@ def area_of_records(
     }
 
     area = out["area_code"].astype("string").str.strip().str.upper()
-    in_area = area.notna() & area.isin(covered)
+    in_area = (area.notna() & area.isin(covered)).fillna(False)
+    area_split = area.isin(split).fillna(False)
     from_area = area.map(lambda code: csp_by_lad.get(code, code), na_action="ignore")
 
     if "lsoa_name" in out:
@@ -293,17 +312,20 @@ def area_of_records(
     lad = lad_name.map(lambda n: lad_by_name.get(normalise_name(n)), na_action="ignore")
     lad = lad.astype("string")
     own_lad = lad.isin(covered).fillna(False)
+    lad_split = lad.isin(split).fillna(False)
     from_lsoa = lad.map(csp_by_lad.get, na_action="ignore").astype("string")
 
     has_name = lad_name.notna()
     source = np.select(
         [
+            (in_area & area_split).to_numpy(),
             in_area.to_numpy(),
             (has_name & own_lad).to_numpy(),
+            (has_name & lad_split).to_numpy(),
             (has_name & lad.notna()).to_numpy(),
             has_name.to_numpy(),
         ],
-        ["area", "outside_area", "lsoa_name", "unmatched"],
+        ["split", "area", "outside_area", "split", "lsoa_name", "unmatched"],
         default="none",
     )
     code = pd.Series(pd.NA, index=out.index, dtype="string")
@@ -373,7 +395,8 @@ def area_populations(
     InputError
         Naming the estimates file and column when a column is missing, a value is not a
         number, or a local authority of a CSP has no row (e.g. estimates on other
-        boundaries than the lookup's).
+        boundaries than the lookup's); naming the lookup when a CSP asked for has a local
+        authority that the lookup splits between CSPs.
     """
     path = _file(mye, "population estimates")
     data = _canonical(mye).rename(columns={"code": "area_code", "all_ages": "population"})
@@ -395,6 +418,17 @@ def area_populations(
         unknown = sorted(set(areas) - set(lookup["csp_code"]))
         if unknown:
             raise ValueError(f"not CSP codes of the lookup: {', '.join(unknown)}")
+    split = split_lads(lookup)
+    split_rows = wanted_lookup.loc[wanted_lookup["lad_code"].isin(split)]
+    if len(split_rows):
+        row = split_rows.iloc[0]
+        raise InputError(
+            _file(lookup, "the CSP lookup"),
+            column="ltla24_code",
+            message=f"puts {row['lad_code']} ({row['lad_name']}) in the CSPs "
+            f"{', '.join(split[row['lad_code']])}: the population of CSP {row['csp_name']} "
+            f"({row['csp_code']}) cannot be made from local authority estimates",
+        )
     needed = codes.isin(set(wanted_lookup["lad_code"]))
     if (bad & needed).any():
         first = (bad & needed).to_numpy().nonzero()[0][0]
