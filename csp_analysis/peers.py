@@ -38,7 +38,7 @@ from scipy.optimize import brentq
 
 from csp_analysis.classify import _canonical_group, _canonical_subgroup, normalise_offence_code
 from csp_analysis.read import TITLE_ROWS_SEARCHED, InputError, canonical_name, read_table
-from csp_analysis.stats import rate_ci
+from csp_analysis.stats import poisson_change_test, rate_ci
 
 #: The funnel plot bands, from highest to lowest.
 FUNNEL_BANDS = ("above 99.8%", "above 95%", "within", "below 95%", "below 99.8%")
@@ -815,20 +815,21 @@ def rate_ratio(
 ) -> pd.DataFrame:
     """Rate ratio of an area against its peers, with the exact conditional interval.
 
-    The ratio is (count / population) / (peer_count / peer_population). Conditional on
-    the total count, the area's count is binomial, so the interval is the Clopper-Pearson
-    interval of that binomial proportion mapped onto the ratio, exactly as R's
-    ``poisson.test(c(count, peer_count), c(population, peer_population))``; the p-value is
-    the exact conditional (two-sided, minimum-likelihood) test as R's and statsmodels'
-    ``test_poisson_2indep(method="exact-cond")`` (statsmodels 0.15 has no 'exact-cond'
-    interval). The two counts must be independent: pool peers *without* the area itself.
+    The ratio is (count / population) / (peer_count / peer_population), tested and
+    bounded by :func:`csp_analysis.stats.poisson_change_test` (R's ``poisson.test(c(count,
+    peer_count), c(population, peer_population))``: conditional on the total, the area's
+    count is binomial; Clopper-Pearson limits mapped onto the ratio; two-sided exact
+    p-value). statsmodels 0.15 has no 'exact-cond' interval (its ``test_poisson_2indep``
+    p-value is the same). The two counts must be independent: pool the peers *without*
+    the area itself.
 
     Returns
     -------
     pandas.DataFrame
         One row per (broadcast) input: ratio, ratio_lower, ratio_upper, p_value. A count of
         0 has lower limit 0; a peer count of 0 gives an infinite ratio and upper limit;
-        a zero or missing population gives NaN.
+        both 0 give ratio NaN, limits 0 and inf; a zero or missing population or count
+        gives NaN throughout.
 
     Examples
     --------
@@ -838,39 +839,18 @@ def rate_ratio(
     """
     x1, t1, x2, t2 = np.broadcast_arrays(
         *(
-            np.atleast_1d(np.asarray(a, dtype=float))
+            np.atleast_1d(np.asarray(a, dtype=float)).ravel()
             for a in (count, population, peer_count, peer_population)
         )
     )
-    if np.any(x1 < 0) or np.any(x2 < 0):
-        raise ValueError("counts must be non-negative")
-    if not 0 < level < 1:
-        raise ValueError("level must be between 0 and 1")
-    alpha = 1 - level
-    n = x1 + x2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p_lower = np.where(x1 == 0, 0.0, sps.beta.ppf(alpha / 2, x1, x2 + 1))
-        p_upper = np.where(x2 == 0, 1.0, sps.beta.ppf(1 - alpha / 2, x1 + 1, x2))
-        scale = t2 / t1
-        ratio = (x1 / t1) / (x2 / t2)
-        lower = p_lower / (1 - p_lower) * scale
-        upper = np.where(p_upper >= 1, np.inf, p_upper / (1 - p_upper) * scale)
-    p_value = np.full(x1.shape, np.nan)
-    for i in np.ndindex(x1.shape):
-        if n[i] > 0 and t1[i] > 0 and t2[i] > 0:
-            p = t1[i] / (t1[i] + t2[i])
-            p_value[i] = sps.binomtest(int(x1[i]), int(n[i]), p).pvalue
-    invalid = ~((t1 > 0) & (t2 > 0)) | np.isnan(x1) | np.isnan(x2)
-    out = pd.DataFrame(
-        {
-            "ratio": np.where(invalid, np.nan, ratio),
-            "ratio_lower": np.where(invalid, np.nan, lower),
-            "ratio_upper": np.where(invalid, np.nan, upper),
-            "p_value": p_value,
-        }
-    )
-    out.loc[(n == 0) & ~invalid, ["ratio", "ratio_lower", "ratio_upper"]] = [np.nan, 0.0, np.inf]
-    return out
+    rows = []
+    for c, t, pc, pt in zip(x1, t1, x2, t2, strict=True):
+        if not (t > 0 and pt > 0) or np.isnan(c) or np.isnan(pc):
+            rows.append((np.nan, np.nan, np.nan, np.nan))
+            continue
+        test = poisson_change_test(c, pc, current_exposure=t, previous_exposure=pt, level=level)
+        rows.append((test.rate_ratio, test.ratio_lower, test.ratio_upper, test.p_value))
+    return pd.DataFrame(rows, columns=["ratio", "ratio_lower", "ratio_upper", "p_value"])
 
 
 def _exact_lower_count(expected: float, tail: float) -> float:
