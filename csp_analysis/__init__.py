@@ -15,6 +15,7 @@ from csp_analysis.harm import (
     rank_intervals,
     weigh_records,
 )
+from csp_analysis.peers import compare_peers, funnel_limits, rate_ratio, read_benchmark
 from csp_analysis.stats import (
     ChangeTest,
     TrendTest,
@@ -34,11 +35,15 @@ __all__ = [
     "crime_type_weights",
     "harm_index",
     "load_weights",
+    "compare_peers",
+    "funnel_limits",
     "mann_kendall",
     "poisson_change_test",
     "proportion_ci",
     "rank_intervals",
     "rate_ci",
+    "rate_ratio",
+    "read_benchmark",
     "spc",
     "weigh_records",
 ]

@@ -480,7 +480,10 @@ def validate_police_uk(frame: pd.DataFrame) -> pd.DataFrame:
     """A data.police.uk street file (section 5), typed; every published row is kept.
 
     Returns columns: source_file, line, crime_id (missing for anti-social behaviour),
-    month, crime_type, latitude, longitude, lsoa_code, is_asb, duplicate (an exact
+    month, crime_type, longitude, latitude, easting and northing (always missing),
+    lsoa_code, lsoa_name (the published ``LSOA name``, e.g. "Shropshire 001A": its local
+    authority places records outside the wards file, see :mod:`csp_analysis.peers`),
+    ward_code and area_code (always missing; set by locating), is_asb, duplicate (an exact
     duplicate of an earlier line in the same file).
     """
     require_values(frame, ("month", "crime_type"))
@@ -502,6 +505,7 @@ def validate_police_uk(frame: pd.DataFrame) -> pd.DataFrame:
     out["easting"] = np.nan
     out["northing"] = np.nan
     out["lsoa_code"] = _text(frame, "lsoa_code")
+    out["lsoa_name"] = _text(frame, "lsoa_name")
     out["ward_code"] = pd.Series(pd.NA, index=frame.index, dtype="string")
     out["area_code"] = pd.Series(pd.NA, index=frame.index, dtype="string")
     out["is_asb"] = out["crime_type"].str.lower() == "anti-social behaviour"

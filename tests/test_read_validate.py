@@ -161,6 +161,8 @@ def test_police_uk_file_gzip_crlf_duplicates_and_asb(tmp_path):
     assert rows["duplicate"].tolist() == [False, True, False]
     assert rows["crime_id"].isna().tolist() == [True, True, False]
     assert rows["month"].astype(str).unique().tolist() == ["2025-01"]
+    # The published LSOA name is kept: its local authority places records of other areas.
+    assert rows["lsoa_name"].tolist() == ["Shropshire 001A", "Shropshire 001A", pd.NA]
 
 
 def test_police_uk_truncated_gzip(tmp_path):
