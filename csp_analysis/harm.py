@@ -772,8 +772,11 @@ def rank_intervals(
 
 def _financial_years(last: str, years: int) -> list[Period]:
     period = Period.parse(last)
-    if period.month_count != 12 or "Q" in period.label or ":" in period.label:
-        raise ValueError(f"year {last!r} is not a financial year such as 2024-25")
+    if period.month_count != 12:
+        raise ValueError(
+            f"year {last!r} is not a year (a financial year such as 2024-25, or 12 months "
+            "such as 2025-01:2025-12)"
+        )
     out = [period]
     while len(out) < years:
         out.insert(0, out[0].previous())
@@ -790,9 +793,10 @@ def high_harm_localities(
     units: Iterable | None = None,
     deprivation: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Rank localities (wards or towns) by harm pooled over up to three financial years.
+    """Rank localities (wards or towns) by harm pooled over up to three years.
 
-    Harm is pooled over the financial years ending with ``year`` (April to March) that
+    Harm is pooled over the years ending with ``year`` (financial years, April to March,
+    or any 12 months such as ``2025-01:2025-12`` and the 12 months before) that
     have records; persistence is in how many of those years the unit was in the ``top``
     units by that year's harm (ties at the cut-off count as in). With ``deprivation``,
     localities are ordered by the mean of two ranks, the harm rank and the deprivation
@@ -805,11 +809,11 @@ def high_harm_localities(
         Records from :func:`weigh_records` with the ``by`` column and ``month`` (monthly
         Period).
     year : str
-        The last financial year, such as ``2024-25``.
+        The last year: a financial year such as ``2024-25``, or 12 months.
     by : str, optional
         The unit column: ``ward_code`` (default) or ``town``.
     years : int, optional
-        How many financial years to pool, ending with ``year`` (default 3).
+        How many years to pool, ending with ``year`` (default 3).
     top : int, optional
         The size of the "top" group for persistence (default 10).
     units : iterable, optional
@@ -826,7 +830,7 @@ def high_harm_localities(
         and with ``deprivation`` also ``imd_score``, ``deprivation_rank`` (Int64; missing
         when the unit has no score) and ``priority_rank`` (Int64: the rank of the mean of
         the two ranks; missing without a deprivation rank). ``attrs["years"]`` lists the
-        financial years pooled.
+        years pooled.
     """
     _check_records(records, by)
     if "month" not in records.columns:
