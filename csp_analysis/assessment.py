@@ -197,7 +197,7 @@ def build_assessment(
     all_crime = crimes.loc[in_area & in_year]
 
     # Harm by ward (all crime), its ranks, and the high-harm localities.
-    units = area_wards[["ward_code"]]
+    units = area_wards["ward_code"].tolist()
     table = harm.harm_index(all_crime, by="ward_code", units=units, population=population)
     ranks = harm.rank_intervals(all_crime, by="ward_code", units=units, population=population)
     out.harm = (
@@ -221,7 +221,7 @@ def build_assessment(
             by="ward_code",
             years=len(years),
             top=LOCALITY_TOP,
-            units=units["ward_code"],
+            units=units,
             deprivation=deprivation,
         )
         .merge(area_wards[["ward_code", "ward_name"]], on="ward_code", how="left")

@@ -474,7 +474,7 @@ def harm_table(
     ward_name). Returns the columns of :data:`HARM_COLUMNS`, most harm first; harm per
     1,000 residents is in the records' period (not a year).
     """
-    units = wards[["ward_code"]].reset_index(drop=True)
+    units = wards["ward_code"].tolist()
     located = records.loc[records["ward_code"].notna()]
     index = harm.harm_index(located, by="ward_code", units=units, population=population)
     ranks = harm.rank_intervals(located, by="ward_code", units=units)
@@ -495,9 +495,7 @@ def harm_row(now: pd.DataFrame, before: pd.DataFrame) -> dict:
 
     ``current_lower`` and ``current_upper`` are the 95% interval of the current harm.
     """
-    area = harm.harm_index(
-        now.assign(area="area"), by="area", units=pd.DataFrame({"area": ["area"]})
-    )
+    area = harm.harm_index(now, by=None)
     return {
         "measure": "harm",
         "current": float(now["harm_weight"].sum()),

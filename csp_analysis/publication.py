@@ -1037,9 +1037,9 @@ def _protected_harm(profile: Profile, wards: pd.DataFrame) -> pd.DataFrame:
     table.loc[withheld, HARM_COLUMNS[3:]] = np.nan
     published = table.loc[~withheld, "ward_code"]
     records = profile.current.loc[profile.current["ward_code"].isin(published)]
-    ranks = harm.rank_intervals(
-        records, by="ward_code", units=pd.DataFrame({"ward_code": published.to_numpy()})
-    ).set_index("ward_code")
+    ranks = harm.rank_intervals(records, by="ward_code", units=published.tolist()).set_index(
+        "ward_code"
+    )
     for column in ("rank", "rank_lower", "rank_upper"):
         table.loc[~withheld, column] = table.loc[~withheld, "ward_code"].map(ranks[column])
     return table.sort_values(["rank", "ward_name"], na_position="last").reset_index(drop=True)
