@@ -8,6 +8,16 @@ The statistics analysts use interactively are here at the top level:
 (6.25, 'byars')
 """
 
+from csp_analysis.places import (
+    classify_hotspots,
+    gi_star,
+    gini,
+    grid_counts,
+    hotspot_classify,
+    lorenz,
+    top_share,
+    ward_hotspots,
+)
 from csp_analysis.stats import (
     ChangeTest,
     TrendTest,
@@ -24,9 +34,17 @@ __all__ = [
     "ChangeTest",
     "TrendTest",
     "__version__",
+    "classify_hotspots",
+    "gi_star",
+    "gini",
+    "grid_counts",
+    "hotspot_classify",
+    "lorenz",
     "mann_kendall",
     "poisson_change_test",
     "proportion_ci",
     "rate_ci",
     "spc",
+    "top_share",
+    "ward_hotspots",
 ]
