@@ -399,14 +399,21 @@ def _ward_points(wards) -> np.ndarray:
 
 
 def ward_hotspots(
-    wards, values: pd.Series, *, distance: float | None = None, q: float = FDR_LEVEL
+    wards,
+    values: pd.Series,
+    *,
+    distance: float | None = None,
+    by_area: bool = True,
+    q: float = FDR_LEVEL,
 ) -> pd.DataFrame:
-    """Gi* hot and cold spots of wards, at a false discovery rate across all of them.
+    """Gi* hot and cold spots of wards, at a false discovery rate across all areas together.
 
     Each ward is represented by a point inside it (``representative_point``, which unlike
-    the centroid always lies in the polygon) in British National Grid metres. All the
-    wards given are analysed together (neighbourhoods cross area boundaries, and the false
-    discovery rate is controlled across every area in ``wards``).
+    the centroid always lies in the polygon) in British National Grid metres. By default
+    Gi* is computed within each area (``area_code``): a ward is hot or cold compared with
+    its own area, among neighbours in its own area. The false discovery rate is then
+    controlled across the wards of every area at once. ``by_area=False`` analyses all the
+    wards as one map (neighbourhoods cross area boundaries; one mean for all).
 
     Parameters
     ----------
@@ -417,8 +424,12 @@ def ward_hotspots(
         Count, harm or rate indexed by ward_code. Wards missing from it count as 0 (a
         ward with no crime); codes not in ``wards`` are refused.
     distance : float, optional
-        Neighbourhood radius in metres; default: the smallest distance that gives every
-        ward at least one neighbour (:func:`default_distance`).
+        Neighbourhood radius in metres; default: for each area (or for all the wards when
+        ``by_area`` is False), the smallest distance that gives every ward at least one
+        neighbour (:func:`default_distance`). It is set by the most isolated ward, so
+        compact urban wards get many neighbours.
+    by_area : bool, optional
+        Compute Gi* within each area (default True; needs ``area_code`` in ``wards``).
     q : float, optional
         False discovery rate (default 0.05).
 
@@ -428,23 +439,30 @@ def ward_hotspots(
         One row per ward, in the order of ``wards``: ``ward_code`` (then ``ward_name``,
         ``area_code``, ``area_name`` when present), ``value``, ``neighbours``, ``z``, ``p``
         (as :func:`gi_star`), ``q_value``, ``hotspot`` (as :func:`classify_hotspots`) and
-        ``distance`` (the radius used, metres, the same on every row).
+        ``distance`` (the radius used for the ward's area, metres).
     """
     codes = wards["ward_code"].astype(str).to_numpy()
     unknown = sorted(set(values.index.astype(str)) - set(codes))
     if unknown:
         raise ValueError(f"values has ward codes that are not in wards: {', '.join(unknown[:5])}")
+    if by_area and "area_code" not in wards:
+        raise ValueError("wards has no area_code: pass by_area=False to analyse them together")
     series = pd.Series(values.to_numpy(dtype=float), index=values.index.astype(str))
-    y = series.reindex(codes).fillna(0.0)
+    y = series.reindex(codes).fillna(0.0).to_numpy()
     xy = _ward_points(wards)
-    radius = default_distance(xy) if distance is None else float(distance)
-    result = classify_hotspots(gi_star(y, xy, distance=radius), q=q)
+    groups = wards["area_code"].astype(str).to_numpy() if by_area else np.zeros(len(codes))
+    parts = []
+    for group in pd.unique(groups):
+        rows = np.flatnonzero(groups == group)
+        radius = default_distance(xy[rows]) if distance is None else float(distance)
+        part = gi_star(pd.Series(y[rows], index=rows), xy[rows], distance=radius)
+        parts.append(part.assign(distance=radius))
+    result = classify_hotspots(pd.concat(parts).sort_index(), q=q)
     carried = [c for c in ("ward_code", "ward_name", "area_code", "area_name") if c in wards]
     out = pd.DataFrame(wards[carried]).reset_index(drop=True)
     out["ward_code"] = codes
-    out = pd.concat([out, result.reset_index(drop=True)], axis=1)
-    out["distance"] = radius
-    return out
+    columns = ["value", "neighbours", "z", "p", "q_value", "hotspot", "distance"]
+    return pd.concat([out, result[columns].reset_index(drop=True)], axis=1)
 
 
 def _boundary_geometry(boundary):
@@ -594,6 +612,27 @@ def grid_counts(
 
 
 # ------------------------------------------------------------- classification
+
+
+def holm_rows(p: np.ndarray) -> np.ndarray:
+    """Holm-adjusted p-values of each row of a 2-D array, NaN left out of the family.
+
+    As R's ``p.adjust(p, "holm")`` (and statsmodels' ``multipletests(method="holm")``) row
+    by row: with the row's m p-values sorted ascending, the i-th becomes
+    min(1, max over j <= i of (m - j + 1) p_(j)). NaN stays NaN and does not count in m.
+    Vectorised, because statsmodels takes about 0.2 s a call.
+    """
+    p = np.asarray(p, dtype=float)
+    order = np.argsort(p, axis=1)  # NaN sort last
+    ascending = np.take_along_axis(p, order, axis=1)
+    m = (~np.isnan(p)).sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore"):
+        adjusted = np.minimum(
+            1.0, np.maximum.accumulate(ascending * (m - np.arange(p.shape[1])), axis=1)
+        )
+    out = np.empty_like(p)
+    np.put_along_axis(out, order, adjusted, axis=1)
+    return out
 
 
 def _window_shares(
@@ -757,8 +796,6 @@ def hotspot_classify(
         If columns are missing, a place has two points, a parameter is out of range, or
         there are fewer than 2 periods. A UserWarning says when recent_prop x k < 1.
     """
-    from statsmodels.stats.multitest import multipletests
-
     needed = ["place", "period", "count", "easting", "northing"]
     missing = [c for c in needed if c not in counts]
     if missing:
@@ -793,10 +830,7 @@ def hotspot_classify(
         gi = gi_star(table[column].to_numpy(dtype=float), xy, distance=distance)
         z[:, j], p[:, j] = gi["z"].to_numpy(), gi["p"].to_numpy()
     if p_adjust == "holm":
-        for i in range(len(p)):
-            tested = ~np.isnan(p[i])
-            if tested.any():
-                p[i, tested] = multipletests(p[i, tested], method="holm")[1]
+        p = holm_rows(p)
     with np.errstate(invalid="ignore"):
         significant = p < critical_p
     hot = significant & (z > 0)
