@@ -16,6 +16,16 @@ from csp_analysis.harm import (
     weigh_records,
 )
 from csp_analysis.peers import compare_peers, funnel_limits, rate_ratio, read_benchmark
+from csp_analysis.places import (
+    classify_hotspots,
+    gi_star,
+    gini,
+    grid_counts,
+    hotspot_classify,
+    lorenz,
+    top_share,
+    ward_hotspots,
+)
 from csp_analysis.stats import (
     ChangeTest,
     TrendTest,
@@ -37,6 +47,12 @@ __all__ = [
     "load_weights",
     "compare_peers",
     "funnel_limits",
+    "classify_hotspots",
+    "gi_star",
+    "gini",
+    "grid_counts",
+    "hotspot_classify",
+    "lorenz",
     "mann_kendall",
     "poisson_change_test",
     "proportion_ci",
@@ -46,4 +62,6 @@ __all__ = [
     "read_benchmark",
     "spc",
     "weigh_records",
+    "top_share",
+    "ward_hotspots",
 ]
