@@ -24,6 +24,7 @@ threshold withheld.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
@@ -80,7 +81,8 @@ class Assessment:
     rank, rank_lower, rank_upper); ``localities``; ``categories`` (see
     :func:`harm_by_category`); ``concentration`` (measure, of, value);
     ``lorenz`` (of, share_of_places, share_of_events); ``hotspots`` (ward_code,
-    ward_name, count, z, p, q, hotspot, pattern); ``peers`` (theme, then the columns of
+    ward_name, count, z, p, q_value, hotspot, and with two or more quarters of data
+    pattern and quarters); ``peers`` (theme, then the columns of
     :func:`csp_analysis.peers.compare_peers`); ``funnels`` (theme -> the funnel limits
     of :func:`csp_analysis.peers.funnel_limits`).
     """
@@ -268,7 +270,7 @@ def build_assessment(
     )
 
     # Hotspots: Gi* on every ward of every area, FDR across all of them.
-    out.hotspots = _hotspots(crimes.loc[in_year], wards, area_code=out.area_code)
+    out.hotspots = _hotspots(crimes, wards, area_code=out.area_code, year=year, covered=covered)
 
     # Every theme: volume, harm, peers, and the quarter's change, trend and variation.
     total_harm = float(np.nansum(harms))
@@ -365,16 +367,58 @@ def _rate_per_year(count: int, population: pd.DataFrame | None, year: Period) ->
     return count / population["population"].sum() * 1000 * 12 / year.month_count
 
 
-def _hotspots(records: pd.DataFrame, wards, *, area_code: str) -> pd.DataFrame:
-    """Gi* of every ward of the data on its count, FDR across all; the area's wards."""
-    counts = records["ward_code"].value_counts().reindex(wards["ward_code"], fill_value=0)
-    points = wards.geometry.representative_point()
-    xy = np.column_stack([points.x.to_numpy(), points.y.to_numpy()])
-    result = places.hotspots(counts.to_numpy(dtype=float), xy)
-    result.insert(0, "ward_code", wards["ward_code"].to_numpy())
-    result.insert(1, "ward_name", wards["ward_name"].to_numpy())
-    result.insert(2, "area_code", wards["area_code"].to_numpy())
-    return result.loc[result["area_code"] == area_code].drop(columns="area_code")
+def _hotspots(
+    records: pd.DataFrame, wards, *, area_code: str, year: Period, covered: pd.PeriodIndex
+) -> pd.DataFrame:
+    """Gi* hot and cold spots of every ward of the data, and the area's pattern by quarter.
+
+    Gi* on the year's count is computed within each area and the false discovery rate is
+    controlled across the wards of all areas (:func:`csp_analysis.places.ward_hotspots`).
+    The pattern (persistent, emerging, former, intermittent) is sfhotspot's classification
+    over the quarters of the years the data covers whole, up to the assessment year.
+    """
+    in_year = records.loc[_in_months(records, year)]
+    counts = in_year["ward_code"].value_counts()
+    result = places.ward_hotspots(wards, counts)
+    result = result.loc[result["area_code"] == area_code]
+    own = wards.loc[wards["area_code"] == area_code]
+    quarters = [
+        (start, start + 2)
+        for start in pd.period_range(year.start - 12 * (LOCALITY_YEARS - 1), year.end, freq="M")[
+            ::3
+        ]
+        if all(m in set(covered) for m in pd.period_range(start, start + 2, freq="M"))
+    ]
+    if len(quarters) >= 2:
+        points = own.geometry.representative_point()
+        rows = []
+        for first, last in quarters:
+            inside = records["month"].between(first, last)
+            by_ward = records.loc[inside, "ward_code"].value_counts()
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "place": own["ward_code"].to_numpy(),
+                        "period": str(first),
+                        "count": own["ward_code"].map(by_ward).fillna(0).to_numpy(),
+                        "easting": points.x.to_numpy(),
+                        "northing": points.y.to_numpy(),
+                    }
+                )
+            )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # few quarters: said on the page
+            pattern = places.hotspot_classify(pd.concat(rows, ignore_index=True))
+        result = result.merge(
+            pattern[["place", "hotspot_category", "periods"]].rename(
+                columns={"place": "ward_code", "hotspot_category": "pattern", "periods": "quarters"}
+            ),
+            on="ward_code",
+            how="left",
+        )
+    columns = ["ward_code", "ward_name", "value", "z", "p", "q_value", "hotspot"]
+    columns += [c for c in ("pattern", "quarters") if c in result]
+    return result[columns].rename(columns={"value": "count"}).reset_index(drop=True)
 
 
 #: Year counts by ward are published rounded to this (the board version).
@@ -400,7 +444,8 @@ def protect_assessment(assessment: Assessment, *, threshold: int = 4) -> Assessm
 
     - ``harm`` and ``localities``: ward counts rounded to the nearest 10 (:func:`round_counts`);
       a ward of fewer than 10 crimes shows no harm, rate or rank, and the ranks are worked
-      out again among the wards shown; harm to whole numbers;
+      out again among the wards shown; harm to whole numbers; the weighted records and
+      the mean severity, from which the exact count would follow, are left out;
     - ``hotspots``: the classification only (no count, z-score or p-value);
     - ``concentration``: to 2 decimal places;
     - ``peers``: another area's count of 1 to ``threshold`` withheld with its rates
@@ -415,7 +460,9 @@ def protect_assessment(assessment: Assessment, *, threshold: int = 4) -> Assessm
     if assessment.localities is not None:
         board.localities = _rounded_harm(assessment.localities)
     if assessment.hotspots is not None:
-        board.hotspots = assessment.hotspots.drop(columns=["z", "p", "q", "count"], errors="ignore")
+        board.hotspots = assessment.hotspots.drop(
+            columns=["z", "p", "q_value", "count"], errors="ignore"
+        )
     if assessment.concentration is not None:
         board.concentration = assessment.concentration.assign(
             value=assessment.concentration["value"].round(2)
@@ -427,11 +474,11 @@ def protect_assessment(assessment: Assessment, *, threshold: int = 4) -> Assessm
 
 def _rounded_harm(table: pd.DataFrame) -> pd.DataFrame:
     """A ward harm table with counts rounded, small wards blank, ranks among the rest."""
-    out = table.copy()
+    out = table.drop(columns=["weighted", "mean_severity"], errors="ignore")  # give counts away
     small = out["count"].between(1, ROUND_TO - 1)
     out["count"] = round_counts(out["count"])
-    blank = [c for c in out.columns if c.startswith(("harm", "rank", "mean_")) or c == "score"]
-    out.loc[small, blank] = np.nan
+    blank = [c for c in out.columns if c.startswith(("harm", "rank", "mean_", "priority"))]
+    out[blank] = out[blank].astype(object).where(~small, None).infer_objects()
     for column in [c for c in blank if c.startswith("harm")]:
         out[column] = out[column].round(0)
     if "rank" in out:

@@ -316,10 +316,10 @@ def top_share(share_pct: float, fraction: float, places: int, *, of: str) -> str
     """How much of something the busiest places hold.
 
     >>> top_share(34.2, 0.1, 63, of="crime")
-    'The 10% of wards with the most (7 of 63) hold 34% of crime.'
+    'The busiest 10% of wards (about 6 of 63) hold 34% of crime.'
     """
-    busiest = max(1, math.ceil(fraction * places))
+    busiest = max(1, round(fraction * places))
     return (
-        f"The {fraction:.0%} of wards with the most ({busiest} of {places}) "
+        f"The busiest {fraction:.0%} of wards (about {busiest} of {places}) "
         f"hold {share_pct:.0f}% of {of}."
     )
