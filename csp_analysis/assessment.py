@@ -47,6 +47,8 @@ from csp_analysis.profile import (
 LOCALITY_YEARS = 3
 #: Wards listed as high-harm localities.
 LOCALITY_TOP = 5
+#: A theme doing at least this share of all harm (%) is worth considering as a priority.
+HARM_SHARE = 10
 #: Significance level of the hotspot test after false-discovery-rate control.
 HOTSPOT_Q = 0.05
 
@@ -129,7 +131,8 @@ def _covered(dataset: Dataset, records: pd.DataFrame, police_uk: bool) -> pd.Per
 def _signals(row: dict, profile: Profile | None) -> list[str]:
     """Why a theme may deserve priority, in plain words (empty when nothing stands out)."""
     reasons = []
-    if row.get("harm_share_pct", 0) and row["harm_share_pct"] >= 10:
+    share = row.get("harm_share_pct", np.nan)
+    if pd.notna(share) and HARM_SHARE <= share < 99.5:  # not all crime itself
         reasons.append(f"{row['harm_share_pct']:.0f}% of all harm")
     band = str(row.get("peers_band", ""))
     if band.startswith("above"):

@@ -497,8 +497,8 @@ def _peers(settings: Settings, dataset: Dataset, totals: pd.DataFrame | None) ->
         by_area = dataset.population.merge(
             dataset.wards[["ward_code", "area_code"]], on="ward_code"
         )
-        totals = by_area.groupby("area_code")["population"].sum()
-        areas["population"] = areas["area_code"].map(totals)
+        residents = by_area.groupby("area_code")["population"].sum()
+        areas["population"] = areas["area_code"].map(residents)
     else:
         areas["population"] = float("nan")
     paths = settings.paths("csp_lookup")

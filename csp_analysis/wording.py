@@ -295,11 +295,11 @@ def rank_range(rank: int, lower: int, upper: int) -> str:
 
 #: Funnel-plot bands (:func:`csp_analysis.peers.funnel_band`) in words for a board.
 PEER_BANDS = {
-    "above 99.8%": "Higher than similar areas, far beyond chance",
-    "above 95%": "Higher than similar areas, beyond chance",
-    "within": "In line with similar areas",
-    "below 95%": "Lower than similar areas, beyond chance",
-    "below 99.8%": "Lower than similar areas, far beyond chance",
+    "above 99.8%": "Higher than similar areas, far beyond their usual spread",
+    "above 95%": "Higher than similar areas, beyond their usual spread",
+    "within": "Within the usual spread of similar areas",
+    "below 95%": "Lower than similar areas, beyond their usual spread",
+    "below 99.8%": "Lower than similar areas, far beyond their usual spread",
 }
 
 
@@ -307,7 +307,7 @@ def peer_band(band: object) -> str:
     """A funnel band in words; '' for none (no peers, or a withheld count).
 
     >>> peer_band("above 95%"), peer_band(None)
-    ('Higher than similar areas, beyond chance', '')
+    ('Higher than similar areas, beyond their usual spread', '')
     """
     return PEER_BANDS.get(str(band), "") if isinstance(band, str) else ""
 
