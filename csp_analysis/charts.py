@@ -1084,6 +1084,146 @@ def _fill_wards(ax: Axes, wards: gpd.GeoDataFrame, fills: list, hatches: list) -
     outline.boundary.plot(ax=ax, color="#222222", linewidth=1.6)
 
 
+def _ward_frame(wards: gpd.GeoDataFrame, column: str) -> gpd.GeoDataFrame:
+    """The wards checked for a map, in EPSG:27700 with a 0-based index."""
+    needed = {"ward_name", "geometry", column}
+    missing = needed - set(wards.columns)
+    if missing:
+        raise ValueError(f"wards has no column {sorted(missing)}")
+    if wards.empty:
+        raise ValueError("wards is empty: there is nothing to map")
+    if wards.crs is None:
+        raise ValueError("wards has no CRS: expected EPSG:27700 (British National Grid)")
+    if wards.crs.to_epsg() != 27700:
+        wards = wards.to_crs(27700)
+    return wards.reset_index(drop=True)
+
+
+def _map_canvas(wards: gpd.GeoDataFrame, title: str) -> tuple[Chart, Axes]:
+    """A titled map: 9 inches wide, as tall as the area's shape needs beside the legend."""
+    xmin, ymin, xmax, ymax = wards.total_bounds
+    shape = (ymax - ymin) / max(xmax - xmin, 1.0)
+    height = min(max(_MAP_WIDTH_FOR_AREA * shape * 1.08 + 0.9, 5.0), 9.5)
+    fig, ax = _new_figure((_MAP[0], height), title)
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    ax.set_anchor("NW")  # under the title; spare height falls below, where it is trimmed
+    return fig, ax
+
+
+def _no_value_styles(
+    wards: gpd.GeoDataFrame, has_value: np.ndarray, missing_label: str, fills: list, hatches: list
+) -> list[Patch]:
+    """Grey hatches for wards with no value, one per reason; returns their legend entries.
+
+    The reason is the ward's ``missing_reason`` when the frame has one, else
+    ``missing_label``. ``fills`` and ``hatches`` are filled in for those wards.
+    """
+    reasons = wards.get("missing_reason", pd.Series(None, index=wards.index))
+    reasons = np.array(
+        [str(r).strip() if isinstance(r, str) and r.strip() else missing_label for r in reasons]
+    )
+    handles = []
+    for i, reason in enumerate(dict.fromkeys(reasons[~has_value])):
+        fill, hatch = _NO_VALUE_STYLES[min(i, len(_NO_VALUE_STYLES) - 1)]
+        members = np.flatnonzero(~has_value & (reasons == reason))
+        for position in members:
+            fills[position], hatches[position] = fill, hatch
+        handles.append(
+            Patch(
+                fc=fill,
+                ec="#9a9a9a",
+                hatch=hatch,
+                label=f"{_wrapped(reason, 34)}  ({_ward_count(members.size)})",
+            )
+        )
+    return handles
+
+
+def _finish_map(
+    fig: Chart,
+    ax: Axes,
+    wards: gpd.GeoDataFrame,
+    fills: list,
+    hatches: list,
+    handles: list,
+    *,
+    legend_title: str,
+    named: list[int],
+    towns: dict[str, tuple[float, float]] | None,
+    inset: bool,
+) -> None:
+    """Draw the wards, scale bar, north arrow, legend, inset and names of a ward map.
+
+    ``named`` are the positions of the wards always named (beside the ward with a leader
+    line when the name does not fit inside), first named first; every other ward is named
+    when its name fits inside it.
+    """
+    _fill_wards(ax, wards, fills, hatches)
+    bounds = np.asarray(wards.total_bounds, dtype=float)
+    pad_x = (bounds[2] - bounds[0]) * 0.03
+    pad_y = (bounds[3] - bounds[1]) * 0.03
+    ax.set_xlim(bounds[0] - pad_x, bounds[2] + pad_x)
+    ax.set_ylim(bounds[1] - pad_y * 2.5, bounds[3] + pad_y)
+    _scale_bar(ax, np.array([*ax.get_xlim(), *ax.get_ylim()])[[0, 2, 1, 3]])
+    _north_arrow(ax)
+    ax.legend(
+        handles=handles,
+        title=_wrapped(legend_title, 34),
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+        frameon=False,
+        fontsize=_TICK_SIZE,
+        title_fontsize=_TICK_SIZE + 0.5,
+        alignment="left",
+        handlelength=1.6,
+        handleheight=1.2,
+    )
+
+    # Settle the layout, then keep it: names and the inset are placed on screen.
+    fig.draw_without_rendering()
+    fig.set_layout_engine("none")
+    width, height = fig.get_size_inches() * fig.dpi
+    renderer = RendererAgg(int(width), int(height), fig.dpi)  # measures text only
+    town_points = _town_points(wards, towns)
+    found = _inset_box(wards, ax) if inset else None
+    members: list[int] = []
+    keep_clear = []
+    for x0, y0, x1, y1 in wards.geometry.bounds.itertuples(index=False):
+        (sx0, sy0), (sx1, sy1) = ax.transData.transform([(x0, y0), (x1, y1)])
+        if sx1 - sx0 < _SMALL_WARD_PX and sy1 - sy0 < _SMALL_WARD_PX:
+            keep_clear.append(shapely.box(sx0, sy0, sx1, sy1))
+    inset_ax = None
+    if found is not None:
+        inset_ax = _draw_inset(fig, ax, renderer, wards, fills, hatches, *found)
+    if inset_ax is not None:
+        members, box = found
+        keep_clear.append(shapely.box(*ax.transData.transform([box[:2], box[2:]]).ravel()))
+        inset_ax.set_title(
+            _plain(_inset_title(wards, members, town_points, box)),
+            loc="left",
+            fontsize=_TICK_SIZE,
+            fontweight="bold",
+            color=PALETTE["text"],
+        )
+
+    main = _Labeller(ax, renderer, keep_clear)
+    main.taken += [_text_box(t, renderer) for t in ax.texts]  # north arrow, scale bar
+    for name, x, y in town_points:
+        main.town(name, (x, y))
+    names = wards["ward_name"].astype(str).to_numpy()
+    if inset_ax is not None:
+        enlarged = _Labeller(inset_ax, renderer)
+        for position in sorted(members, key=lambda p: (p not in named, -wards.area.iloc[p])):
+            enlarged.beside(names[position], wards.geometry.iloc[position], style=_WARD_STYLE)
+    for position in named:
+        if position not in members:
+            main.beside(names[position], wards.geometry.iloc[position], style=_WARD_STYLE)
+    for position in np.argsort(-wards.area.to_numpy(), kind="stable"):
+        if position not in members and position not in named:
+            main.inside(names[position], wards.geometry.iloc[position], style=_WARD_STYLE)
+
+
 def map_wards(
     wards: gpd.GeoDataFrame,
     *,
@@ -1151,39 +1291,17 @@ def map_wards(
         If a column is missing, ``wards`` is empty or has no CRS, or ``scheme`` is
         unknown.
     """
-    needed = {"ward_name", "geometry", column}
-    missing = needed - set(wards.columns)
-    if missing:
-        raise ValueError(f"wards has no column {sorted(missing)}")
-    if wards.empty:
-        raise ValueError("wards is empty: there is nothing to map")
-    if wards.crs is None:
-        raise ValueError("wards has no CRS: expected EPSG:27700 (British National Grid)")
+    wards = _ward_frame(wards, column)
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     if scheme not in _SCHEMES:
         raise ValueError(f"scheme must be 'natural_breaks' or 'quantiles', got {scheme!r}")
-    if wards.crs.to_epsg() != 27700:
-        wards = wards.to_crs(27700)
-    wards = wards.reset_index(drop=True)
     values = pd.to_numeric(wards[column], errors="coerce").to_numpy(dtype=float)
     has_value = np.isfinite(values)
     zero = has_value & (values == 0)
     classed = has_value & ~zero
-    reasons = wards.get("missing_reason", pd.Series(None, index=wards.index))
-    reasons = np.array(
-        [str(r).strip() if isinstance(r, str) and r.strip() else missing_label for r in reasons]
-    )
 
-    # 9 inches wide; as tall as the area's shape needs beside the legend (at most 9.5).
-    xmin, ymin, xmax, ymax = wards.total_bounds
-    shape = (ymax - ymin) / max(xmax - xmin, 1.0)
-    height = min(max(_MAP_WIDTH_FOR_AREA * shape * 1.08 + 0.9, 5.0), 9.5)
-    fig, ax = _new_figure((_MAP[0], height), title)
-    ax.set_axis_off()
-    ax.set_aspect("equal")
-    ax.set_anchor("NW")  # under the title; spare height falls below, where it is trimmed
-
+    fig, ax = _map_canvas(wards, title)
     fills: list = [NO_RECORDS_COLOUR] * len(wards)
     hatches: list = [None] * len(wards)
     handles: list = []
@@ -1212,86 +1330,22 @@ def map_wards(
                 label=f"No records  ({_ward_count(int(zero.sum()))})",
             )
         )
-    for i, reason in enumerate(dict.fromkeys(reasons[~has_value])):
-        fill, hatch = _NO_VALUE_STYLES[min(i, len(_NO_VALUE_STYLES) - 1)]
-        members = np.flatnonzero(~has_value & (reasons == reason))
-        for position in members:
-            fills[position], hatches[position] = fill, hatch
-        handles.append(
-            Patch(
-                fc=fill,
-                ec="#9a9a9a",
-                hatch=hatch,
-                label=f"{_wrapped(reason, 34)}  ({_ward_count(members.size)})",
-            )
-        )
-    _fill_wards(ax, wards, fills, hatches)
-
-    bounds = np.asarray(wards.total_bounds, dtype=float)
-    pad_x = (bounds[2] - bounds[0]) * 0.03
-    pad_y = (bounds[3] - bounds[1]) * 0.03
-    ax.set_xlim(bounds[0] - pad_x, bounds[2] + pad_x)
-    ax.set_ylim(bounds[1] - pad_y * 2.5, bounds[3] + pad_y)
-    _scale_bar(ax, np.array([*ax.get_xlim(), *ax.get_ylim()])[[0, 2, 1, 3]])
-    _north_arrow(ax)
-    ax.legend(
-        handles=handles,
-        title=_wrapped(legend_title, 34),
-        loc="upper left",
-        bbox_to_anchor=(1.0, 1.0),
-        frameon=False,
-        fontsize=_TICK_SIZE,
-        title_fontsize=_TICK_SIZE + 0.5,
-        alignment="left",
-        handlelength=1.6,
-        handleheight=1.2,
-    )
-
-    # Settle the layout, then keep it: names and the inset are placed on screen.
-    fig.draw_without_rendering()
-    fig.set_layout_engine("none")
-    width, height = fig.get_size_inches() * fig.dpi
-    renderer = RendererAgg(int(width), int(height), fig.dpi)  # measures text only
-    town_points = _town_points(wards, towns)
-    found = _inset_box(wards, ax) if inset else None
-    members: list[int] = []
-    keep_clear = []
-    for x0, y0, x1, y1 in wards.geometry.bounds.itertuples(index=False):
-        (sx0, sy0), (sx1, sy1) = ax.transData.transform([(x0, y0), (x1, y1)])
-        if sx1 - sx0 < _SMALL_WARD_PX and sy1 - sy0 < _SMALL_WARD_PX:
-            keep_clear.append(shapely.box(sx0, sy0, sx1, sy1))
-    inset_ax = None
-    if found is not None:
-        inset_ax = _draw_inset(fig, ax, renderer, wards, fills, hatches, *found)
-    if inset_ax is not None:
-        members, box = found
-        keep_clear.append(shapely.box(*ax.transData.transform([box[:2], box[2:]]).ravel()))
-        inset_ax.set_title(
-            _plain(_inset_title(wards, members, town_points, box)),
-            loc="left",
-            fontsize=_TICK_SIZE,
-            fontweight="bold",
-            color=PALETTE["text"],
-        )
-
-    main = _Labeller(ax, renderer, keep_clear)
-    main.taken += [_text_box(t, renderer) for t in ax.texts]  # north arrow, scale bar
-    for name, x, y in town_points:
-        main.town(name, (x, y))
+    handles += _no_value_styles(wards, has_value, missing_label, fills, hatches)
     names = wards["ward_name"].astype(str).to_numpy()
     ranked = pd.DataFrame({"value": values, "name": names})
     ranked = ranked[ranked["value"] > 0].sort_values(["value", "name"], ascending=[False, True])
-    top = list(ranked.index[:label_top])
-    if inset_ax is not None:
-        enlarged = _Labeller(inset_ax, renderer)
-        for position in sorted(members, key=lambda p: (p not in top, -wards.area.iloc[p])):
-            enlarged.beside(names[position], wards.geometry.iloc[position], style=_WARD_STYLE)
-    for position in top:
-        if position not in members:
-            main.beside(names[position], wards.geometry.iloc[position], style=_WARD_STYLE)
-    for position in np.argsort(-wards.area.to_numpy(), kind="stable"):
-        if position not in members and position not in top:
-            main.inside(names[position], wards.geometry.iloc[position], style=_WARD_STYLE)
+    _finish_map(
+        fig,
+        ax,
+        wards,
+        fills,
+        hatches,
+        handles,
+        legend_title=legend_title,
+        named=list(ranked.index[:label_top]),
+        towns=towns,
+        inset=inset,
+    )
     return _described(fig, *_map_sentences(wards, column, title, legend_title, missing_label))
 
 
