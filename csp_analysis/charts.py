@@ -2238,6 +2238,18 @@ def plot_lorenz(
 
     renderer = _settle(fig)
     labeller = _Labeller(ax, renderer)
+    marked = ax.annotate(
+        f"The {_percent(at)} of {_plain(places)} with most",
+        xy=(at * 100, 100),
+        xytext=(5, -3),
+        textcoords="offset points",
+        ha="left",
+        va="top",
+        fontsize=_NOTE_SIZE,
+        color=PALETTE["muted"],
+        path_effects=_HALO,
+    )
+    labeller.taken.append(labeller._box(marked))
     labeller.taken += _screen_dots(ax, [at * 100] * len(held), [h * 100 for h in held], 5)
     for name, colour, share in curves:
         labeller.near(
@@ -2249,7 +2261,8 @@ def plot_lorenz(
 
 
 def _percent(share: float) -> str:
-    return f"{share * 100:.0f}%"
+    """A share as a whole percentage, halves rounded up (0.625 -> "63%")."""
+    return f"{math.floor(share * 100 + 0.5 + 1e-9):.0f}%"
 
 
 def _lorenz_sentences(
@@ -2390,10 +2403,9 @@ def map_categories(
         )
         for c in order
     ]
-    shaded = _words(legend_title)
     return _described(
         fig,
-        f"Map: {_words(title)}. {len(wards)} wards by {shaded[:1].lower()}{shaded[1:]}.",
+        f"Map: {_words(title)}. Of {len(wards)} wards, by {_words(legend_title)}:",
         "; ".join(counts) + ".",
         _missing_sentence(wards, has_value, missing_label),
     )
