@@ -271,9 +271,14 @@ def _top_legend(ax: Axes, handles: list, *, rows: int = 1, by_column: bool = Fal
 
 
 def _note(fig: Figure, text: str, *, width: int | None = None) -> None:
-    """A footnote under the chart, left-aligned; wrapped at ``width`` characters if given."""
+    """A footnote under the chart, left-aligned.
+
+    With ``width``, each paragraph of the text (split at line breaks) starts a line and
+    wraps at ``width`` characters.
+    """
     fig.get_layout_engine().set(h_pad=0.06)
-    lines = textwrap.wrap(_plain(text), width) if width else [_plain(text)]
+    paragraphs = text.split("\n") if width else [text]
+    lines = [line for part in paragraphs for line in textwrap.wrap(_plain(part), width or 10**6)]
     fig.supxlabel("\n".join(lines), x=0.01, ha="left", fontsize=_NOTE_SIZE, color=PALETTE["muted"])
 
 
@@ -1795,7 +1800,7 @@ def plot_funnel(
     if not left_off.empty:
         names = [_words(n) for n in left_off["area_name"]]
         notes.append(f"Left off, rate withheld: {_listed(names)}.")
-    _note(fig, " ".join(notes), width=_NOTE_WIDTH)
+    _note(fig, "\n".join(notes), width=_NOTE_WIDTH)
 
     renderer = _settle(fig)
     labeller = _Labeller(ax, renderer)
