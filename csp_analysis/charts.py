@@ -1258,6 +1258,7 @@ def _finish_map(
 
     # Settle the layout, then keep it: names and the inset are placed on screen.
     renderer = _settle(fig)
+    _fit_legend(fig, ax, renderer)
     town_points = _town_points(wards, towns)
     found = _inset_box(wards, ax) if inset else None
     members: list[int] = []
@@ -1302,6 +1303,18 @@ def _finish_map(
     for position in np.argsort(-wards.area.to_numpy(), kind="stable"):
         if position not in members and position not in named:
             main.inside(names[position], wards.geometry.iloc[position], style=_WARD_STYLE)
+
+
+def _fit_legend(fig: Figure, ax: Axes, renderer) -> None:
+    """Narrow a wide map, keeping it at the top left, until the legend beside it fits."""
+    for _ in range(3):
+        legend = ax.get_legend().get_window_extent(renderer)
+        over = legend.transformed(fig.transFigure.inverted()).x1 - 0.995
+        if over <= 0:
+            return
+        frame = ax.get_position()  # as drawn, within the equal-aspect box
+        ax.set_position((frame.x0, frame.y0, frame.width - over, frame.height))
+        fig.draw_without_rendering()
 
 
 def map_wards(

@@ -295,6 +295,21 @@ def assert_no_overlap(fig) -> None:
             assert not a.overlaps(b)
 
 
+def assert_legend_on_page(fig) -> None:
+    """The map's legend is inside the figure (a wide area once pushed it off the right)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    legend = fig.axes[0].get_legend().get_window_extent(renderer)
+    assert legend.x1 <= fig.bbox.width
+
+
+def test_map_legend_of_a_wide_area_stays_on_the_page(wards):
+    fig = map_wards(wards, column="count", title="t", legend_title="Offences")
+    assert_legend_on_page(fig)
+
+
 def test_map_structure(wards):
     fig = map_wards(wards, column="count", title="Crime by ward", legend_title="Offences")
     ax = fig.axes[0]
@@ -832,6 +847,7 @@ def test_category_map_structure_and_message(wards):
     assert "N" in texts and any(t.endswith(" km") for t in texts)
     assert {f"Ward {chr(65 + i)}" for i in range(12)} <= set(texts)
     assert_no_overlap(fig)
+    assert_legend_on_page(fig)
     render(fig)
 
 
