@@ -1,4 +1,4 @@
-"""Charts for Community Safety Partnership profiles: trend, SPC, ward map, breakdown.
+"""Charts for Community Safety Partnership profiles and the strategic assessment.
 
 Every function takes a frame the library already produces and returns a :class:`Chart`,
 a matplotlib :class:`~matplotlib.figure.Figure` that carries an alternative text stating
@@ -1869,9 +1869,11 @@ def _funnel_sentences(
         sentences.append(f"{name}'s rate is withheld, so it is not drawn.")
     n = len(shown)
     outside = int((shown["band"] != "within").sum())
-    far_out = int(shown["band"].str.endswith("99.8%").sum())
+    far_out = sum(band.endswith("99.8%") for band in shown["band"])
     areas = f"{n} area{'s' if n != 1 else ''}"
-    if outside == 0:
+    if n == 0:
+        sentences.append("No area has a rate to draw.")
+    elif outside == 0:
         sentences.append(
             f"None of the {areas} lies outside the 95% limits."
             if n > 1
@@ -2167,7 +2169,7 @@ def _quadrant_sentences(
     corner = corner.sort_values(["harm", "name"], ascending=[False, True])
     name = _words(quadrants[0])
     if corner.empty:
-        sentences.append(f"None is in the corner {name}.")
+        sentences.append(f'None is in the corner "{name}".')
     else:
         sentences.append(f"{name}: {_listed(list(corner['name']), limit=8)}.")
     if not left_off.empty:

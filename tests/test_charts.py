@@ -621,6 +621,10 @@ def test_funnel_leaves_off_withheld_rates_and_draws_dollars_as_written():
     peers.loc[0, "rate_per_1000"] = np.nan
     fig = plot_funnel(peers, funnel_limits(), title="t")
     assert "Telford and Wrekin's rate is withheld, so it is not drawn." in fig.alt_text
+    peers["rate_per_1000"] = np.nan
+    fig = plot_funnel(peers, funnel_limits(), title="t")
+    assert "No area has a rate to draw. 5 areas are left off" in fig.alt_text
+    render(fig)
 
 
 def test_funnel_names_the_area_and_the_extremes_among_many():
