@@ -1928,8 +1928,9 @@ def plot_quadrant(
     ``x`` is negative). A row counts as in a corner only when strictly above (or at or
     below) both lines. Each corner is named in plain words; points in the top-right corner
     are vermillion, like its name, the others blue. Circle area shows ``size`` when the
-    table has that column. The x axis is logarithmic when every ``x`` is above 0 and the
-    largest is more than 100 times the smallest (the axis label says so). At most 15
+    table has that column. An axis is logarithmic when all its values are above 0 and the
+    largest is more than 100 times the smallest (its label ends ", log scale": crime
+    severity weights run from under 10 to over 1,000 days, so ``y`` often is). At most 15
     points are named, those in the top-right corner first, then by ``x`` times ``y``
     (the harm); no name covers another or a point. Rows with no ``x`` or ``y`` (NaN) are
     left off and named under the chart.
