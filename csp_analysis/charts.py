@@ -1,4 +1,4 @@
-"""Charts for Community Safety Partnership profiles: trend, SPC, ward map, breakdown.
+"""Charts for Community Safety Partnership profiles and the strategic assessment.
 
 Every function takes a frame the library already produces and returns a :class:`Chart`,
 a matplotlib :class:`~matplotlib.figure.Figure` that carries an alternative text stating
@@ -33,23 +33,31 @@ import shapely
 from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import RendererAgg
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Text
-from matplotlib.ticker import Formatter, MaxNLocator
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator, NullFormatter
 
 from csp_analysis import wording
 from csp_analysis.stats import SPC_MIN_POINTS
 
 __all__ = [
+    "HOTSPOT_COLOURS",
+    "HOTSPOT_HATCHES",
     "PALETTE",
+    "QUADRANT_NAMES",
     "Chart",
     "SPC_COLOURS",
     "dense_centre",
+    "map_categories",
     "map_classes",
     "map_wards",
     "plot_breakdown",
+    "plot_funnel",
+    "plot_lorenz",
+    "plot_quadrant",
     "plot_spc",
     "plot_trend",
 ]
@@ -241,12 +249,14 @@ def _unit_label(unit: str, suffix: str = "") -> str:
     return _plain(f"{text} {suffix}".strip())
 
 
-def _top_legend(ax: Axes, handles: list, *, rows: int = 1) -> None:
-    """Legend under the title, above the chart, read along rows."""
+def _top_legend(ax: Axes, handles: list, *, rows: int = 1, by_column: bool = False) -> None:
+    """Legend under the title, above the chart, read along rows (or down columns)."""
     ncols = math.ceil(len(handles) / rows)
     # Matplotlib fills legends column by column; reorder so entries read along rows.
     grid = [handles[i : i + ncols] for i in range(0, len(handles), ncols)]
-    ordered = [row[c] for c in range(ncols) for row in grid if c < len(row)]
+    ordered = (
+        handles if by_column else [row[c] for c in range(ncols) for row in grid if c < len(row)]
+    )
     ax.legend(
         handles=ordered,
         loc="lower left",
@@ -260,10 +270,16 @@ def _top_legend(ax: Axes, handles: list, *, rows: int = 1) -> None:
     )
 
 
-def _note(fig: Figure, text: str) -> None:
-    """A footnote under the chart, left-aligned."""
+def _note(fig: Figure, text: str, *, width: int | None = None) -> None:
+    """A footnote under the chart, left-aligned.
+
+    With ``width``, each paragraph of the text (split at line breaks) starts a line and
+    wraps at ``width`` characters.
+    """
     fig.get_layout_engine().set(h_pad=0.06)
-    fig.supxlabel(_plain(text), x=0.01, ha="left", fontsize=_NOTE_SIZE, color=PALETTE["muted"])
+    paragraphs = text.split("\n") if width else [text]
+    lines = [line for part in paragraphs for line in textwrap.wrap(_plain(part), width or 10**6)]
+    fig.supxlabel("\n".join(lines), x=0.01, ha="left", fontsize=_NOTE_SIZE, color=PALETTE["muted"])
 
 
 def _month_runs(positions: list[int]) -> list[tuple[int, int]]:
@@ -789,10 +805,14 @@ def map_classes(
 
 def _nice_length(span_m: float) -> float:
     """A round scale-bar length in metres, about a fifth of the map width."""
-    target = span_m / 5
-    exponent = 10 ** math.floor(math.log10(target))
+    return _nice_below(span_m / 5)
+
+
+def _nice_below(value: float) -> float:
+    """The largest of 1, 2 or 5 times a power of 10 that is at most ``value`` (> 0)."""
+    exponent = 10 ** math.floor(math.log10(value))
     for step in (5, 2, 1):
-        if step * exponent <= target:
+        if step * exponent <= value:
             return step * exponent
     return exponent
 
@@ -923,6 +943,17 @@ _WARD_STYLE = {"fontsize": _NOTE_SIZE - 0.5, "color": PALETTE["text"]}
 _TOWN_STYLE = {"fontsize": _NOTE_SIZE + 1.5, "fontweight": "bold", "color": "#000000"}
 
 
+def _settle(fig: Figure) -> RendererAgg:
+    """Lay the figure out once and keep that layout; returns a renderer to measure text.
+
+    Names placed after this on screen stay where they are put.
+    """
+    fig.draw_without_rendering()
+    fig.set_layout_engine("none")
+    width, height = fig.get_size_inches() * fig.dpi
+    return RendererAgg(int(width), int(height), fig.dpi)  # measures text only
+
+
 class _Labeller:
     """Names on one axes, none overlapping another (measured as boxes on screen)."""
 
@@ -981,15 +1012,19 @@ class _Labeller:
             label.remove()
         return False
 
-    def town(self, text: str, xy) -> bool:
-        """A town name at its point, or just beside it, clear of other names."""
-        for offset in _LABEL_OFFSETS[:13]:
-            label = self._label(_plain(text).upper(), xy, _TOWN_STYLE, offset)
-            box = self._box(label)
-            if self._free(box):
-                self.taken.append(box)
-                return True
-            label.remove()
+    def town(self, text: str, xy, avoid: list = ()) -> bool:
+        """A town name at its point, or just beside it, clear of other names.
+
+        Clear of the ``avoid`` shapes too (wards that must be seen) when it can be.
+        """
+        for keep_off in ([*avoid], []) if avoid else ([],):
+            for offset in _LABEL_OFFSETS[:13]:
+                label = self._label(_plain(text).upper(), xy, _TOWN_STYLE, offset)
+                box = self._box(label)
+                if self._free(box, keep_off):
+                    self.taken.append(box)
+                    return True
+                label.remove()
         return False
 
     def beside(self, text: str, geometry, *, style: dict) -> bool:
@@ -1011,6 +1046,44 @@ class _Labeller:
                     point.x, point.y, "o", ms=3.5, mfc="#222222", mec="white", mew=0.8, zorder=8
                 )
                 self.taken += [box, leader, dot]
+                return True
+            label.remove()
+        return False
+
+    def near(self, text: str, xy, *, style: dict, radius: float = 5.0) -> bool:
+        """Name a point just beside it (right, left, above, below), else with a leader line.
+
+        ``radius`` (pixels) is the point's marker; the point itself should be in ``taken``
+        so that no other name covers it.
+        """
+        px, py = self.ax.transData.transform(xy)
+        centre = shapely.Point(px, py)
+        own = centre.buffer(radius + 1)
+        # The point's own clearance circle does not stop its name.
+        others = [t for t in self.taken if t.centroid.distance(centre) > 1]
+        frame = shapely.box(*self.ax.get_window_extent(self.renderer).extents)
+
+        def free(shape) -> bool:
+            return frame.contains(shape) and not any(shape.intersects(o) for o in others)
+
+        probe = self._label(text, xy, style)
+        x0, y0, x1, y1 = self._box(probe).bounds
+        probe.remove()
+        points = 72 / self.ax.figure.dpi
+        across, up = ((x1 - x0) / 2 + radius + 3) * points, ((y1 - y0) / 2 + radius) * points
+        close = [(across, 0.0), (-across, 0.0), (0.0, up), (0.0, -up)]
+        for offset in close + _LABEL_OFFSETS[4:]:
+            leader = offset not in close
+            label = self._label(text, xy, style, offset)
+            box = self._box(label)
+            line = shapely.LineString([(px, py), box.centroid.coords[0]])
+            line = line.difference(box).difference(own)
+            if free(box) and (not leader or free(line)):
+                if leader:
+                    label.remove()
+                    label = self._label(text, xy, style, offset, leader=True)
+                    self.taken.append(line)
+                self.taken.append(box)
                 return True
             label.remove()
         return False
@@ -1069,8 +1142,11 @@ def _ward_count(n: int) -> str:
 
 
 def _fill_wards(ax: Axes, wards: gpd.GeoDataFrame, fills: list, hatches: list) -> None:
-    """Draw each ward in its fill and hatch; pale and hatched wards get grey edges."""
-    pale = [h is not None or f == NO_RECORDS_COLOUR for f, h in zip(fills, hatches, strict=True)]
+    """Draw each ward in its fill and hatch; white and light grey wards get grey edges.
+
+    A hatch is drawn in the edge colour: grey on light fills, white on dark ones.
+    """
+    pale = [_is_pale(f) for f in fills]
     for style in dict.fromkeys(zip(hatches, pale, strict=True)):
         chosen = np.array([s == style for s in zip(hatches, pale, strict=True)])
         wards[chosen].plot(
@@ -1082,6 +1158,163 @@ def _fill_wards(ax: Axes, wards: gpd.GeoDataFrame, fills: list, hatches: list) -
         )
     outline = gpd.GeoSeries([wards.geometry.union_all()], crs=wards.crs)
     outline.boundary.plot(ax=ax, color="#222222", linewidth=1.6)
+
+
+def _ward_frame(wards: gpd.GeoDataFrame, column: str) -> gpd.GeoDataFrame:
+    """The wards checked for a map, in EPSG:27700 with a 0-based index."""
+    needed = {"ward_name", "geometry", column}
+    missing = needed - set(wards.columns)
+    if missing:
+        raise ValueError(f"wards has no column {sorted(missing)}")
+    if wards.empty:
+        raise ValueError("wards is empty: there is nothing to map")
+    if wards.crs is None:
+        raise ValueError("wards has no CRS: expected EPSG:27700 (British National Grid)")
+    if wards.crs.to_epsg() != 27700:
+        wards = wards.to_crs(27700)
+    return wards.reset_index(drop=True)
+
+
+def _map_canvas(wards: gpd.GeoDataFrame, title: str) -> tuple[Chart, Axes]:
+    """A titled map: 9 inches wide, as tall as the area's shape needs beside the legend."""
+    xmin, ymin, xmax, ymax = wards.total_bounds
+    shape = (ymax - ymin) / max(xmax - xmin, 1.0)
+    height = min(max(_MAP_WIDTH_FOR_AREA * shape * 1.08 + 0.9, 5.0), 9.5)
+    fig, ax = _new_figure((_MAP[0], height), title)
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    ax.set_anchor("NW")  # under the title; spare height falls below, where it is trimmed
+    return fig, ax
+
+
+def _no_value_styles(
+    wards: gpd.GeoDataFrame, has_value: np.ndarray, missing_label: str, fills: list, hatches: list
+) -> list[Patch]:
+    """Grey hatches for wards with no value, one per reason; returns their legend entries.
+
+    The reason is the ward's ``missing_reason`` when the frame has one, else
+    ``missing_label``. ``fills`` and ``hatches`` are filled in for those wards.
+    """
+    reasons = wards.get("missing_reason", pd.Series(None, index=wards.index))
+    reasons = np.array(
+        [str(r).strip() if isinstance(r, str) and r.strip() else missing_label for r in reasons]
+    )
+    handles = []
+    for i, reason in enumerate(dict.fromkeys(reasons[~has_value])):
+        fill, hatch = _NO_VALUE_STYLES[min(i, len(_NO_VALUE_STYLES) - 1)]
+        members = np.flatnonzero(~has_value & (reasons == reason))
+        for position in members:
+            fills[position], hatches[position] = fill, hatch
+        handles.append(
+            Patch(
+                fc=fill,
+                ec="#9a9a9a",
+                hatch=hatch,
+                label=f"{_wrapped(reason, 34)}  ({_ward_count(members.size)})",
+            )
+        )
+    return handles
+
+
+def _finish_map(
+    fig: Chart,
+    ax: Axes,
+    wards: gpd.GeoDataFrame,
+    fills: list,
+    hatches: list,
+    handles: list,
+    *,
+    legend_title: str,
+    named: list[int],
+    towns: dict[str, tuple[float, float]] | None,
+    inset: bool,
+) -> None:
+    """Draw the wards, scale bar, north arrow, legend, inset and names of a ward map.
+
+    ``named`` are the positions of the wards always named (beside the ward with a leader
+    line when the name does not fit inside), first named first; every other ward is named
+    when its name fits inside it.
+    """
+    _fill_wards(ax, wards, fills, hatches)
+    bounds = np.asarray(wards.total_bounds, dtype=float)
+    pad_x = (bounds[2] - bounds[0]) * 0.03
+    pad_y = (bounds[3] - bounds[1]) * 0.03
+    ax.set_xlim(bounds[0] - pad_x, bounds[2] + pad_x)
+    ax.set_ylim(bounds[1] - pad_y * 2.5, bounds[3] + pad_y)
+    _scale_bar(ax, np.array([*ax.get_xlim(), *ax.get_ylim()])[[0, 2, 1, 3]])
+    _north_arrow(ax)
+    ax.legend(
+        handles=handles,
+        title=_wrapped(legend_title, 34),
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+        frameon=False,
+        fontsize=_TICK_SIZE,
+        title_fontsize=_TICK_SIZE + 0.5,
+        alignment="left",
+        handlelength=1.6,
+        handleheight=1.2,
+    )
+
+    # Settle the layout, then keep it: names and the inset are placed on screen.
+    renderer = _settle(fig)
+    _fit_legend(fig, ax, renderer)
+    town_points = _town_points(wards, towns)
+    found = _inset_box(wards, ax) if inset else None
+    members: list[int] = []
+    keep_clear = []
+    for x0, y0, x1, y1 in wards.geometry.bounds.itertuples(index=False):
+        (sx0, sy0), (sx1, sy1) = ax.transData.transform([(x0, y0), (x1, y1)])
+        if sx1 - sx0 < _SMALL_WARD_PX and sy1 - sy0 < _SMALL_WARD_PX:
+            keep_clear.append(shapely.box(sx0, sy0, sx1, sy1))
+    inset_ax = None
+    if found is not None:
+        inset_ax = _draw_inset(fig, ax, renderer, wards, fills, hatches, *found)
+    if inset_ax is not None:
+        members, box = found
+        keep_clear.append(shapely.box(*ax.transData.transform([box[:2], box[2:]]).ravel()))
+        inset_ax.set_title(
+            _plain(_inset_title(wards, members, town_points, box)),
+            loc="left",
+            fontsize=_TICK_SIZE,
+            fontweight="bold",
+            color=PALETTE["text"],
+        )
+
+    main = _Labeller(ax, renderer, keep_clear)
+    main.taken += [_text_box(t, renderer) for t in ax.texts]  # north arrow, scale bar
+    # Town names keep off the small wards that are always named, when they can.
+    must_see = []
+    for position in named:
+        shape = main._screen(wards.geometry.iloc[position])
+        x0, y0, x1, y1 = shape.bounds
+        if position not in members and x1 - x0 < _SMALL_WARD_PX and y1 - y0 < _SMALL_WARD_PX:
+            must_see.append(shape)
+    for name, x, y in town_points:
+        main.town(name, (x, y), avoid=must_see)
+    names = wards["ward_name"].astype(str).to_numpy()
+    if inset_ax is not None:
+        enlarged = _Labeller(inset_ax, renderer)
+        for position in sorted(members, key=lambda p: (p not in named, -wards.area.iloc[p])):
+            enlarged.beside(names[position], wards.geometry.iloc[position], style=_WARD_STYLE)
+    for position in named:
+        if position not in members:
+            main.beside(names[position], wards.geometry.iloc[position], style=_WARD_STYLE)
+    for position in np.argsort(-wards.area.to_numpy(), kind="stable"):
+        if position not in members and position not in named:
+            main.inside(names[position], wards.geometry.iloc[position], style=_WARD_STYLE)
+
+
+def _fit_legend(fig: Figure, ax: Axes, renderer) -> None:
+    """Narrow a wide map, keeping it at the top left, until the legend beside it fits."""
+    for _ in range(3):
+        legend = ax.get_legend().get_window_extent(renderer)
+        over = legend.transformed(fig.transFigure.inverted()).x1 - 0.995
+        if over <= 0:
+            return
+        frame = ax.get_position()  # as drawn, within the equal-aspect box
+        ax.set_position((frame.x0, frame.y0, frame.width - over, frame.height))
+        fig.draw_without_rendering()
 
 
 def map_wards(
@@ -1151,39 +1384,17 @@ def map_wards(
         If a column is missing, ``wards`` is empty or has no CRS, or ``scheme`` is
         unknown.
     """
-    needed = {"ward_name", "geometry", column}
-    missing = needed - set(wards.columns)
-    if missing:
-        raise ValueError(f"wards has no column {sorted(missing)}")
-    if wards.empty:
-        raise ValueError("wards is empty: there is nothing to map")
-    if wards.crs is None:
-        raise ValueError("wards has no CRS: expected EPSG:27700 (British National Grid)")
+    wards = _ward_frame(wards, column)
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     if scheme not in _SCHEMES:
         raise ValueError(f"scheme must be 'natural_breaks' or 'quantiles', got {scheme!r}")
-    if wards.crs.to_epsg() != 27700:
-        wards = wards.to_crs(27700)
-    wards = wards.reset_index(drop=True)
     values = pd.to_numeric(wards[column], errors="coerce").to_numpy(dtype=float)
     has_value = np.isfinite(values)
     zero = has_value & (values == 0)
     classed = has_value & ~zero
-    reasons = wards.get("missing_reason", pd.Series(None, index=wards.index))
-    reasons = np.array(
-        [str(r).strip() if isinstance(r, str) and r.strip() else missing_label for r in reasons]
-    )
 
-    # 9 inches wide; as tall as the area's shape needs beside the legend (at most 9.5).
-    xmin, ymin, xmax, ymax = wards.total_bounds
-    shape = (ymax - ymin) / max(xmax - xmin, 1.0)
-    height = min(max(_MAP_WIDTH_FOR_AREA * shape * 1.08 + 0.9, 5.0), 9.5)
-    fig, ax = _new_figure((_MAP[0], height), title)
-    ax.set_axis_off()
-    ax.set_aspect("equal")
-    ax.set_anchor("NW")  # under the title; spare height falls below, where it is trimmed
-
+    fig, ax = _map_canvas(wards, title)
     fills: list = [NO_RECORDS_COLOUR] * len(wards)
     hatches: list = [None] * len(wards)
     handles: list = []
@@ -1212,86 +1423,22 @@ def map_wards(
                 label=f"No records  ({_ward_count(int(zero.sum()))})",
             )
         )
-    for i, reason in enumerate(dict.fromkeys(reasons[~has_value])):
-        fill, hatch = _NO_VALUE_STYLES[min(i, len(_NO_VALUE_STYLES) - 1)]
-        members = np.flatnonzero(~has_value & (reasons == reason))
-        for position in members:
-            fills[position], hatches[position] = fill, hatch
-        handles.append(
-            Patch(
-                fc=fill,
-                ec="#9a9a9a",
-                hatch=hatch,
-                label=f"{_wrapped(reason, 34)}  ({_ward_count(members.size)})",
-            )
-        )
-    _fill_wards(ax, wards, fills, hatches)
-
-    bounds = np.asarray(wards.total_bounds, dtype=float)
-    pad_x = (bounds[2] - bounds[0]) * 0.03
-    pad_y = (bounds[3] - bounds[1]) * 0.03
-    ax.set_xlim(bounds[0] - pad_x, bounds[2] + pad_x)
-    ax.set_ylim(bounds[1] - pad_y * 2.5, bounds[3] + pad_y)
-    _scale_bar(ax, np.array([*ax.get_xlim(), *ax.get_ylim()])[[0, 2, 1, 3]])
-    _north_arrow(ax)
-    ax.legend(
-        handles=handles,
-        title=_wrapped(legend_title, 34),
-        loc="upper left",
-        bbox_to_anchor=(1.0, 1.0),
-        frameon=False,
-        fontsize=_TICK_SIZE,
-        title_fontsize=_TICK_SIZE + 0.5,
-        alignment="left",
-        handlelength=1.6,
-        handleheight=1.2,
-    )
-
-    # Settle the layout, then keep it: names and the inset are placed on screen.
-    fig.draw_without_rendering()
-    fig.set_layout_engine("none")
-    width, height = fig.get_size_inches() * fig.dpi
-    renderer = RendererAgg(int(width), int(height), fig.dpi)  # measures text only
-    town_points = _town_points(wards, towns)
-    found = _inset_box(wards, ax) if inset else None
-    members: list[int] = []
-    keep_clear = []
-    for x0, y0, x1, y1 in wards.geometry.bounds.itertuples(index=False):
-        (sx0, sy0), (sx1, sy1) = ax.transData.transform([(x0, y0), (x1, y1)])
-        if sx1 - sx0 < _SMALL_WARD_PX and sy1 - sy0 < _SMALL_WARD_PX:
-            keep_clear.append(shapely.box(sx0, sy0, sx1, sy1))
-    inset_ax = None
-    if found is not None:
-        inset_ax = _draw_inset(fig, ax, renderer, wards, fills, hatches, *found)
-    if inset_ax is not None:
-        members, box = found
-        keep_clear.append(shapely.box(*ax.transData.transform([box[:2], box[2:]]).ravel()))
-        inset_ax.set_title(
-            _plain(_inset_title(wards, members, town_points, box)),
-            loc="left",
-            fontsize=_TICK_SIZE,
-            fontweight="bold",
-            color=PALETTE["text"],
-        )
-
-    main = _Labeller(ax, renderer, keep_clear)
-    main.taken += [_text_box(t, renderer) for t in ax.texts]  # north arrow, scale bar
-    for name, x, y in town_points:
-        main.town(name, (x, y))
+    handles += _no_value_styles(wards, has_value, missing_label, fills, hatches)
     names = wards["ward_name"].astype(str).to_numpy()
     ranked = pd.DataFrame({"value": values, "name": names})
     ranked = ranked[ranked["value"] > 0].sort_values(["value", "name"], ascending=[False, True])
-    top = list(ranked.index[:label_top])
-    if inset_ax is not None:
-        enlarged = _Labeller(inset_ax, renderer)
-        for position in sorted(members, key=lambda p: (p not in top, -wards.area.iloc[p])):
-            enlarged.beside(names[position], wards.geometry.iloc[position], style=_WARD_STYLE)
-    for position in top:
-        if position not in members:
-            main.beside(names[position], wards.geometry.iloc[position], style=_WARD_STYLE)
-    for position in np.argsort(-wards.area.to_numpy(), kind="stable"):
-        if position not in members and position not in top:
-            main.inside(names[position], wards.geometry.iloc[position], style=_WARD_STYLE)
+    _finish_map(
+        fig,
+        ax,
+        wards,
+        fills,
+        hatches,
+        handles,
+        legend_title=legend_title,
+        named=list(ranked.index[:label_top]),
+        towns=towns,
+        inset=inset,
+    )
     return _described(fig, *_map_sentences(wards, column, title, legend_title, missing_label))
 
 
@@ -1319,17 +1466,22 @@ def _map_sentences(
         sentences.append(
             f"Highest: {_listed(highest)}; lowest {_number(np.nanmin(values), decimals)}."
         )
-    if (~known).any():
-        missing = int((~known).sum())
-        reasons = wards.get("missing_reason", pd.Series(None, index=wards.index, dtype=object))
-        reasons = reasons[~known].fillna(missing_label).map(_words).value_counts(sort=False)
-        why = (
-            reasons.index[0]
-            if len(reasons) == 1
-            else "; ".join(f"{reason} ({n})" for reason, n in reasons.items())
-        )
-        sentences.append(f"{missing} ward{'s' if missing != 1 else ''} hatched grey: {why}.")
-    return sentences
+    return [*sentences, _missing_sentence(wards, known, missing_label)]
+
+
+def _missing_sentence(wards: pd.DataFrame, known: np.ndarray, missing_label: str) -> str:
+    """How many wards a map hatches grey for having no value, and why ("" when none)."""
+    if known.all():
+        return ""
+    missing = int((~known).sum())
+    reasons = wards.get("missing_reason", pd.Series(None, index=wards.index, dtype=object))
+    reasons = reasons[~known].fillna(missing_label).map(_words).value_counts(sort=False)
+    why = (
+        reasons.index[0]
+        if len(reasons) == 1
+        else "; ".join(f"{reason} ({n})" for reason, n in reasons.items())
+    )
+    return f"{missing} ward{'s' if missing != 1 else ''} hatched grey: {why}."
 
 
 def _text_box(label, renderer) -> shapely.Polygon:
@@ -1481,3 +1633,806 @@ def _breakdown_sentence(shown: pd.DataFrame, decimals: int, *, total: int) -> st
     if len(shown) == 1:
         return f"One category: {largest[0]}."
     return f"{len(shown)} categories; the largest: {'; '.join(largest)}."
+
+
+# ------------------------------------------------------------ strategic assessment
+
+#: Funnel plot bands, in legend order: marker, whether filled, colour, legend entry. Up
+#: triangles are above the limits and down triangles below, filled beyond 99.8% and hollow
+#: between 95% and 99.8%, so the band reads without colour (vermillion = higher, blue =
+#: lower, as concern and improvement on the SPC charts).
+_FUNNEL_BANDS: dict[str, tuple[str, bool, str, str]] = {
+    "above 99.8%": ("^", True, "#D55E00", "Much higher (above 99.8%)"),
+    "above 95%": ("^", False, "#D55E00", "Higher (above 95%)"),
+    "within": ("o", True, SPC_COLOURS["common_cause"], "Within the limits"),
+    "below 95%": ("v", False, "#0072B2", "Lower (below 95%)"),
+    "below 99.8%": ("v", True, "#0072B2", "Much lower (below 99.8%)"),
+}
+#: How often chance alone puts an area beyond one side of a limit, in words.
+_FUNNEL_CHANCE = {"95%": "about 1 time in 40", "99.8%": "about 1 time in 1,000"}
+#: Point names on scatter charts.
+_POINT_STYLE = {"fontsize": _NOTE_SIZE + 0.5, "color": PALETTE["text"]}
+#: Characters in a line of a footnote of the wide charts.
+_NOTE_WIDTH = 130
+#: Marker size (points) of a funnel plot's areas.
+_FUNNEL_MARKER = 9
+
+
+def _funnel_band(text: object, name: object) -> str:
+    """The key of a funnel band given as text ("above 99.8%", "Below 95%", "within")."""
+    words = " ".join(str(text).lower().split())
+    if "within" in words:
+        return "within"
+    side = "above" if "above" in words or "high" in words else ""
+    side = side or ("below" if "below" in words or "low" in words else "")
+    level = "99.8%" if "99.8" in words else "95%" if "95" in words else ""
+    if not side or not level:
+        raise ValueError(
+            f"peers: funnel_band {text!r} of {name!r} is not one of {', '.join(_FUNNEL_BANDS)}"
+        )
+    return f"{side} {level}"
+
+
+def _screen_dots(ax: Axes, x, y, radius) -> list:
+    """Screen circles of points at data positions ``x``, ``y``, kept clear of names.
+
+    ``radius`` (pixels, one or one per point) is the marker's; names keep 4 pixels more
+    away, so that a name is never closer to another point than to its own.
+    """
+    xy = ax.transData.transform(np.column_stack([x, y]))
+    radii = np.broadcast_to(np.asarray(radius, dtype=float), len(xy))
+    return [shapely.Point(px, py).buffer(r + 4) for (px, py), r in zip(xy, radii, strict=True)]
+
+
+def plot_funnel(
+    peers: pd.DataFrame, limits: pd.DataFrame, *, title: str, unit: str = "offences"
+) -> Chart:
+    """A funnel plot: each area's rate against its population, within chance limits.
+
+    The average of all the areas (the pooled rate) is a solid line, the 95% limits dashed
+    and the 99.8% limits dotted, all grey; an area outside them differs from the others by
+    more than chance would usually give an area of its size. Areas are marked by band, by
+    shape and fill as well as colour: a circle within the limits, a triangle pointing up
+    above them or down below them, hollow beyond 95% and filled beyond 99.8%. The area the
+    page is about is ringed in black and named in bold. Every area is named when there are
+    at most 12, else that area and the 11 furthest from the average. Areas with no rate
+    (withheld) are left off and named under the chart.
+
+    Parameters
+    ----------
+    peers : pandas.DataFrame
+        One row per area: ``area_name``, ``population`` (residents), ``rate_per_1000``
+        (a year; NaN = withheld), ``funnel_band`` ("within", "above 95%", "above 99.8%",
+        "below 95%", "below 99.8%") and ``is_area`` (True for the area the page is about).
+        Other columns (``count``) are ignored.
+    limits : pandas.DataFrame
+        The limits over a grid of populations, for smooth curves: ``population``,
+        ``target`` (the pooled rate per 1,000), ``lower_95``, ``upper_95``,
+        ``lower_998``, ``upper_998``.
+    title : str
+        Chart title.
+    unit : str, optional
+        What is counted, for the y axis label (default "offences").
+
+    Returns
+    -------
+    Chart
+        The chart, about 900 x 550 pixels. Its ``alt_text`` gives the area's rate and band
+        and how many areas lie outside the 95% and 99.8% limits.
+
+    Raises
+    ------
+    ValueError
+        If a column is missing or a ``funnel_band`` is not one of the five.
+    """
+    missing = {"area_name", "population", "rate_per_1000", "funnel_band", "is_area"} - set(
+        peers.columns
+    )
+    if missing:
+        raise ValueError(f"peers has no column {sorted(missing)}")
+    needed = {"population", "target", "lower_95", "upper_95", "lower_998", "upper_998"}
+    missing = needed - set(limits.columns)
+    if missing:
+        raise ValueError(f"limits has no column {sorted(missing)}")
+    rates = pd.to_numeric(peers["rate_per_1000"], errors="coerce")
+    shown = peers[rates.notna()].assign(rate=rates[rates.notna()]).reset_index(drop=True)
+    left_off = peers[rates.isna()]
+    shown["band"] = [
+        _funnel_band(b, n) for b, n in zip(shown["funnel_band"], shown["area_name"], strict=True)
+    ]
+    shown["is_area"] = shown["is_area"].fillna(False).astype(bool)
+    curves = limits.sort_values("population")
+    target = float(np.nanmedian(curves["target"].to_numpy(dtype=float)))
+    decimals = 1 if target >= 1 else 2
+
+    fig, ax = _new_figure((_WIDE[0], 5.5), title)
+    grey = SPC_COLOURS["limits"]
+    population = curves["population"].to_numpy(dtype=float)
+    handles = [
+        ax.plot(
+            population,
+            curves["target"],
+            color="#222222",
+            lw=1.6,
+            label=f"Average of all the areas ({_number(target, decimals)})",
+        )[0]
+    ]
+    for level, style in (("95", "--"), ("998", ":")):
+        for side in ("lower", "upper"):
+            (line,) = ax.plot(population, curves[f"{side}_{level}"], color=grey, ls=style, lw=1.4)
+        line.set_label(f"{'95' if level == '95' else '99.8'}% limits")
+        handles.append(line)
+    for band, (marker, filled, colour, text) in _FUNNEL_BANDS.items():
+        members = shown[shown["band"] == band]
+        if members.empty:
+            continue
+        style = {
+            "marker": marker,
+            "ls": "none",
+            "ms": _FUNNEL_MARKER,
+            "mec": colour,
+            "mew": 1.8,
+            "mfc": colour if filled else "white",
+        }
+        ax.plot(members["population"], members["rate"], zorder=5, clip_on=False, **style)
+        handles.append(Line2D([], [], label=text, **style))
+    area = shown[shown["is_area"]]
+    if not area.empty:
+        ring = {"marker": "o", "ls": "none", "ms": _FUNNEL_MARKER * 2, "mfc": "none"}
+        ax.plot(area["population"], area["rate"], mec="#000000", mew=1.6, zorder=6, **ring)
+        handles.append(
+            Line2D([], [], mec="#000000", mew=1.6, label=_plain(area["area_name"].iloc[0]), **ring)
+        )
+
+    ax.set_xlabel("Residents", fontsize=_LABEL_SIZE)
+    ax.set_ylabel(_unit_label(unit, "per 1,000 residents a year"), fontsize=_LABEL_SIZE)
+    known = shown["population"].to_numpy(dtype=float)
+    right = float(np.nanmax(known)) * 1.1 if known.size else float(population.max())
+    ax.set_xlim(0, right)
+    ax.xaxis.set_major_formatter(_ThousandsFormatter())
+    ax.yaxis.set_major_formatter(_ThousandsFormatter())
+    # Hold the points and the limits over the areas' sizes (not the funnel's mouth at 0).
+    near = population >= (0.5 * float(np.nanmin(known)) if known.size else 0)
+    seen = np.concatenate(
+        [
+            shown["rate"].to_numpy(dtype=float),
+            [target],
+            curves.loc[near, ["lower_998", "upper_998"]].to_numpy(dtype=float).ravel(),
+        ]
+    )
+    seen = seen[np.isfinite(seen)]
+    pad = (seen.max() - seen.min()) * 0.08 or 1.0
+    ax.set_ylim(max(0.0, seen.min() - pad), seen.max() + pad)
+    ax.grid(color="#eeeeee", lw=0.8)
+    ax.set_axisbelow(True)
+    _top_legend(ax, handles, rows=3, by_column=True)  # the lines, then the areas' marks
+    notes = [
+        "The limits are where an area's rate would fall by chance alone, for its number of "
+        "residents, 95% and 99.8% of the time."
+    ]
+    if not left_off.empty:
+        names = [_words(n) for n in left_off["area_name"]]
+        notes.append(f"Left off, rate withheld: {_listed(names)}.")
+    _note(fig, "\n".join(notes), width=_NOTE_WIDTH)
+
+    renderer = _settle(fig)
+    labeller = _Labeller(ax, renderer)
+    labeller.taken += _screen_dots(
+        ax, shown["population"], shown["rate"], _FUNNEL_MARKER * fig.dpi / 72 / 2 + 1
+    )
+    order = shown.assign(far=(shown["rate"] - target).abs() / target).sort_values(
+        ["is_area", "far"], ascending=False
+    )
+    for row in order.head(12).itertuples():
+        style = {**_POINT_STYLE, "fontweight": "bold"} if row.is_area else _POINT_STYLE
+        labeller.near(
+            _plain(row.area_name),
+            (row.population, row.rate),
+            style=style,
+            radius=_FUNNEL_MARKER * (2.0 if row.is_area else 1.0) * fig.dpi / 72 / 2,
+        )
+    return _described(
+        fig, *_funnel_sentences(shown, left_off, title=title, unit=unit, decimals=decimals)
+    )
+
+
+def _funnel_sentences(
+    shown: pd.DataFrame, left_off: pd.DataFrame, *, title: str, unit: str, decimals: int
+) -> list[str]:
+    """The funnel plot in words: the area's rate and band, and how many areas are outside."""
+    sentences = [f"Funnel plot: {_words(title)}, {_words(unit)} per 1,000 residents a year."]
+    area = shown[shown["is_area"]]
+    if not area.empty:
+        row = area.iloc[0]
+        name, band = _words(row["area_name"]), row["band"]
+        said = f"{name}'s rate, {_number(row['rate'], decimals)} per 1,000 a year, is"
+        if band == "within":
+            sentences.append(
+                f"{said} within the 95% limits: no different from the other areas by more "
+                "than chance would usually give."
+            )
+        else:
+            side, level = band.split()
+            higher = "higher" if side == "above" else "lower"
+            if level == "99.8%":
+                sentences.append(
+                    f"{said} {side} the 99.8% limit: {higher} than the other areas by more than "
+                    "chance would usually give."
+                )
+            else:
+                sentences.append(
+                    f"{said} {side} the 95% limit but not the 99.8% limit: {higher} than the "
+                    f"other areas, though chance alone would give this {_FUNNEL_CHANCE['95%']}."
+                )
+    elif "is_area" in left_off and left_off["is_area"].fillna(False).astype(bool).any():
+        name = _words(left_off[left_off["is_area"].fillna(False).astype(bool)]["area_name"].iloc[0])
+        sentences.append(f"{name}'s rate is withheld, so it is not drawn.")
+    n = len(shown)
+    outside = int((shown["band"] != "within").sum())
+    far_out = sum(band.endswith("99.8%") for band in shown["band"])
+    areas = f"{n} area{'s' if n != 1 else ''}"
+    if n == 0:
+        sentences.append("No area has a rate to draw.")
+    elif outside == 0:
+        sentences.append(
+            f"None of the {areas} lies outside the 95% limits."
+            if n > 1
+            else "It is the only area drawn."
+        )
+    else:
+        verb = "lies" if outside == 1 else "lie"
+        extra = f", {far_out} of them outside the 99.8% limits" if far_out else ""
+        sentences.append(f"{outside} of {areas} {verb} outside the 95% limits{extra}.")
+    if not left_off.empty:
+        k = len(left_off)
+        names = _listed([_words(x) for x in left_off["area_name"]])
+        sentences.append(
+            f"1 area is left off because its rate is withheld: {names}."
+            if k == 1
+            else f"{k} areas are left off because their rates are withheld: {names}."
+        )
+    return sentences
+
+
+#: Names of a quadrant chart's corners: top right, top left, bottom left, bottom right.
+QUADRANT_NAMES = (
+    "Many crimes, more harm per crime",
+    "Few crimes, more harm per crime",
+    "Few crimes, less harm per crime",
+    "Many crimes, less harm per crime",
+)
+#: Colour of the points (and the name) of the top-right corner, and of the others.
+_QUADRANT_COLOURS = ("#D55E00", PALETTE["current"])
+#: Most points named on a quadrant chart.
+_QUADRANT_NAMED = 15
+
+
+def plot_quadrant(
+    table: pd.DataFrame,
+    *,
+    label: str,
+    x: str = "count",
+    y: str = "mean_severity",
+    title: str,
+    x_label: str,
+    y_label: str,
+    size: str | None = "harm",
+    size_label: str = "Total harm",
+    quadrants: tuple[str, str, str, str] = QUADRANT_NAMES,
+) -> Chart:
+    """Volume against severity in four corners: what is both frequent and harmful.
+
+    The x axis is split at the median of ``x`` (half the rows have more), the y axis at
+    the average of ``y`` weighted by ``x`` (for ``mean_severity`` against ``count``: the
+    area's average harm per crime, total harm over total crimes; the plain mean when an
+    ``x`` is negative). A row counts as in a corner only when strictly above (or at or
+    below) both lines. Each corner is named in plain words; points in the top-right corner
+    are vermillion, like its name, the others blue. Circle area shows ``size`` when the
+    table has that column. An axis is logarithmic when all its values are above 0 and the
+    largest is more than 100 times the smallest (its label ends ", log scale": crime
+    severity weights run from under 10 to over 1,000 days, so ``y`` often is). At most 15
+    points are named, those in the top-right corner first, then by ``x`` times ``y``
+    (the harm); no name covers another or a point. Rows with no ``x`` or ``y`` (NaN) are
+    left off and named under the chart.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per crime type or ward: the ``label``, ``x`` and ``y`` columns, and
+        ``size`` when given. Other columns are ignored.
+    label : str
+        Column naming each row, e.g. "crime_type" or "ward_name".
+    x, y : str, optional
+        Columns of volume (default "count") and severity (default "mean_severity").
+    title : str
+        Chart title.
+    x_label, y_label : str
+        Axis labels with units, e.g. "Crimes a year", "Harm per crime (days in custody)".
+    size : str or None, optional
+        Column sizing the circles (default "harm", used when present); None for none.
+    size_label : str, optional
+        Legend name of ``size`` (default "Total harm").
+    quadrants : tuple of 4 str, optional
+        Names of the corners: top right, top left, bottom left, bottom right (default
+        :data:`QUADRANT_NAMES`).
+
+    Returns
+    -------
+    Chart
+        The chart, about 900 x 600 pixels. Its ``alt_text`` gives the split values and
+        names the rows in the top-right corner.
+
+    Raises
+    ------
+    ValueError
+        If a column is missing or ``quadrants`` does not have 4 names.
+    """
+    missing = {label, x, y} - set(table.columns)
+    if missing:
+        raise ValueError(f"table has no column {sorted(missing)}")
+    if len(quadrants) != 4:
+        raise ValueError(f"quadrants needs 4 names (top right, top left, ...), got {quadrants!r}")
+    xs = pd.to_numeric(table[x], errors="coerce")
+    ys = pd.to_numeric(table[y], errors="coerce")
+    ok = xs.notna() & ys.notna() & np.isfinite(xs) & np.isfinite(ys)
+    data = pd.DataFrame({"name": table[label].map(_words), "x": xs, "y": ys})
+    sized = size is not None and size in table.columns
+    if sized:
+        data["size"] = pd.to_numeric(table[size], errors="coerce").clip(lower=0)
+    left_off, data = data[~ok], data[ok].reset_index(drop=True)
+
+    fig, ax = _new_figure((_WIDE[0], 6.0), title)
+    x_values, y_values = data["x"].to_numpy(float), data["y"].to_numpy(float)
+    x_split = float(np.median(x_values)) if len(data) else np.nan
+    weighted = len(data) and (x_values >= 0).all() and x_values.sum() > 0
+    y_split = (
+        float(np.average(y_values, weights=x_values))
+        if weighted
+        else float(np.mean(y_values))
+        if len(data)
+        else np.nan
+    )
+    data["corner"] = (data["x"] > x_split) & (data["y"] > y_split)
+    x_log, y_log = _spans_orders(x_values), _spans_orders(y_values)
+
+    if sized and data["size"].notna().any() and data["size"].max() > 0:
+        biggest = float(data["size"].max())
+
+        def area_of(value):
+            return 30 + 600 * np.nan_to_num(np.asarray(value, dtype=float)) / biggest
+
+        keys = sorted({_nice_below(biggest), _nice_below(biggest / 8)})
+        key_handles = [
+            Line2D(
+                [],
+                [],
+                marker="o",
+                ls="none",
+                mfc="none",
+                mec=PALETTE["muted"],
+                ms=math.sqrt(float(area_of(v))),
+                label=f"{_plain(size_label)} {_number(v, _decimals(np.array([v])))}",
+            )
+            for v in keys
+        ]
+    else:
+
+        def area_of(value):
+            return np.full(np.shape(value), 60.0)
+
+        key_handles = []
+    areas = area_of(data["size"] if sized else data["x"])
+    colours = [_QUADRANT_COLOURS[0] if c else _QUADRANT_COLOURS[1] for c in data["corner"]]
+    ax.scatter(data["x"], data["y"], s=areas, c=colours, alpha=0.85, ec="white", lw=0.8, zorder=4)
+    x_decimals = _decimals(x_values)
+    y_decimals = max(_decimals(y_values), 1)
+    split_style = {"color": PALETTE["muted"], "ls": "--", "lw": 1.2, "zorder": 2}
+    handles = []
+    if len(data):
+        handles.append(
+            ax.axvline(x_split, label=f"Median: {_number(x_split, x_decimals)}", **split_style)
+        )
+        average = "Average per crime" if weighted else "Average"
+        handles.append(
+            ax.axhline(
+                y_split,
+                label=f"{average}: {_number(y_split, y_decimals)}",
+                **{**split_style, "ls": "-."},
+            )
+        )
+    for values, axis, is_log in ((x_values, "x", x_log), (y_values, "y", y_log)):
+        if is_log:
+            _log_axis(ax, values, axis=axis, headroom=2.5 if axis == "y" else 1.8)
+        else:
+            _value_axis(ax, values, axis=axis)
+    if not y_log:
+        ax.set_ylim(0, (y_values.max() if len(data) else 1) * 1.3)  # room for corner names
+    log_note = ", log scale"
+    ax.set_xlabel(_plain(x_label + (log_note if x_log else "")), fontsize=_LABEL_SIZE)
+    ax.set_ylabel(_plain(y_label + (log_note if y_log else "")), fontsize=_LABEL_SIZE)
+    ax.grid(color="#eeeeee", lw=0.8)
+    ax.set_axisbelow(True)
+    if handles or key_handles:
+        _top_legend(ax, handles + key_handles, rows=2 if key_handles and handles else 1)
+    if not left_off.empty:
+        _note(
+            fig, f"Left off, with no value: {_listed(list(left_off['name']))}.", width=_NOTE_WIDTH
+        )
+
+    renderer = _settle(fig)
+    labeller = _Labeller(ax, renderer)
+    radii = np.sqrt(areas) * fig.dpi / 72 / 2
+    labeller.taken += _screen_dots(ax, data["x"], data["y"], radii)
+    if len(data):
+        _corner_names(ax, labeller, quadrants, x_split, y_split)
+    order = data.assign(harm=data["x"] * data["y"]).sort_values(["corner", "harm"], ascending=False)
+    for row, radius in zip(
+        order.head(_QUADRANT_NAMED).itertuples(), radii[order.index[:_QUADRANT_NAMED]], strict=True
+    ):
+        labeller.near(_plain(row.name), (row.x, row.y), style=_POINT_STYLE, radius=radius)
+    return _described(
+        fig,
+        f"Quadrant chart: {_words(title)}.",
+        *_quadrant_sentences(data, left_off, x_split, y_split, x_label, y_label, quadrants),
+    )
+
+
+def _spans_orders(values: np.ndarray) -> bool:
+    """Whether positive values span more than two orders of magnitude (log scale)."""
+    return bool(values.size and (values > 0).all() and values.max() > 100 * values.min())
+
+
+def _log_axis(ax: Axes, values: np.ndarray, *, axis: str, headroom: float) -> None:
+    """A log axis over the values, ticks with thousands separators ("1,000", not 10³)."""
+    setter = ax.set_xscale if axis == "x" else ax.set_yscale
+    setter("log")
+    limits = (values.min() / 1.8, values.max() * headroom)
+    (ax.set_xlim if axis == "x" else ax.set_ylim)(*limits)
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_formatter(FuncFormatter(lambda v, _: _number(v, 0) if v >= 1 else f"{v:g}"))
+    target.set_minor_formatter(NullFormatter())
+
+
+def _corner_names(
+    ax: Axes, labeller: _Labeller, quadrants: tuple[str, ...], x_split: float, y_split: float
+) -> None:
+    """Each quadrant's name in one of its corners, the outer corner first, clear of points.
+
+    When no corner of a quadrant is clear the name goes in its outer corner, under the
+    points. Quadrants: top right, top left, bottom left, bottom right.
+    """
+    (left, bottom), (right, top) = ax.transAxes.transform([(0, 0), (1, 1)])
+    split_x, split_y = ax.transData.transform((x_split, y_split))
+    regions = [  # screen boxes of the quadrants and their outer corners (-1 left/bottom)
+        ((split_x, split_y, right, top), (1, 1)),
+        ((left, split_y, split_x, top), (-1, 1)),
+        ((left, bottom, split_x, split_y), (-1, -1)),
+        ((split_x, bottom, right, split_y), (1, -1)),
+    ]
+    to_axes = ax.transAxes.inverted()
+
+    def name_at(name: str, region: tuple, corner: tuple[int, int], colour: str):
+        sx, sy = corner
+        anchor = (region[2] if sx > 0 else region[0], region[3] if sy > 0 else region[1])
+        return ax.annotate(
+            _plain(name),
+            xy=tuple(to_axes.transform(anchor)),
+            xycoords="axes fraction",
+            xytext=(-5 * sx, -4 * sy),
+            textcoords="offset points",
+            ha="right" if sx > 0 else "left",
+            va="top" if sy > 0 else "bottom",
+            fontsize=_TICK_SIZE,
+            fontweight="bold",
+            color=colour,
+            path_effects=_HALO,
+            zorder=3,
+        )
+
+    for i, (name, (region, outer)) in enumerate(zip(quadrants, regions, strict=True)):
+        colour = _QUADRANT_COLOURS[0] if i == 0 else PALETTE["muted"]
+        corners = [outer, (-outer[0], outer[1]), (outer[0], -outer[1]), (-outer[0], -outer[1])]
+        for corner in corners:
+            text = name_at(name, region, corner, colour)
+            box = labeller._box(text)
+            if shapely.box(*region).buffer(1).contains(box) and labeller._free(box):
+                break
+            text.remove()
+        else:  # no clear corner: the outer one, under the points
+            box = labeller._box(name_at(name, region, outer, colour))
+        labeller.taken.append(box)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _quadrant_sentences(
+    data: pd.DataFrame,
+    left_off: pd.DataFrame,
+    x_split: float,
+    y_split: float,
+    x_label: str,
+    y_label: str,
+    quadrants: tuple[str, ...],
+) -> list[str]:
+    """The quadrant chart in words: where it is split and what is in the top-right corner."""
+    if data.empty:
+        return ["Nothing to show: no row has both values."]
+    x_decimals = _decimals(data["x"].to_numpy(float))
+    y_decimals = max(_decimals(data["y"].to_numpy(float)), 1)
+    sentences = [
+        f"{len(data)} shown, split at the median {_words(_lower_first(x_label))} "
+        f"({_number(x_split, x_decimals)}) and the average {_words(_lower_first(y_label))} "
+        f"({_number(y_split, y_decimals)})."
+    ]
+    corner = data[data["corner"]].assign(harm=lambda d: d["x"] * d["y"])
+    corner = corner.sort_values(["harm", "name"], ascending=[False, True])
+    name = _words(quadrants[0])
+    if corner.empty:
+        sentences.append(f'None is in the corner "{name}".')
+    else:
+        sentences.append(f"{name}: {_listed(list(corner['name']), limit=8)}.")
+    if not left_off.empty:
+        sentences.append(f"Left off, with no value: {_listed(list(left_off['name']))}.")
+    return sentences
+
+
+#: Line colours and styles of Lorenz curves, in order of the ``of`` values.
+_LORENZ_STYLES = [("#0072B2", "-"), ("#D55E00", "--"), ("#009E73", "-."), ("#CC79A7", ":")]
+
+
+def plot_lorenz(
+    lorenz: pd.DataFrame, *, title: str, places: str = "wards", at: float = 0.10
+) -> Chart:
+    """Lorenz curves: how much of the crime (and harm) the places with most of it hold.
+
+    One line per ``of`` value (crime solid blue, harm dashed vermillion, in order of
+    appearance) from (0, 0), places ranked from most to least; the diagonal is what every
+    place having the same would give. The share held by the top ``at`` of places is marked
+    on each curve (read off by straight lines between the points) and written beside it.
+    Rows with a NaN share are left out; a curve without (0, 0) is drawn from there.
+
+    Parameters
+    ----------
+    lorenz : pandas.DataFrame
+        Columns ``of`` (what is counted: "crime", "harm"), ``share_of_places`` and
+        ``share_of_events`` (both 0 to 1, cumulative from the place with most events).
+    title : str
+        Chart title.
+    places : str, optional
+        What the places are, plural, for the axis and the text (default "wards").
+    at : float, optional
+        The top share of places marked and described (default 0.10, the top 10%).
+
+    Returns
+    -------
+    Chart
+        The chart, about 900 x 550 pixels. Its ``alt_text`` says what share of each ``of``
+        the top ``at`` of places hold.
+
+    Raises
+    ------
+    ValueError
+        If a column is missing.
+    """
+    missing = {"of", "share_of_places", "share_of_events"} - set(lorenz.columns)
+    if missing:
+        raise ValueError(f"lorenz has no column {sorted(missing)}")
+    fig, ax = _new_figure((_WIDE[0], 5.5), title)
+    ax.plot(
+        [0, 100],
+        [0, 100],
+        color=SPC_COLOURS["limits"],
+        ls=":",
+        lw=1.4,
+        label=f"If every {_plain(places.rstrip('s'))} had the same",
+    )
+    ax.axvline(at * 100, color="#cccccc", lw=1, zorder=1)
+    curves, held = [], []
+    for i, (of, group) in enumerate(lorenz.groupby("of", sort=False)):
+        points = group[["share_of_places", "share_of_events"]].apply(pd.to_numeric, errors="coerce")
+        points = points.dropna().sort_values(["share_of_places", "share_of_events"])
+        if points.empty:
+            continue
+        xs, ys = points["share_of_places"].to_numpy(), points["share_of_events"].to_numpy()
+        if xs[0] > 0:
+            xs, ys = np.r_[0.0, xs], np.r_[0.0, ys]
+        colour, style = _LORENZ_STYLES[i % len(_LORENZ_STYLES)]
+        name = _words(of)
+        ax.plot(xs * 100, ys * 100, color=colour, ls=style, lw=2.4, label=_plain(name.capitalize()))
+        share = float(np.interp(at, xs, ys))
+        ax.plot(at * 100, share * 100, "o", color=colour, ms=7, zorder=5)
+        curves.append((name, colour, share))
+        held.append(share)
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 100)
+    ax.set_xticks(range(0, 101, 20))
+    ax.set_yticks(range(0, 101, 20))
+    ax.set_xlabel(f"Share of {_plain(places)} (%), highest first", fontsize=_LABEL_SIZE)
+    whats = " or ".join(_plain(name) for name, _, _ in curves) or "events"
+    ax.set_ylabel(f"Share of {whats} (%)", fontsize=_LABEL_SIZE)
+    ax.grid(color="#eeeeee", lw=0.8)
+    ax.set_axisbelow(True)
+    handles, _ = ax.get_legend_handles_labels()
+    _top_legend(ax, handles[1:] + handles[:1])
+
+    renderer = _settle(fig)
+    labeller = _Labeller(ax, renderer)
+    marked = ax.annotate(
+        f"The {_percent(at)} of {_plain(places)} with most",
+        xy=(at * 100, 100),
+        xytext=(5, -3),
+        textcoords="offset points",
+        ha="left",
+        va="top",
+        fontsize=_NOTE_SIZE,
+        color=PALETTE["muted"],
+        path_effects=_HALO,
+    )
+    labeller.taken.append(labeller._box(marked))
+    labeller.taken += _screen_dots(ax, [at * 100] * len(held), [h * 100 for h in held], 5)
+    for name, colour, share in curves:
+        labeller.near(
+            f"{_percent(share)} of {_plain(name)}",
+            (at * 100, share * 100),
+            style={**_POINT_STYLE, "color": colour, "fontweight": "bold"},
+        )
+    return _described(fig, *_lorenz_sentences(curves, title=title, places=places, at=at))
+
+
+def _percent(share: float) -> str:
+    """A share as a whole percentage, halves rounded up (0.625 -> "63%")."""
+    return f"{math.floor(share * 100 + 0.5 + 1e-9):.0f}%"
+
+
+def _lorenz_sentences(
+    curves: list[tuple[str, str, float]], *, title: str, places: str, at: float
+) -> list[str]:
+    """The Lorenz chart in words: the share the top places hold of each thing counted."""
+    sentences = [f"Lorenz curve: {_words(title)}."]
+    if not curves:
+        return [*sentences, "There is nothing to show."]
+    top = _percent(at)
+    parts = [
+        f"the {top} of {_words(places)} with most {name} hold {_percent(share)} of {name}"
+        if i == 0
+        else f"the {top} with most {name} hold {_percent(share)} of {name}"
+        for i, (name, _, share) in enumerate(curves)
+    ]
+    text = "; ".join(parts)
+    sentences.append(text[:1].upper() + text[1:] + ".")
+    sentences.append(f"If every {_words(places).rstrip('s')} had the same, they would hold {top}.")
+    return sentences
+
+
+#: Hot spot map classes: vermillion, blue dotted (so the two differ in greyscale too) and
+#: light grey. Pass as ``colours`` and ``hatches`` to :func:`map_categories`.
+HOTSPOT_COLOURS: dict[str, str] = {
+    "Hot spot": "#D55E00",
+    "Cold spot": "#0072B2",
+    "Not significant": "#e6e6e6",
+}
+HOTSPOT_HATCHES: dict[str, str] = {"Cold spot": ".."}
+
+
+def map_categories(
+    wards: gpd.GeoDataFrame,
+    *,
+    column: str,
+    title: str,
+    legend_title: str,
+    order: list[str],
+    colours: dict[str, str],
+    hatches: dict[str, str] | None = None,
+    named: list[str] | None = None,
+    missing_label: str = "No data",
+    towns: dict[str, tuple[float, float]] | None = None,
+    inset: bool = True,
+) -> Chart:
+    """A ward map of classes (hot spot, cold spot, not significant; or patterns over time).
+
+    Drawn as :func:`map_wards` draws (north arrow, scale bar, town names, an enlarged town
+    centre, ward names that never overlap), with one fill (and optional hatch) per class
+    and a legend in ``order`` giving each class's number of wards, so the map reads without
+    colour. The wards of the ``named`` classes are always named, in the frame's order (sort
+    it by strength to name the strongest first when room runs out); others when the name
+    fits inside. Wards with no class (NaN or "") are grey and hatched, by
+    ``missing_reason`` as on :func:`map_wards`.
+
+    Parameters
+    ----------
+    wards : geopandas.GeoDataFrame
+        One row per ward, in EPSG:27700 (another CRS is converted), with ``ward_name``,
+        ``geometry`` and ``column``; optional ``town`` and ``missing_reason``.
+    column : str
+        The class of each ward, one of ``order`` (NaN = none).
+    title, legend_title : str
+        Map and legend titles.
+    order : list of str
+        The classes, in legend order.
+    colours : dict of str to str
+        Fill of each class, e.g. :data:`HOTSPOT_COLOURS`.
+    hatches : dict of str to str, optional
+        Hatch of some classes, e.g. :data:`HOTSPOT_HATCHES` (default none).
+    named : list of str, optional
+        Classes whose wards are always named (default the first of ``order``).
+    missing_label : str, optional
+        Legend entry of wards with no class and no ``missing_reason`` (default "No data").
+    towns : dict of str to (float, float), optional
+        Town name -> (longitude, latitude), as for :func:`map_wards`.
+    inset : bool, optional
+        Whether to enlarge a dense town centre (default True).
+
+    Returns
+    -------
+    Chart
+        The map, as :func:`map_wards`. Its ``alt_text`` counts the wards of each class and
+        names those of the ``named`` classes.
+
+    Raises
+    ------
+    ValueError
+        If a column is missing, ``wards`` is empty or has no CRS, a ward's class is not
+        in ``order``, or a class has no colour.
+    """
+    wards = _ward_frame(wards, column)
+    no_colour = [c for c in order if c not in colours]
+    if no_colour:
+        raise ValueError(f"colours has no colour for {no_colour}")
+    classes = wards[column].map(lambda v: v.strip() if isinstance(v, str) else v)
+    has_value = classes.notna().to_numpy() & (classes.astype(str) != "").to_numpy()
+    unknown = sorted(set(classes[has_value].astype(str)) - set(order))
+    if unknown:
+        raise ValueError(f"wards column {column!r} has {unknown}, which are not in order {order}")
+    hatches = hatches or {}
+    named = order[:1] if named is None else named
+
+    fig, ax = _map_canvas(wards, title)
+    fills = [colours[c] if ok else None for c, ok in zip(classes, has_value, strict=True)]
+    kinds = [hatches.get(c) if ok else None for c, ok in zip(classes, has_value, strict=True)]
+    handles = [
+        Patch(
+            fc=colours[c],
+            ec="#9a9a9a" if _is_pale(colours[c]) else "white",
+            hatch=hatches.get(c),
+            lw=0.5,
+            label=f"{_plain(c)}  ({_ward_count(int((classes[has_value] == c).sum()))})",
+        )
+        for c in order
+    ]
+    handles += _no_value_styles(wards, has_value, missing_label, fills, kinds)
+    first = [p for c in named for p in np.flatnonzero(has_value & (classes == c).to_numpy())]
+    _finish_map(
+        fig,
+        ax,
+        wards,
+        fills,
+        kinds,
+        handles,
+        legend_title=legend_title,
+        named=[int(p) for p in first],
+        towns=towns,
+        inset=inset,
+    )
+    counts = [
+        f"{_words(c)}: {_ward_count(int((classes[has_value] == c).sum()))}"
+        + (
+            f" ({_listed([_words(n) for n in wards['ward_name'][has_value & (classes == c)]], 8)})"
+            if c in named and (has_value & (classes == c)).any()
+            else ""
+        )
+        for c in order
+    ]
+    return _described(
+        fig,
+        f"Map: {_words(title)}. Of {len(wards)} wards, by {_words(legend_title)}:",
+        "; ".join(counts) + ".",
+        _missing_sentence(wards, has_value, missing_label),
+    )
+
+
+def _is_pale(colour) -> bool:
+    """Whether a fill is a light grey or white, which needs grey ward edges to be seen."""
+    red, green, blue = to_rgb(colour)
+    return min(red, green, blue) >= 0.7 and max(red, green, blue) - min(red, green, blue) < 0.05

@@ -17,12 +17,19 @@ from matplotlib.text import Text
 from shapely.geometry import box
 
 from csp_analysis.charts import (
+    HOTSPOT_COLOURS,
+    HOTSPOT_HATCHES,
     PALETTE,
+    QUADRANT_NAMES,
     SPC_COLOURS,
     dense_centre,
+    map_categories,
     map_classes,
     map_wards,
     plot_breakdown,
+    plot_funnel,
+    plot_lorenz,
+    plot_quadrant,
     plot_spc,
     plot_trend,
 )
@@ -288,6 +295,21 @@ def assert_no_overlap(fig) -> None:
             assert not a.overlaps(b)
 
 
+def assert_legend_on_page(fig) -> None:
+    """The map's legend is inside the figure (a wide area once pushed it off the right)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    legend = fig.axes[0].get_legend().get_window_extent(renderer)
+    assert legend.x1 <= fig.bbox.width
+
+
+def test_map_legend_of_a_wide_area_stays_on_the_page(wards):
+    fig = map_wards(wards, column="count", title="t", legend_title="Offences")
+    assert_legend_on_page(fig)
+
+
 def test_map_structure(wards):
     fig = map_wards(wards, column="count", title="Crime by ward", legend_title="Offences")
     ax = fig.axes[0]
@@ -482,6 +504,379 @@ def test_breakdown_empty():
     render(fig)
 
 
+# ------------------------------------------------------------- strategic assessment
+
+
+def funnel_peers() -> pd.DataFrame:
+    """Five areas around a pooled rate of 60 per 1,000: one far above, one below."""
+    return pd.DataFrame(
+        {
+            "area_name": ["Telford and Wrekin", "Shropshire", "Herefordshire", "North", "South"],
+            "population": [190_000.0, 330_000.0, 190_000.0, 300_000.0, 335_000.0],
+            "rate_per_1000": [74.1, 58.0, 50.2, 61.0, 59.0],
+            "count": [14079, 19140, 9538, 18300, 19765],
+            "funnel_band": ["above 99.8%", "within", "below 95%", "within", "within"],
+            "is_area": [True, False, False, False, False],
+        }
+    )
+
+
+def funnel_limits() -> pd.DataFrame:
+    grid = np.linspace(20_000, 400_000, 50)
+    spread = np.sqrt(60 / grid * 1000 + 3.0**2)
+    return pd.DataFrame(
+        {
+            "population": grid,
+            "target": 60.0,
+            "lower_95": 60 - 1.96 * spread,
+            "upper_95": 60 + 1.96 * spread,
+            "lower_998": 60 - 3.09 * spread,
+            "upper_998": 60 + 3.09 * spread,
+        }
+    )
+
+
+def test_funnel_structure_and_message():
+    fig = plot_funnel(funnel_peers(), funnel_limits(), title="All crime, 2024-25")
+    ax = fig.axes[0]
+    assert title_of(fig) == "All crime, 2024-25"
+    assert ax.get_xlabel() == "Residents"
+    assert ax.get_ylabel() == "Offences per 1,000 residents a year"
+    assert set(legend_texts(ax)) == {
+        "Average of all the areas (60.0)",
+        "95% limits",
+        "99.8% limits",
+        "Much higher (above 99.8%)",
+        "Within the limits",
+        "Lower (below 95%)",
+        "Telford and Wrekin",
+    }
+    styles = {line.get_label(): line.get_linestyle() for line in ax.get_legend().get_lines()}
+    assert styles["Average of all the areas (60.0)"] == "-"
+    assert styles["95% limits"] == "--" and styles["99.8% limits"] == ":"
+    # The band is told by shape and fill as well as colour.
+    marks = {
+        (line.get_marker(), to_hex(line.get_markerfacecolor()))
+        for line in ax.get_legend().get_lines()
+        if line.get_label()
+        in {"Much higher (above 99.8%)", "Within the limits", "Lower (below 95%)"}
+    }
+    assert len({marker for marker, _ in marks}) == 3
+    assert ("v", "#ffffff") in marks  # below 95% only: hollow
+    assert fig.alt_text == (
+        "Funnel plot: All crime, 2024-25, offences per 1,000 residents a year. "
+        "Telford and Wrekin's rate, 74.1 per 1,000 a year, is above the 99.8% limit: higher "
+        "than the other areas by more than chance would usually give. "
+        "2 of 5 areas lie outside the 95% limits, 1 of them outside the 99.8% limits."
+    )
+    names = drawn_texts(fig)
+    assert set(funnel_peers()["area_name"]) <= set(names)  # 5 areas: all named
+    bold = [t for t in ax.texts if t.get_text() == "Telford and Wrekin"]
+    assert bold[0].get_fontweight() == "bold"
+    assert_no_overlap(fig)
+    render(fig)
+
+
+@pytest.mark.parametrize(
+    ("band", "sentence"),
+    [
+        ("within", "is within the 95% limits: no different from the other areas"),
+        ("above 95%", "is above the 95% limit but not the 99.8% limit: higher than the other "
+         "areas, though chance alone would give this about 1 time in 40."),
+        ("Below 99.8%", "is below the 99.8% limit: lower than the other areas by more"),
+    ],
+)  # fmt: skip
+def test_funnel_sentence_follows_the_band(band, sentence):
+    peers = funnel_peers()
+    peers.loc[0, "funnel_band"] = band
+    fig = plot_funnel(peers, funnel_limits(), title="t")
+    assert sentence in fig.alt_text
+    outside = 1 + (band.lower() != "within")
+    assert f"{outside} of 5 areas" in fig.alt_text
+
+
+def test_funnel_leaves_off_withheld_rates_and_draws_dollars_as_written():
+    peers = funnel_peers()
+    peers.loc[1, "area_name"] = "Cash $ Town"
+    peers.loc[3, "rate_per_1000"] = np.nan  # North: withheld
+    peers.loc[3, "funnel_band"] = None
+    fig = plot_funnel(peers, funnel_limits(), title="Costs in $ and $$")
+    ax = fig.axes[0]
+    drawn = [
+        (x, y)
+        for line in ax.get_lines()
+        if line.get_linestyle() == "None"
+        and line.get_marker() in ("o", "^", "v")
+        and line.get_markersize() < 12
+        for x, y in zip(line.get_xdata(), line.get_ydata(), strict=True)
+    ]
+    assert len(drawn) == 4 and (300_000.0, 61.0) not in drawn
+    assert "Left off, rate withheld: North." in fig.get_supxlabel()
+    assert "1 area is left off because its rate is withheld: North." in fig.alt_text
+    assert "2 of 4 areas lie outside" in fig.alt_text
+    assert r"Cash \$ Town" in drawn_texts(fig)  # escaped: drawn as written, not mathtext
+    assert fig.get_suptitle() == r"Costs in \$ and \$\$"
+    render(fig)
+
+    peers.loc[0, "rate_per_1000"] = np.nan
+    fig = plot_funnel(peers, funnel_limits(), title="t")
+    assert "Telford and Wrekin's rate is withheld, so it is not drawn." in fig.alt_text
+    peers["rate_per_1000"] = np.nan
+    fig = plot_funnel(peers, funnel_limits(), title="t")
+    assert "No area has a rate to draw. 5 areas are left off" in fig.alt_text
+    render(fig)
+
+
+def test_funnel_names_the_area_and_the_extremes_among_many():
+    rng = np.random.default_rng(5)
+    n = 30
+    peers = pd.DataFrame(
+        {
+            "area_name": [f"Area {i}" for i in range(n)],
+            "population": rng.uniform(80_000, 380_000, n),
+            "rate_per_1000": 60 + np.linspace(-12, 12, n),
+            "funnel_band": "within",
+            "is_area": np.arange(n) == 15,
+        }
+    )
+    fig = plot_funnel(peers, funnel_limits(), title="t")
+    names = [t for t in drawn_texts(fig) if t.startswith("Area ")]
+    assert len(names) <= 12 and "Area 15" in names
+    assert {"Area 0", "Area 29"} <= set(names)  # the furthest from the average
+    assert_no_overlap(fig)
+
+
+def test_funnel_rejects_an_unknown_band():
+    peers = funnel_peers()
+    peers.loc[2, "funnel_band"] = "odd"
+    with pytest.raises(ValueError, match="funnel_band 'odd' of 'Herefordshire'"):
+        plot_funnel(peers, funnel_limits(), title="t")
+    with pytest.raises(ValueError, match="upper_998"):
+        plot_funnel(funnel_peers(), funnel_limits().drop(columns="upper_998"), title="t")
+
+
+def crime_types() -> pd.DataFrame:
+    """Six crime types: the median count is 350 and the average harm per crime
+    (40,600 / 2,100 = 19.33) is below the plain mean of severities (24.33)."""
+    frame = pd.DataFrame(
+        {
+            "crime_type": ["A", "B", "C", "D", "E", "F"],
+            "count": [100, 200, 300, 400, 500, 600],
+            "mean_severity": [50.0, 5.0, 40.0, 30.0, 20.0, 1.0],
+        }
+    )
+    frame["harm"] = frame["count"] * frame["mean_severity"]
+    return frame
+
+
+def test_quadrant_structure_and_message():
+    fig = plot_quadrant(
+        crime_types(),
+        label="crime_type",
+        title="Which crimes do most harm",
+        x_label="Crimes",
+        y_label="Harm per crime",
+    )
+    ax = fig.axes[0]
+    assert title_of(fig) == "Which crimes do most harm"
+    assert ax.get_xlabel() == "Crimes" and ax.get_xscale() == "linear"
+    assert ax.get_ylabel() == "Harm per crime"
+    # Split at the median count and the average harm per crime, not the plain mean.
+    assert legend_texts(ax) == [
+        "Median: 350",
+        "Total harm 1,000",
+        "Average per crime: 19.3",
+        "Total harm 10,000",
+    ]
+    assert fig.alt_text == (
+        "Quadrant chart: Which crimes do most harm. 6 shown, split at the median crimes (350) "
+        "and the average harm per crime (19.3). Many crimes, more harm per crime: D and E."
+    )
+    texts = drawn_texts(fig)
+    assert set(QUADRANT_NAMES) <= set(texts)
+    assert set("ABCDEF") <= set(texts)  # every point named
+    points = ax.collections[0]
+    colours = [to_hex(c) for c in points.get_facecolors()]
+    assert [c == "#d55e00" for c in colours] == [False, False, False, True, True, False]
+    sizes = points.get_sizes()
+    assert sizes[3] == sizes.max()  # D has the most harm (12,000)
+    assert_no_overlap(fig)
+    render(fig)
+
+
+def test_quadrant_log_scale_nan_rows_and_dollars():
+    table = crime_types()
+    table.loc[0, "count"] = 2  # 2 to 600: more than two orders of magnitude
+    table.loc[1, "mean_severity"] = np.nan
+    table.loc[2, "crime_type"] = "Cash $ theft"
+    fig = plot_quadrant(
+        table.drop(columns="harm"),
+        label="crime_type",
+        title="t",
+        x_label="Crimes",
+        y_label="Harm per crime",
+    )
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log" and ax.get_xlabel() == "Crimes, log scale"
+    assert "Left off, with no value: B." in fig.get_supxlabel()
+    assert fig.alt_text.endswith("Left off, with no value: B.")
+    assert "5 shown" in fig.alt_text
+    assert r"Cash \$ theft" in drawn_texts(fig)
+    assert len(legend_texts(ax)) == 2  # no harm column: no circle sizes
+    render(fig)
+
+
+def test_quadrant_names_at_most_15_points():
+    rng = np.random.default_rng(2)
+    table = pd.DataFrame(
+        {
+            "ward_name": [f"Ward {i}" for i in range(25)],
+            "count": rng.integers(10, 200, 25),
+            "mean_severity": rng.uniform(5, 50, 25),
+        }
+    )
+    fig = plot_quadrant(
+        table, label="ward_name", title="t", x_label="Crimes", y_label="Harm per crime"
+    )
+    assert len([t for t in drawn_texts(fig) if t.startswith("Ward ")]) <= 15
+    assert_no_overlap(fig)
+
+
+def lorenz_frame() -> pd.DataFrame:
+    """Eight wards. Crime 4, 2, 1, 1, 0, 0, 0, 0: the top ward (12.5% of wards) holds half,
+    so the top 10% hold 0.10 / 0.125 x 50% = 40%. Harm 30, 10, 5, 0, ...: 30/45 of it in
+    the top ward, 80% of that in the top 10% = 53.3%."""
+    rows = []
+    for of, values in (("crime", [4, 2, 1, 1, 0, 0, 0, 0]), ("harm", [30, 10, 5, 0, 0, 0, 0, 0])):
+        values = np.asarray(values, dtype=float)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "of": of,
+                    "share_of_places": np.arange(9) / 8,
+                    "share_of_events": np.r_[0, np.cumsum(values)] / values.sum(),
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_lorenz_structure_and_message():
+    fig = plot_lorenz(lorenz_frame(), title="Concentration")
+    ax = fig.axes[0]
+    assert title_of(fig) == "Concentration"
+    assert ax.get_xlabel() == "Share of wards (%), highest first"
+    assert ax.get_ylabel() == "Share of crime or harm (%)"
+    assert legend_texts(ax) == ["Crime", "Harm", "If every ward had the same"]
+    assert fig.alt_text == (
+        "Lorenz curve: Concentration. The 10% of wards with most crime hold 40% of crime; "
+        "the 10% with most harm hold 53% of harm. If every ward had the same, they would "
+        "hold 10%."
+    )
+    texts = drawn_texts(fig)
+    assert {"40% of crime", "53% of harm"} <= set(texts)
+    assert_no_overlap(fig)
+    render(fig)
+
+
+def test_lorenz_drops_nan_rows_and_draws_dollars_as_written():
+    frame = lorenz_frame()
+    frame.loc[len(frame)] = ["crime", np.nan, 0.5]
+    frame["of"] = frame["of"].replace({"harm": "$ harm"})
+    fig = plot_lorenz(frame, title="t")
+    assert "hold 40% of crime" in fig.alt_text
+    assert legend_texts(fig.axes[0])[1] == r"$ harm".replace("$", r"\$")
+    render(fig)
+
+
+def test_lorenz_reads_an_even_split_off_the_diagonal():
+    even = pd.DataFrame(
+        {
+            "of": "crime",
+            "share_of_places": [0.0, 0.25, 0.5, 1.0],
+            "share_of_events": [0, 0.25, 0.5, 1],
+        }
+    )
+    fig = plot_lorenz(even, title="t", places="grid cells", at=0.05)
+    assert "The 5% of grid cells with most crime hold 5% of crime." in fig.alt_text
+    assert fig.axes[0].get_xlabel() == "Share of grid cells (%), highest first"
+
+
+def hotspot_wards(wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    frame = wards.copy()
+    frame["class"] = "Not significant"
+    frame.loc[[0, 1], "class"] = "Hot spot"
+    frame.loc[11, "class"] = "Cold spot"
+    frame.loc[8, "class"] = np.nan
+    return frame
+
+
+def map_hotspots(frame: gpd.GeoDataFrame, **options):
+    return map_categories(
+        frame,
+        column="class",
+        title="Hot spots by ward",
+        legend_title="Getis-Ord Gi*",
+        order=["Hot spot", "Cold spot", "Not significant"],
+        colours=HOTSPOT_COLOURS,
+        hatches=HOTSPOT_HATCHES,
+        **options,
+    )
+
+
+def test_category_map_structure_and_message(wards):
+    fig = map_hotspots(hotspot_wards(wards))
+    ax = fig.axes[0]
+    assert title_of(fig) == "Hot spots by ward"
+    assert ax.get_legend().get_title().get_text() == "Getis-Ord Gi*"
+    assert legend_texts(ax) == [
+        "Hot spot  (2 wards)",
+        "Cold spot  (1 ward)",
+        "Not significant  (8 wards)",
+        "No data  (1 ward)",
+    ]
+    assert fig.alt_text == (
+        "Map: Hot spots by ward. Of 12 wards, by Getis-Ord Gi*: Hot spot: 2 wards (Ward A and "
+        "Ward B); Cold spot: 1 ward; Not significant: 8 wards. 1 ward hatched grey: No data."
+    )
+    # Readable in greyscale: no two classes share both lightness and hatch.
+    handles = ax.get_legend().legend_handles
+    looks = {
+        (round(float(np.dot(h.get_facecolor()[:3], [0.2126, 0.7152, 0.0722])), 1), h.get_hatch())
+        for h in handles
+    }
+    assert len(looks) == len(handles)
+    assert to_hex(handles[0].get_facecolor()) == HOTSPOT_COLOURS["Hot spot"].lower()
+    texts = drawn_texts(fig)
+    assert "N" in texts and any(t.endswith(" km") for t in texts)
+    assert {f"Ward {chr(65 + i)}" for i in range(12)} <= set(texts)
+    assert_no_overlap(fig)
+    assert_legend_on_page(fig)
+    render(fig)
+
+
+def test_category_map_names_hot_spots_in_a_real_area_and_draws_dollars(wards):
+    frame = hotspot_wards(wards)
+    frame.loc[0, "ward_name"] = "Cash $ Ward"
+    fig = map_hotspots(frame)
+    assert r"Cash \$ Ward" in drawn_texts(fig)
+    assert "(Cash $ Ward and Ward B)" in fig.alt_text
+    with pytest.raises(ValueError, match=r"\['Warm spot'\]"):
+        frame.loc[2, "class"] = "Warm spot"
+        map_hotspots(frame)
+
+
+@pytest.mark.skipif(not SHROPSHIRE.exists(), reason="shared ward boundaries are absent")
+def test_category_map_keeps_town_names_off_a_small_hot_spot():
+    frame = gpd.read_file(SHROPSHIRE).to_crs(27700)
+    frame = frame.rename(columns={"WD23CD": "ward_code", "WD23NM": "ward_name"})
+    frame["class"] = np.where(frame["ward_name"] == "Oswestry West", "Hot spot", "Not significant")
+    fig = map_hotspots(frame, towns={"Oswestry": (-3.054, 52.861)}, inset=False)
+    texts = drawn_texts(fig)
+    assert "OSWESTRY" in texts and "Oswestry West" in texts  # the town name moved aside
+    assert_no_overlap(fig)
+
+
 # -------------------------------------------------------------------- files to look at
 
 
@@ -496,6 +891,18 @@ def test_write_pngs_to_look_at(tmp_path, monthly, spc_frame, wards, breakdown):
         "breakdown": plot_breakdown(
             breakdown, title="By offence group", current_label="2025-26", previous_label="2024-25"
         ),
+        "funnel": plot_funnel(
+            funnel_peers(), funnel_limits(), title="All crime among the partnerships"
+        ),
+        "quadrant": plot_quadrant(
+            crime_types(),
+            label="crime_type",
+            title="Volume against harm",
+            x_label="Crimes",
+            y_label="Harm per crime",
+        ),
+        "lorenz": plot_lorenz(lorenz_frame(), title="Concentration across wards"),
+        "hotspots": map_hotspots(hotspot_wards(wards)),
     }
     for name, fig in figures.items():
         path = folder / f"{name}.png"
