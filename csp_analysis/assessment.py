@@ -357,11 +357,12 @@ def _funnel(table: pd.DataFrame) -> pd.DataFrame:
     """Funnel limits over the populations of a peers table, for the chart."""
     known = table["population"].dropna()
     grid = np.geomspace(max(1.0, known.min() * 0.5), known.max() * 1.5, 200)
-    return peers.funnel_limits(
+    limits = peers.funnel_limits(
         grid,
         baseline_rate=float(table["funnel_baseline"].iloc[0]),
         tau2=float(table["funnel_tau2"].iloc[0]),
     )
+    return limits.rename(columns={"baseline": "target"})
 
 
 def _rate_per_year(count: int, population: pd.DataFrame | None, year: Period) -> float:

@@ -1188,9 +1188,6 @@ def lorenz_chart(assessment: Assessment):
     )
 
 
-_HOTSPOT_ORDER = ["hot spot", "cold spot", "not significant"]
-
-
 def hotspot_map(assessment: Assessment):
     """A ward map of hot and cold spots (Gi*, false discovery rate controlled)."""
     if assessment.hotspots is None or assessment.ward_shapes is None:
@@ -1198,12 +1195,16 @@ def hotspot_map(assessment: Assessment):
     wards = assessment.ward_shapes.merge(
         assessment.hotspots.drop(columns="ward_name"), on="ward_code", how="left"
     )
+    wards["hotspot"] = _capitalised(wards["hotspot"].replace("not tested", pd.NA))
     return charts.map_categories(
         wards,
         column="hotspot",
         title=f"Hot and cold spots of crime by ward, {assessment.period.describe()}",
         legend_title="Wards",
-        order=_HOTSPOT_ORDER,
+        order=list(charts.HOTSPOT_COLOURS),
+        colours=charts.HOTSPOT_COLOURS,
+        hatches=charts.HOTSPOT_HATCHES,
+        missing_label="Not tested (no neighbour within the distance)",
         towns=assessment.towns or None,
     )
 
