@@ -1689,6 +1689,9 @@ def plot_funnel(
 ) -> Chart:
     """A funnel plot: each area's rate against its population, within chance limits.
 
+    When ``limits`` has a ``method`` column saying "overdispersion-adjusted ...", the note
+    under the chart says the limits allow for the usual differences between areas too.
+
     The average of all the areas (the pooled rate) is a solid line, the 95% limits dashed
     and the 99.8% limits dotted, all grey; an area outside them differs from the others by
     more than chance would usually give an area of its size. Areas are marked by band, by
@@ -1806,9 +1809,16 @@ def plot_funnel(
     ax.grid(color="#eeeeee", lw=0.8)
     ax.set_axisbelow(True)
     _top_legend(ax, handles, rows=3, by_column=True)  # the lines, then the areas' marks
+    adjusted = "method" in limits and str(limits["method"].iloc[0]).startswith("overdispersion")
     notes = [
-        "The limits are where an area's rate would fall by chance alone, for its number of "
-        "residents, 95% and 99.8% of the time."
+        "The limits are where an area's rate would fall 95% and 99.8% of the time, for its "
+        "number of residents, "
+        + (
+            "allowing for chance and for the usual differences between areas (the areas "
+            "differ by more than chance alone would give)."
+            if adjusted
+            else "by chance alone."
+        )
     ]
     if not left_off.empty:
         names = [_words(n) for n in left_off["area_name"]]

@@ -18,7 +18,7 @@ import pandas as pd
 from IPython.display import HTML, Markdown
 
 from csp_analysis import charts, indicators, wording
-from csp_analysis.assessment import HOTSPOT_Q, Assessment, area_assessment
+from csp_analysis.assessment import HOTSPOT_Q, LOCALITY_TOP, Assessment, area_assessment
 from csp_analysis.config import PROJECT_ROOT, load_settings
 from csp_analysis.disclosure import SECONDARY_LABEL
 from csp_analysis.load import load_dataset
@@ -1004,11 +1004,15 @@ def assessment_findings(assessment: Assessment) -> Markdown:
         names = ", ".join(localities["ward_name"].head(3))
         sentences.append(f"The wards with the most harm are {names}.")
     hot = _hot_wards(a)
-    if hot is not None:
+    if hot is not None and hot.empty:
         sentences.append(
-            f"{len(hot)} ward{'s are' if len(hot) != 1 else ' is a'} hot spot"
-            f"{'s' if len(hot) != 1 else ''} of crime"
-            + (f": {', '.join(hot['ward_name'].head(5))}." if len(hot) else ".")
+            "No ward is a hot spot of crime once chance across all wards is allowed for."
+        )
+    elif hot is not None:
+        names = ", ".join(hot["ward_name"].head(5)) + (" and others" if len(hot) > 5 else "")
+        sentences.append(
+            f"{len(hot)} ward{'s are hot spots' if len(hot) != 1 else ' is a hot spot'} of "
+            f"crime: {names}."
         )
     return _prose(*sentences, markup="- {}")
 
@@ -1037,7 +1041,7 @@ def priorities_table(assessment: Assessment):
     shown = pd.DataFrame(
         {
             "Theme": table["title"],
-            f"Number in {assessment.period.label}": table["count"],
+            "Number in the year": table["count"],
             "Rate per 1,000 a year": table["rate_per_1000_per_year"],
             "Share of harm (%)": table.get("harm_share_pct"),
             "Latest quarter against a year earlier": table["verdict"],
@@ -1052,7 +1056,7 @@ def priorities_table(assessment: Assessment):
     return _style(
         shown,
         {
-            f"Number in {assessment.period.label}": _COUNTS,
+            "Number in the year": _COUNTS,
             "Rate per 1,000 a year": "{:.1f}",
             "Share of harm (%)": "{:.0f}",
         },
@@ -1103,11 +1107,23 @@ def harm_categories_table(assessment: Assessment):
 
 
 def localities_table(assessment: Assessment):
-    """The high-harm localities: wards ranked by harm, with how solid each ranking is."""
+    """The high-harm localities: harm over up to three years, persistence, deprivation."""
     table = assessment.localities
     if table is None or table.empty:
         return _line("No ward has published harm figures.")
-    return _style(table, {"harm": _COUNTS, "harm_per_1000": "{:,.1f}", "count": _COUNTS})
+    table = table.loc[pd.to_numeric(table["harm"], errors="coerce").notna()]
+    years = int(table["years"].max()) if len(table) else 0
+    columns = {
+        "ward_name": "Ward",
+        "count": "Crimes" if years == 1 else f"Crimes in {years} years",
+        "harm": "Harm" if years == 1 else f"Harm in {years} years",
+        "harm_rank": "Rank by harm",
+        "years_in_top": f"Years in the top {LOCALITY_TOP}",
+        "deprivation_rank": "Rank by deprivation",
+        "priority_rank": "Harm and deprivation together",
+    }
+    shown = table[[c for c in columns if c in table]].rename(columns=columns)
+    return _style(shown, {columns["count"]: _COUNTS, columns["harm"]: _COUNTS})
 
 
 def harm_table(assessment: Assessment, *, top: int = 10):
@@ -1165,11 +1181,14 @@ def concentration_text(assessment: Assessment) -> Markdown | None:
         return None
     values = table.set_index(["of", "measure"])["value"]
     places = len(assessment.harm) if assessment.harm is not None else 0
-    sentences = [
-        wording.top_share(100 * values[(of, "top_10pct_share")], 0.10, places, of=of)
-        for of in ("crime", "harm")
-        if (of, "top_10pct_share") in values
-    ]
+    sentences = []
+    if ("crime", "top_10pct_share") in values:
+        sentences.append(
+            wording.top_share(100 * values[("crime", "top_10pct_share")], 0.10, places, of="crime")
+        )
+    if ("harm", "top_10pct_share") in values:
+        share = 100 * values[("harm", "top_10pct_share")]
+        sentences.append(f"The 10% of wards with the most harm hold {share:.0f}% of harm.")
     if ("crime", "gini") in values:
         sentences.append(
             f"The Gini coefficient of crime across wards is {values[('crime', 'gini')]:.2f} "
