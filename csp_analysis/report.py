@@ -358,6 +358,16 @@ def how_to_read(profile: Profile) -> Markdown | None:
             f"below {wording.SMALL_BASE}, because they mislead on small numbers.",
         ),
     ]
+    if profile.harm is not None:
+        terms.append(
+            (
+                "Harm",
+                "each crime weighted by its severity: the average number of days of prison "
+                "sentence its offence receives (the ONS Crime Severity Score weights), added "
+                "up. A ward with fewer but more serious crimes can do more harm than a busier "
+                "one. The strategic assessment compares harm across themes and wards.",
+            )
+        )
     details = []
     if not np.isnan(test.p_value):
         ratio = (
@@ -535,6 +545,10 @@ def top_wards_table(profile: Profile):
     if rate != per_year:  # a year's rate is its rate per year: shown once
         table = table.rename(columns={"rate_per_1000_per_year": per_year})
         columns.append(per_year)
+    if profile.harm is not None:  # harm beside volume (blank where the count is withheld)
+        harm = pd.to_numeric(profile.harm.set_index("ward_code")["harm"], errors="coerce")
+        table["Harm"] = table["ward_code"].map(harm)
+        columns.append("Harm")
     shown = table.rename(
         columns={
             "rank": "Rank",
@@ -553,6 +567,7 @@ def top_wards_table(profile: Profile):
             "Cumulative %": "{:.1f}%",
             rate: _RATE,
             per_year: _RATE,
+            "Harm": _COUNTS,
         },
     )
     if not profile.claims.get("top_wards", True):  # the heading would say more than is true
