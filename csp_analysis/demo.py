@@ -219,7 +219,7 @@ _PEERS = (
         },
         rural_town="",
         centre_ward="Harbour and Old Town",
-        centre=(_CENTRE[0] + 39_000, _CENTRE[1] - 4_000),
+        centre=(_CENTRE[0] + 36_000, _CENTRE[1] - 4_000),
         rural_spacing=(0, 0, 0),
         number=1,
         reference="GC",
@@ -750,7 +750,24 @@ def _peer_outlines(county: Polygon) -> list[Polygon]:
     for area, centre in zip(others, centres, strict=True):
         cell = next(c for c in cells.geoms if c.contains(centre))
         outlines[area.code] = cell.intersection(rest)
-    return [outlines[area.code] for area in _PEERS]
+    return [_without_spikes(outlines[area.code]) for area in _PEERS]
+
+
+def _without_spikes(polygon: Polygon, min_angle: float = 1.0) -> Polygon:
+    """``polygon`` without spikes: vertices whose edges meet at under ``min_angle`` degrees.
+
+    Where the force's outline grazes Demoshire's, their difference keeps a spike metres
+    wide that reprojection to longitude and latitude turns into a self-intersection. The
+    spike's strip is left out of every area; the rest of the boundary stays exact.
+    """
+    ring = np.array(polygon.exterior.coords)[:-1]
+    while True:
+        before, after = np.roll(ring, 1, axis=0) - ring, np.roll(ring, -1, axis=0) - ring
+        cosine = (before * after).sum(axis=1) / (np.hypot(*before.T) * np.hypot(*after.T))
+        spikes = cosine > np.cos(np.radians(min_angle))
+        if not spikes.any():
+            return Polygon(ring)
+        ring = ring[~spikes]
 
 
 def _ring(centre: np.ndarray, n: int, radius: float, rng: np.random.Generator) -> np.ndarray:
