@@ -1,4 +1,4 @@
-"""Synthetic "Demoshire" data: a made-up county for demonstrations and tests.
+"""Synthetic "Demo Police" data: an invented force of five partnerships, for demos and tests.
 
 Demoshire is an invented Community Safety Partnership area of about 320,000 people with a
 county town (Demchester), three market towns and a large rural hinterland. Its volumes and
@@ -7,9 +7,20 @@ toolkit's tables look like a board would expect, but every record, person, ward 
 is invented. The county sits in the North Sea off the north-east coast, so no map of it can
 be mistaken for a real place, and all its codes start with ``X`` (never a real ONS code).
 
+Demoshire's peers share its force (Demo Police, ``X23000001``) and lie east of it, their
+wards tiling the sea with Demoshire's: Gullhaven, a port city of about 165,000 with the
+highest crime rate; Marlstow, a large town and its district (125,000); Tarnwick, a small
+town with moors (100,000); and Skerrowdale, a rural district with the lowest rate
+(80,000). They have crimes (with offence codes and coordinates, concentrated in their town
+centres) and ASB, but no victims or suspects, so that peer comparisons, funnel plots and
+hotspots have something to show. Each peer is drawn from its own random stream after
+Demoshire's: Demoshire's records are the same as before the peers were added.
+
 >>> demo = make_demo_data(seed=1, scale=0.01)
->>> len(demo.wards), int(demo.population["population"].sum()) // 10_000
-(40, 32)
+>>> demo.wards.groupby("area_name", sort=False).size().to_dict()
+{'Demoshire': 40, 'Gullhaven': 21, 'Marlstow': 18, 'Tarnwick': 13, 'Skerrowdale': 11}
+>>> int(demo.area(AREA_CODE).population["population"].sum()) // 10_000
+32
 >>> sorted(demo.asb["category"].unique())
 ['environmental', 'nuisance', 'personal']
 """
@@ -35,6 +46,8 @@ __all__ = [
     "AREA_CODE",
     "AREA_NAME",
     "FIRST_MONTH",
+    "FORCE_CODE",
+    "FORCE_NAME",
     "LAST_MONTH",
     "DEMO_FILES",
     "LATEST_QUARTER",
@@ -180,9 +193,11 @@ DEMOSHIRE = _Area(
     reference="DC",
 )
 # Demoshire's peers, the other partnerships of the force, from the largest: a high-crime
-# port city, a large town with its district, a small town and a rural district. Each is
-# offset from Demoshire's centre (m); their crime rates differ as real partnerships' do
-# (from about 0.7 to 1.6 times Demoshire's rate), more than chance would make them differ.
+# port city, a large town with its district, a small town and a rural district, east of
+# Demoshire. Their crime rates differ as real partnerships' do (from about 0.65 to 1.6
+# times Demoshire's), far more than chance would make them differ. Having fewer wards than
+# Demoshire, each gives its town centre ward a larger share (``centre_factor``), so that
+# its centre is its hotspot as Demchester's is Demoshire's.
 _PEERS = (
     _Area(
         code="X06000002",
@@ -233,7 +248,7 @@ _PEERS = (
         },
         trend=0.02,
         asb_rate=1.5,
-        centre_factor=1.3,
+        centre_factor=2.2,
     ),
     _Area(
         code="X06000003",
@@ -270,6 +285,7 @@ _PEERS = (
         crime_rate=1.15,
         group_rates={"Theft offences": 1.1, "Criminal damage and arson": 1.15},
         asb_rate=1.2,
+        centre_factor=1.8,
     ),
     _Area(
         code="X06000004",
@@ -307,7 +323,7 @@ _PEERS = (
         group_rates={"Criminal damage and arson": 1.2, "Robbery": 0.6},
         trend=-0.03,
         asb_rate=0.9,
-        centre_factor=0.9,
+        centre_factor=2.8,
     ),
     _Area(
         code="X06000005",
@@ -339,7 +355,7 @@ _PEERS = (
         group_rates={"Robbery": 0.4, "Drug offences": 0.7, "Possession of weapons offences": 0.6},
         trend=-0.02,
         asb_rate=0.7,
-        centre_factor=0.8,
+        centre_factor=2.6,
     ),
 )
 _AREAS = (DEMOSHIRE, *_PEERS)  # Demoshire first, then its peers
@@ -680,7 +696,9 @@ def offence_table() -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class DemoData:
-    """The Demoshire data set, as canonical frames (data contract sections 2 and 4).
+    """The synthetic force's data set, as canonical frames (data contract sections 2 and 4).
+
+    Demoshire's rows come first, then each peer's. :meth:`area` picks one area's rows.
 
     Attributes
     ----------
@@ -691,7 +709,8 @@ class DemoData:
     crimes : pandas.DataFrame
         One row per crime, columns ``CRIME_COLUMNS``.
     nominals : pandas.DataFrame
-        One row per person per crime and role, columns ``NOMINAL_COLUMNS``.
+        One row per person per crime and role, columns ``NOMINAL_COLUMNS`` (Demoshire's
+        crimes only).
     asb : pandas.DataFrame
         One row per ASB incident, columns ``ASB_COLUMNS``.
     """
@@ -701,6 +720,27 @@ class DemoData:
     crimes: pd.DataFrame
     nominals: pd.DataFrame
     asb: pd.DataFrame
+
+    def area(self, area_code: str) -> DemoData:
+        """The records of one area (its wards, their population, crimes, nominals and ASB).
+
+        >>> demo = make_demo_data(seed=1, scale=0.01)
+        >>> len(demo.area(AREA_CODE).wards), len(demo.area("X06000005").nominals)
+        (40, 0)
+        """
+        wards = self.wards[self.wards["area_code"] == area_code]
+        crimes = self.crimes[self.crimes["area_code"] == area_code]
+        return DemoData(
+            wards=wards.reset_index(drop=True),
+            population=self.population[
+                self.population["ward_code"].isin(wards["ward_code"])
+            ].reset_index(drop=True),
+            crimes=crimes.reset_index(drop=True),
+            nominals=self.nominals[self.nominals["crime_id"].isin(crimes["crime_id"])].reset_index(
+                drop=True
+            ),
+            asb=self.asb[self.asb["ward_code"].isin(wards["ward_code"])].reset_index(drop=True),
+        )
 
 
 # --------------------------------------------------------------------------------------
@@ -1344,16 +1384,18 @@ def _make_asb(
 
 
 def make_demo_data(*, seed: int = 2025, scale: float = 1.0) -> DemoData:
-    """Make the synthetic Demoshire data set.
+    """Make the synthetic force's data set: Demoshire and its four peers.
 
     Parameters
     ----------
     seed : int
-        Seed for ``numpy.random.default_rng``; the same seed gives identical frames. The
+        Seed for ``numpy.random.default_rng``; the same seed gives identical frames.
+        Demoshire's records use the seed's own stream, each peer ``[seed, number]``. The
         map (wards) and populations are the same for every seed.
     scale : float
         Multiplies record volumes (crimes, nominals, ASB); 1.0 is about 18,000 crimes and
-        3,400 ASB incidents in 2025-26. Wards and population do not change.
+        3,400 ASB incidents in Demoshire in 2025-26, and about 31,000 crimes and 5,700 ASB
+        incidents in its peers together. Wards and population do not change.
 
     Returns
     -------
@@ -1385,15 +1427,25 @@ def make_demo_data(*, seed: int = 2025, scale: float = 1.0) -> DemoData:
 
 
 def _synthetic_note(seed: int, scale: float) -> str:
+    peers = "\n".join(
+        f"  - {area.name} ({area.code}), about {area.population:,} residents" for area in _PEERS
+    )
     return f"""# Synthetic data
 
 Everything in this directory is **synthetic**. It was made by `csp_analysis.demo`
 (`write_demo_data(seed={seed}, scale={scale})`) for demonstrations and tests.
 
-- {AREA_NAME} ({AREA_CODE}) is an invented area; its wards, towns, codes (all starting
-  with `X`), people and crimes do not exist. Its map lies in the North Sea.
+- {FORCE_NAME} ({FORCE_CODE}) is an invented police force of five Community Safety
+  Partnership areas: {AREA_NAME} ({AREA_CODE}), about {TOTAL_POPULATION:,} residents, and
+  its peers
+{peers}
+- The areas, their wards, towns, codes (all starting with `X`), people and crimes do not
+  exist. Their maps lie in the North Sea.
+- `crimes.csv` and `asb.csv` hold every area's records ({AREA_NAME}'s first). Victims and
+  suspects (`nominals.csv`) are for {AREA_NAME}'s crimes only, to keep the data small.
 - No record describes a real person, place or event. Volumes and proportions are shaped on
-  a published partnership crime profile only so that tables look realistic.
+  a published partnership crime profile only so that tables look realistic; the peers'
+  crime rates differ from {AREA_NAME}'s as real partnerships' do.
 - Months covered: {FIRST_MONTH} to {LAST_MONTH} (financial years {", ".join(FINANCIAL_YEARS)}).
 
 The toolkit detects this file (`{SYNTHETIC_MARKER}`) and labels every output made from this
@@ -1443,7 +1495,7 @@ def check_demo_folder(out: Path) -> None:
 
 
 def write_demo_data(out_dir: str | Path, *, seed: int = 2025, scale: float = 1.0) -> list[Path]:
-    """Write the Demoshire data set to ``out_dir`` in the canonical form of the data contract.
+    """Write the synthetic force's data to ``out_dir`` in the canonical form of the data contract.
 
     Writes ``wards.geojson`` (EPSG:4326, as ONS publishes), ``population.csv``,
     ``crimes.csv``, ``nominals.csv``, ``asb.csv`` and ``SYNTHETIC_DATA.md``.
