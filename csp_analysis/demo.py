@@ -1,4 +1,4 @@
-"""Synthetic "Demoshire" data: a made-up county for demonstrations and tests.
+"""Synthetic "Demo Police" data: an invented force of five partnerships, for demos and tests.
 
 Demoshire is an invented Community Safety Partnership area of about 320,000 people with a
 county town (Demchester), three market towns and a large rural hinterland. Its volumes and
@@ -7,9 +7,20 @@ toolkit's tables look like a board would expect, but every record, person, ward 
 is invented. The county sits in the North Sea off the north-east coast, so no map of it can
 be mistaken for a real place, and all its codes start with ``X`` (never a real ONS code).
 
+Demoshire's peers share its force (Demo Police, ``X23000001``) and lie east of it, their
+wards tiling the sea with Demoshire's: Gullhaven, a port city of about 165,000 with the
+highest crime rate; Marlstow, a large town and its district (125,000); Tarnwick, a small
+town with moors (100,000); and Skerrowdale, a rural district with the lowest rate
+(80,000). They have crimes (with offence codes and coordinates, concentrated in their town
+centres) and ASB, but no victims or suspects, so that peer comparisons, funnel plots and
+hotspots have something to show. Each peer is drawn from its own random stream after
+Demoshire's: Demoshire's records are the same as before the peers were added.
+
 >>> demo = make_demo_data(seed=1, scale=0.01)
->>> len(demo.wards), int(demo.population["population"].sum()) // 10_000
-(40, 32)
+>>> demo.wards.groupby("area_name", sort=False).size().to_dict()
+{'Demoshire': 40, 'Gullhaven': 21, 'Marlstow': 18, 'Tarnwick': 13, 'Skerrowdale': 11}
+>>> int(demo.area(AREA_CODE).population["population"].sum()) // 10_000
+32
 >>> sorted(demo.asb["category"].unique())
 ['environmental', 'nuisance', 'personal']
 """
@@ -17,7 +28,7 @@ be mistaken for a real place, and all its codes start with ``X`` (never a real O
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -35,6 +46,8 @@ __all__ = [
     "AREA_CODE",
     "AREA_NAME",
     "FIRST_MONTH",
+    "FORCE_CODE",
+    "FORCE_NAME",
     "LAST_MONTH",
     "DEMO_FILES",
     "LATEST_QUARTER",
@@ -117,6 +130,235 @@ _WARD_NAMES = {
         "Wickenden Moor",
     ),
 }
+
+# Ward seeds of a town laid out in rings around its centre ward: (wards, radius (m), kind)
+# per ring. Market towns are cut into wedges that meet in the town centre instead.
+_TOWN_RINGS = {
+    "county_town": ((6, 1_300, "inner"), (7, 3_200, "outer")),
+    "city": ((6, 1_300, "inner"), (7, 3_000, "inner"), (7, 5_000, "outer")),
+    "large_town": ((6, 1_200, "inner"), (5, 2_900, "outer")),
+    "small_town": ((5, 1_100, "inner"),),
+}
+
+
+@dataclass(frozen=True)
+class _Area:
+    """One Community Safety Partnership of the synthetic force: its places and its crime.
+
+    ``towns`` holds (name, offset of the town centre from ``centre`` (m), layout (a key of
+    ``_TOWN_RINGS`` or "market_town"), radius of the built-up area (m)); ``ward_names``
+    the ward names by town, the first of each town its central ward, and the rural wards
+    under ``rural_town``. ``rural_spacing``: how far rural ward seeds keep from the first
+    town, from the other towns and from each other (m). ``outline_radius``: the area is a
+    compact blob of this radius around ``centre`` (a city); otherwise it is the part of the
+    force nearest ``centre``. Crime per resident is Demoshire's times ``crime_rate`` and
+    the offence group's factor in ``group_rates``, changing ``trend`` a year more than
+    each offence's own change; ASB per resident is Demoshire's times ``asb_rate``; the town
+    centre ward's shares are multiplied by ``centre_factor``. ``number`` orders the areas
+    (ward codes ``X05<number><ward>``); ``reference`` prefixes crime and ASB references.
+    """
+
+    code: str
+    name: str
+    population: int
+    towns: tuple
+    ward_names: dict
+    rural_town: str
+    centre_ward: str
+    centre: tuple[float, float]
+    rural_spacing: tuple[float, float, float]
+    number: int
+    reference: str
+    outline_radius: float | None = None
+    crime_rate: float = 1.0
+    group_rates: dict = field(default_factory=dict)
+    trend: float = 0.0
+    asb_rate: float = 1.0
+    centre_factor: float = 1.0
+
+
+FORCE_NAME = "Demo Police"
+FORCE_CODE = "X23000001"  # X prefix: not a real ONS police force area code
+DEMOSHIRE = _Area(
+    code=AREA_CODE,
+    name=AREA_NAME,
+    population=TOTAL_POPULATION,
+    towns=_TOWNS,
+    ward_names=_WARD_NAMES,
+    rural_town=RURAL_TOWN,
+    centre_ward=TOWN_CENTRE_WARD,
+    centre=tuple(_CENTRE),
+    rural_spacing=(7_500, 5_000, 7_000),
+    number=0,
+    reference="DC",
+)
+# Demoshire's peers, the other partnerships of the force, from the largest: a high-crime
+# port city, a large town with its district, a small town and a rural district, east of
+# Demoshire. Their crime rates differ as real partnerships' do (from about 0.65 to 1.6
+# times Demoshire's), far more than chance would make them differ. Having fewer wards than
+# Demoshire, each gives its town centre ward a larger share (``centre_factor``), so that
+# its centre is its hotspot as Demchester's is Demoshire's.
+_PEERS = (
+    _Area(
+        code="X06000002",
+        name="Gullhaven",
+        population=165_000,
+        towns=(("Gullhaven", (0, 0), "city", 6_500),),
+        ward_names={
+            "Gullhaven": (
+                "Harbour and Old Town",
+                # inner ring
+                "Chandlers Row",
+                "Saltgate",
+                "Wherry Bank",
+                "St Brannoc's",
+                "Ropewalk",
+                "Lantern Hill",
+                # middle ring
+                "Tidewell",
+                "Marram Park",
+                "Cobble Green",
+                "Gannet Rise",
+                "Kittiwake",
+                "Bellbuoy",
+                "Scarrow Heath",
+                # outer ring
+                "Pelling Moor",
+                "Driftholme",
+                "Shingleford",
+                "Sandpiper Park",
+                "Cormorant Fields",
+                "Dunlin Heath",
+                "Ternbury",
+            )
+        },
+        rural_town="",
+        centre_ward="Harbour and Old Town",
+        centre=(_CENTRE[0] + 36_000, _CENTRE[1] - 4_000),
+        rural_spacing=(0, 0, 0),
+        number=1,
+        reference="GC",
+        outline_radius=8_000,
+        crime_rate=1.45,
+        group_rates={
+            "Robbery": 2.5,
+            "Drug offences": 1.6,
+            "Possession of weapons offences": 1.8,
+            "Theft offences": 1.2,
+        },
+        trend=0.02,
+        asb_rate=1.5,
+        centre_factor=2.2,
+    ),
+    _Area(
+        code="X06000003",
+        name="Marlstow",
+        population=125_000,
+        towns=(
+            ("Marlstow", (5_000, 17_000), "large_town", 4_000),
+            ("Ebbridge", (30_000, 10_000), "market_town", 1_800),
+        ),
+        ward_names={
+            "Marlstow": (
+                "Marlstow Market Cross",
+                "Priorsgate",
+                "Weavers Green",
+                "Millbrook Lea",
+                "Kilnfield",
+                "Cooper's End",
+                "Stableyard",
+                "Marlstow Heath",
+                "Broadoak Park",
+                "Lynchet Hill",
+                "Hobb's Cross",
+                "Wainhouse Rise",
+            ),
+            "Ebbridge": ("Ebbridge Central", "Ebbridge North", "Ebbridge South"),
+            "Rural Marlstow": ("Coldmere and Hatch", "Wolderby", "Fallowfen"),
+        },
+        rural_town="Rural Marlstow",
+        centre_ward="Marlstow Market Cross",
+        centre=(_CENTRE[0] + 35_000, _CENTRE[1] - 50_000),
+        rural_spacing=(9_000, 6_000, 12_000),
+        number=2,
+        reference="MC",
+        crime_rate=1.15,
+        group_rates={"Theft offences": 1.1, "Criminal damage and arson": 1.15},
+        asb_rate=1.2,
+        centre_factor=1.8,
+    ),
+    _Area(
+        code="X06000004",
+        name="Tarnwick",
+        population=100_000,
+        towns=(
+            ("Tarnwick", (5_000, -12_000), "small_town", 2_500),
+            ("Corrowby", (-20_000, -10_000), "market_town", 1_500),
+        ),
+        ward_names={
+            "Tarnwick": (
+                "Tarnwick Central",
+                "Bridgeholme",
+                "Fellside",
+                "Tarnwick Moor",
+                "Oakhurst Green",
+                "Slatebeck",
+            ),
+            "Corrowby": ("Corrowby Town", "Corrowby Fields"),
+            "Rural Tarnwick": (
+                "Ravelstone Fell",
+                "Mossbeck",
+                "Ullerdale",
+                "Heatherlow",
+                "Kestrel Moor",
+            ),
+        },
+        rural_town="Rural Tarnwick",
+        centre_ward="Tarnwick Central",
+        centre=(_CENTRE[0] + 30_000, _CENTRE[1] + 50_000),
+        rural_spacing=(6_000, 5_000, 8_000),
+        number=3,
+        reference="TC",
+        crime_rate=0.9,
+        group_rates={"Criminal damage and arson": 1.2, "Robbery": 0.6},
+        trend=-0.03,
+        asb_rate=0.9,
+        centre_factor=2.8,
+    ),
+    _Area(
+        code="X06000005",
+        name="Skerrowdale",
+        population=80_000,
+        towns=(
+            ("Skerrow", (-5_000, -5_000), "market_town", 2_000),
+            ("Dunstowe", (5_000, 22_000), "market_town", 1_500),
+        ),
+        ward_names={
+            "Skerrow": ("Skerrow Town", "Skerrow Bridge", "Skerrow Rise"),
+            "Dunstowe": ("Dunstowe East", "Dunstowe West"),
+            "Rural Skerrowdale": (
+                "Fennick Moss",
+                "High Gorsedale",
+                "Lapwing Carr",
+                "Peewit Moor",
+                "Sallowby",
+                "Whinbarrow",
+            ),
+        },
+        rural_town="Rural Skerrowdale",
+        centre_ward="Skerrow Town",
+        centre=(_CENTRE[0] + 75_000, _CENTRE[1] + 15_000),
+        rural_spacing=(7_000, 6_000, 12_000),
+        number=4,
+        reference="SC",
+        crime_rate=0.68,
+        group_rates={"Robbery": 0.4, "Drug offences": 0.7, "Possession of weapons offences": 0.6},
+        trend=-0.02,
+        asb_rate=0.7,
+        centre_factor=2.6,
+    ),
+)
+_AREAS = (DEMOSHIRE, *_PEERS)  # Demoshire first, then its peers
 
 # Ward kinds: typical residents, and crime per resident relative to the county (outside the
 # town centre ward, whose share of crime is set per offence subgroup below).
@@ -454,7 +696,9 @@ def offence_table() -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class DemoData:
-    """The Demoshire data set, as canonical frames (data contract sections 2 and 4).
+    """The synthetic force's data set, as canonical frames (data contract sections 2 and 4).
+
+    Demoshire's rows come first, then each peer's. :meth:`area` picks one area's rows.
 
     Attributes
     ----------
@@ -465,7 +709,8 @@ class DemoData:
     crimes : pandas.DataFrame
         One row per crime, columns ``CRIME_COLUMNS``.
     nominals : pandas.DataFrame
-        One row per person per crime and role, columns ``NOMINAL_COLUMNS``.
+        One row per person per crime and role, columns ``NOMINAL_COLUMNS`` (Demoshire's
+        crimes only).
     asb : pandas.DataFrame
         One row per ASB incident, columns ``ASB_COLUMNS``.
     """
@@ -476,22 +721,93 @@ class DemoData:
     nominals: pd.DataFrame
     asb: pd.DataFrame
 
+    def area(self, area_code: str) -> DemoData:
+        """The records of one area (its wards, their population, crimes, nominals and ASB).
+
+        >>> demo = make_demo_data(seed=1, scale=0.01)
+        >>> len(demo.area(AREA_CODE).wards), len(demo.area("X06000005").nominals)
+        (40, 0)
+        """
+        wards = self.wards[self.wards["area_code"] == area_code]
+        crimes = self.crimes[self.crimes["area_code"] == area_code]
+        return DemoData(
+            wards=wards.reset_index(drop=True),
+            population=self.population[
+                self.population["ward_code"].isin(wards["ward_code"])
+            ].reset_index(drop=True),
+            crimes=crimes.reset_index(drop=True),
+            nominals=self.nominals[self.nominals["crime_id"].isin(crimes["crime_id"])].reset_index(
+                drop=True
+            ),
+            asb=self.asb[self.asb["ward_code"].isin(wards["ward_code"])].reset_index(drop=True),
+        )
+
 
 # --------------------------------------------------------------------------------------
 # Geography
 # --------------------------------------------------------------------------------------
 
 
-def _county_outline(rng: np.random.Generator) -> Polygon:
-    """Irregular county outline: a wobbly ellipse of about 3,000 square km."""
+def _county_outline(
+    rng: np.random.Generator,
+    *,
+    centre: np.ndarray = _CENTRE,
+    size: float = 31_000,
+    stretch: tuple[float, float] = (1.1, 0.9),
+) -> Polygon:
+    """Irregular outline: a wobbly ellipse (by default Demoshire's, about 3,000 square km)."""
     theta = np.linspace(0, 2 * np.pi, 240, endpoint=False)
     wobble = np.ones_like(theta)
     for k, amplitude in zip((2, 3, 5, 7), (0.08, 0.06, 0.035, 0.02), strict=True):
         wobble += amplitude * np.sin(k * theta + rng.uniform(0, 2 * np.pi))
-    radius = 31_000 * wobble
-    x = _CENTRE[0] + 1.1 * radius * np.cos(theta)
-    y = _CENTRE[1] + 0.9 * radius * np.sin(theta)
+    radius = size * wobble
+    x = centre[0] + stretch[0] * radius * np.cos(theta)
+    y = centre[1] + stretch[1] * radius * np.sin(theta)
     return Polygon(np.column_stack([x, y]))
+
+
+def _peer_outlines(county: Polygon) -> list[Polygon]:
+    """Outlines of Demoshire's peers, in the order of ``_PEERS``, tiling the force with it.
+
+    The force is a wobbly ellipse east of Demoshire (still in the North Sea). A peer with an
+    ``outline_radius`` (the city) is a blob around its centre; the rest of the force is
+    shared among the other peers, each taking the part nearest its centre.
+    """
+    rng = np.random.default_rng([GEOGRAPHY_SEED, 0])
+    force = _county_outline(rng, centre=_CENTRE + [38_000, 0], size=40_000, stretch=(1.55, 1.25))
+    rest = force.union(county).difference(county)
+    outlines: dict[str, Polygon] = {}
+    for area in _PEERS:
+        if area.outline_radius is not None:
+            blob = _county_outline(
+                rng, centre=np.array(area.centre), size=area.outline_radius, stretch=(1, 1)
+            )
+            outlines[area.code] = blob.intersection(rest)
+            rest = rest.difference(blob)
+    others = [area for area in _PEERS if area.outline_radius is None]
+    centres = [Point(area.centre) for area in others]
+    cells = shapely.voronoi_polygons(MultiPoint(centres), extend_to=force.buffer(50_000))
+    for area, centre in zip(others, centres, strict=True):
+        cell = next(c for c in cells.geoms if c.contains(centre))
+        outlines[area.code] = cell.intersection(rest)
+    return [_without_spikes(outlines[area.code]) for area in _PEERS]
+
+
+def _without_spikes(polygon: Polygon, min_angle: float = 1.0) -> Polygon:
+    """``polygon`` without spikes: vertices whose edges meet at under ``min_angle`` degrees.
+
+    Where the force's outline grazes Demoshire's, their difference keeps a spike metres
+    wide that reprojection to longitude and latitude turns into a self-intersection. The
+    spike's strip is left out of every area; the rest of the boundary stays exact.
+    """
+    ring = np.array(polygon.exterior.coords)[:-1]
+    while True:
+        before, after = np.roll(ring, 1, axis=0) - ring, np.roll(ring, -1, axis=0) - ring
+        cosine = (before * after).sum(axis=1) / (np.hypot(*before.T) * np.hypot(*after.T))
+        spikes = cosine > np.cos(np.radians(min_angle))
+        if not spikes.any():
+            return Polygon(ring)
+        ring = ring[~spikes]
 
 
 def _ring(centre: np.ndarray, n: int, radius: float, rng: np.random.Generator) -> np.ndarray:
@@ -501,53 +817,68 @@ def _ring(centre: np.ndarray, n: int, radius: float, rng: np.random.Generator) -
     return centre + np.column_stack([radii * np.cos(angles), radii * np.sin(angles)])
 
 
-def _ward_seeds(outline: Polygon, rng: np.random.Generator) -> pd.DataFrame:
-    """Seed points of the ward tessellation, with each ward's name, town and kind."""
+def _ward_seeds(area: _Area, outline: Polygon, rng: np.random.Generator) -> pd.DataFrame:
+    """Seed points of an area's ward tessellation, with each ward's name, town and kind."""
     rows = []
     town_centres = []
-    for town, offset, town_kind, built_up in _TOWNS:
-        centre = _CENTRE + np.array(offset, dtype=float)
+    area_centre = np.array(area.centre, dtype=float)
+    for town, offset, layout, built_up in area.towns:
+        centre = area_centre + np.array(offset, dtype=float)
         town_centres.append(centre)
-        names = _WARD_NAMES[town]
-        if town_kind == "county_town":
-            points = np.vstack([centre, _ring(centre, 6, 1_300, rng), _ring(centre, 7, 3_200, rng)])
-            kinds = ["town_centre"] + ["inner"] * 6 + ["outer"] * 7
-        else:  # market towns are cut into wedges that meet in the town centre
+        names = area.ward_names[town]
+        if layout == "market_town":  # wedges that meet in the town centre
             points = _ring(centre, len(names), 900, rng)
             kinds = ["market_centre"] + ["market"] * (len(names) - 1)
+        else:  # a centre ward in rings of wards
+            rings = _TOWN_RINGS[layout]
+            points = np.vstack([centre, *(_ring(centre, n, r, rng) for n, r, _ in rings)])
+            kinds = ["town_centre"] + [kind for n, _, kind in rings for _ in range(n)]
         rows += [
             (n, town, k, x, y, *centre, built_up)
             for n, k, (x, y) in zip(names, kinds, points, strict=True)
         ]
 
     # Rural seeds: random points in the outline, kept apart from each other and the towns.
-    rural_names = _WARD_NAMES[RURAL_TOWN]
+    rural_names = area.ward_names.get(area.rural_town, ())
+    first_town_gap, town_gap, rural_gap = area.rural_spacing
     minx, miny, maxx, maxy = outline.bounds
     inner = outline.buffer(-3_000)
     rural: list[np.ndarray] = []
+    tries = 0
     while len(rural) < len(rural_names):
+        tries += 1
+        if tries > 200_000:  # the spacing asks for more room than the outline has
+            raise RuntimeError(f"{area.name}: no room for {len(rural_names)} rural wards")
         p = rng.uniform([minx, miny], [maxx, maxy])
         if not inner.contains(Point(p)):
             continue
         far_from_towns = all(
-            np.hypot(*(p - c)) > (7_500 if i == 0 else 5_000) for i, c in enumerate(town_centres)
+            np.hypot(*(p - c)) > (first_town_gap if i == 0 else town_gap)
+            for i, c in enumerate(town_centres)
         )
-        if far_from_towns and all(np.hypot(*(p - q)) > 7_000 for q in rural):
+        if far_from_towns and all(np.hypot(*(p - q)) > rural_gap for q in rural):
             rural.append(p)
-    # Name rural wards clockwise from north, so names do not depend on drawing order.
-    rural_xy = np.array(rural)
-    bearing = np.arctan2(rural_xy[:, 0] - _CENTRE[0], rural_xy[:, 1] - _CENTRE[1]) % (2 * np.pi)
-    rural_xy = rural_xy[np.argsort(bearing)]
-    rows += [
-        (n, RURAL_TOWN, "rural", x, y, x, y, 0)
-        for n, (x, y) in zip(rural_names, rural_xy, strict=True)
-    ]
+    rows += _rural_rows(area, rural, rural_names)
     columns = ["ward_name", "town", "kind", "x", "y", "town_x", "town_y", "built_up"]
     return pd.DataFrame(rows, columns=columns)
 
 
+def _rural_rows(area: _Area, rural: list[np.ndarray], names: tuple[str, ...]) -> list[tuple]:
+    """Seed rows of rural wards, named clockwise from north so names do not depend on order."""
+    if not names:
+        return []
+    rural_xy = np.array(rural)
+    centre = area.centre
+    bearing = np.arctan2(rural_xy[:, 0] - centre[0], rural_xy[:, 1] - centre[1]) % (2 * np.pi)
+    rural_xy = rural_xy[np.argsort(bearing)]
+    return [
+        (n, area.rural_town, "rural", x, y, x, y, 0)
+        for n, (x, y) in zip(names, rural_xy, strict=True)
+    ]
+
+
 def _make_wards() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """Ward polygons (Voronoi cells clipped to the county) and ward populations.
+    """Ward polygons and ward populations of every area of the force, Demoshire's first.
 
     The wards frame has extra columns used by the record generators and not published:
     ``kind`` (town_centre, inner, outer, market_centre, market, rural) and ``settled``, the
@@ -555,19 +886,36 @@ def _make_wards() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     the whole ward for rural wards).
     """
     rng = np.random.default_rng(GEOGRAPHY_SEED)
-    outline = _county_outline(rng)
-    seeds = _ward_seeds(outline, rng)
+    county = _county_outline(rng)
+    parts = [_area_wards(DEMOSHIRE, county, rng)]
+    # Each peer draws from its own stream, after Demoshire's: Demoshire's map never changes.
+    for area, outline in zip(_PEERS, _peer_outlines(county), strict=True):
+        parts.append(
+            _area_wards(area, outline, np.random.default_rng([GEOGRAPHY_SEED, area.number]))
+        )
+    wards = gpd.GeoDataFrame(
+        pd.concat([w for w, _ in parts], ignore_index=True), geometry="geometry", crs=BNG
+    )
+    population = pd.concat([p for _, p in parts], ignore_index=True)
+    return wards, population
+
+
+def _area_wards(
+    area: _Area, outline: Polygon, rng: np.random.Generator
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """An area's wards (Voronoi cells clipped to its outline) and their populations."""
+    seeds = _ward_seeds(area, outline, rng)
     points = shapely.points(seeds[["x", "y"]].to_numpy())
     cells = shapely.voronoi_polygons(MultiPoint(list(points)), extend_to=outline.buffer(20_000))
     cell_list = list(cells.geoms)
-    # Match each seed with the cell that contains it, then clip to the county outline.
+    # Match each seed with the cell that contains it, then clip to the area's outline.
     which = [next(i for i, c in enumerate(cell_list) if c.contains(p)) for p in points]
     geometry = shapely.intersection(np.array(cell_list)[which], outline)
 
     seeds = seeds.assign(geometry=geometry).sort_values("ward_name", ignore_index=True)
-    seeds["ward_code"] = [f"X05{i:06d}" for i in range(1, len(seeds) + 1)]
-    seeds["area_code"] = AREA_CODE
-    seeds["area_name"] = AREA_NAME
+    seeds["ward_code"] = [f"X05{area.number:02d}{i:04d}" for i in range(1, len(seeds) + 1)]
+    seeds["area_code"] = area.code
+    seeds["area_name"] = area.name
     built_up = shapely.buffer(
         shapely.points(seeds[["town_x", "town_y"]].to_numpy()), seeds["built_up"]
     )
@@ -580,7 +928,7 @@ def _make_wards() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
 
     typical = _WARD_KINDS.loc[seeds["kind"], "population"].to_numpy()
     residents = typical * rng.uniform(0.85, 1.15, len(seeds))
-    residents *= TOTAL_POPULATION / residents.sum()
+    residents *= area.population / residents.sum()
     population = pd.DataFrame(
         {"ward_code": seeds["ward_code"], "population": (np.round(residents, -1)).astype(int)}
     )
@@ -627,11 +975,21 @@ def _random_dates(rng: np.random.Generator, year_index: np.ndarray, amplitude: f
 
 
 def _yearly_counts(
-    rng: np.random.Generator, volume: np.ndarray, change: np.ndarray, scale: float
+    rng: np.random.Generator,
+    volume: np.ndarray,
+    change: np.ndarray,
+    scale: float,
+    *,
+    trend: float = 0.0,
 ) -> np.ndarray:
-    """Poisson counts per row and financial year (columns 2023-24, 2024-25, 2025-26)."""
+    """Poisson counts per row and financial year (columns 2023-24, 2024-25, 2025-26).
+
+    ``volume`` is the latest year's; each row changes by ``change`` a year, and by
+    ``trend`` more (a factor ``1 + trend``).
+    """
     years_before_latest = np.array([2, 1, 0])
-    expected = volume[:, None] * scale / (1 + change[:, None]) ** years_before_latest
+    growth = (1 + change[:, None]) * (1 + trend)
+    expected = volume[:, None] * scale / growth**years_before_latest
     return rng.poisson(expected)
 
 
@@ -700,12 +1058,24 @@ def _yes_no(flag: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------
 
 
+def _area_volumes(area: _Area, table: pd.DataFrame) -> np.ndarray:
+    """An area's crimes per offence of ``table`` in 2025-26 at scale 1 (Demoshire's: volume)."""
+    factor = area.crime_rate * area.population / TOTAL_POPULATION
+    group_factor = table["offence_group"].map(area.group_rates).fillna(1.0).to_numpy()
+    return table["volume"].to_numpy() * factor * group_factor
+
+
 def _make_crimes(
-    rng: np.random.Generator, wards: gpd.GeoDataFrame, population: pd.DataFrame, scale: float
+    rng: np.random.Generator,
+    area: _Area,
+    wards: gpd.GeoDataFrame,
+    population: pd.DataFrame,
+    scale: float,
 ) -> pd.DataFrame:
-    """Recorded crimes for the three financial years (one row per crime)."""
+    """An area's recorded crimes for the three financial years (one row per crime)."""
     table = offence_table()
-    counts = _yearly_counts(rng, table["volume"].to_numpy(), table["change"].to_numpy(), scale)
+    volume = _area_volumes(area, table)
+    counts = _yearly_counts(rng, volume, table["change"].to_numpy(), scale, trend=area.trend)
     offence_index = np.repeat(np.arange(len(table)), counts.sum(axis=1))
     year_index = np.concatenate([np.repeat([0, 1, 2], row) for row in counts])
     n = len(offence_index)
@@ -716,7 +1086,7 @@ def _make_crimes(
     hate = _hate_strands(rng, offences["hate"].to_numpy(), year_index)
 
     # Ward: per subgroup (and domestic abuse or not), a fixed share in the town centre.
-    centre = int(np.flatnonzero(wards["ward_name"] == TOWN_CENTRE_WARD)[0])
+    centre = int(np.flatnonzero(wards["ward_name"] == area.centre_ward)[0])
     general_weights = _ward_weights(wards, population, domestic=False)
     domestic_weights = _ward_weights(wards, population, domestic=True)
     ward_index = np.zeros(n, dtype=int)
@@ -725,7 +1095,8 @@ def _make_crimes(
         if is_domestic:
             p = _ward_probabilities(domestic_weights, centre, _DA_CENTRE_SHARE)
         else:
-            p = _ward_probabilities(general_weights, centre, offences["centre"].to_numpy()[rows[0]])
+            share = offences["centre"].to_numpy()[rows[0]] * area.centre_factor
+            p = _ward_probabilities(general_weights, centre, share)
         ward_index[rows] = rng.choice(len(wards), size=len(rows), p=p)
 
     weapon_drawn = np.array(_WEAPONS)[rng.choice(3, size=n, p=_WEAPON_SHARES)]
@@ -751,7 +1122,7 @@ def _make_crimes(
             "latitude": np.where(has_xy, np.round(lat, 6), np.nan),
             "longitude": np.where(has_xy, np.round(lon, 6), np.nan),
             "ward_code": np.where(ward_only, ward_code, ""),
-            "area_code": AREA_CODE,
+            "area_code": area.code,
             "domestic_abuse": _yes_no(domestic),
             "hate_strands": hate,
             "weapon": weapon,
@@ -760,7 +1131,7 @@ def _make_crimes(
         }
     )
     crimes = crimes.sort_values("date", kind="stable").reset_index(drop=True)
-    crimes.insert(0, "crime_id", _sequential_ids(rng, "DC", len(crimes), 10_000_000))
+    crimes.insert(0, "crime_id", _sequential_ids(rng, area.reference, len(crimes), 10_000_000))
     crimes["date"] = crimes["date"].dt.strftime("%Y-%m-%d")
     return crimes[CRIME_COLUMNS]
 
@@ -971,16 +1342,22 @@ def _apply_victim_rules(
 
 
 def _make_asb(
-    rng: np.random.Generator, wards: gpd.GeoDataFrame, population: pd.DataFrame, scale: float
+    rng: np.random.Generator,
+    area: _Area,
+    wards: gpd.GeoDataFrame,
+    population: pd.DataFrame,
+    scale: float,
 ) -> pd.DataFrame:
-    """Anti-social behaviour incidents (police and council) for the three years."""
-    counts = _yearly_counts(rng, np.array([_ASB_VOLUME]), np.array([_ASB_CHANGE]), scale)[0]
+    """An area's anti-social behaviour incidents (police and council) for the three years."""
+    volume = _ASB_VOLUME * area.asb_rate * area.population / TOTAL_POPULATION
+    counts = _yearly_counts(
+        rng, np.array([volume]), np.array([_ASB_CHANGE]), scale, trend=area.trend
+    )[0]
     year_index = np.repeat([0, 1, 2], counts)
     n = len(year_index)
-    centre = int(np.flatnonzero(wards["ward_name"] == TOWN_CENTRE_WARD)[0])
-    p = _ward_probabilities(
-        _ward_weights(wards, population, domestic=False), centre, _ASB_CENTRE_SHARE
-    )
+    centre = int(np.flatnonzero(wards["ward_name"] == area.centre_ward)[0])
+    share = _ASB_CENTRE_SHARE * area.centre_factor
+    p = _ward_probabilities(_ward_weights(wards, population, domestic=False), centre, share)
     ward_index = rng.choice(len(wards), size=n, p=p)
     xy = np.round(_points_in_wards(rng, wards, ward_index))
     blank_xy = rng.random(n) < _NO_LOCATION_RATE + _WARD_ONLY_RATE  # ward_code only
@@ -995,7 +1372,8 @@ def _make_asb(
         }
     )
     asb = asb.sort_values("date", kind="stable").reset_index(drop=True)
-    asb.insert(0, "incident_id", _sequential_ids(rng, "ASB", n, 1_000_000))
+    prefix = "ASB" if area is DEMOSHIRE else f"ASB{area.reference}"
+    asb.insert(0, "incident_id", _sequential_ids(rng, prefix, n, 1_000_000))
     asb["date"] = asb["date"].dt.strftime("%Y-%m-%d")
     return asb[ASB_COLUMNS]
 
@@ -1006,16 +1384,18 @@ def _make_asb(
 
 
 def make_demo_data(*, seed: int = 2025, scale: float = 1.0) -> DemoData:
-    """Make the synthetic Demoshire data set.
+    """Make the synthetic force's data set: Demoshire and its four peers.
 
     Parameters
     ----------
     seed : int
-        Seed for ``numpy.random.default_rng``; the same seed gives identical frames. The
+        Seed for ``numpy.random.default_rng``; the same seed gives identical frames.
+        Demoshire's records use the seed's own stream, each peer ``[seed, number]``. The
         map (wards) and populations are the same for every seed.
     scale : float
         Multiplies record volumes (crimes, nominals, ASB); 1.0 is about 18,000 crimes and
-        3,400 ASB incidents in 2025-26. Wards and population do not change.
+        3,400 ASB incidents in Demoshire in 2025-26, and about 31,000 crimes and 5,700 ASB
+        incidents in its peers together. Wards and population do not change.
 
     Returns
     -------
@@ -1026,25 +1406,46 @@ def make_demo_data(*, seed: int = 2025, scale: float = 1.0) -> DemoData:
         raise ValueError(f"scale must be positive, got {scale}")
     rng = np.random.default_rng(seed)
     wards, population = _make_wards()
-    crimes = _make_crimes(rng, wards, population, scale)
-    nominals = _make_nominals(rng, crimes)
-    asb = _make_asb(rng, wards, population, scale)
-    public_wards = wards[WARD_COLUMNS]
+    home = wards[wards["area_code"] == AREA_CODE]
+    crimes = [_make_crimes(rng, DEMOSHIRE, home, population, scale)]
+    nominals = _make_nominals(rng, crimes[0])
+    asb = [_make_asb(rng, DEMOSHIRE, home, population, scale)]
+    # Each peer draws from its own stream after Demoshire's, so Demoshire's records are the
+    # same with or without them. Peers have no victims or suspects (nominals).
+    for area in _PEERS:
+        peer_rng = np.random.default_rng([seed, area.number])
+        peer_wards = wards[wards["area_code"] == area.code]
+        crimes.append(_make_crimes(peer_rng, area, peer_wards, population, scale))
+        asb.append(_make_asb(peer_rng, area, peer_wards, population, scale))
     return DemoData(
-        wards=public_wards, population=population, crimes=crimes, nominals=nominals, asb=asb
+        wards=wards[WARD_COLUMNS],
+        population=population,
+        crimes=pd.concat(crimes, ignore_index=True),
+        nominals=nominals,
+        asb=pd.concat(asb, ignore_index=True),
     )
 
 
 def _synthetic_note(seed: int, scale: float) -> str:
+    peers = "\n".join(
+        f"  - {area.name} ({area.code}), about {area.population:,} residents" for area in _PEERS
+    )
     return f"""# Synthetic data
 
 Everything in this directory is **synthetic**. It was made by `csp_analysis.demo`
 (`write_demo_data(seed={seed}, scale={scale})`) for demonstrations and tests.
 
-- {AREA_NAME} ({AREA_CODE}) is an invented area; its wards, towns, codes (all starting
-  with `X`), people and crimes do not exist. Its map lies in the North Sea.
+- {FORCE_NAME} ({FORCE_CODE}) is an invented police force of five Community Safety
+  Partnership areas: {AREA_NAME} ({AREA_CODE}), about {TOTAL_POPULATION:,} residents, and
+  its peers
+{peers}
+- The areas, their wards, towns, codes (all starting with `X`), people and crimes do not
+  exist. Their maps lie in the North Sea.
+- `crimes.csv` and `asb.csv` hold every area's records ({AREA_NAME}'s first). Victims and
+  suspects (`nominals.csv`) are for {AREA_NAME}'s crimes only, to keep the data small.
 - No record describes a real person, place or event. Volumes and proportions are shaped on
-  a published partnership crime profile only so that tables look realistic.
+  a published partnership crime profile only so that tables look realistic; the peers'
+  crime rates differ from {AREA_NAME}'s as real partnerships' do.
 - Months covered: {FIRST_MONTH} to {LAST_MONTH} (financial years {", ".join(FINANCIAL_YEARS)}).
 
 The toolkit detects this file (`{SYNTHETIC_MARKER}`) and labels every output made from this
@@ -1094,7 +1495,7 @@ def check_demo_folder(out: Path) -> None:
 
 
 def write_demo_data(out_dir: str | Path, *, seed: int = 2025, scale: float = 1.0) -> list[Path]:
-    """Write the Demoshire data set to ``out_dir`` in the canonical form of the data contract.
+    """Write the synthetic force's data to ``out_dir`` in the canonical form of the data contract.
 
     Writes ``wards.geojson`` (EPSG:4326, as ONS publishes), ``population.csv``,
     ``crimes.csv``, ``nominals.csv``, ``asb.csv`` and ``SYNTHETIC_DATA.md``.

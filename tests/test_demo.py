@@ -1,9 +1,13 @@
-"""Tests for the synthetic Demoshire data (csp_analysis.demo).
+"""Tests for the synthetic Demoshire data and its force (csp_analysis.demo).
 
-The plausibility checks read as the specification of the demo data: its shape follows
-the seed needs assessment (Shropshire, 2023/24) without being real.
+The plausibility checks read as the specification of the demo data: Demoshire's shape
+follows the seed needs assessment (Shropshire, 2023/24) without being real; its peers
+differ from it as real partnerships of one force do.
 """
 
+import hashlib
+import json
+import re
 import time
 
 import geopandas as gpd
@@ -42,13 +46,34 @@ CONTRACT_COLUMNS = {
 
 
 @pytest.fixture(scope="module")
-def data() -> demo.DemoData:
+def force() -> demo.DemoData:
+    """Every area of the synthetic force."""
     return demo.make_demo_data(seed=11, scale=SCALE)
 
 
 @pytest.fixture(scope="module")
-def full() -> demo.DemoData:
+def data(force) -> demo.DemoData:
+    """Demoshire's part of the force."""
+    return force.area(demo.AREA_CODE)
+
+
+@pytest.fixture(scope="module")
+def full_force() -> demo.DemoData:
     return demo.make_demo_data()
+
+
+@pytest.fixture(scope="module")
+def full(full_force) -> demo.DemoData:
+    return full_force.area(demo.AREA_CODE)
+
+
+@pytest.fixture(scope="module")
+def full_folder(tmp_path_factory):
+    """The files of ``make demo`` (seed 2025, scale 1) and the seconds it took to write them."""
+    folder = tmp_path_factory.mktemp("full")
+    start = time.perf_counter()
+    demo.write_demo_data(folder)
+    return folder, time.perf_counter() - start
 
 
 @pytest.fixture(scope="module")
@@ -456,10 +481,196 @@ def test_written_coordinates_fall_inside_written_wards(written):
     assert (joined["ward_code_left"] == joined["ward_code_right"]).all()
 
 
-def test_full_scale_write_is_quick(tmp_path):
-    start = time.perf_counter()
-    demo.write_demo_data(tmp_path)
-    assert time.perf_counter() - start < 15
-    assert np.isclose(
-        pd.read_csv(tmp_path / "population.csv")["population"].sum(), 320_000, rtol=0.03
+def test_full_scale_write_is_quick(full_folder):
+    folder, seconds = full_folder
+    assert seconds < 15
+    population = pd.read_csv(folder / "population.csv")
+    assert np.isclose(population["population"].sum(), 790_000, rtol=0.03)  # the five areas
+    home = population["ward_code"].str.startswith("X05000")
+    assert np.isclose(population.loc[home, "population"].sum(), 320_000, rtol=0.03)
+
+
+# --- the force: Demoshire and its peers -----------------------------------------------
+
+#: The areas of the force and their residents, as the demo's specification sets them:
+#: five partnerships of clearly different sizes, from 80,000 to 320,000 residents.
+FORCE_AREAS = {
+    "X06000001": ("Demoshire", 320_000),
+    "X06000002": ("Gullhaven", 165_000),
+    "X06000003": ("Marlstow", 125_000),
+    "X06000004": ("Tarnwick", 100_000),
+    "X06000005": ("Skerrowdale", 80_000),
+}
+#: Each area's town centre ward: where its crime concentrates.
+TOWN_CENTRES = {
+    "Demoshire": demo.TOWN_CENTRE_WARD,
+    "Gullhaven": "Harbour and Old Town",
+    "Marlstow": "Marlstow Market Cross",
+    "Tarnwick": "Tarnwick Central",
+    "Skerrowdale": "Skerrow Town",
+}
+
+
+def area_counts(data: demo.DemoData, year: str = "2025-26") -> pd.DataFrame:
+    """Residents, crimes, domestic abuse crimes and ASB incidents in ``year`` by area."""
+    area_of_ward = data.wards.set_index("ward_code")["area_name"]
+    area_names = data.wards.drop_duplicates("area_code").set_index("area_code")["area_name"]
+    crimes = data.crimes[financial_year(data.crimes["date"]) == year]
+    crimes = crimes.assign(area=crimes["area_code"].map(area_names))
+    asb = data.asb[financial_year(data.asb["date"]) == year]
+    return pd.DataFrame(
+        {
+            "population": data.population.groupby(data.population["ward_code"].map(area_of_ward))[
+                "population"
+            ].sum(),
+            "crimes": crimes.groupby("area").size(),
+            "domestic_abuse": crimes[crimes["domestic_abuse"] == "Y"].groupby("area").size(),
+            "asb": asb.groupby(asb["ward_code"].map(area_of_ward)).size(),
+        }
     )
+
+
+def dispersion_ratio(counts: pd.Series, population: pd.Series) -> float:
+    """Pearson chi-squared over degrees of freedom against the pooled rate (1 = Poisson)."""
+    expected = population * counts.sum() / population.sum()
+    return float((((counts - expected) ** 2) / expected).sum() / (len(counts) - 1))
+
+
+def test_dispersion_ratio_is_about_1_for_poisson_counts():
+    rng = np.random.default_rng(0)
+    population = pd.Series([320_000, 165_000, 125_000, 100_000, 80_000] * 40)
+    ratios = dispersion_ratio(pd.Series(rng.poisson(population * 0.05)), population)
+    assert ratios == pytest.approx(1, abs=0.3)
+
+
+def test_the_force_has_five_areas_of_different_sizes(force):
+    wards = force.wards.merge(force.population, on="ward_code")
+    areas = wards.groupby(["area_code", "area_name"])["population"].sum()
+    assert list(areas.index) == [(code, name) for code, (name, _) in FORCE_AREAS.items()]
+    for (code, _), population in areas.items():
+        assert population == pytest.approx(FORCE_AREAS[code][1], rel=0.01)
+    assert areas.max() / areas.min() == pytest.approx(4, rel=0.05)
+    assert wards["ward_code"].is_unique and wards["ward_code"].str.fullmatch(r"X05\d{6}").all()
+    assert wards["area_code"].str.fullmatch(r"X06\d{6}").all()
+    assert demo.FORCE_CODE.startswith("X") and demo.FORCE_NAME == "Demo Police"
+    # every area has towns, and a town centre ward
+    for name, centre in TOWN_CENTRES.items():
+        own = wards[wards["area_name"] == name]
+        assert centre in set(own["ward_name"])
+        assert (own["town"] != "").all() and own["town"].nunique() >= 1
+
+
+def test_the_areas_tile_the_sea_next_to_demoshire(force):
+    wards = force.wards
+    assert wards.geometry.is_valid.all()
+    assert (wards.geometry.area > 1e6).all()  # no sliver wards (over 1 square km each)
+    assert wards.geometry.area.sum() == pytest.approx(wards.geometry.union_all().area, rel=1e-9)
+    areas = wards.dissolve("area_name").geometry
+    assert (areas.geom_type == "Polygon").all()  # each area in one piece
+    demoshire = areas["Demoshire"]
+    for name in areas.index.drop("Demoshire"):  # each peer borders Demoshire
+        assert areas[name].intersection(demoshire).length > 1_000, name
+    # in the North Sea: east of the English coast (x > 430 km from Berwick to Flamborough)
+    minx, miny, maxx, maxy = wards.total_bounds
+    assert minx > 520_000 and 500_000 < miny and maxy < 620_000 and maxx < 700_000
+
+
+def test_written_wards_stay_valid_in_longitude_and_latitude(full_folder):
+    wards = gpd.read_file(full_folder[0] / "wards.geojson")
+    assert wards.geometry.is_valid.all()
+    assert set(wards["area_name"]) == {name for name, _ in FORCE_AREAS.values()}
+
+
+def test_every_area_is_an_area_of_the_data_directory(demo_dataset):
+    areas = demo_dataset.areas()
+    assert dict(zip(areas["area_code"], areas["area_name"], strict=True)) == {
+        code: name for code, (name, _) in FORCE_AREAS.items()
+    }
+
+
+def test_peer_records_and_no_peer_nominals(force):
+    crimes, asb = force.crimes, force.asb
+    assert crimes["crime_id"].is_unique and asb["incident_id"].is_unique
+    assert set(crimes["area_code"]) == set(FORCE_AREAS)
+    assert force.nominals["crime_id"].isin(force.area(demo.AREA_CODE).crimes["crime_id"]).all()
+    # every peer's records have offence codes, and most have coordinates inside its wards
+    table = demo.offence_table().set_index("code")
+    assert crimes["offence_code"].isin(table.index).all()
+    for code in FORCE_AREAS:
+        area = force.area(code)
+        assert area.crimes["latitude"].notna().mean() > 0.97
+        assert len(area.asb) > 0
+        located = crime_wards(area)
+        assert (located[area.crimes["latitude"].notna()] != "Unknown ward").all()
+
+
+def test_the_peers_add_at_most_as_many_records_as_demoshire(full_force, full):
+    def records(data):
+        return len(data.crimes) + len(data.nominals) + len(data.asb)
+
+    assert records(full_force) - records(full) < records(full)
+
+
+def test_peer_rates_differ_more_than_chance(full_force):
+    counts = area_counts(full_force)
+    rates = counts[["crimes", "domestic_abuse", "asb"]].div(counts["population"], axis=0) * 1000
+    # a high-crime city, rural low-crime areas: ordered as their specification says
+    assert rates["crimes"].idxmax() == "Gullhaven" and rates["crimes"].idxmin() == "Skerrowdale"
+    assert rates.loc["Gullhaven", "crimes"] / rates.loc["Skerrowdale", "crimes"] > 2
+    assert 30 < rates["crimes"].min() and rates["crimes"].max() < 120  # per 1,000 a year
+    # overdispersed: far more variation between areas than Poisson noise (ratio 1)
+    for column in ("crimes", "domestic_abuse", "asb"):
+        assert dispersion_ratio(counts[column], counts["population"]) > 20, column
+
+
+def test_crime_concentrates_in_each_area_town_centre(force):
+    for code, (name, _) in FORCE_AREAS.items():
+        area = force.area(code)
+        per_ward = crime_wards(area).value_counts()
+        assert per_ward.index[0] == TOWN_CENTRES[name], name
+        residents = area.population.merge(area.wards, on="ward_code").set_index("ward_name")
+        rate = per_ward.reindex(residents.index, fill_value=0) / residents["population"]
+        assert rate[TOWN_CENTRES[name]] > 2.5 * rate.median(), name
+
+
+#: Demoshire's rows must not change when its peers are added. These SHA-256 values were
+#: computed from the files that the generator wrote BEFORE the peers existed (commit
+#: 22d64b1, ``write_demo_data(folder, seed=7, scale=0.05)`` and ``write_demo_data(folder)``)
+#: with ``demoshire_fingerprint`` below, whose line filters then kept every line.
+DEMOSHIRE_FINGERPRINTS = {
+    (7, 0.05): "c9b2a4751e2de6f86287bb862284b2ab8259334a9d39bd74e18e1c7d43a30273",
+    (2025, 1.0): "3c875ba11d82d04502a8f47616f4989174d336b480846ca8879e8c89623c89fa",
+}
+#: Which lines of each file are Demoshire's (the header is always kept).
+DEMOSHIRE_LINES = {
+    "population.csv": rb"X05000\d{3},",  # ward_code first: Demoshire's wards
+    "crimes.csv": rb".*,X06000001,",  # area_code
+    "nominals.csv": rb"",  # every line: only Demoshire's crimes have victims and suspects
+    "asb.csv": rb".*,X05000\d{3}\r?$",  # ward_code last
+}
+
+
+def demoshire_fingerprint(folder) -> str:
+    """SHA-256 of Demoshire's rows in every file the generator writes, as written."""
+    digest = hashlib.sha256()
+    wards = json.loads((folder / "wards.geojson").read_text(encoding="utf-8"))
+    home = [f for f in wards["features"] if f["properties"]["area_code"] == demo.AREA_CODE]
+    digest.update(json.dumps(home, sort_keys=True).encode())
+    for name, pattern in DEMOSHIRE_LINES.items():
+        header, *lines = (folder / name).read_bytes().splitlines()
+        digest.update(b"\n".join([header, *(line for line in lines if re.match(pattern, line))]))
+    return digest.hexdigest()
+
+
+def test_demoshire_rows_are_unchanged_by_its_peers(demo_dir, full_folder):
+    assert demoshire_fingerprint(demo_dir) == DEMOSHIRE_FINGERPRINTS[(7, 0.05)]
+    assert demoshire_fingerprint(full_folder[0]) == DEMOSHIRE_FINGERPRINTS[(2025, 1.0)]
+
+
+def test_the_fingerprint_sees_a_changed_demoshire_row(tmp_path, demo_dir):
+    for path in demo_dir.iterdir():
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    crimes = (tmp_path / "crimes.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    crimes[5] = crimes[5].replace("-", "/", 1)  # one date of a Demoshire crime
+    (tmp_path / "crimes.csv").write_text("".join(crimes), encoding="utf-8")
+    assert demoshire_fingerprint(tmp_path) != DEMOSHIRE_FINGERPRINTS[(7, 0.05)]

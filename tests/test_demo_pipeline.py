@@ -1,11 +1,13 @@
 """End to end on small synthetic demo data: validate, profile every theme, write tables."""
 
+import json
+
 import pandas as pd
 import pytest
 from conftest import THEMES
 
 from csp_analysis.cli import main
-from csp_analysis.demo import LATEST_QUARTER
+from csp_analysis.demo import AREA_CODE, LATEST_QUARTER
 from csp_analysis.profile import SYNTHETIC_NOTE, build_profile
 
 
@@ -179,9 +181,17 @@ def test_theme_without_its_flag_says_so(demo_dataset, demo_settings):
 
 
 def test_totals_match_a_plain_count_of_the_raw_files(demo_dir, demo_profiles):
-    # Every demo record is in Demoshire, so the quarter's totals are plain row counts.
+    # Demoshire's records are those with its area code (crimes) or in its wards (ASB), so the
+    # quarter's totals are plain row counts of those.
+    wards = json.loads((demo_dir / "wards.geojson").read_text(encoding="utf-8"))["features"]
+    home = {
+        w["properties"]["ward_code"] for w in wards if w["properties"]["area_code"] == AREA_CODE
+    }
     crimes = pd.read_csv(demo_dir / "crimes.csv", dtype=str)
+    crimes = crimes[crimes["area_code"] == AREA_CODE]
     asb = pd.read_csv(demo_dir / "asb.csv", dtype=str)
+    asb = asb[asb["ward_code"].isin(home)]
+    assert len(home) == 40 and 0 < len(crimes) and 0 < len(asb)
     for frame, theme in ((crimes, "overview"), (asb, "asb")):
         months = frame["date"].str[:7]
         headline = demo_profiles[theme].headline.set_index("measure").loc["total"]
