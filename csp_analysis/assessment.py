@@ -276,7 +276,7 @@ def build_assessment(
     out.hotspots = _hotspots(crimes, wards, area_code=out.area_code, year=year, covered=covered)
 
     # Every theme: volume, harm, peers, and the quarter's change, trend and variation.
-    total_harm = float(np.nansum(harms))
+    total_harm = float(all_crime["harm_weight"].sum())  # with the unknown ward's
     rows, peer_tables = [], []
     for name, theme in settings.themes.items():
         records, theme_police_uk = _records(dataset, theme)
