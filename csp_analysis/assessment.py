@@ -239,6 +239,9 @@ def build_assessment(
             f"{year.end.strftime('%B %Y')}."
         )
 
+    if note := harm.unweighted_note(all_crime):
+        out.notes.append(note)
+
     # Harm by type of crime: volume against severity.
     by = "crime_type" if police_uk else "offence_subgroup"
     out.categories = harm_by_category(all_crime, by=by)

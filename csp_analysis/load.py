@@ -472,16 +472,15 @@ def _weigh(settings: Settings, dataset: Dataset) -> None:
     weights = harm.load_weights(paths[0] if paths else None)
     if paths:
         _record_file(dataset, paths[0], weights)
-    source = f"the weights in {paths[0].name}" if paths else "the ONS Crime Severity Score weights"
     dataset.crimes = harm.weigh_records(dataset.crimes, weights)
-    note = f"Harm uses {source}."
+    note = f"Harm uses the weights in {paths[0].name}, not the ONS list." if paths else ""
     if (dataset.crimes["weighted_by"] == "crime_type").any():
         note += (
             " data.police.uk gives crime types, not offence codes, so each crime type has one "
             "approximate weight: the average weight of its offence codes in the national mix "
             "of recorded crime (England and Wales, 2017-18)."
         )
-    dataset.weights_note = note
+    dataset.weights_note = note.strip()
 
 
 def _peers(settings: Settings, dataset: Dataset, totals: pd.DataFrame | None) -> None:
