@@ -81,7 +81,8 @@ class Assessment:
     mean_severity, change, variation, trend, peers, ratio_to_peers, signals, reasons);
     ``harm`` (ward_code, ward_name, count, harm, harm_per_1000, harm_lower, harm_upper,
     rank, rank_lower, rank_upper); ``localities``; ``categories`` (see
-    :func:`harm_by_category`); ``concentration`` (measure, of, value);
+    :func:`harm_by_category`); ``data_quality`` (see :func:`account_year`);
+    ``concentration`` (of, measure, value);
     ``lorenz`` (of, share_of_places, share_of_events); ``hotspots`` (ward_code,
     ward_name, count, z, p, q_value, hotspot, and with two or more quarters of data
     pattern and quarters); ``peers`` (theme, then the columns of
@@ -102,6 +103,7 @@ class Assessment:
     harm: pd.DataFrame | None = None
     localities: pd.DataFrame | None = None
     categories: pd.DataFrame | None = None
+    data_quality: pd.DataFrame | None = None
     concentration: pd.DataFrame | None = None
     lorenz: pd.DataFrame | None = None
     hotspots: pd.DataFrame | None = None
@@ -242,6 +244,10 @@ def build_assessment(
     if note := harm.unweighted_note(all_crime):
         out.notes.append(note)
 
+    out.data_quality = account_year(
+        crimes, area_code=out.area_code, year=year, peers=dataset.peer_areas
+    )
+
     # Harm by type of crime: volume against severity.
     by = "crime_type" if police_uk else "offence_subgroup"
     out.categories = harm_by_category(all_crime, by=by)
@@ -331,6 +337,35 @@ def build_assessment(
         out.peers = pd.concat(peer_tables, ignore_index=True)
         out.peers.insert(0, "theme", out.peers.pop("theme"))
     return out
+
+
+def account_year(
+    crimes: pd.DataFrame, *, area_code: str, year: Period, peers: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Where every crime record went: the assessment's data-quality table.
+
+    Returns columns description, records; the rows after the first partition it (their
+    sum is the first row): outside the year; in the area; in another area compared; in no
+    area compared (no location, or a place outside the areas compared).
+    """
+    in_year = _in_months(crimes, year)
+    in_area = crimes["area_code"].eq(area_code).fillna(False).astype(bool)
+    others = set(peers["area_code"]) - {area_code} if peers is not None else set()
+    if "peer_area" in crimes:
+        in_other = crimes["peer_area"].isin(others).fillna(False).astype(bool) & ~in_area
+    else:
+        in_other = pd.Series(False, index=crimes.index)
+    rows = [
+        ("Crime records read", len(crimes)),
+        ("Outside the assessment year", int((~in_year).sum())),
+        ("In the area in the year", int((in_year & in_area).sum())),
+        ("In another area compared, in the year", int((in_year & in_other).sum())),
+        (
+            "In no area compared, in the year (no location, or outside the areas compared)",
+            int((in_year & ~in_area & ~in_other).sum()),
+        ),
+    ]
+    return pd.DataFrame(rows, columns=["description", "records"])
 
 
 def harm_by_category(records: pd.DataFrame, *, by: str) -> pd.DataFrame:

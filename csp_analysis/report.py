@@ -1329,6 +1329,23 @@ def peers_summary(assessment: Assessment):
     )
 
 
+def assessment_records(assessment: Assessment):
+    """Where every crime record went: in the area, in another area compared, or neither."""
+    table = assessment.data_quality
+    if table is None:
+        return None
+    return _style(
+        table.rename(columns={"description": "Crime records", "records": "Number"}),
+        {"Number": _COUNTS},
+    )
+
+
+def assessment_notes(assessment: Assessment) -> Markdown:
+    """The notes on the data behind the assessment (weights, years pooled, population)."""
+    notes = [assessment.weights_note, *assessment.notes]
+    return _prose(*[note for note in notes if note], markup="- {}")
+
+
 def assessment_how_to_read(assessment: Assessment) -> Markdown:
     """The glossary and the statistics behind the assessment's sentences."""
     a = assessment

@@ -184,6 +184,7 @@ def assessment_tables(assessment) -> dict[str, pd.DataFrame]:
         "concentration": assessment.concentration,
         "hotspots": assessment.hotspots,
         "peers": assessment.peers,
+        "data_quality": assessment.data_quality,
     }
     return {name: table for name, table in tables.items() if table is not None}
 
