@@ -110,6 +110,7 @@ class Assessment:
     peers: pd.DataFrame | None = None
     funnels: dict[str, pd.DataFrame] = field(default_factory=dict)
     funnel_methods: dict[str, str] = field(default_factory=dict)
+    benchmark_themes: list[str] = field(default_factory=list)
     ward_shapes: pd.DataFrame | None = None
     towns: dict[str, tuple[float, float]] = field(default_factory=dict)
 
@@ -317,11 +318,14 @@ def build_assessment(
         trend = profile.trend
         row["trend"] = "" if trend is None else wording.trend_short(trend.trend, trend.p_value)
         table = peers_table(
-            dataset, records, mask, area_code=out.area_code, months=year.month_count
+            dataset, records, mask, area_code=out.area_code, period=year, theme=theme
         )
         if table is not None:
             peer_tables.append(table.assign(theme=name))
-            mine = table.loc[table["area_code"] == out.area_code].iloc[0]
+            if "benchmark" in set(table["comparison"]):
+                out.benchmark_themes.append(name)
+            table = table.loc[table["comparison"] == table["comparison"].iloc[0]]
+            mine = table.loc[table["is_area"]].iloc[0]
             row["peers_band"] = mine["funnel_band"]
             row["ratio_to_peers"] = mine["ratio_to_peers"]
             row["ratio_lower"] = mine["ratio_lower"]

@@ -37,6 +37,7 @@ from csp_analysis.validate import (
     validate_deprivation,
     validate_lookup,
     validate_nominals,
+    validate_peer_list,
     validate_police_uk,
     validate_population,
     validate_population_totals,
@@ -65,8 +66,13 @@ class Dataset:
     severity weights they use. ``peer_areas`` (area_code, area_name, population) lists
     the areas a theme is compared with (see :func:`_peers`), and crimes and ASB records
     then carry ``peer_area``, the code of the peer area each is in (missing when none).
-    ``deprivation`` (ward_code, imd_score) is each ward's deprivation score: given by ward,
-    or the mean of its LSOAs' scores through the best-fit lookup.
+    ``benchmark`` holds the Home Office CSP tables (see
+    :func:`csp_analysis.peers.read_benchmark`), ``benchmark_areas`` their CSPs (area_code,
+    area_name, population) and ``csp_lookup`` the LAD to CSP lookup; ``peer_list``
+    (area_code, peer_code) the areas each area is compared with, when the deployment
+    names them (``peers.csv``). ``deprivation`` (ward_code, imd_score) is each ward's
+    deprivation score: given by ward, or the mean of its LSOAs' scores through the
+    best-fit lookup. ``serious_violence_subgroups`` are the deployment's.
     """
 
     wards: pd.DataFrame
@@ -85,6 +91,11 @@ class Dataset:
     weights_note: str = ""
     peer_areas: pd.DataFrame | None = None
     deprivation: pd.DataFrame | None = None
+    benchmark: pd.DataFrame | None = None
+    csp_lookup: pd.DataFrame | None = None
+    serious_violence_subgroups: tuple[str, ...] = ()
+    benchmark_areas: pd.DataFrame | None = None
+    peer_list: pd.DataFrame | None = None
 
     def areas(self) -> pd.DataFrame:
         """Area codes and names in the wards file (columns area_code, area_name)."""
@@ -405,7 +416,7 @@ def load_dataset(settings: Settings) -> Dataset:
     """
     if not settings.data_dir.is_dir():
         raise InputError(settings.data_dir, message="is not a folder (the data directory)")
-    dataset = Dataset(wards=None)
+    dataset = Dataset(wards=None, serious_violence_subgroups=settings.serious_violence_subgroups)
     dataset.wards = _wards(settings, dataset)
     dataset.synthetic = (settings.data_dir / SYNTHETIC_MARKER).exists()
 
@@ -491,6 +502,8 @@ def _peers(settings: Settings, dataset: Dataset, totals: pd.DataFrame | None) ->
     records the data holds: their records are placed by their LSOA name's local
     authority, their residents are the area totals of ``population_scale_to``.
     """
+    if listed := _read(settings, "peer_list", dataset):
+        dataset.peer_list = validate_peer_list(listed[0])
     areas = dataset.areas()
     if dataset.population is not None:
         by_area = dataset.population.merge(
@@ -508,7 +521,7 @@ def _peers(settings: Settings, dataset: Dataset, totals: pd.DataFrame | None) ->
                 records["peer_area"] = records["area_code"]
         dataset.peer_areas = areas if len(areas) > 1 else None
         return
-    lookup = peers.read_csp_lookup(paths[0])
+    lookup = dataset.csp_lookup = peers.read_csp_lookup(paths[0])
     _record_file(dataset, paths[0], lookup)
     names = dict(zip(areas["area_code"], areas["area_name"], strict=True))
     own = {code: peers.csp_of_area(code, lookup) for code in areas["area_code"]}
@@ -541,6 +554,19 @@ def _peers(settings: Settings, dataset: Dataset, totals: pd.DataFrame | None) ->
             "(population_scale_to is not set), so they are not compared."
         )
     dataset.peer_areas = areas if len(areas) > 1 else None
+    if bench := settings.paths("benchmark"):
+        if totals is None:
+            raise InputError(
+                bench[0],
+                column="population_scale_to",
+                message="needs area totals (population_scale_to) for the rates of its CSPs",
+            )
+        dataset.benchmark = peers.read_benchmark(bench[0], lookup=lookup)
+        _record_file(dataset, bench[0], dataset.benchmark)
+        codes = sorted(set(dataset.benchmark["csp_code"]))
+        dataset.benchmark_areas = peers.area_populations(totals, lookup, areas=codes)[
+            ["area_code", "area_name", "population"]
+        ]
 
 
 LSOA_VINTAGE_HINT = (

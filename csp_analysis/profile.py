@@ -505,21 +505,107 @@ def harm_row(now: pd.DataFrame, before: pd.DataFrame) -> dict:
     }
 
 
+#: The ``comparison`` of a peers table: the areas of the data, or the Home Office tables.
+COMPARISONS = {
+    "data": "areas in the data",
+    "benchmark": "Home Office police recorded crime tables",
+}
+
+
 def peers_table(
-    dataset: Dataset, records: pd.DataFrame, mask: pd.Series, *, area_code: str, months: int
+    dataset: Dataset,
+    records: pd.DataFrame,
+    mask: pd.Series,
+    *,
+    area_code: str,
+    period: Period,
+    theme: Theme,
 ) -> pd.DataFrame | None:
     """The theme's rate per 1,000 residents a year in every peer area (``peers.csv``).
 
-    ``mask`` selects the theme's records of the period (``months`` long) in every area;
-    each is counted in its ``peer_area``. None when the data has no other area to compare
-    with. Returns the columns of :func:`csp_analysis.peers.compare_peers`.
+    ``mask`` selects the theme's records of ``period`` in every area; each is counted in
+    its ``peer_area``. With the Home Office CSP tables (``benchmark``) and a period of
+    whole financial quarters, the same comparison from those tables follows, for the
+    themes they can give (see :func:`benchmark_mask`), the area's own count from them
+    too. A deployment's peer list (``peers.csv``) keeps only the areas it names. Returns
+    the columns of :func:`csp_analysis.peers.compare_peers` after a ``comparison`` column
+    (a key of :data:`COMPARISONS`); None when there is no other area to compare with.
     """
-    areas = dataset.peer_areas
-    if areas is None or "peer_area" not in records:
+    per = 1000 * 12 / period.month_count
+    tables = []
+    areas = _listed_peers(dataset, dataset.peer_areas, area_code)
+    if areas is not None and len(areas) > 1 and "peer_area" in records:
+        counts = records.loc[mask, "peer_area"].value_counts()
+        table = areas.assign(count=areas["area_code"].map(counts).fillna(0).astype(int))
+        tables.append(peers.compare_peers(table, area=area_code, per=per).assign(comparison="data"))
+    quarters = _financial_quarters(period)
+    bench_mask = (
+        benchmark_mask(dataset.benchmark, theme, dataset.serious_violence_subgroups)
+        if dataset.benchmark is not None and quarters is not None
+        else None
+    )
+    if bench_mask is not None:
+        own = peers.csp_of_area(area_code, dataset.csp_lookup)
+        areas = _listed_peers(dataset, dataset.benchmark_areas, own)
+        counts = peers.benchmark_counts(
+            dataset.benchmark,
+            areas,
+            financial_year=quarters[0],
+            quarters=quarters[1],
+            mask=bench_mask,
+        )
+        table = counts.merge(areas[["area_code", "population"]], on="area_code")
+        if own in set(table["area_code"]) and len(table) > 1:
+            compared = peers.compare_peers(table, area=own, per=per)
+            tables.append(compared.assign(comparison="benchmark"))
+    if not tables:
         return None
-    counts = records.loc[mask, "peer_area"].value_counts()
-    table = areas.assign(count=areas["area_code"].map(counts).fillna(0).astype(int))
-    return peers.compare_peers(table, area=area_code, per=1000 * 12 / months)
+    out = pd.concat(tables, ignore_index=True)
+    out.insert(0, "comparison", out.pop("comparison"))
+    return out
+
+
+def _listed_peers(
+    dataset: Dataset, areas: pd.DataFrame | None, area_code: str
+) -> pd.DataFrame | None:
+    """``areas`` less those the deployment's peer list leaves out (the area itself stays)."""
+    listed = dataset.peer_list
+    if areas is None or listed is None:
+        return areas
+    named = set(listed.loc[listed["area_code"] == area_code, "peer_code"]) | {area_code}
+    return areas.loc[areas["area_code"].isin(named)].reset_index(drop=True)
+
+
+def _financial_quarters(period: Period) -> tuple[str, tuple[int, ...]] | None:
+    """(financial year, quarters) of a financial year or quarter; None for other periods."""
+    label = period.label
+    if ":" in label:
+        return None
+    year, _, quarter = label.partition("Q")
+    return year, (int(quarter),) if quarter else (1, 2, 3, 4)
+
+
+def benchmark_mask(
+    benchmark: pd.DataFrame, theme: Theme, subgroups: tuple[str, ...]
+) -> pd.Series | None:
+    """Which rows of the Home Office tables are the theme's; None when they cannot say.
+
+    The tables have offence group, subgroup and code but no flags: a theme filtered on
+    them is taken as its filter says, serious violence by its configured subgroups;
+    domestic abuse, hate crime and anti-social behaviour cannot be taken from them.
+    """
+    if theme.records != "crimes" or theme.flag in ("domestic_abuse", "hate_strands"):
+        return None
+    mask = pd.Series(True, index=benchmark.index)
+    for column, values in theme.where.items():
+        if column not in benchmark or not all(isinstance(v, str) for v in values):
+            return None
+        wanted = {v.casefold() for v in values}
+        mask &= benchmark[column].astype("string").str.casefold().isin(wanted).fillna(False)
+    if theme.flag == "serious_violence":
+        wanted = {s.casefold() for s in subgroups}
+        mask &= benchmark["offence_subgroup"].astype("string").str.casefold().isin(wanted)
+    return mask.astype(bool)
 
 
 def period_labels(months: pd.Series, *, current: Period, previous: Period) -> pd.Series:
@@ -711,7 +797,8 @@ def build_profile(
         records,
         in_theme & (label == "current"),
         area_code=profile.area_code,
-        months=current.month_count,
+        period=current,
+        theme=theme,
     )
     profile.monthly = monthly_series(
         records.loc[in_area & in_theme],

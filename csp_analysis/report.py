@@ -1254,10 +1254,11 @@ def hotspots_table(assessment: Assessment):
     return _style(hot[[c for c in columns if c in hot]].rename(columns=columns), {})
 
 
-def _peer_rows(assessment: Assessment, theme: str) -> pd.DataFrame | None:
+def _peer_rows(assessment: Assessment, theme: str, comparison: str = "data") -> pd.DataFrame | None:
     if assessment.peers is None:
         return None
-    rows = assessment.peers.loc[assessment.peers["theme"] == theme]
+    peers = assessment.peers
+    rows = peers.loc[(peers["theme"] == theme) & (peers["comparison"] == comparison)]
     return rows if len(rows) else None
 
 
@@ -1268,9 +1269,12 @@ def peer_themes(assessment: Assessment) -> list[str]:
     return list(dict.fromkeys(assessment.peers["theme"]))
 
 
-def peers_table(assessment: Assessment, theme: str = "overview"):
-    """One theme's rate in every area compared, with the ratio to the other areas."""
-    rows = _peer_rows(assessment, theme)
+def peers_table(assessment: Assessment, theme: str = "overview", comparison: str = "data"):
+    """One theme's rate in every area compared, with the ratio to the other areas.
+
+    ``comparison`` "benchmark": the areas of the Home Office recorded crime tables.
+    """
+    rows = _peer_rows(assessment, theme, comparison)
     if rows is None:
         return None
     shown = pd.DataFrame(
@@ -1286,9 +1290,15 @@ def peers_table(assessment: Assessment, theme: str = "overview"):
             "Against the other areas": rows["funnel_band"].map(wording.peer_band),
         }
     )
-    return _style(
+    styled = _style(
         shown, {"Number": _COUNTS, "Residents": _COUNTS, "Rate per 1,000 a year": "{:.1f}"}
     )
+    if comparison == "benchmark":
+        styled = styled.set_caption(
+            "Against every Community Safety Partnership in the Home Office police recorded "
+            "crime tables the deployment supplied (their counts, for the area too)."
+        )
+    return styled
 
 
 def funnel_chart(assessment: Assessment, theme: str = "overview"):

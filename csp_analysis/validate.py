@@ -77,6 +77,7 @@ KNOWN_COLUMNS = {
     "population": "ward_code lsoa_code population year".split(),
     "lsoa_ward_lookup": "lsoa_code ward_code".split(),
     "deprivation": "lsoa_code ward_code imd_score".split(),
+    "peer_list": "area_code peer_code".split(),
 }
 #: The columns of an area totals file (``population_scale_to``).
 POPULATION_TOTALS_COLUMNS = "area_code area_name population".split()
@@ -614,6 +615,18 @@ def validate_deprivation(frame: pd.DataFrame) -> pd.DataFrame:
     if repeated.any():
         _fail(frame, repeated, key, "appears twice (one deprivation score each)")
     return out
+
+
+def validate_peer_list(frame: pd.DataFrame) -> pd.DataFrame:
+    """The areas each area is compared with (``peers.csv``). Returns area_code, peer_code."""
+    require_columns(frame, ("area_code", "peer_code"), role="peer_list")
+    require_values(frame, ("area_code", "peer_code"))
+    return pd.DataFrame(
+        {
+            "area_code": frame["area_code"].str.strip().str.upper(),
+            "peer_code": frame["peer_code"].str.strip().str.upper(),
+        }
+    )
 
 
 def _ward_label(wards, position: int) -> str:
