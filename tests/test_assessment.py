@@ -201,3 +201,70 @@ def test_public_localities_weigh_deprivation(public_assessment):
     assert {"deprivation_rank", "priority_rank", "years_in_top"} <= set(localities.columns)
     assert localities["priority_rank"].iloc[0] == 1
     assert any("pool 1 year" in note for note in public_assessment.notes)
+
+
+BENCHMARK_HEADER = (
+    "Financial Year,Financial Quarter,Force Name,CSP Name,Offence Description,Offence Group,"
+    "Offence Subgroup,Offence Code,Number of Offences"
+)
+#: Home Office CSP-table rows (offence description, group, subgroup, code as published).
+ASSAULT = "Assault with injury,Violence against the person,Violence with injury,8N"
+SHOPLIFTING = "Shoplifting,Theft offences,Shoplifting,46"
+CANNABIS = "Possession of cannabis,{group},Possession of drugs,92E"
+BENCHMARK_ROWS = [
+    f"2024/25,4,West Mercia,Telford and Wrekin,{ASSAULT},410",
+    f"2024/25,4,West Mercia,Telford and Wrekin,{SHOPLIFTING},520",
+    f"2024/25,4,West Mercia,Telford and Wrekin,{CANNABIS.format(group='Drug Offences')},60",
+    f"2024/25,3,West Mercia,Telford and Wrekin,{SHOPLIFTING},999",
+    f"2024/25,4,West Mercia,Shropshire,{ASSAULT},450",
+    f"2024/25,4,West Mercia,Shropshire,{SHOPLIFTING},600",
+    f"2024/25,4,Staffordshire,Stoke-on-Trent,{ASSAULT},700",
+    f"2024/25,4,Staffordshire,Stoke-on-Trent,{SHOPLIFTING},900",
+    f"2024/25,4,Staffordshire,Stoke-on-Trent,{CANNABIS.format(group='Drug offences')},150",
+    f"2024/25,4,Staffordshire,Cannock Chase,{ASSAULT},120",
+]
+BENCHMARK = "\n".join([BENCHMARK_HEADER, *BENCHMARK_ROWS]) + "\n"
+
+
+def test_the_home_office_tables_are_a_second_comparison(public_data, tmp_path):
+    """A deployment's benchmark/ folder in the Home Office format: every CSP it names is
+    compared, from its counts for the period's financial quarters, for the themes the
+    tables can give (not domestic abuse or hate crime, which they do not flag)."""
+    from csp_analysis.config import PROJECT_ROOT, load_settings
+    from csp_analysis.load import load_dataset
+
+    for item in public_data.iterdir():
+        (tmp_path / item.name).symlink_to(item)
+    (tmp_path / "benchmark").mkdir()
+    (tmp_path / "benchmark" / "prc-csp-2024-25.csv").write_text(BENCHMARK, encoding="utf-8")
+    settings = load_settings(PROJECT_ROOT / "config" / "west-mercia-public.yaml", data_dir=tmp_path)
+    dataset = load_dataset(settings)
+    profiles = area_profiles(dataset, settings, area="Telford and Wrekin", period="2024-25Q4")
+
+    def bench(theme):
+        table = profiles[theme].peers
+        return table.loc[table["comparison"] == "benchmark"].set_index("area_name")
+
+    overview = bench("overview")
+    assert set(overview.index) == {
+        "Telford and Wrekin",
+        "Shropshire",
+        "Stoke-on-Trent",
+        "Cannock Chase",
+    }
+    assert overview.loc["Telford and Wrekin", "count"] == 410 + 520 + 60  # Q4 only
+    assert overview.loc["Telford and Wrekin", "is_area"]
+    assert bench("serious_violence")["count"].to_dict() == {
+        "Telford and Wrekin": 410,
+        "Shropshire": 450,
+        "Stoke-on-Trent": 700,
+        "Cannock Chase": 120,
+    }
+    # "Drug Offences" and "Drug offences" are one group
+    assert bench("drugs").loc[["Telford and Wrekin", "Stoke-on-Trent"], "count"].tolist() == [
+        60,
+        150,
+    ]
+    # the data's own comparison is still there, with the five West Mercia CSPs
+    data = profiles["overview"].peers
+    assert (data["comparison"] == "data").sum() == 5
