@@ -1045,7 +1045,13 @@ def _hot_wards(a: Assessment) -> pd.DataFrame | None:
     return a.hotspots.loc[a.hotspots["hotspot"] == "hot spot"]
 
 
-_VARIATION_WORDS = {key: words for key, (_, words, _) in wording.VARIATION.items()}
+def _variation_icon(key: str) -> str:
+    """The NHS "Making Data Count" icon of a ``wording.VARIATION`` key, with its words.
+
+    Made only from the fixed texts of ``wording.VARIATION`` (never from data), as HTML.
+    """
+    letter, words, kind = wording.VARIATION.get(key, wording.VARIATION["none"])
+    return f'<span class="icon {kind}" aria-hidden="true">{letter}</span>{words}'
 
 
 def priorities_table(assessment: Assessment):
@@ -1061,7 +1067,7 @@ def priorities_table(assessment: Assessment):
             "Share of harm (%)": table.get("harm_share_pct"),
             "Latest quarter against a year earlier": table["verdict"],
             "Trend": table["trend"],
-            "Latest month": table["variation"].map(_VARIATION_WORDS),
+            "Latest month": table["variation"],
             "Against similar areas": table.get("peers_band", pd.Series(dtype=object)).map(
                 wording.peer_band
             ),
@@ -1075,7 +1081,7 @@ def priorities_table(assessment: Assessment):
             "Rate per 1,000 a year": "{:.1f}",
             "Share of harm (%)": "{:.0f}",
         },
-    )
+    ).format(_variation_icon, subset=["Latest month"])
 
 
 def harm_quadrant(assessment: Assessment):
