@@ -528,8 +528,8 @@ def peers_table(
     whole financial quarters, the same comparison from those tables follows, for the
     themes they can give (see :func:`benchmark_mask`), the area's own count from them
     too. A deployment's peer list (``peers.csv``) keeps only the areas it names. Returns
-    the columns of :func:`csp_analysis.peers.compare_peers` after a ``comparison`` column
-    (a key of :data:`COMPARISONS`); None when there is no other area to compare with.
+    the columns of :func:`csp_analysis.peers.compare_peers` and last ``comparison`` (a key
+    of :data:`COMPARISONS`); None when there is no other area to compare with.
     """
     per = 1000 * 12 / period.month_count
     tables = []
@@ -560,9 +560,7 @@ def peers_table(
             tables.append(compared.assign(comparison="benchmark"))
     if not tables:
         return None
-    out = pd.concat(tables, ignore_index=True)
-    out.insert(0, "comparison", out.pop("comparison"))
-    return out
+    return pd.concat(tables, ignore_index=True)
 
 
 def _listed_peers(
