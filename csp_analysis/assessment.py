@@ -30,10 +30,12 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from csp_analysis import harm, peers, places, wording
 from csp_analysis.config import Settings, Theme
 from csp_analysis.load import POLICE_UK, Dataset
+from csp_analysis.locate import to_british_national_grid
 from csp_analysis.periods import Period
 from csp_analysis.profile import (
     CoverageError,
@@ -85,7 +87,8 @@ class Assessment:
     ``concentration`` (of, measure, value);
     ``lorenz`` (of, share_of_places, share_of_events); ``hotspots`` (ward_code,
     ward_name, count, z, p, q_value, hotspot, and with two or more quarters of data
-    pattern and quarters); ``peers`` (theme, then the columns of
+    pattern and quarters); ``grid_hotspots`` (see :func:`grid_hotspots`); ``peers``
+    (theme, then the columns of
     :func:`csp_analysis.peers.compare_peers`); ``funnels`` (theme -> the funnel limits
     of :func:`csp_analysis.peers.funnel_limits`).
     """
@@ -107,6 +110,7 @@ class Assessment:
     concentration: pd.DataFrame | None = None
     lorenz: pd.DataFrame | None = None
     hotspots: pd.DataFrame | None = None
+    grid_hotspots: pd.DataFrame | None = None
     peers: pd.DataFrame | None = None
     funnels: dict[str, pd.DataFrame] = field(default_factory=dict)
     funnel_methods: dict[str, str] = field(default_factory=dict)
@@ -284,6 +288,8 @@ def build_assessment(
 
     # Hotspots: Gi* on every ward of every area, FDR across all of them.
     out.hotspots = _hotspots(crimes, wards, area_code=out.area_code, year=year, covered=covered)
+
+    out.grid_hotspots = grid_hotspots(all_crime, area_wards)
 
     # Every theme: volume, harm, peers, and the quarter's change, trend and variation.
     total_harm = float(all_crime["harm_weight"].sum())  # with the unknown ward's
@@ -467,6 +473,49 @@ def _hotspots(
     return result[columns].rename(columns={"value": "count"}).reset_index(drop=True)
 
 
+#: Side of a grid cell for hot spots below ward level, in metres.
+GRID_CELL = 500
+
+
+def grid_hotspots(
+    records: pd.DataFrame, wards, *, cell_size: float = GRID_CELL
+) -> pd.DataFrame | None:
+    """Gi* hot and cold spots on a regular grid of the records with coordinates.
+
+    Cells of ``cell_size`` metres cover the area's wards; each cell's neighbours are the 8
+    around it (sfhotspot's default distance, cell size x sqrt 2); the false discovery rate
+    is held across the cells. Returns one row per cell: cell_id, easting, northing (its
+    centre), count, z, p, q_value, hotspot and ward_name (the ward its centre is in); None
+    when no record has coordinates.
+    """
+    easting, northing = to_british_national_grid(records)
+    if not np.isfinite(easting).any():
+        return None
+    boundary = wards.geometry.union_all()
+    cells = places.grid_counts(easting, northing, cell_size=cell_size, boundary=boundary)
+    centres = np.column_stack([cells["easting"], cells["northing"]])
+    gi = places.gi_star(cells["count"].to_numpy(dtype=float), centres, distance=cell_size * 1.5)
+    table = places.classify_hotspots(gi)
+    out = pd.DataFrame(
+        {
+            "cell_id": cells["cell_id"].to_numpy(),
+            "easting": cells["easting"].to_numpy(),
+            "northing": cells["northing"].to_numpy(),
+            "count": cells["count"].to_numpy(),
+            "z": table["z"].to_numpy(),
+            "p": table["p"].to_numpy(),
+            "q_value": table["q_value"].to_numpy(),
+            "hotspot": table["hotspot"].to_numpy(),
+        }
+    )
+    points = shapely.points(out["easting"], out["northing"])
+    where, ward = wards.sindex.query(points, predicate="within")
+    names = pd.Series(pd.NA, index=out.index, dtype="string")
+    names.iloc[where] = wards["ward_name"].to_numpy()[ward]
+    out["ward_name"] = names
+    return out
+
+
 #: Year counts by ward are published rounded to this (the board version).
 ROUND_TO = 10
 
@@ -492,7 +541,8 @@ def protect_assessment(assessment: Assessment, *, threshold: int = 4) -> Assessm
       a ward of fewer than 10 crimes shows no harm, rate or rank, and the ranks are worked
       out again among the wards shown; harm to whole numbers; the weighted records and
       the mean severity, from which the exact count would follow, are left out;
-    - ``hotspots``: the classification only (no count, z-score or p-value);
+    - ``hotspots`` and ``grid_hotspots``: the classification only (no count, z-score or
+      p-value);
     - ``concentration``: to 2 decimal places;
     - ``peers``: another area's count of 1 to ``threshold`` withheld with its rates
       (:func:`csp_analysis.publication.protect_peers`).
@@ -509,6 +559,8 @@ def protect_assessment(assessment: Assessment, *, threshold: int = 4) -> Assessm
         board.hotspots = assessment.hotspots.drop(
             columns=["z", "p", "q_value", "count"], errors="ignore"
         )
+    if assessment.grid_hotspots is not None:  # cells of a few crimes: no counts at all
+        board.grid_hotspots = assessment.grid_hotspots.drop(columns=["count", "z", "p", "q_value"])
     if assessment.concentration is not None:
         board.concentration = assessment.concentration.assign(
             value=assessment.concentration["value"].round(2)

@@ -18,7 +18,13 @@ import pandas as pd
 from IPython.display import HTML, Markdown
 
 from csp_analysis import charts, indicators, wording
-from csp_analysis.assessment import HOTSPOT_Q, LOCALITY_TOP, Assessment, area_assessment
+from csp_analysis.assessment import (
+    GRID_CELL,
+    HOTSPOT_Q,
+    LOCALITY_TOP,
+    Assessment,
+    area_assessment,
+)
 from csp_analysis.config import PROJECT_ROOT, load_settings
 from csp_analysis.disclosure import SECONDARY_LABEL
 from csp_analysis.load import load_dataset
@@ -1258,6 +1264,24 @@ def hotspots_table(assessment: Assessment):
         return _line("No ward is a hot spot once chance across all wards is allowed for.")
     columns = {"ward_name": "Ward", "hotspot": "Hot spot", "pattern": "Pattern over the quarters"}
     return _style(hot[[c for c in columns if c in hot]].rename(columns=columns), {})
+
+
+def grid_hotspots_text(assessment: Assessment) -> Markdown | None:
+    """Hot spots below ward level: how many grid squares, and the wards that hold most."""
+    grid = assessment.grid_hotspots
+    if grid is None:
+        return None
+    hot = grid.loc[grid["hotspot"] == "hot spot"]
+    size = f"{GRID_CELL:,} m"
+    if hot.empty:
+        return _prose(f"No {size} square of the area is a hot spot of crime.")
+    wards = hot["ward_name"].dropna().value_counts()
+    named = ", ".join(f"{name} ({n})" for name, n in wards.head(5).items())
+    return _prose(
+        f"Below ward level, {len(hot):,} of the area's {len(grid):,} squares of {size} by "
+        f"{size} are hot spots of crime (Gi* on a grid of the crimes' map points, false "
+        f"discovery rate controlled). The wards with most of them: {named}."
+    )
 
 
 def _peer_rows(assessment: Assessment, theme: str, comparison: str = "data") -> pd.DataFrame | None:

@@ -183,6 +183,7 @@ def assessment_tables(assessment) -> dict[str, pd.DataFrame]:
         "harm_by_category": assessment.categories,
         "concentration": assessment.concentration,
         "hotspots": assessment.hotspots,
+        "grid_hotspots": assessment.grid_hotspots,
         "peers": assessment.peers,
         "data_quality": assessment.data_quality,
     }
