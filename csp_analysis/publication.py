@@ -1049,21 +1049,41 @@ def protect_peers(table: pd.DataFrame, *, threshold: int) -> pd.DataFrame:
     """A peers table with other areas' counts of 1 to ``threshold`` withheld.
 
     The area's own count is its published total; another area's small count reads
-    ``"<5"`` with its rate, ratio and band blank.
+    ``"<5"`` with its rate and band blank. Every figure that pools the areas (the rate
+    ratios, each against the others pooled; the funnel's centre and spread; the ranks)
+    would give the withheld count back by difference, so it is blanked in every row of a
+    comparison with a withheld count.
     """
     out = table.copy()
     small = out["count"].between(1, threshold) & ~out["is_area"].astype(bool)
     if not small.any():
         return out
+    by = out["comparison"] if "comparison" in out else pd.Series("", index=out.index)
+    if "theme" in out:
+        by = out["theme"].astype(str) + "/" + by.astype(str)
+    affected = by.isin(set(by[small]))
     derived = [c for c in out.columns if c not in PEER_KEPT]
+    pooled = [c for c in out.columns if c.startswith(("ratio_", "funnel_")) or c == "rank"]
+    pooled = [c for c in pooled if c != "funnel_method"]
     out["count"] = out["count"].astype(object)
     out.loc[small, "count"] = f"<{threshold + 1}"
+    out[derived] = out[derived].astype(object)
     out.loc[small, derived] = np.nan
+    out.loc[affected, pooled] = np.nan
     return out
 
 
 #: Peers-table columns that stay when a count is withheld.
-PEER_KEPT = ("theme", "area_code", "area_name", "count", "population", "is_area")
+PEER_KEPT = (
+    "theme",
+    "comparison",
+    "area_code",
+    "area_name",
+    "count",
+    "population",
+    "is_area",
+    "funnel_method",
+)
 
 
 def _change(values: np.ndarray, row: tuple[int, int]) -> float:

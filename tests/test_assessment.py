@@ -268,3 +268,29 @@ def test_the_home_office_tables_are_a_second_comparison(public_data, tmp_path):
     # the data's own comparison is still there, with the five West Mercia CSPs
     data = profiles["overview"].peers
     assert (data["comparison"] == "data").sum() == 5
+
+
+def test_a_withheld_peer_count_cannot_be_worked_back_from_the_pooled_figures():
+    """The area's ratio to the others pooled, or the funnel's centre, would give the sum of
+    the other areas' counts, and with the published ones the withheld count."""
+    from csp_analysis.peers import compare_peers
+    from csp_analysis.publication import protect_peers
+
+    table = pd.DataFrame(
+        {
+            "area_code": ["A", "B", "C", "D"],
+            "area_name": ["Ay", "Bee", "Sea", "Dee"],
+            "count": [40, 3, 25, 30],
+            "population": [100_000, 60_000, 80_000, 90_000],
+        }
+    )
+    exact = compare_peers(table, area="A").assign(comparison="data")
+    # the exact table gives B's 3 back: A's ratio pools the others
+    a = exact.set_index("area_code").loc["A"]
+    others = (a["count"] / 100_000) / a["ratio_to_peers"] * (60_000 + 80_000 + 90_000)
+    assert round(others - 25 - 30) == 3
+    board = protect_peers(exact, threshold=4).set_index("area_code")
+    assert board.loc["B", "count"] == "<5"
+    pooled = ["ratio_to_peers", "ratio_lower", "ratio_upper", "funnel_baseline", "rank"]
+    assert board[pooled].isna().all().all()
+    assert board.loc["A", "count"] == 40 and board.loc["C", "rate_per_1000"] > 0
