@@ -82,7 +82,9 @@ class Assessment:
     ``priorities`` (theme, title, count, rate_per_1000_per_year, harm, harm_share_pct,
     mean_severity, change, variation, trend, peers, ratio_to_peers, signals, reasons);
     ``harm`` (ward_code, ward_name, count, harm, harm_per_1000, harm_lower, harm_upper,
-    rank, rank_lower, rank_upper); ``localities``; ``categories`` (see
+    rank, rank_lower, rank_upper); ``localities`` (wards) and ``towns_harm`` (towns, when
+    the wards name theirs), see :func:`csp_analysis.harm.high_harm_localities`;
+    ``categories`` (see
     :func:`harm_by_category`); ``data_quality`` (see :func:`account_year`);
     ``concentration`` (of, measure, value);
     ``lorenz`` (of, share_of_places, share_of_events); ``hotspots`` (ward_code,
@@ -105,6 +107,7 @@ class Assessment:
     priorities: pd.DataFrame | None = None
     harm: pd.DataFrame | None = None
     localities: pd.DataFrame | None = None
+    towns_harm: pd.DataFrame | None = None
     categories: pd.DataFrame | None = None
     data_quality: pd.DataFrame | None = None
     concentration: pd.DataFrame | None = None
@@ -239,6 +242,16 @@ def build_assessment(
         .merge(area_wards[["ward_code", "ward_name"]], on="ward_code", how="left")
         .head(LOCALITY_TOP * 2)
     )
+    if "town" in area_wards and area_wards["town"].notna().any():
+        town_of = area_wards.set_index("ward_code")["town"]
+        out.towns_harm = harm.high_harm_localities(
+            pooled.assign(town=pooled["ward_code"].map(town_of)),
+            year=year.label,
+            by="town",
+            years=len(years),
+            top=LOCALITY_TOP,
+            units=sorted(town_of.dropna().unique()),
+        )
     if len(years) < LOCALITY_YEARS:
         out.notes.append(
             f"High-harm localities pool {len(years)} year{'s' if len(years) > 1 else ''} "
@@ -537,7 +550,8 @@ def round_counts(counts: pd.Series, *, to: int = ROUND_TO) -> pd.Series:
 def protect_assessment(assessment: Assessment, *, threshold: int = 4) -> Assessment:
     """The board and public version of an assessment.
 
-    - ``harm`` and ``localities``: ward counts rounded to the nearest 10 (:func:`round_counts`);
+    - ``harm``, ``localities`` and ``towns_harm``: counts rounded to the nearest 10
+      (:func:`round_counts`);
       a ward of fewer than 10 crimes shows no harm, rate or rank, and the ranks are worked
       out again among the wards shown; harm to whole numbers; the weighted records and
       the mean severity, from which the exact count would follow, are left out;
@@ -555,6 +569,8 @@ def protect_assessment(assessment: Assessment, *, threshold: int = 4) -> Assessm
         board.harm = _rounded_harm(assessment.harm)
     if assessment.localities is not None:
         board.localities = _rounded_harm(assessment.localities)
+    if assessment.towns_harm is not None:
+        board.towns_harm = _rounded_harm(assessment.towns_harm)
     if assessment.hotspots is not None:
         board.hotspots = assessment.hotspots.drop(
             columns=["z", "p", "q_value", "count"], errors="ignore"

@@ -1153,6 +1153,23 @@ def localities_table(assessment: Assessment):
     return _style(shown, {columns["count"]: _COUNTS, columns["harm"]: _COUNTS})
 
 
+def towns_table(assessment: Assessment):
+    """Towns ranked by harm, pooled over up to three years, with persistence."""
+    table = assessment.towns_harm
+    if table is None or table.empty:
+        return None
+    years = int(table["years"].max())
+    columns = {
+        "town": "Town",
+        "count": "Crimes" if years == 1 else f"Crimes in {years} years",
+        "harm": "Harm" if years == 1 else f"Harm in {years} years",
+        "harm_rank": "Rank by harm",
+        "years_in_top": f"Years in the top {LOCALITY_TOP}",
+    }
+    shown = table[list(columns)].rename(columns=columns)
+    return _style(shown, {columns["count"]: _COUNTS, columns["harm"]: _COUNTS})
+
+
 def harm_table(assessment: Assessment, *, top: int = 10):
     """The wards with most harm, with crimes beside harm and the rank's likely range."""
     table = assessment.harm

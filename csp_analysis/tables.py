@@ -180,6 +180,7 @@ def assessment_tables(assessment) -> dict[str, pd.DataFrame]:
         "priorities": assessment.priorities,
         "harm": assessment.harm,
         "localities": assessment.localities,
+        "towns": assessment.towns_harm,
         "harm_by_category": assessment.categories,
         "concentration": assessment.concentration,
         "hotspots": assessment.hotspots,
