@@ -536,7 +536,7 @@ def _run_locked(
             "title": f"Strategic assessment: {place['area_name']}",
             "document_title": f"Strategic assessment, {place['area_name']}, {year.describe()}",
             "subtitle": [
-                f"{year.describe()} ({year.label}), with the change in {described}",
+                f"{year.describe()} ({year.label}), with the change in {described} ({label})",
                 f"Produced {today}",
             ],
             "contents": [],

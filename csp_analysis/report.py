@@ -1296,8 +1296,7 @@ def grid_hotspots_text(assessment: Assessment) -> Markdown | None:
     named = ", ".join(f"{name} ({n})" for name, n in wards.head(5).items())
     return _prose(
         f"Below ward level, {len(hot):,} of the area's {len(grid):,} squares of {size} by "
-        f"{size} are hot spots of crime (Gi* on a grid of the crimes' map points, false "
-        f"discovery rate controlled). The wards with most of them: {named}."
+        f"{size} are hot spots of crime. The wards with most of them: {named}."
     )
 
 

@@ -14,6 +14,9 @@ from csp_analysis.config import PROJECT_ROOT
 from csp_analysis.demo import LATEST_QUARTER
 from csp_analysis.pack import NOTEBOOKS, run_pack
 
+#: Every page of the demo pack: the themes, then the strategic assessment.
+PAGES = [*THEMES, "strategic_assessment"]
+
 NOTEBOOK_FILES = sorted(NOTEBOOKS.glob("*.ipynb"))
 
 
@@ -84,7 +87,7 @@ def demo_pack(demo_settings, tmp_path_factory):
 
 def test_every_notebook_executes_on_demo_data(demo_pack):
     root, pages = demo_pack
-    assert [p.theme for p in pages] == THEMES
+    assert [p.theme for p in pages] == PAGES
     assert all(p.status == "ok" for p in pages), [(p.theme, p.message) for p in pages]
     for page in pages:
         executed = nbformat.read(root / "demoshire" / f"{page.theme}.ipynb", as_version=4)
@@ -96,10 +99,11 @@ def test_every_notebook_executes_on_demo_data(demo_pack):
             if o.output_type == "error"
         ]
         assert errors == []
-        assert (root / "demoshire" / page.theme / "headline.csv").exists()
+        first = "priorities.csv" if page.theme == "strategic_assessment" else "headline.csv"
+        assert (root / "demoshire" / page.theme / first).exists()
 
 
-@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("theme", PAGES)
 def test_pages_hide_code_embed_plots_and_load_nothing(demo_pack, theme):
     root, _ = demo_pack
     page = (root / "demoshire" / f"{theme}.html").read_text(encoding="utf-8")
@@ -111,18 +115,27 @@ def test_pages_hide_code_embed_plots_and_load_nothing(demo_pack, theme):
     assert "<script" not in page
     assert "Demoshire" in page and "January-March 2026 (2025-26Q4)" in page
     assert re.search(r"Produced \d{1,2} \w+ \d{4}", page)
-    assert 'aria-label="Contents"' in page and 'href="#Key-findings"' in page
-    assert 'id="Key-findings"' in page
+    first = "What-this-means-for-priorities" if theme == "strategic_assessment" else "Key-findings"
+    assert 'aria-label="Contents"' in page and f'href="#{first}"' in page
+    assert f'id="{first}"' in page
     assert "Sources and licences" in page and "Made with csp_analysis" in page
     assert "SYNTHETIC DEMO DATA" in page and "Board and public version" in page
     assert "Provenance: how this was made" in page and "crimes.csv" in page
     assert re.search(r"<code>[0-9a-f]{64}</code>", page)  # SHA-256 of each input
 
 
-CHART_KINDS = ("Line chart: ", "Chart of unusual months: ", "Bar chart: ", "Map: ")
+CHART_KINDS = (
+    "Line chart: ",
+    "Chart of unusual months: ",
+    "Bar chart: ",
+    "Map: ",
+    "Funnel plot: ",
+    "Quadrant chart: ",
+    "Lorenz curve: ",
+)
 
 
-@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("theme", PAGES)
 def test_every_chart_says_what_it_shows_and_the_title_names_the_page(demo_pack, theme):
     from html import unescape
 
@@ -137,7 +150,8 @@ def test_every_chart_says_what_it_shows_and_the_title_names_the_page(demo_pack, 
         assert text.startswith(CHART_KINDS) and re.search(r"[0-9] ", text), text  # kind, values
         assert "No description has been provided" not in text
     title = {p.theme: p.title for p in pages}[theme]
-    assert f"<title>{title}, Demoshire, January-March 2026</title>" in page
+    period = "April 2025 to March 2026" if theme == "strategic_assessment" else "January-March 2026"
+    assert f"<title>{title}, Demoshire, {period}</title>" in page
     index = (root / "index.html").read_text(encoding="utf-8")
     assert re.search(r"<title>Board pack: [^<]+, January-March 2026</title>", index)
 
@@ -163,7 +177,7 @@ def test_index_links_every_theme_with_its_headline(demo_pack):
     index = (root / "index.html").read_text(encoding="utf-8")
     for page in pages:
         assert f'href="demoshire/{page.theme}.html"' in index
-        assert page.figures["current"] in index
+        assert page.figures.get("current", page.figures.get("summary")) in index
     assert "Compared with a year earlier" in index and "Latest month" in index
     assert "p=" not in index and "Poisson" not in index
 
@@ -176,7 +190,7 @@ STATISTICAL_TERMS = re.compile(
 )
 
 
-@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("theme", PAGES)
 def test_pages_use_no_statistical_term_outside_the_how_to_read_note(demo_pack, theme):
     from bs4 import BeautifulSoup
 
@@ -187,7 +201,8 @@ def test_pages_use_no_statistical_term_outside_the_how_to_read_note(demo_pack, t
     text = soup.get_text(" ")
     body, note = text.split("How to read this page")[-2:]  # the contents list names it too
     assert STATISTICAL_TERMS.findall(body) == []
-    assert "Poisson" in note and "Normal variation" in note
+    assert "Poisson" in note
+    assert ("Harm" if theme == "strategic_assessment" else "Normal variation") in note
     index = BeautifulSoup((root / "index.html").read_text(), "html.parser")
     for hidden in index.select("footer, details, style, title"):
         hidden.decompose()
@@ -274,11 +289,15 @@ def test_a_failing_theme_does_not_stop_the_pack(demo_settings, tmp_path):
     }
     settings = dataclasses.replace(demo_settings, themes=themes)
     pages = run_pack(settings, period=LATEST_QUARTER, out=tmp_path, workers=2, progress=False)
-    assert {p.theme: p.status for p in pages} == {"drugs": "ok", "bad_filter": "failed"}
+    assert {p.theme: p.status for p in pages} == {
+        "drugs": "ok",
+        "bad_filter": "failed",
+        "strategic_assessment": "ok",  # the themes that could be made
+    }
     messages = {p.theme: p.message for p in pages}
     assert "no_column" in messages["bad_filter"] and "\x1b" not in messages["bad_filter"]
     index = (tmp_path / LATEST_QUARTER / "index.html").read_text()
-    assert index.count(">Failed</span>") == 1 and "2 pages, 1 failed" in index
+    assert index.count(">Failed</span>") == 1 and "3 pages, 1 failed" in index
     # fails inside its notebook (here: the profiles it should read are gone)
     folder = tmp_path / "failing"
     folder.mkdir()
