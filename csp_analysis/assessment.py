@@ -214,7 +214,7 @@ def build_assessment(
     # Harm by ward (all crime), its ranks, and the high-harm localities.
     units = area_wards["ward_code"].tolist()
     table = harm.harm_index(all_crime, by="ward_code", units=units, population=population)
-    ranks = harm.rank_intervals(all_crime, by="ward_code", units=units, population=population)
+    ranks = harm.rank_intervals(all_crime, by="ward_code", units=units)  # by harm, as localities
     out.harm = (
         area_wards[["ward_code", "ward_name"]]
         .merge(table, on="ward_code", how="left")

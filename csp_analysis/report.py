@@ -1020,10 +1020,12 @@ def assessment_findings(assessment: Assessment) -> Markdown:
                 f"{top['category']} does the most harm: {top['share_of_harm_pct']:.0f}% of all "
                 f"harm from {top['share_of_crime_pct']:.0f}% of crimes."
             )
-    localities = _published_localities(a)
-    if localities is not None and len(localities):
-        names = ", ".join(localities["ward_name"].head(3))
-        sentences.append(f"The wards with the most harm are {names}.")
+    if a.harm is not None:
+        ranked = a.harm.loc[pd.to_numeric(a.harm["harm"], errors="coerce").notna()]
+        ranked = ranked.sort_values("rank")
+        if len(ranked):
+            names = ", ".join(ranked["ward_name"].head(3))
+            sentences.append(f"The wards with the most harm are {names}.")
     hot = _hot_wards(a)
     if hot is not None and hot.empty:
         sentences.append(
@@ -1036,13 +1038,6 @@ def assessment_findings(assessment: Assessment) -> Markdown:
             f"crime: {names}."
         )
     return _prose(*sentences, markup="- {}")
-
-
-def _published_localities(a: Assessment) -> pd.DataFrame | None:
-    if a.localities is None:
-        return None
-    table = a.localities
-    return table.loc[table["harm"].notna()] if "harm" in table else table
 
 
 def _hot_wards(a: Assessment) -> pd.DataFrame | None:
