@@ -1394,7 +1394,7 @@ def make_demo_data(*, seed: int = 2025, scale: float = 1.0) -> DemoData:
         map (wards) and populations are the same for every seed.
     scale : float
         Multiplies record volumes (crimes, nominals, ASB); 1.0 is about 18,000 crimes and
-        3,400 ASB incidents in Demoshire in 2025-26, and about 31,000 crimes and 5,700 ASB
+        3,400 ASB incidents in Demoshire in 2025-26, and about 32,000 crimes and 6,000 ASB
         incidents in its peers together. Wards and population do not change.
 
     Returns
