@@ -166,8 +166,10 @@ def check_theme(dataset: Dataset, theme: Theme, *, period: Period | None = None)
     private |= {"latitude", "longitude", "easting", "northing", "coordinates_unreadable"}
     private |= {"duplicate", "group_conflict", "group_is_approximate", "classified_by"}
 
+    derived = {"harm_weight", "harm_weight_sq", "weighted_by", "peer_area"}  # made by load
+
     def usable(columns) -> list[str]:
-        names = set(columns) - private
+        names = set(columns) - private - derived
         return sorted(names | ({"hate_strand"} if "hate_strands" in names else set()))
 
     here = usable(records.columns)

@@ -33,7 +33,7 @@ DEPLOYMENT = "title: Smallshire\ndata_dir: data\nareas: [Smallshire]\nperiod: 20
 KNOWN_SETTINGS = (
     "title, data_dir, area_name, files, columns, areas, period, top_n_wards, "
     "suppression_threshold, sources, serious_violence_subgroups, population_vintage, "
-    "population_scale_to, towns, themes"
+    "population_scale_to, towns, assessment_period, themes"
 )
 KNOWN_THEME_SETTINGS = (
     "title, records, flag, where, breakdown, police_uk, police_uk_breakdown, police_uk_note, "
@@ -129,7 +129,8 @@ REFUSED = [
         "unknown file role",
         "files:\n  crime: extract.csv\n",
         "x.yaml line 6: column 'files.crime' is not a file role; did you mean 'crimes'? "
-        "(known: wards, population, lsoa_ward_lookup, crimes, nominals, asb, police_uk)",
+        "(known: wards, population, lsoa_ward_lookup, crimes, nominals, asb, police_uk, "
+        "offence_weights, csp_lookup, benchmark, peer_list, deprivation)",
     ),
     (
         "file name that is not text",
@@ -149,7 +150,7 @@ REFUSED = [
         "columns of a file that cannot be renamed",
         "columns:\n  wards:\n    WARD: ward_name\n",
         "x.yaml line 6: column 'columns.wards' is not a file role whose columns can be renamed "
-        "(known: crimes, nominals, asb, population, lsoa_ward_lookup)",
+        "(known: crimes, nominals, asb, population, lsoa_ward_lookup, deprivation, peer_list)",
     ),
     (
         "sources not a list",
