@@ -1275,7 +1275,11 @@ def hotspots_table(assessment: Assessment):
     if hot.empty:
         return _line("No ward is a hot spot once chance across all wards is allowed for.")
     columns = {"ward_name": "Ward", "hotspot": "Hot spot", "pattern": "Pattern over the quarters"}
-    return _style(hot[[c for c in columns if c in hot]].rename(columns=columns), {})
+    shown = hot[[c for c in columns if c in hot]].rename(columns=columns)
+    for column in ("Hot spot", "Pattern over the quarters"):
+        if column in shown:
+            shown[column] = _capitalised(shown[column])
+    return _style(shown, {})
 
 
 def grid_hotspots_text(assessment: Assessment) -> Markdown | None:
