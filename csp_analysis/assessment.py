@@ -34,6 +34,7 @@ import shapely
 
 from csp_analysis import harm, peers, places, wording
 from csp_analysis.config import Settings, Theme
+from csp_analysis.disclosure import suppress_counts
 from csp_analysis.load import POLICE_UK, Dataset
 from csp_analysis.locate import to_british_national_grid
 from csp_analysis.periods import Period
@@ -550,27 +551,45 @@ def round_counts(counts: pd.Series, *, to: int = ROUND_TO) -> pd.Series:
 def protect_assessment(assessment: Assessment, *, threshold: int = 4) -> Assessment:
     """The board and public version of an assessment.
 
+    - every harm figure to 2 significant figures (a sum of public weights times counts,
+      published exactly, splits back into counts by offence);
     - ``harm``, ``localities`` and ``towns_harm``: counts rounded to the nearest 10
-      (:func:`round_counts`);
-      a ward of fewer than 10 crimes shows no harm, rate or rank, and the ranks are worked
-      out again among the wards shown; harm to whole numbers; the weighted records and
-      the mean severity, from which the exact count would follow, are left out;
-    - ``hotspots`` and ``grid_hotspots``: the classification only (no count, z-score or
-      p-value);
+      (:func:`round_counts`); a ward of fewer than 10 crimes shows no harm, rate or rank
+      and is listed last; the ranks are worked out again among the wards shown; the
+      weighted records, the mean severity and the harm interval, from which the count
+      would follow, are left out;
+    - ``categories`` (all crime by type): counts of 1 to ``threshold`` withheld, with the
+      further cells that would give them away (:func:`csp_analysis.disclosure.suppress_counts`);
+    - ``hotspots`` and ``grid_hotspots``: the classification only;
     - ``concentration``: to 2 decimal places;
-    - ``peers``: another area's count of 1 to ``threshold`` withheld with its rates
-      (:func:`csp_analysis.publication.protect_peers`).
-    Area totals (``priorities``, ``categories`` of all crime) are published as they are.
+    - ``peers``: another area's count of 1 to ``threshold`` withheld, with every figure
+      that pools the areas (:func:`csp_analysis.publication.protect_peers`); the
+      priorities and the funnel chart of that theme then show no ratio or band either.
+    The area totals of each theme (``priorities``) are published as they are.
     """
-    from csp_analysis.publication import protect_peers
+    from csp_analysis.publication import protect_peers, round_significant
 
     board = replace(assessment, restricted=False, threshold=threshold)
-    if assessment.harm is not None:
-        board.harm = _rounded_harm(assessment.harm)
-    if assessment.localities is not None:
-        board.localities = _rounded_harm(assessment.localities)
-    if assessment.towns_harm is not None:
-        board.towns_harm = _rounded_harm(assessment.towns_harm)
+    for name in ("harm", "localities", "towns_harm"):
+        if getattr(assessment, name) is not None:
+            setattr(board, name, _rounded_harm(getattr(assessment, name)))
+    if assessment.categories is not None:
+        shown = suppress_counts(
+            assessment.categories,
+            counts=["count"],
+            dependent=[
+                "weighted",
+                "harm",
+                "mean_severity",
+                "share_of_crime_pct",
+                "share_of_harm_pct",
+            ],
+            threshold=threshold,
+        ).table.drop(columns="weighted")
+        for column in ("harm", "mean_severity"):
+            shown[column] = round_significant(shown[column])
+        withheld = shown["count"].map(lambda value: isinstance(value, str))
+        board.categories = pd.concat([shown.loc[~withheld], shown.loc[withheld]], ignore_index=True)
     if assessment.hotspots is not None:
         board.hotspots = assessment.hotspots.drop(
             columns=["z", "p", "q_value", "count"], errors="ignore"
@@ -581,20 +600,36 @@ def protect_assessment(assessment: Assessment, *, threshold: int = 4) -> Assessm
         board.concentration = assessment.concentration.assign(
             value=assessment.concentration["value"].round(2)
         )
+    if assessment.priorities is not None:
+        board.priorities = assessment.priorities.copy()
+        for column in ("harm", "mean_severity"):
+            if column in board.priorities:
+                board.priorities[column] = round_significant(board.priorities[column])
     if assessment.peers is not None:
         board.peers = protect_peers(assessment.peers, threshold=threshold)
+        mine = board.peers.loc[board.peers["is_area"].astype(bool)]
+        pooled = mine.loc[mine["ratio_to_peers"].isna(), "theme"]
+        board.funnels = {k: v for k, v in assessment.funnels.items() if k not in set(pooled)}
+        if board.priorities is not None and len(pooled):
+            hidden = board.priorities["theme"].isin(set(pooled))
+            columns = ["peers_band", "ratio_to_peers", "ratio_lower", "ratio_upper"]
+            board.priorities.loc[hidden, columns] = np.nan
     return board
 
 
 def _rounded_harm(table: pd.DataFrame) -> pd.DataFrame:
-    """A ward harm table with counts rounded, small wards blank, ranks among the rest."""
-    out = table.drop(columns=["weighted", "mean_severity"], errors="ignore")  # give counts away
+    """A ward harm table as :func:`protect_assessment` publishes it."""
+    from csp_analysis.publication import round_significant
+
+    out = table.drop(
+        columns=["weighted", "mean_severity", "harm_lower", "harm_upper"], errors="ignore"
+    )
     small = out["count"].between(1, ROUND_TO - 1)
     out["count"] = round_counts(out["count"])
     blank = [c for c in out.columns if c.startswith(("harm", "rank", "mean_", "priority"))]
     out[blank] = out[blank].astype(object).where(~small, None).infer_objects()
-    for column in [c for c in blank if c.startswith("harm")]:
-        out[column] = out[column].round(0)
+    for column in [c for c in blank if c.startswith("harm") and c != "harm_rank"]:
+        out[column] = round_significant(out[column])
     if "rank" in out:
         shown = ~small
         out.loc[shown, "rank"] = out.loc[shown, "rank"].rank(method="min")
@@ -603,7 +638,9 @@ def _rounded_harm(table: pd.DataFrame) -> pd.DataFrame:
                 out.loc[shown, column] = _rank_among(
                     out.loc[shown, column], table.loc[small, "rank"]
                 )
-    return out
+    order = out.columns[0]  # withheld wards last, by name: never in harm order
+    name = "ward_name" if "ward_name" in out else order
+    return pd.concat([out.loc[~small], out.loc[small].sort_values(name)], ignore_index=True)
 
 
 def _rank_among(ranks: pd.Series, hidden: pd.Series) -> pd.Series:

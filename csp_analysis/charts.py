@@ -1842,15 +1842,29 @@ def plot_funnel(
             radius=_FUNNEL_MARKER * (2.0 if row.is_area else 1.0) * fig.dpi / 72 / 2,
         )
     return _described(
-        fig, *_funnel_sentences(shown, left_off, title=title, unit=unit, decimals=decimals)
+        fig,
+        *_funnel_sentences(
+            shown, left_off, title=title, unit=unit, decimals=decimals, adjusted=adjusted
+        ),
     )
 
 
 def _funnel_sentences(
-    shown: pd.DataFrame, left_off: pd.DataFrame, *, title: str, unit: str, decimals: int
+    shown: pd.DataFrame,
+    left_off: pd.DataFrame,
+    *,
+    title: str,
+    unit: str,
+    decimals: int,
+    adjusted: bool = False,
 ) -> list[str]:
-    """The funnel plot in words: the area's rate and band, and how many areas are outside."""
+    """The funnel plot in words: the area's rate and band, and how many areas are outside.
+
+    With ``adjusted`` limits (overdispersion), "chance" reads "chance and the usual
+    differences between areas".
+    """
     sentences = [f"Funnel plot: {_words(title)}, {_words(unit)} per 1,000 residents a year."]
+    chance = "chance and the usual differences between areas" if adjusted else "chance"
     area = shown[shown["is_area"]]
     if not area.empty:
         row = area.iloc[0]
@@ -1859,7 +1873,7 @@ def _funnel_sentences(
         if band == "within":
             sentences.append(
                 f"{said} within the 95% limits: no different from the other areas by more "
-                "than chance would usually give."
+                f"than {chance} would usually give."
             )
         else:
             side, level = band.split()
@@ -1867,12 +1881,12 @@ def _funnel_sentences(
             if level == "99.8%":
                 sentences.append(
                     f"{said} {side} the 99.8% limit: {higher} than the other areas by more than "
-                    "chance would usually give."
+                    f"{chance} would usually give."
                 )
             else:
                 sentences.append(
                     f"{said} {side} the 95% limit but not the 99.8% limit: {higher} than the "
-                    f"other areas, though chance alone would give this {_FUNNEL_CHANCE['95%']}."
+                    f"other areas, though {chance} alone would give this {_FUNNEL_CHANCE['95%']}."
                 )
     elif "is_area" in left_off and left_off["is_area"].fillna(False).astype(bool).any():
         name = _words(left_off[left_off["is_area"].fillna(False).astype(bool)]["area_name"].iloc[0])

@@ -975,6 +975,7 @@ class _Model:
         board.wards = _ranked(
             _label(profile.wards, marks.get("wards", {}), _WARD_DEPENDENT), name_column="ward_name"
         )
+        board.headline = _rounded_harm_row(profile.headline)
         if profile.harm is not None:
             board.harm = _protected_harm(profile, board.wards)
         if profile.peers is not None:
@@ -1042,7 +1043,46 @@ def _protected_harm(profile: Profile, wards: pd.DataFrame) -> pd.DataFrame:
     )
     for column in ("rank", "rank_lower", "rank_upper"):
         table.loc[~withheld, column] = table.loc[~withheld, "ward_code"].map(ranks[column])
+    for column in HARM_COLUMNS[3:7]:  # harm, per 1,000 and its limits
+        table[column] = round_significant(table[column])
     return table.sort_values(["rank", "ward_name"], na_position="last").reset_index(drop=True)
+
+
+#: Significant figures of every harm figure of the board version.
+HARM_FIGURES = 2
+
+
+def round_significant(values: pd.Series, figures: int = HARM_FIGURES) -> pd.Series:
+    """Numbers rounded to ``figures`` significant figures (NaN and 0 kept).
+
+    Harm is a sum of public weights times counts: published exactly, it can be split
+    back into the counts by offence that the pack withholds (the weights of a few
+    offences rarely add up to the same total two ways). Two significant figures leave
+    every such sum uncertain by at least 0.5%.
+
+    >>> round_significant(pd.Series([695857.3, 21411.0, 4.26, 0.0, float("nan")])).tolist()
+    [700000.0, 21000.0, 4.3, 0.0, nan]
+    """
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    magnitude = np.floor(np.log10(np.abs(numbers.where(numbers != 0))))
+    scale = 10.0 ** (figures - 1 - magnitude)
+    rounded = np.round(numbers * scale) / scale
+    return rounded.where(numbers != 0, numbers)
+
+
+def _rounded_harm_row(headline: pd.DataFrame) -> pd.DataFrame:
+    """The headline with its ``harm`` row to :data:`HARM_FIGURES` significant figures."""
+    out = headline.copy()
+    row = out["measure"] == "harm"
+    if not row.any():
+        return out
+    for column in ("current", "previous", "current_lower", "current_upper"):
+        out.loc[row, column] = round_significant(out.loc[row, column])
+    out.loc[row, "change"] = out.loc[row, "current"] - out.loc[row, "previous"]
+    out.loc[row, "pct_change"] = indicators.pct_change(
+        out.loc[row, "current"], out.loc[row, "previous"]
+    )
+    return out
 
 
 def protect_peers(table: pd.DataFrame, *, threshold: int) -> pd.DataFrame:

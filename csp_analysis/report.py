@@ -22,6 +22,7 @@ from csp_analysis.assessment import (
     GRID_CELL,
     HOTSPOT_Q,
     LOCALITY_TOP,
+    ROUND_TO,
     Assessment,
     area_assessment,
 )
@@ -1148,6 +1149,13 @@ def localities_table(assessment: Assessment):
     return _style(shown, {columns["count"]: _COUNTS, columns["harm"]: _COUNTS})
 
 
+#: What the board version's year tables round, in words.
+ROUNDED_CAPTION = (
+    "Crimes are rounded to the nearest {to} and harm to 2 significant figures; wards of "
+    "fewer than {to} crimes are listed without figures."
+)
+
+
 def towns_table(assessment: Assessment):
     """Towns ranked by harm, pooled over up to three years, with persistence."""
     table = assessment.towns_harm
@@ -1185,9 +1193,12 @@ def harm_table(assessment: Assessment, *, top: int = 10):
             ],
         }
     )
-    return _style(
+    styled = _style(
         shown, {"Crimes": _COUNTS, "Harm": _COUNTS, "Harm per 1,000 residents": "{:,.0f}"}
     )
+    if not assessment.restricted:
+        styled = styled.set_caption(ROUNDED_CAPTION.format(to=ROUND_TO))
+    return styled
 
 
 def harm_map(assessment: Assessment):
@@ -1200,9 +1211,7 @@ def harm_map(assessment: Assessment):
     withheld = wards["count"].map(lambda value: isinstance(value, str))
     wards["harm_per_1000"] = _numbers(wards["harm_per_1000"])
     wards["missing_reason"] = np.where(
-        withheld,
-        f"Withheld (fewer than {assessment.threshold + 1} crimes or to protect another ward)",
-        "No population",
+        withheld, f"Withheld (fewer than {ROUND_TO} crimes in the year)", "No population"
     )
     return charts.map_wards(
         wards,
@@ -1363,7 +1372,12 @@ def funnel_chart(assessment: Assessment, theme: str = "overview"):
 
 
 def peers_summary(assessment: Assessment):
-    """Every theme's rate against the other areas: the ratio, its likely range, in words."""
+    """Every theme's rate against the other areas, in words.
+
+    Crime rates of whole areas differ by more than chance alone, so the verdict allows
+    for the usual spread between areas when they do (the caption says so); the rate
+    ratio's exact interval, which does not, stays in ``peers.csv``.
+    """
     table = _priority_rows(assessment)
     if table.empty or "ratio_to_peers" not in table:
         return _line("There are no other areas in the data to compare with.")
@@ -1372,16 +1386,20 @@ def peers_summary(assessment: Assessment):
             "Theme": table["title"],
             "Rate per 1,000 a year": table["rate_per_1000_per_year"],
             "Times the rate of the other areas": table["ratio_to_peers"],
-            "Likely range": [
-                "–" if pd.isna(lo) else f"{lo:.2f} to {hi:.2f}"
-                for lo, hi in zip(table["ratio_lower"], table["ratio_upper"], strict=True)
-            ],
             "Against similar areas": table["peers_band"].map(wording.peer_band),
         }
     )
-    return _style(
-        shown, {"Rate per 1,000 a year": "{:.1f}", "Times the rate of the other areas": "{:.2f}"}
+    styled = _style(
+        shown,
+        {"Rate per 1,000 a year": "{:.1f}", "Times the rate of the other areas": "{:.2f}"},
     )
+    if any(m.startswith("overdispersion") for m in assessment.funnel_methods.values()):
+        styled = styled.set_caption(
+            "Areas differ from each other by more than chance alone: a theme is marked higher "
+            "or lower only when it is outside the usual spread between areas, not whenever "
+            "its rate differs from theirs."
+        )
+    return styled
 
 
 def assessment_records(assessment: Assessment):
