@@ -86,7 +86,8 @@ class Assessment:
     rank, rank_lower, rank_upper); ``localities`` (wards) and ``towns_harm`` (towns, when
     the wards name theirs), see :func:`csp_analysis.harm.high_harm_localities`;
     ``categories`` (see
-    :func:`harm_by_category`); ``data_quality`` (see :func:`account_year`);
+    :func:`harm_by_category`); ``data_quality`` (records_of, then the columns of
+    :func:`account_year`, for crimes and for anti-social behaviour);
     ``concentration`` (of, measure, value);
     ``lorenz`` (of, share_of_places, share_of_events); ``hotspots`` (ward_code,
     ward_name, count, z, p, q_value, hotspot, and with two or more quarters of data
@@ -239,6 +240,7 @@ def build_assessment(
             top=LOCALITY_TOP,
             units=units,
             deprivation=deprivation,
+            covered=covered,
         )
         .merge(area_wards[["ward_code", "ward_name"]], on="ward_code", how="left")
         .head(LOCALITY_TOP * 2)
@@ -263,9 +265,16 @@ def build_assessment(
     if note := harm.unweighted_note(all_crime):
         out.notes.append(note)
 
-    out.data_quality = account_year(
-        crimes, area_code=out.area_code, year=year, peers=dataset.peer_areas
-    )
+    out.data_quality = pd.concat(
+        [
+            account_year(
+                records, area_code=out.area_code, year=year, peers=dataset.peer_areas
+            ).assign(records_of=kind)
+            for kind, records in (("crimes", crimes), ("anti-social behaviour", dataset.asb))
+            if records is not None
+        ],
+        ignore_index=True,
+    )[["records_of", "description", "records"]]
 
     # Harm by type of crime: volume against severity.
     by = "crime_type" if police_uk else "offence_subgroup"
@@ -366,7 +375,7 @@ def build_assessment(
 def account_year(
     crimes: pd.DataFrame, *, area_code: str, year: Period, peers: pd.DataFrame | None
 ) -> pd.DataFrame:
-    """Where every crime record went: the assessment's data-quality table.
+    """Where every record went: the assessment's data-quality table (crimes or ASB).
 
     Returns columns description, records; the rows after the first partition it (their
     sum is the first row): outside the year; in the area; in another area compared; in no
@@ -380,7 +389,7 @@ def account_year(
     else:
         in_other = pd.Series(False, index=crimes.index)
     rows = [
-        ("Crime records read", len(crimes)),
+        ("Records read", len(crimes)),
         ("Outside the assessment year", int((~in_year).sum())),
         ("In the area in the year", int((in_year & in_area).sum())),
         ("In another area compared, in the year", int((in_year & in_other).sum())),
@@ -448,13 +457,13 @@ def _hotspots(
     result = places.ward_hotspots(wards, counts)
     result = result.loc[result["area_code"] == area_code]
     own = wards.loc[wards["area_code"] == area_code]
-    quarters = [
-        (start, start + 2)
-        for start in pd.period_range(year.start - 12 * (LOCALITY_YEARS - 1), year.end, freq="M")[
-            ::3
-        ]
-        if all(m in set(covered) for m in pd.period_range(start, start + 2, freq="M"))
-    ]
+    quarters = []  # the latest run of whole quarters without a gap, up to three years
+    starts = pd.period_range(year.start - 12 * (LOCALITY_YEARS - 1), year.end, freq="M")[::3]
+    for start in starts:
+        if all(m in set(covered) for m in pd.period_range(start, start + 2, freq="M")):
+            quarters.append((start, start + 2))
+        else:
+            quarters = []
     if len(quarters) >= 2:
         points = own.geometry.representative_point()
         rows = []

@@ -158,9 +158,12 @@ def _write_profiles(
             print(profile.summary())
             if args.print and profile.available:
                 print(_format(profile.headline), end="\n\n")
-        book = inside(area_out, workbook_name(folder, period.folder))
-        write_workbook({name: profiles[name] for name in themes}, book, sources=settings.sources)
-        print(f"Workbook: {book}")
+        if themes:  # not with --theme strategic_assessment alone
+            book = inside(area_out, workbook_name(folder, period.folder))
+            write_workbook(
+                {name: profiles[name] for name in themes}, book, sources=settings.sources
+            )
+            print(f"Workbook: {book}")
         if getattr(args, "assessed", False):
             try:
                 assessment = area_assessment(

@@ -381,6 +381,18 @@ def _period(doc: _Document, keys: Keys, value: object) -> str:
         raise doc.error(keys, f"= {_show(str(value))} is not a period: {detail}") from None
 
 
+def _year(doc: _Document, keys: Keys, value: object) -> str:
+    """A period of 12 months: a financial year or a 12-month range."""
+    label = _period(doc, keys, value)
+    if Period.parse(label).month_count != 12:
+        raise doc.error(
+            keys,
+            f"= {_show(label)} is not a year (expected a financial year such as 2025-26, or "
+            "12 months such as 2025-01:2025-12)",
+        )
+    return label
+
+
 def _files(doc: _Document, keys: Keys, value: object) -> dict[str, list[str]]:
     spec = _mapping(doc, keys, value, what="file role: file name lines")
     out = {}
@@ -514,7 +526,7 @@ DEPLOYMENT_SETTINGS: dict[str, Check] = {
     "population_vintage": _text,
     "population_scale_to": _population_scale_to,
     "towns": _towns,
-    "assessment_period": _period,
+    "assessment_period": _year,
     "themes": None,
 }
 

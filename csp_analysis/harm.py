@@ -792,6 +792,7 @@ def high_harm_localities(
     top: int = 10,
     units: Iterable | None = None,
     deprivation: pd.DataFrame | None = None,
+    covered: pd.PeriodIndex | None = None,
 ) -> pd.DataFrame:
     """Rank localities (wards or towns) by harm pooled over up to three years.
 
@@ -820,6 +821,10 @@ def high_harm_localities(
         Every unit to rank; default the units in ``records``.
     deprivation : pandas.DataFrame, optional
         Columns ``by`` and ``imd_score`` (higher = more deprived, as the IMD score).
+    covered : pandas.PeriodIndex, optional
+        The months the data covers: a year with a month missing is not pooled (a part
+        year would weigh less and give persistence from a few months). Without it, every
+        year with records is pooled.
 
     Returns
     -------
@@ -842,7 +847,8 @@ def high_harm_localities(
     pooled, per_year, used = None, [], []
     for period in _financial_years(year, years):
         inside = (months >= period.start) & (months <= period.end)
-        if not inside.any():
+        whole = covered is None or all(month in set(covered) for month in period.months)
+        if not inside.any() or not whole:
             continue
         table = harm_index(records.loc[inside], by=by, units=index)
         used.append(period.label)

@@ -494,6 +494,29 @@ def _weigh(settings: Settings, dataset: Dataset) -> None:
     dataset.weights_note = note.strip()
 
 
+def _csp_or_own(area_code: str, lookup: pd.DataFrame) -> str:
+    """The CSP of a wards-file area; an area the lookup does not know is its own unit."""
+    try:
+        return peers.csp_of_area(area_code, lookup)
+    except ValueError:
+        return area_code
+
+
+def _check_peer_list(listed: pd.DataFrame, known: set[str], file: object) -> None:
+    """Refuse a peer list code that is no area of the data, the lookup or the benchmark."""
+    for column in ("area_code", "peer_code"):
+        unknown = ~listed[column].isin(known)
+        if unknown.any():
+            first = listed.loc[unknown].iloc[0]
+            raise InputError(
+                file,
+                line=int(first["line"]) if "line" in listed else None,
+                column=column,
+                message=f"= '{first[column]}' is not an area of the data (nor a CSP of the "
+                "lookup): use the area codes of the wards file or the CSP codes of the lookup",
+            )
+
+
 def _peers(settings: Settings, dataset: Dataset, totals: pd.DataFrame | None) -> None:
     """The areas to compare with, and the peer area of each record.
 
@@ -520,11 +543,15 @@ def _peers(settings: Settings, dataset: Dataset, totals: pd.DataFrame | None) ->
             if records is not None:
                 records["peer_area"] = records["area_code"]
         dataset.peer_areas = areas if len(areas) > 1 else None
+        if dataset.peer_list is not None:
+            _check_peer_list(
+                dataset.peer_list, set(areas["area_code"]), listed[0].attrs.get("file")
+            )
         return
     lookup = dataset.csp_lookup = peers.read_csp_lookup(paths[0])
     _record_file(dataset, paths[0], lookup)
     names = dict(zip(areas["area_code"], areas["area_name"], strict=True))
-    own = {code: peers.csp_of_area(code, lookup) for code in areas["area_code"]}
+    own = {code: _csp_or_own(code, lookup) for code in areas["area_code"]}
     to_area = {csp: code for code, csp in own.items()}  # a wards-file area keeps its code
     for name in ("crimes", "asb"):
         records = getattr(dataset, name)
@@ -557,9 +584,10 @@ def _peers(settings: Settings, dataset: Dataset, totals: pd.DataFrame | None) ->
     if bench := settings.paths("benchmark"):
         if totals is None:
             raise InputError(
-                bench[0],
+                settings.config_path or bench[0],
                 column="population_scale_to",
-                message="needs area totals (population_scale_to) for the rates of its CSPs",
+                message=f"is not set, and {bench[0].name} needs area totals for the rates "
+                "of its CSPs",
             )
         dataset.benchmark = peers.read_benchmark(bench[0], lookup=lookup)
         _record_file(dataset, bench[0], dataset.benchmark)
@@ -567,6 +595,9 @@ def _peers(settings: Settings, dataset: Dataset, totals: pd.DataFrame | None) ->
         dataset.benchmark_areas = peers.area_populations(totals, lookup, areas=codes)[
             ["area_code", "area_name", "population"]
         ]
+    if dataset.peer_list is not None:
+        known = set(areas["area_code"]) | set(lookup["csp_code"])
+        _check_peer_list(dataset.peer_list, known, listed[0].attrs.get("file"))
 
 
 LSOA_VINTAGE_HINT = (

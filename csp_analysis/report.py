@@ -1403,14 +1403,15 @@ def peers_summary(assessment: Assessment):
 
 
 def assessment_records(assessment: Assessment):
-    """Where every crime record went: in the area, in another area compared, or neither."""
+    """Where every record went: in the area, in another area compared, or neither."""
     table = assessment.data_quality
     if table is None:
         return None
-    return _style(
-        table.rename(columns={"description": "Crime records", "records": "Number"}),
-        {"Number": _COUNTS},
+    shown = table.rename(
+        columns={"records_of": "Records of", "description": "Where they went", "records": "Number"}
     )
+    shown["Records of"] = _capitalised(shown["Records of"])
+    return _style(shown, {"Number": _COUNTS})
 
 
 def assessment_notes(assessment: Assessment) -> Markdown:

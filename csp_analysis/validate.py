@@ -618,13 +618,14 @@ def validate_deprivation(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def validate_peer_list(frame: pd.DataFrame) -> pd.DataFrame:
-    """The areas each area is compared with (``peers.csv``). Returns area_code, peer_code."""
+    """The areas each area is compared with (``peers.csv``). Returns area_code, peer_code, line."""
     require_columns(frame, ("area_code", "peer_code"), role="peer_list")
     require_values(frame, ("area_code", "peer_code"))
     return pd.DataFrame(
         {
             "area_code": frame["area_code"].str.strip().str.upper(),
             "peer_code": frame["peer_code"].str.strip().str.upper(),
+            "line": frame["line"],
         }
     )
 

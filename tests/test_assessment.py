@@ -294,3 +294,32 @@ def test_a_withheld_peer_count_cannot_be_worked_back_from_the_pooled_figures():
     pooled = ["ratio_to_peers", "ratio_lower", "ratio_upper", "funnel_baseline", "rank"]
     assert board[pooled].isna().all().all()
     assert board.loc["A", "count"] == 40 and board.loc["C", "rate_per_1000"] > 0
+
+
+def test_an_assessment_period_that_is_not_a_year_is_refused(tmp_path):
+    from csp_analysis.config import PROJECT_ROOT, load_settings
+    from csp_analysis.read import InputError
+
+    text = (PROJECT_ROOT / "config" / "demo.yaml").read_text() + "assessment_period: 2025-26Q4\n"
+    (tmp_path / "x.yaml").write_text(text)
+    (tmp_path / "themes.yaml").write_text((PROJECT_ROOT / "config" / "themes.yaml").read_text())
+    with pytest.raises(InputError, match=r"x.yaml line \d+: column 'assessment_period' = "):
+        load_settings(tmp_path / "x.yaml", data_dir=tmp_path)
+
+
+def test_a_peer_list_names_only_known_areas(demo_dir, tmp_path):
+    from csp_analysis.config import PROJECT_ROOT, load_settings
+    from csp_analysis.load import load_dataset
+    from csp_analysis.read import InputError
+
+    for item in demo_dir.iterdir():
+        (tmp_path / item.name).symlink_to(item)
+    settings = load_settings(PROJECT_ROOT / "config" / "demo.yaml", data_dir=tmp_path)
+    (tmp_path / "peers.csv").write_text("area_code,peer_code\nX06000001,X06000002\n")
+    dataset = load_dataset(settings)
+    profiles = area_profiles(dataset, settings, area="Demoshire", period=LATEST_QUARTER)
+    compared = profiles["overview"].peers
+    assert set(compared["area_code"]) == {"X06000001", "X06000002"}  # the list, and itself
+    (tmp_path / "peers.csv").write_text("area_code,peer_code\nX06000001,X0600002\n")
+    with pytest.raises(InputError, match="peers.csv line 2: column 'peer_code' = 'X0600002'"):
+        load_dataset(settings)
