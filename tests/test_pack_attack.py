@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from attack import (
+    ASSESSMENT,
     CURRENT,
     PREVIOUS,
     UNKNOWN,
@@ -57,6 +58,11 @@ QUARTER, MONTH = "2025-26Q4", "2026-03:2026-03"
 HTML_THEMES = ["serious_violence", "asb"]
 #: Themes whose offence breakdowns are sensitive (issue 7: small counts suppressed there).
 SENSITIVE = {"domestic_abuse", "hate_crime"}
+#: The strategic assessment's tables (``csp tables`` writes them beside the theme folders).
+ASSESSMENT_KINDS = {
+    *("priorities", "year_harm", "localities", "categories", "concentration"),
+    *("hotspots", "year_peers"),
+}
 #: Tables the pages show that are counted from the records for the restricted truth
 #: (until the pack writes them as CSV files too: then those files are the truth).
 COLUMN_TABLES = {"serious_violence": ["weapon", "alcohol_related", "town"]}
@@ -153,8 +159,11 @@ def test_the_attack_reads_every_table_the_pack_publishes(attacked, demo_settings
     period, board, model, _, _ = attacked
     unread = [item for item in board.ignored if "area series" not in item]
     assert not unread + model.notes, f"{period}: not modelled: {unread + model.notes}"
-    assert {t.theme for t in board.tables if t.csv} == set(demo_settings.themes)
+    assert {t.theme for t in board.tables if t.csv} == {*demo_settings.themes, ASSESSMENT}
     assert {t.theme for t in board.tables if not t.csv} == set(HTML_THEMES)
+    assert {t.kind for t in board.tables if t.theme == ASSESSMENT} == set(ASSESSMENT_KINDS)
+    assert {t.theme for t in board.tables if t.kind in ("harm", "peers")} >= {"overview"}
+    assert board.periods.keys() == {CURRENT, PREVIOUS, "year"}
 
 
 # ------------------------------------------------------------ the attack on known tables
