@@ -49,6 +49,8 @@ LOCALITY_YEARS = 3
 LOCALITY_TOP = 5
 #: A theme doing at least this share of all harm (%) is worth considering as a priority.
 HARM_SHARE = 10
+#: The reason a theme's position among its peers gives for priority.
+PEERS_REASON = "higher than similar areas"
 #: Significance level of the hotspot test after false-discovery-rate control.
 HOTSPOT_Q = 0.05
 
@@ -136,7 +138,7 @@ def _signals(row: dict, profile: Profile | None) -> list[str]:
         reasons.append(f"{row['harm_share_pct']:.0f}% of all harm")
     band = str(row.get("peers_band", ""))
     if band.startswith("above"):
-        reasons.append("higher than similar areas")
+        reasons.append(PEERS_REASON)
     if profile is not None and profile.change is not None:
         change = profile.change
         if change.p_value < 0.05 and change.current > change.previous:
@@ -453,7 +455,9 @@ def protect_assessment(assessment: Assessment, *, threshold: int = 4) -> Assessm
     - ``hotspots``: the classification only (no count, z-score or p-value);
     - ``concentration``: to 2 decimal places;
     - ``peers``: another area's count of 1 to ``threshold`` withheld with its rates
-      (:func:`csp_analysis.publication.protect_peers`).
+      (:func:`csp_analysis.publication.protect_peers`), and then the theme's ratio to its
+      peers, band and funnel left out (they pool the withheld counts);
+    - ``categories``: the types of crime of fewer than 10 crimes in the year left out.
     Area totals (``priorities``, ``categories`` of all crime) are published as they are.
     """
     from csp_analysis.publication import protect_peers
@@ -471,9 +475,52 @@ def protect_assessment(assessment: Assessment, *, threshold: int = 4) -> Assessm
         board.concentration = assessment.concentration.assign(
             value=assessment.concentration["value"].round(2)
         )
+    if assessment.categories is not None:
+        board.categories = _common_categories(assessment.categories)
     if assessment.peers is not None:
         board.peers = protect_peers(assessment.peers, threshold=threshold)
+        _without_pooled_peers(board)
     return board
+
+
+#: Types of crime with fewer crimes in the year are left out of ``harm_by_category``.
+CATEGORY_LEAST = ROUND_TO
+
+
+def _common_categories(table: pd.DataFrame) -> pd.DataFrame:
+    """Harm by type of crime without the types of fewer than :data:`CATEGORY_LEAST` crimes.
+
+    The year holds the pack's quarter: a type of crime with 1 crime in the year would say
+    that the quarter's withheld count of it is 1 (and that it was, say, domestic abuse).
+    """
+    return table.loc[table["count"] >= CATEGORY_LEAST].reset_index(drop=True)
+
+
+def _without_pooled_peers(board: Assessment) -> None:
+    """Blank a theme's ratio to its peers, band and funnel where a peer count is withheld."""
+    from csp_analysis.publication import peers_withheld
+
+    board.funnels, board.funnel_methods = dict(board.funnels), dict(board.funnel_methods)
+    if board.priorities is not None:
+        board.priorities = board.priorities.copy()
+    for theme, rows in board.peers.groupby("theme", sort=False):
+        if not peers_withheld(rows):
+            continue
+        board.funnels.pop(theme, None)
+        if board.priorities is None or "peers_band" not in board.priorities:
+            continue
+        mine = board.priorities["theme"] == theme
+        for title in board.priorities.loc[mine, "title"]:
+            board.funnel_methods.pop(title, None)
+        columns = ["peers_band", "ratio_to_peers", "ratio_lower", "ratio_upper"]
+        board.priorities.loc[mine, columns] = np.nan
+        reasons = (
+            board.priorities.loc[mine, "reasons"]
+            .str.split("; ")
+            .map(lambda found: [r for r in found if r and r != PEERS_REASON])
+        )
+        board.priorities.loc[mine, "reasons"] = reasons.map("; ".join)
+        board.priorities.loc[mine, "signals"] = reasons.map(len)
 
 
 def _rounded_harm(table: pd.DataFrame) -> pd.DataFrame:

@@ -1035,6 +1035,10 @@ def _protected_harm(profile: Profile, wards: pd.DataFrame) -> pd.DataFrame:
     withheld = count.map(lambda value: isinstance(value, str))
     table["count"] = count.where(withheld, table["count"]).astype(object)
     table.loc[withheld, HARM_COLUMNS[3:]] = np.nan
+    # Harm to whole numbers: to 3 decimal places, the harm of a ward of few crimes is the
+    # sum of few public weights, and says which offences they were.
+    for column in ("harm", "harm_per_1000", "harm_lower", "harm_upper"):
+        table[column] = table[column].round(0)
     published = table.loc[~withheld, "ward_code"]
     records = profile.current.loc[profile.current["ward_code"].isin(published)]
     ranks = harm.rank_intervals(records, by="ward_code", units=published.tolist()).set_index(
@@ -1049,8 +1053,19 @@ def protect_peers(table: pd.DataFrame, *, threshold: int) -> pd.DataFrame:
     """A peers table with other areas' counts of 1 to ``threshold`` withheld.
 
     The area's own count is its published total; another area's small count reads
-    ``"<5"`` with its rate, ratio and band blank.
+    ``"<5"`` with its rate, ratio and band blank. Where a count is withheld, what pools
+    every area's count (each ratio to the other areas, the funnel's baseline, dispersion
+    and bands: :data:`PEER_POOLED`) is left blank in every row, and the ranks are among
+    the areas shown: else the withheld counts follow from them. A table of several
+    themes (a ``theme`` column) is protected theme by theme.
     """
+    if "theme" in table:
+        parts = [
+            protect_peers(rows.drop(columns="theme"), threshold=threshold).assign(theme=theme)
+            for theme, rows in table.groupby("theme", sort=False)
+        ]
+        out = pd.concat(parts).loc[table.index]
+        return out[[*table.columns]]
     out = table.copy()
     small = out["count"].between(1, threshold) & ~out["is_area"].astype(bool)
     if not small.any():
@@ -1059,11 +1074,27 @@ def protect_peers(table: pd.DataFrame, *, threshold: int) -> pd.DataFrame:
     out["count"] = out["count"].astype(object)
     out.loc[small, "count"] = f"<{threshold + 1}"
     out.loc[small, derived] = np.nan
+    for column in [c for c in out.columns if c in PEER_POOLED]:
+        out[column] = np.nan
+    if "rank" in out:
+        shown = ~small & out["rate_per_1000"].notna()
+        ranks = out.loc[shown, "rate_per_1000"].rank(ascending=False, method="min")
+        out["rank"] = ranks.astype("Int64").reindex(out.index)
     return out
 
 
 #: Peers-table columns that stay when a count is withheld.
 PEER_KEPT = ("theme", "area_code", "area_name", "count", "population", "is_area")
+#: Peers-table columns made from every area's count (blank when one is withheld).
+PEER_POOLED = (
+    *("ratio_to_peers", "ratio_lower", "ratio_upper", "funnel_band", "funnel_baseline"),
+    *("funnel_tau2", "funnel_phi", "funnel_p_value", "funnel_method"),
+)
+
+
+def peers_withheld(table: pd.DataFrame | None) -> bool:
+    """Whether a protected peers table withholds a count (its pooled columns are blank)."""
+    return table is not None and table["count"].map(lambda v: isinstance(v, str)).any()
 
 
 def _change(values: np.ndarray, row: tuple[int, int]) -> float:

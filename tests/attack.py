@@ -992,8 +992,9 @@ class _Builder:
 
         Linear statements: the published rates (count / population x per), each published
         ratio to the other areas pooled, the pooled rate (funnel baseline) and the ranks by
-        rate (rank r: r - 1 areas have a higher rate). The funnel's dispersion (phi,
-        tau2, p-value), bands and intervals are not linear and not modelled.
+        rate (rank r: r - 1 of the areas whose counts are published have a higher rate).
+        The funnel's dispersion (phi, tau2, p-value), bands and intervals are not linear:
+        see :func:`peer_counts_that_fit`.
         """
         m, source = self.m, table.source
         label = self.pub.periods.get(period)
@@ -1050,10 +1051,13 @@ class _Builder:
                 self.peer_rank(theme, period, key, count, population, rank, rows, text)
 
     def peer_rank(self, theme, period, key, count, population, rank, rows, text) -> None:
-        """Exactly ``rank - 1`` areas have a higher rate than this one."""
+        """Exactly ``rank - 1`` areas have a higher rate than this one.
+
+        Ranks are among the areas whose counts are published (as the ward tables' are).
+        """
         m, terms, above = self.m, [], 0
         for other, pop, _ in rows:
-            if other == key:
+            if other == key or other in m.withheld:
                 continue
             # higher: c / pop > count / population, i.e. c >= floor(count pop / population) + 1
             least = int(Fraction(count) * Fraction(str(pop)) // Fraction(str(population))) + 1
@@ -1193,9 +1197,17 @@ class _Builder:
                 terms.append((-1, ward_key(overview, "year", w)))
             m.add(terms, 0, np.inf, "localities", f"{self.ward_name(w)}: {years} years hold it")
         if self.year_categories:
-            terms = [(1, ("yearcat", c)) for c in self.year_categories]
-            m.equal(terms + year_total, 0, "harm by category", "the types add up to all crime")
+            # the board version lists the types of at least round_to crimes: a type of the
+            # quarter's breakdown not listed had fewer; types never seen make up the rest
             breakdown = self.categories.get((overview, "breakdown"), {})
+            unlisted = [c for c in breakdown if c not in self.year_categories]
+            for c in unlisted:
+                m.var(("yearcat", c), hi=self.round_to - 1)
+                self.year_categories[c] = breakdown[c]
+            terms = [(1, ("yearcat", c)) for c in self.year_categories]
+            if unlisted:
+                terms.append((1, ("yearcat", "types not named")))
+            m.equal(terms + year_total, 0, "harm by category", "the types add up to all crime")
             for c in self.year_categories:
                 if c in breakdown:
                     terms = [(1, ("yearcat", c))]
@@ -2177,3 +2189,85 @@ def verify(model: Model, values: dict[tuple, int]) -> None:
     """
     hidden = [[model.index[k] for k in terms] for terms, _ in model.hidden.values()]
     _first_solution(model, _Solver(model, hidden), values)
+
+
+# ------------------------------------------------------------ beyond linear statements
+
+
+def offence_mixes(count: int, harm: str, weights: dict[str, float], *, most: int = 5000):
+    """The multisets of ``count`` offence codes whose weights add up to ``harm`` as shown.
+
+    ``harm`` is the published text (its decimal places say how it was rounded);
+    ``weights`` the public severity weight of each code a record could have. Meet in the
+    middle over sorted sums of half the codes. Returns (solutions, complete): at most
+    ``most`` solutions, and whether they are all.
+
+    >>> offence_mixes(2, "3.0", {"a": 1.0, "b": 2.0, "c": 1.5})
+    ([('a', 'b'), ('c', 'c')], True)
+    """
+    codes = sorted(weights)
+    units = np.array([round(weights[c] * 10_000) for c in codes], dtype=np.int64)
+    value, half = decimal(harm), half_unit(harm)
+    low, high = (value - half) * 10_000, (value + half) * 10_000
+
+    def sums(k):
+        from itertools import combinations_with_replacement
+
+        index = np.array(list(combinations_with_replacement(range(len(codes)), k)), dtype=int)
+        index = index.reshape(-1, k)
+        total = units[index].sum(axis=1) if k else np.zeros(1, dtype=np.int64)
+        order = np.argsort(total)
+        return index[order], total[order]
+
+    (left, left_sum), (right, right_sum) = sums(count // 2), sums(count - count // 2)
+    found: set[tuple] = set()
+    for row, partial in zip(left, left_sum, strict=True):
+        first = np.searchsorted(right_sum, low - partial, "left")
+        last = np.searchsorted(right_sum, high - partial, "right")
+        for j in range(first, last):
+            found.add(tuple(sorted(codes[i] for i in (*row, *right[j]))))
+            if len(found) >= most:
+                return sorted(found), False
+    return sorted(found), True
+
+
+def peer_counts_that_fit(frame: pd.DataFrame, per: float, compare, rounding) -> list[tuple]:
+    """The withheld counts of a peers table that reproduce every published number.
+
+    ``compare`` is the published method (``csp_analysis.peers.compare_peers``) and
+    ``rounding`` the tables' rounding (``csp_analysis.tables.rounded``): the reader
+    knows both. Each withheld count (``"<5"``) is tried from 1 to 4.
+    """
+    from itertools import product
+
+    frame = frame.reset_index(drop=True)
+    withheld = [i for i in frame.index if str(frame.loc[i, "count"]).startswith("<")]
+    own = frame.loc[frame["is_area"].map(norm) == "true", "area_code"].iloc[0]
+    columns = [c for c in frame.columns if c not in ("area_code", "area_name", "is_area")]
+    fits = []
+    for trial in product(range(1, 5), repeat=len(withheld)):
+        counts = frame["count"].copy()
+        counts.loc[withheld] = [str(c) for c in trial]
+        table = frame[["area_code", "area_name"]].assign(
+            count=counts.astype(int), population=frame["population"].astype(float)
+        )
+        made = rounding(compare(table, area=own, per=per))
+        if all(
+            _same(frame.loc[i, c], made.loc[i, c])
+            for i in frame.index
+            if i not in withheld
+            for c in columns
+            if c in made
+        ):
+            fits.append(trial)
+    return fits
+
+
+def _same(shown: str, value: object) -> bool:
+    """Whether a published cell (text; blank when withheld) shows ``value``."""
+    if str(shown).strip() == "":
+        return True  # blank: says nothing
+    number = decimal(shown)
+    if number is not None and isinstance(value, (int, float, np.integer, np.floating)):
+        return abs(float(value) - number) < 1e-9
+    return norm(shown) == norm(value)

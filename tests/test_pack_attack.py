@@ -35,6 +35,9 @@ from attack import (
     build_model,
     bycat_key,
     cat_key,
+    norm,
+    offence_mixes,
+    peer_counts_that_fit,
     read_publication,
     read_wards,
     small_counts,
@@ -46,8 +49,12 @@ from attack import (
 from csp_analysis.classify import load_offence_tree
 from csp_analysis.cli import main as csp
 from csp_analysis.config import PROJECT_ROOT, load_settings
+from csp_analysis.harm import load_weights
 from csp_analysis.pack import run_pack
+from csp_analysis.peers import compare_peers
+from csp_analysis.periods import Period
 from csp_analysis.profile import build_profile
+from csp_analysis.tables import rounded
 
 QUARTER, MONTH = "2025-26Q4", "2026-03:2026-03"
 #: Theme pages that show numbers their CSV files do not: weapon, alcohol and town tables
@@ -164,6 +171,71 @@ def test_the_attack_reads_every_table_the_pack_publishes(attacked, demo_settings
     assert {t.kind for t in board.tables if t.theme == ASSESSMENT} == set(ASSESSMENT_KINDS)
     assert {t.theme for t in board.tables if t.kind in ("harm", "peers")} >= {"overview"}
     assert board.periods.keys() == {CURRENT, PREVIOUS, "year"}
+
+
+#: Wards of at most this many crimes have their harm decomposed into offences (below).
+MIX_MOST = 5
+
+
+def test_no_wards_harm_says_which_offences_its_crimes_were(attacked):
+    """A ward's harm is the sum of its crimes' public severity weights: at 3 decimal places
+    the harm of a ward of 5 crimes is met by few mixes of offences (of the offence types
+    the quarter's breakdown shows), and when they all hold as many violence with injury,
+    that ward's withheld violence-with-injury count follows (it did: Hollinsworth, harm
+    5936.708 from 5 crimes, 1 violence with injury, shown "<5"). For every ward of at most
+    5 crimes, the mixes that fit must leave every withheld sub-theme count open.
+    """
+    period, board, model, _, _ = attacked
+    tree = load_offence_tree()
+    subgroup_of = dict(zip(tree["offence_code"], tree["offence_subgroup"].map(norm), strict=True))
+    weights = load_weights().set_index("offence_code")["weight"].dropna()
+    breakdown = next(t.frame for t in board.tables if t.source == "overview/breakdown.csv")
+    rows = zip(breakdown["category"], breakdown["current"], strict=True)
+    seen = {norm(c) for c, n in rows if n != "0"}
+    possible = {c: w for c, w in weights.items() if subgroup_of.get(c) in seen}
+    nested = {"violence_with_injury": {"violence with injury"}}  # themes.yaml: by subgroup
+    harm = next(t.frame for t in board.tables if t.source == "overview/harm.csv")
+    examined, found = 0, []
+    for _, row in harm.loc[harm["count"].isin([str(n) for n in range(1, MIX_MOST + 1)])].iterrows():
+        mixes, complete = offence_mixes(int(row["count"]), row["harm"], possible)
+        examined += 1
+        for theme, subgroups in nested.items():
+            key = ("ward", theme, CURRENT, row["ward_code"])
+            if key not in model.withheld or not complete:
+                continue
+            counts = {sum(subgroup_of[c] in subgroups for c in mix) for mix in mixes}
+            if len(counts) == 1:
+                found.append(f"{row['ward_name']}: {theme} = {counts.pop()} ({len(mixes)} mixes)")
+    assert examined, f"{period}: no ward of at most {MIX_MOST} crimes to examine"
+    assert not found, f"{period}: withheld counts follow from harm: {found}"
+
+
+def test_no_withheld_peer_count_follows_from_the_funnel(attacked):
+    """The funnel's dispersion (phi, tau2, its p-value) is not linear in the counts: try
+    every value of the withheld counts with the published method and keep those that
+    give every published number. Before the pooled columns were left blank, exactly one
+    did in every table (hate crime in the quarter: Gullhaven 2, Marlstow 3, Tarnwick 1,
+    Skerrowdale 1).
+    """
+    period, board, _, _, _ = attacked
+    months = {
+        "peers": Period.parse(board.periods[CURRENT]).month_count,
+        "year_peers": Period.parse(board.periods["year"]).month_count,
+    }
+    tried, found = 0, []
+    for table in (t for t in board.tables if t.kind in months):
+        groups = table.frame.groupby("theme") if "theme" in table.frame else [("", table.frame)]
+        for theme, frame in groups:
+            frame = frame.drop(columns="theme", errors="ignore")
+            if not frame["count"].str.startswith("<").any():
+                continue
+            tried += 1
+            fits = peer_counts_that_fit(frame, 12_000 / months[table.kind], compare_peers, rounded)
+            assert fits, f"{table.source} {theme}: no counts fit: the test is wrong"
+            if len(fits) == 1:
+                found.append(f"{table.source} {theme}: {fits[0]}")
+    assert tried, f"{period}: no peers table withholds a count: nothing examined"
+    assert not found, f"{period}: withheld peer counts follow: {found}"
 
 
 # ------------------------------------------------------------ the attack on known tables
