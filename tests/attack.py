@@ -2194,41 +2194,41 @@ def verify(model: Model, values: dict[tuple, int]) -> None:
 # ------------------------------------------------------------ beyond linear statements
 
 
-def offence_mixes(count: int, harm: str, weights: dict[str, float], *, most: int = 5000):
-    """The multisets of ``count`` offence codes whose weights add up to ``harm`` as shown.
+def offence_range(
+    count: int, harm: str, weights: dict[str, float], codes: set[str], within=(0, np.inf)
+) -> tuple[int, int] | None:
+    """The least and most crimes of ``codes`` among ``count`` crimes of harm ``harm``.
 
-    ``harm`` is the published text (its decimal places say how it was rounded);
-    ``weights`` the public severity weight of each code a record could have. Meet in the
-    middle over sorted sums of half the codes. Returns (solutions, complete): at most
-    ``most`` solutions, and whether they are all.
+    A ward's harm is the sum of its crimes' public severity weights: ``harm`` is the
+    published text (its decimal places say how it was rounded), ``weights`` the weight of
+    each code a crime could have, ``within`` what else is known of the crimes of
+    ``codes`` (e.g. 1 to 4 when shown "<5"). Integer programmes over how many crimes of
+    each code there were; None when no mix fits (the model is wrong).
 
-    >>> offence_mixes(2, "3.0", {"a": 1.0, "b": 2.0, "c": 1.5})
-    ([('a', 'b'), ('c', 'c')], True)
+    >>> offence_range(2, "3.0", {"a": 1.0, "b": 2.0, "c": 1.5}, {"c"})
+    (0, 2)
+    >>> offence_range(2, "4.0", {"a": 1.0, "b": 2.0, "c": 1.5}, {"b"})
+    (2, 2)
     """
-    codes = sorted(weights)
-    units = np.array([round(weights[c] * 10_000) for c in codes], dtype=np.int64)
+    names = sorted(weights)
     value, half = decimal(harm), half_unit(harm)
-    low, high = (value - half) * 10_000, (value + half) * 10_000
-
-    def sums(k):
-        from itertools import combinations_with_replacement
-
-        index = np.array(list(combinations_with_replacement(range(len(codes)), k)), dtype=int)
-        index = index.reshape(-1, k)
-        total = units[index].sum(axis=1) if k else np.zeros(1, dtype=np.int64)
-        order = np.argsort(total)
-        return index[order], total[order]
-
-    (left, left_sum), (right, right_sum) = sums(count // 2), sums(count - count // 2)
-    found: set[tuple] = set()
-    for row, partial in zip(left, left_sum, strict=True):
-        first = np.searchsorted(right_sum, low - partial, "left")
-        last = np.searchsorted(right_sum, high - partial, "right")
-        for j in range(first, last):
-            found.add(tuple(sorted(codes[i] for i in (*row, *right[j]))))
-            if len(found) >= most:
-                return sorted(found), False
-    return sorted(found), True
+    inside = np.array([float(n in codes) for n in names])
+    rows = np.array([[1.0] * len(names), [weights[n] for n in names], inside])
+    constraints = LinearConstraint(
+        rows, [count, value - half, within[0]], [count, value + half, within[1]]
+    )
+    found = []
+    for sign in (1.0, -1.0):
+        result = milp(
+            sign * inside,
+            integrality=np.ones(len(names)),
+            bounds=Bounds(0, count),
+            constraints=[constraints],
+        )
+        if result.status != 0:
+            return None
+        found.append(round(float(inside @ np.round(result.x))))
+    return found[0], found[1]
 
 
 def peer_counts_that_fit(frame: pd.DataFrame, per: float, compare, rounding) -> list[tuple]:

@@ -36,7 +36,7 @@ from attack import (
     bycat_key,
     cat_key,
     norm,
-    offence_mixes,
+    offence_range,
     peer_counts_that_fit,
     read_publication,
     read_wards,
@@ -54,6 +54,7 @@ from csp_analysis.pack import run_pack
 from csp_analysis.peers import compare_peers
 from csp_analysis.periods import Period
 from csp_analysis.profile import build_profile
+from csp_analysis.publication import protect_peers
 from csp_analysis.tables import rounded
 
 QUARTER, MONTH = "2025-26Q4", "2026-03:2026-03"
@@ -173,17 +174,13 @@ def test_the_attack_reads_every_table_the_pack_publishes(attacked, demo_settings
     assert board.periods.keys() == {CURRENT, PREVIOUS, "year"}
 
 
-#: Wards of at most this many crimes have their harm decomposed into offences (below).
-MIX_MOST = 5
-
-
 def test_no_wards_harm_says_which_offences_its_crimes_were(attacked):
-    """A ward's harm is the sum of its crimes' public severity weights: at 3 decimal places
-    the harm of a ward of 5 crimes is met by few mixes of offences (of the offence types
-    the quarter's breakdown shows), and when they all hold as many violence with injury,
-    that ward's withheld violence-with-injury count follows (it did: Hollinsworth, harm
-    5936.708 from 5 crimes, 1 violence with injury, shown "<5"). For every ward of at most
-    5 crimes, the mixes that fit must leave every withheld sub-theme count open.
+    """A ward's harm is the sum of its crimes' public severity weights: given its count,
+    the harm bounds how many of them were of each offence (of the offence types the
+    quarter's breakdown shows), by integer programmes. At 3 decimal places it pinned a
+    withheld count: Caldwell Heath's 5 crimes of harm 762.142 held at most 1 violence
+    with injury, shown "<5": so 1 (the quarter). Every withheld violence-with-injury
+    count of a ward with a published harm must stay open.
     """
     period, board, model, _, _ = attacked
     tree = load_offence_tree()
@@ -193,31 +190,36 @@ def test_no_wards_harm_says_which_offences_its_crimes_were(attacked):
     rows = zip(breakdown["category"], breakdown["current"], strict=True)
     seen = {norm(c) for c, n in rows if n != "0"}
     possible = {c: w for c, w in weights.items() if subgroup_of.get(c) in seen}
-    nested = {"violence_with_injury": {"violence with injury"}}  # themes.yaml: by subgroup
+    injury = {c for c in possible if subgroup_of[c] == "violence with injury"}  # themes.yaml
     harm = next(t.frame for t in board.tables if t.source == "overview/harm.csv")
     examined, found = 0, []
-    for _, row in harm.loc[harm["count"].isin([str(n) for n in range(1, MIX_MOST + 1)])].iterrows():
-        mixes, complete = offence_mixes(int(row["count"]), row["harm"], possible)
+    for _, row in harm.loc[harm["count"].str.fullmatch(r"\d+") & (harm["harm"] != "")].iterrows():
+        key = ("ward", "violence_with_injury", CURRENT, row["ward_code"])
+        if key not in model.withheld:
+            continue
+        i = model.index[key]
+        within = (model.lo[i], model.hi[i])  # e.g. 1 to 4 for "<5"
+        span = offence_range(int(row["count"]), row["harm"], possible, injury, within)
+        assert span is not None, f"{row['ward_name']}: no mix of offences fits: test is wrong"
         examined += 1
-        for theme, subgroups in nested.items():
-            key = ("ward", theme, CURRENT, row["ward_code"])
-            if key not in model.withheld or not complete:
-                continue
-            counts = {sum(subgroup_of[c] in subgroups for c in mix) for mix in mixes}
-            if len(counts) == 1:
-                found.append(f"{row['ward_name']}: {theme} = {counts.pop()} ({len(mixes)} mixes)")
-    assert examined, f"{period}: no ward of at most {MIX_MOST} crimes to examine"
+        if span[0] == span[1]:
+            found.append(f"{row['ward_name']}: violence with injury = {span[0]}")
+    assert examined, f"{period}: no withheld ward count to examine"
     assert not found, f"{period}: withheld counts follow from harm: {found}"
 
 
 def test_no_withheld_peer_count_follows_from_the_funnel(attacked):
     """The funnel's dispersion (phi, tau2, its p-value) is not linear in the counts: try
-    every value of the withheld counts with the published method and keep those that
-    give every published number. Before the pooled columns were left blank, exactly one
-    did in every table (hate crime in the quarter: Gullhaven 2, Marlstow 3, Tarnwick 1,
-    Skerrowdale 1).
+    every value of the withheld counts with the published method (and the board version's
+    rule) and keep those that give every published number. Before the pooled columns
+    were left blank, exactly one did in every table (hate crime in the quarter:
+    Gullhaven 2, Marlstow 3, Tarnwick 1, Skerrowdale 1).
     """
     period, board, _, _, _ = attacked
+
+    def published(table, **options):  # the method, and the board version's rule
+        return protect_peers(compare_peers(table, **options), threshold=4)
+
     months = {
         "peers": Period.parse(board.periods[CURRENT]).month_count,
         "year_peers": Period.parse(board.periods["year"]).month_count,
@@ -230,7 +232,7 @@ def test_no_withheld_peer_count_follows_from_the_funnel(attacked):
             if not frame["count"].str.startswith("<").any():
                 continue
             tried += 1
-            fits = peer_counts_that_fit(frame, 12_000 / months[table.kind], compare_peers, rounded)
+            fits = peer_counts_that_fit(frame, 12_000 / months[table.kind], published, rounded)
             assert fits, f"{table.source} {theme}: no counts fit: the test is wrong"
             if len(fits) == 1:
                 found.append(f"{table.source} {theme}: {fits[0]}")
