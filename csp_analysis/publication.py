@@ -941,6 +941,29 @@ class _Model:
             "that is withheld to protect the people involved."
         )
 
+    def _wards_withheld(self, name: str, state: np.ndarray) -> set[str]:
+        """Wards whose current count is withheld in another crime theme's ward table.
+
+        A ward's harm is the sum of its crimes' public weights: it bounds how many were
+        of a heavy offence, and so a withheld count of violence with injury there.
+        """
+        records = self.profiles[name].theme.records
+        found = set()
+        for cell, places in self.places.items():
+            if state[cell] not in (_PRIMARY, _SECONDARY):
+                continue
+            for place in places:
+                other = self.profiles.get(place.theme)
+                if (
+                    place.theme != name
+                    and place.table == "wards"
+                    and place.column == "count"
+                    and other is not None
+                    and other.theme.records == records
+                ):
+                    found.add(other.wards.loc[place.row, "ward_code"])
+        return found
+
     # ---------------------------------------------------------------- publishing
 
     def publish(self, name: str, profile: Profile, state: np.ndarray) -> Profile:
@@ -976,7 +999,7 @@ class _Model:
             _label(profile.wards, marks.get("wards", {}), _WARD_DEPENDENT), name_column="ward_name"
         )
         if profile.harm is not None:
-            board.harm = _protected_harm(profile, board.wards)
+            board.harm = _protected_harm(profile, board.wards, self._wards_withheld(name, state))
         if profile.peers is not None:
             board.peers = protect_peers(profile.peers, threshold=self.threshold)
         if marks.get("breakdown"):
@@ -1022,18 +1045,22 @@ class _Model:
         return board
 
 
-def _protected_harm(profile: Profile, wards: pd.DataFrame) -> pd.DataFrame:
+def _protected_harm(
+    profile: Profile, wards: pd.DataFrame, elsewhere: set[str] = frozenset()
+) -> pd.DataFrame:
     """The harm table with the withholding of the published ward table.
 
-    A ward whose count is withheld shows the same label and no harm, rate or rank; the
-    ranks and their intervals are worked out again among the published wards only, so
-    that no rank says where a withheld ward stands.
+    A ward whose count is withheld shows the same label and no harm, rate or rank, and so
+    does a ward in ``elsewhere`` (its count withheld in another theme's ward table, which
+    the harm would bound); the ranks and their intervals are worked out again among the
+    wards with a harm shown, so that no rank says where a withheld ward stands.
     """
     shown = wards.set_index("ward_code")["count"]
     table = profile.harm.copy()
     count = table["ward_code"].map(shown)
     withheld = count.map(lambda value: isinstance(value, str))
     table["count"] = count.where(withheld, table["count"]).astype(object)
+    withheld = withheld | table["ward_code"].isin(elsewhere)
     table.loc[withheld, HARM_COLUMNS[3:]] = np.nan
     # Harm to whole numbers: to 3 decimal places, the harm of a ward of few crimes is the
     # sum of few public weights, and says which offences they were.

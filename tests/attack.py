@@ -2213,10 +2213,11 @@ def offence_range(
     names = sorted(weights)
     value, half = decimal(harm), half_unit(harm)
     inside = np.array([float(n in codes) for n in names])
-    rows = np.array([[1.0] * len(names), [weights[n] for n in names], inside])
-    constraints = LinearConstraint(
-        rows, [count, value - half, within[0]], [count, value + half, within[1]]
-    )
+    # weights in whole ten-thousandths (they have 4 decimal places): exact for the solver
+    units = [round(weights[n] * 10_000) for n in names]
+    low, high = np.ceil((value - half) * 10_000 - 1e-6), np.floor((value + half) * 10_000 + 1e-6)
+    rows = np.array([[1.0] * len(names), units, inside])
+    constraints = LinearConstraint(rows, [count, low, within[0]], [count, high, within[1]])
     found = []
     for sign in (1.0, -1.0):
         result = milp(
