@@ -135,7 +135,7 @@ def test_every_published_count_is_true_and_every_label_honest(pack):
                 )
                 if c in frame
             ]
-            key = {"wards": "ward_code", "top_wards": "ward_code"}.get(table)
+            key = {"wards": "ward_code", "top_wards": "ward_code", "harm": "ward_code"}.get(table)
             original = truth["wards" if table == "top_wards" else table]
             if key:
                 frame = frame.assign(ward_code=frame["ward_code"].fillna(UNKNOWN_WARD))
