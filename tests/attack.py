@@ -29,7 +29,20 @@ Everything published becomes a linear statement about whole-number counts:
   serious violence within all crime; drugs, domestic abuse and hate crime within all crime;
   serious violence and drugs disjoint), and an offence's count in one theme is at most its
   count in a theme that holds all of its subgroup;
-- a record's town is the town of its ward, "Not recorded" when it has no ward.
+- a record's town is the town of its ward, "Not recorded" when it has no ward;
+- a theme's ``harm.csv`` shows the ward table's counts (the same cells); harm = weight x
+  count only for a theme whose records all have one weight (``harm_weights``);
+- ``peers.csv``: the area's own count is its total, the others are other areas' totals;
+  rates, each ratio to the other areas pooled, the funnel's pooled rate and the ranks
+  by rate (among the areas whose counts are published) bound them;
+- the strategic assessment (``strategic_assessment/``), over a year that holds the pack's
+  period (the READMEs name both): each theme's year total is at least its period total;
+  each ward's year count (rounded to the nearest 10, "<10" for 1 to 9) is at least its
+  period count, and with the unknown ward's they add up to all crime's year total, as
+  the types of crime over the year do (a type of the period's breakdown not listed had
+  fewer than 10, and at least the period's count); a high-harm locality's count over
+  its years holds the year's and the earlier period's; the top 5% and 10% shares of
+  crime bound the largest ward counts (exactly, with auxiliary whole numbers).
 
 The unknowns are the withheld cells and *hidden* cells a reader can reason about: in a
 ward, serious violence that is not violence with injury, crime that is neither serious
@@ -42,7 +55,10 @@ way are shared (one solution proves many cells not pinned), and the problem is s
 independent components. :func:`verify` checks the model against the restricted run's
 numbers: every statement must hold for them.
 
-Not modelled: the monthly, SPC and trend series and the index (area totals only); what
+Not modelled: the Gini coefficients (2 decimal places: a weak bound on a sum of absolute
+differences), harm of several weights (see :func:`offence_range`), the funnel's
+dispersion and bands (see :func:`peer_counts_that_fit`), hotspot classes (no count), the
+monthly, SPC and trend series and the index (area totals only); what
 several packs say together (a month inside its quarter, successive quarters, other
 areas); and which cells today's suppression rule picks (a reader who knows it learns, for
 example, that a ``"[c]"`` is at most the smallest count published beside it). The attack
