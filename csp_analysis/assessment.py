@@ -34,7 +34,6 @@ import shapely
 
 from csp_analysis import harm, peers, places, wording
 from csp_analysis.config import Settings, Theme
-from csp_analysis.disclosure import suppress_counts
 from csp_analysis.load import POLICE_UK, Dataset
 from csp_analysis.locate import to_british_national_grid
 from csp_analysis.periods import Period
@@ -52,6 +51,8 @@ LOCALITY_YEARS = 3
 LOCALITY_TOP = 5
 #: A theme doing at least this share of all harm (%) is worth considering as a priority.
 HARM_SHARE = 10
+#: The reason a theme's position among its peers gives for priority.
+PEERS_REASON = "higher than similar areas"
 #: Significance level of the hotspot test after false-discovery-rate control.
 HOTSPOT_Q = 0.05
 
@@ -148,7 +149,7 @@ def _signals(row: dict, profile: Profile | None) -> list[str]:
         reasons.append(f"{row['harm_share_pct']:.0f}% of all harm")
     band = str(row.get("peers_band", ""))
     if band.startswith("above"):
-        reasons.append("higher than similar areas")
+        reasons.append(PEERS_REASON)
     if profile is not None and profile.change is not None:
         change = profile.change
         if change.p_value < 0.05 and change.current > change.previous:
@@ -567,13 +568,14 @@ def protect_assessment(assessment: Assessment, *, threshold: int = 4) -> Assessm
       and is listed last; the ranks are worked out again among the wards shown; the
       weighted records, the mean severity and the harm interval, from which the count
       would follow, are left out;
-    - ``categories`` (all crime by type): counts of 1 to ``threshold`` withheld, with the
-      further cells that would give them away (:func:`csp_analysis.disclosure.suppress_counts`);
+    - ``categories`` (all crime by type): the types of fewer than 10 crimes in the year
+      left out (the year holds the pack's quarter: a year count of 1 would give away a
+      withheld quarter count of the same type);
     - ``hotspots`` and ``grid_hotspots``: the classification only;
     - ``concentration``: to 2 decimal places;
     - ``peers``: another area's count of 1 to ``threshold`` withheld, with every figure
-      that pools the areas (:func:`csp_analysis.publication.protect_peers`); the
-      priorities and the funnel chart of that theme then show no ratio or band either.
+      that pools the areas (:func:`csp_analysis.publication.protect_peers`); the theme's
+      ratio to its peers, band and funnel are then left out of the priorities and the page.
     The area totals of each theme (``priorities``) are published as they are.
     """
     from csp_analysis.publication import protect_peers, round_significant
@@ -583,22 +585,10 @@ def protect_assessment(assessment: Assessment, *, threshold: int = 4) -> Assessm
         if getattr(assessment, name) is not None:
             setattr(board, name, _rounded_harm(getattr(assessment, name)))
     if assessment.categories is not None:
-        shown = suppress_counts(
-            assessment.categories,
-            counts=["count"],
-            dependent=[
-                "weighted",
-                "harm",
-                "mean_severity",
-                "share_of_crime_pct",
-                "share_of_harm_pct",
-            ],
-            threshold=threshold,
-        ).table.drop(columns="weighted")
+        shown = _common_categories(assessment.categories).drop(columns="weighted")
         for column in ("harm", "mean_severity"):
             shown[column] = round_significant(shown[column])
-        withheld = shown["count"].map(lambda value: isinstance(value, str))
-        board.categories = pd.concat([shown.loc[~withheld], shown.loc[withheld]], ignore_index=True)
+        board.categories = shown
     if assessment.hotspots is not None:
         board.hotspots = assessment.hotspots.drop(
             columns=["z", "p", "q_value", "count"], errors="ignore"
@@ -616,14 +606,48 @@ def protect_assessment(assessment: Assessment, *, threshold: int = 4) -> Assessm
                 board.priorities[column] = round_significant(board.priorities[column])
     if assessment.peers is not None:
         board.peers = protect_peers(assessment.peers, threshold=threshold)
-        mine = board.peers.loc[board.peers["is_area"].astype(bool)]
-        pooled = mine.loc[mine["ratio_to_peers"].isna(), "theme"]
-        board.funnels = {k: v for k, v in assessment.funnels.items() if k not in set(pooled)}
-        if board.priorities is not None and len(pooled):
-            hidden = board.priorities["theme"].isin(set(pooled))
-            columns = ["peers_band", "ratio_to_peers", "ratio_lower", "ratio_upper"]
-            board.priorities.loc[hidden, columns] = np.nan
+        _without_pooled_peers(board)
     return board
+
+
+#: Types of crime with fewer crimes in the year are left out of ``harm_by_category``.
+CATEGORY_LEAST = ROUND_TO
+
+
+def _common_categories(table: pd.DataFrame) -> pd.DataFrame:
+    """Harm by type of crime without the types of fewer than :data:`CATEGORY_LEAST` crimes.
+
+    The year holds the pack's quarter: a type of crime with 1 crime in the year would say
+    that the quarter's withheld count of it is 1 (and that it was, say, domestic abuse).
+    """
+    return table.loc[table["count"] >= CATEGORY_LEAST].reset_index(drop=True)
+
+
+def _without_pooled_peers(board: Assessment) -> None:
+    """Blank a theme's ratio to its peers, band and funnel where a peer count is withheld."""
+    from csp_analysis.publication import peers_withheld
+
+    board.funnels, board.funnel_methods = dict(board.funnels), dict(board.funnel_methods)
+    if board.priorities is not None:
+        board.priorities = board.priorities.copy()
+    for theme, rows in board.peers.groupby("theme", sort=False):
+        if not peers_withheld(rows):
+            continue
+        board.funnels.pop(theme, None)
+        if board.priorities is None or "peers_band" not in board.priorities:
+            continue
+        mine = board.priorities["theme"] == theme
+        for title in board.priorities.loc[mine, "title"]:
+            board.funnel_methods.pop(title, None)
+        columns = ["peers_band", "ratio_to_peers", "ratio_lower", "ratio_upper"]
+        board.priorities.loc[mine, columns] = np.nan
+        reasons = (
+            board.priorities.loc[mine, "reasons"]
+            .str.split("; ")
+            .map(lambda found: [r for r in found if r and r != PEERS_REASON])
+        )
+        board.priorities.loc[mine, "reasons"] = reasons.map("; ".join)
+        board.priorities.loc[mine, "signals"] = reasons.map(len)
 
 
 def _rounded_harm(table: pd.DataFrame) -> pd.DataFrame:

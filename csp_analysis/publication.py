@@ -941,6 +941,29 @@ class _Model:
             "that is withheld to protect the people involved."
         )
 
+    def _wards_withheld(self, name: str, state: np.ndarray) -> set[str]:
+        """Wards whose current count is withheld in another crime theme's ward table.
+
+        A ward's harm is the sum of its crimes' public weights: it bounds how many were
+        of a heavy offence, and so a withheld count of violence with injury there.
+        """
+        records = self.profiles[name].theme.records
+        found = set()
+        for cell, places in self.places.items():
+            if state[cell] not in (_PRIMARY, _SECONDARY):
+                continue
+            for place in places:
+                other = self.profiles.get(place.theme)
+                if (
+                    place.theme != name
+                    and place.table == "wards"
+                    and place.column == "count"
+                    and other is not None
+                    and other.theme.records == records
+                ):
+                    found.add(other.wards.loc[place.row, "ward_code"])
+        return found
+
     # ---------------------------------------------------------------- publishing
 
     def publish(self, name: str, profile: Profile, state: np.ndarray) -> Profile:
@@ -977,7 +1000,7 @@ class _Model:
         )
         board.headline = _rounded_harm_row(profile.headline)
         if profile.harm is not None:
-            board.harm = _protected_harm(profile, board.wards)
+            board.harm = _protected_harm(profile, board.wards, self._wards_withheld(name, state))
         if profile.peers is not None:
             board.peers = protect_peers(profile.peers, threshold=self.threshold)
         if marks.get("breakdown"):
@@ -1023,18 +1046,22 @@ class _Model:
         return board
 
 
-def _protected_harm(profile: Profile, wards: pd.DataFrame) -> pd.DataFrame:
+def _protected_harm(
+    profile: Profile, wards: pd.DataFrame, elsewhere: set[str] = frozenset()
+) -> pd.DataFrame:
     """The harm table with the withholding of the published ward table.
 
-    A ward whose count is withheld shows the same label and no harm, rate or rank; the
-    ranks and their intervals are worked out again among the published wards only, so
-    that no rank says where a withheld ward stands.
+    A ward whose count is withheld shows the same label and no harm, rate or rank, and so
+    does a ward in ``elsewhere`` (its count withheld in another theme's ward table, which
+    the harm would bound); the ranks and their intervals are worked out again among the
+    wards with a harm shown, so that no rank says where a withheld ward stands.
     """
     shown = wards.set_index("ward_code")["count"]
     table = profile.harm.copy()
     count = table["ward_code"].map(shown)
     withheld = count.map(lambda value: isinstance(value, str))
     table["count"] = count.where(withheld, table["count"]).astype(object)
+    withheld = withheld | table["ward_code"].isin(elsewhere)
     table.loc[withheld, HARM_COLUMNS[3:]] = np.nan
     published = table.loc[~withheld, "ward_code"]
     records = profile.current.loc[profile.current["ward_code"].isin(published)]
@@ -1043,6 +1070,8 @@ def _protected_harm(profile: Profile, wards: pd.DataFrame) -> pd.DataFrame:
     )
     for column in ("rank", "rank_lower", "rank_upper"):
         table.loc[~withheld, column] = table.loc[~withheld, "ward_code"].map(ranks[column])
+    # Harm to 2 significant figures: exact, the harm of a ward of few crimes is the sum of
+    # few public weights, and says which offences they were.
     for column in HARM_COLUMNS[3:7]:  # harm, per 1,000 and its limits
         table[column] = round_significant(table[column])
     return table.sort_values(["rank", "ward_name"], na_position="last").reset_index(drop=True)
@@ -1089,41 +1118,51 @@ def protect_peers(table: pd.DataFrame, *, threshold: int) -> pd.DataFrame:
     """A peers table with other areas' counts of 1 to ``threshold`` withheld.
 
     The area's own count is its published total; another area's small count reads
-    ``"<5"`` with its rate and band blank. Every figure that pools the areas (the rate
-    ratios, each against the others pooled; the funnel's centre and spread; the ranks)
-    would give the withheld count back by difference, so it is blanked in every row of a
-    comparison with a withheld count.
+    ``"<5"`` with its rate, ratio and band blank. Where a count is withheld, what pools
+    every area's count (each ratio to the other areas, the funnel's baseline, dispersion
+    and bands: :data:`PEER_POOLED`) is left blank in every row, and the ranks are among
+    the areas shown: else the withheld counts follow from them. A table of several
+    themes or comparisons (``theme``, ``comparison`` columns) is protected one by one.
     """
+    keys = [c for c in ("theme", "comparison") if c in table]
+    if keys:
+        parts = [
+            protect_peers(rows.drop(columns=keys), threshold=threshold).assign(
+                **dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
+            )
+            for key, rows in table.groupby(keys, sort=False)
+        ]
+        return pd.concat(parts).loc[table.index][[*table.columns]]
     out = table.copy()
     small = out["count"].between(1, threshold) & ~out["is_area"].astype(bool)
     if not small.any():
         return out
-    by = out["comparison"] if "comparison" in out else pd.Series("", index=out.index)
-    if "theme" in out:
-        by = out["theme"].astype(str) + "/" + by.astype(str)
-    affected = by.isin(set(by[small]))
     derived = [c for c in out.columns if c not in PEER_KEPT]
-    pooled = [c for c in out.columns if c.startswith(("ratio_", "funnel_")) or c == "rank"]
-    pooled = [c for c in pooled if c != "funnel_method"]
     out["count"] = out["count"].astype(object)
     out.loc[small, "count"] = f"<{threshold + 1}"
     out[derived] = out[derived].astype(object)
     out.loc[small, derived] = np.nan
-    out.loc[affected, pooled] = np.nan
+    for column in [c for c in out.columns if c in PEER_POOLED]:
+        out[column] = np.nan
+    if "rank" in out:
+        shown = ~small & pd.to_numeric(out["rate_per_1000"], errors="coerce").notna()
+        ranks = out.loc[shown, "rate_per_1000"].astype(float).rank(ascending=False, method="min")
+        out["rank"] = ranks.astype("Int64").reindex(out.index)
     return out
 
 
 #: Peers-table columns that stay when a count is withheld.
-PEER_KEPT = (
-    "theme",
-    "comparison",
-    "area_code",
-    "area_name",
-    "count",
-    "population",
-    "is_area",
-    "funnel_method",
+PEER_KEPT = ("theme", "comparison", "area_code", "area_name", "count", "population", "is_area")
+#: Peers-table columns made from every area's count (blank when one is withheld).
+PEER_POOLED = (
+    *("ratio_to_peers", "ratio_lower", "ratio_upper", "funnel_band", "funnel_baseline"),
+    *("funnel_tau2", "funnel_phi", "funnel_p_value", "funnel_method"),
 )
+
+
+def peers_withheld(table: pd.DataFrame | None) -> bool:
+    """Whether a protected peers table withholds a count (its pooled columns are blank)."""
+    return table is not None and table["count"].map(lambda v: isinstance(v, str)).any()
 
 
 def _change(values: np.ndarray, row: tuple[int, int]) -> float:

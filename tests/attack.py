@@ -29,7 +29,20 @@ Everything published becomes a linear statement about whole-number counts:
   serious violence within all crime; drugs, domestic abuse and hate crime within all crime;
   serious violence and drugs disjoint), and an offence's count in one theme is at most its
   count in a theme that holds all of its subgroup;
-- a record's town is the town of its ward, "Not recorded" when it has no ward.
+- a record's town is the town of its ward, "Not recorded" when it has no ward;
+- a theme's ``harm.csv`` shows the ward table's counts (the same cells); harm = weight x
+  count only for a theme whose records all have one weight (``harm_weights``);
+- ``peers.csv``: the area's own count is its total, the others are other areas' totals;
+  rates, each ratio to the other areas pooled, the funnel's pooled rate and the ranks
+  by rate (among the areas whose counts are published) bound them;
+- the strategic assessment (``strategic_assessment/``), over a year that holds the pack's
+  period (the READMEs name both): each theme's year total is at least its period total;
+  each ward's year count (rounded to the nearest 10, "<10" for 1 to 9) is at least its
+  period count, and with the unknown ward's they add up to all crime's year total, as
+  the types of crime over the year do (a type of the period's breakdown not listed had
+  fewer than 10, and at least the period's count); a high-harm locality's count over
+  its years holds the year's and the earlier period's; the top 5% and 10% shares of
+  crime bound the largest ward counts (exactly, with auxiliary whole numbers).
 
 The unknowns are the withheld cells and *hidden* cells a reader can reason about: in a
 ward, serious violence that is not violence with injury, crime that is neither serious
@@ -42,7 +55,10 @@ way are shared (one solution proves many cells not pinned), and the problem is s
 independent components. :func:`verify` checks the model against the restricted run's
 numbers: every statement must hold for them.
 
-Not modelled: the monthly, SPC and trend series and the index (area totals only); what
+Not modelled: the Gini coefficients (2 decimal places: a weak bound on a sum of absolute
+differences), harm of several weights (see :func:`offence_range`), the funnel's
+dispersion and bands (see :func:`peer_counts_that_fit`), hotspot classes (no count), the
+monthly, SPC and trend series and the index (area totals only); what
 several packs say together (a month inside its quarter, successive quarters, other
 areas); and which cells today's suppression rule picks (a reader who knows it learns, for
 example, that a ``"[c]"`` is at most the smallest count published beside it). The attack
@@ -67,12 +83,15 @@ import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
+
+from csp_analysis.periods import Period
 
 CURRENT, PREVIOUS = "current", "previous"
 PERIODS = (CURRENT, PREVIOUS)
@@ -313,6 +332,7 @@ class Table:
     source: str
     frame: pd.DataFrame
     csv: bool = True
+    exact: bool = False  # from a restricted folder (README): rounded counts are exact there
 
 
 @dataclass
@@ -322,6 +342,9 @@ class Publication:
     tables: list[Table] = field(default_factory=list)
     sentences: list[tuple[str, str, str]] = field(default_factory=list)  # theme, source, text
     ignored: list[str] = field(default_factory=list)  # files and tables not modelled
+    #: Period labels the READMEs give: "current", "previous" (the theme folders), "year"
+    #: (the strategic assessment's year).
+    periods: dict[str, str] = field(default_factory=dict)
 
 
 _SERIES = {"monthly", "spc", "trend"}  # area-level series: no cell below the area total
@@ -333,6 +356,10 @@ _WARD_COLUMNS = {
 
 
 def _csv_kind(columns: set[str]) -> str:
+    if {"ward_code", "count", "harm"} <= columns:
+        return "harm"
+    if {"area_code", "count", "is_area"} <= columns:
+        return "peers"
     if {"ward_code", "count"} <= columns:
         if "previous" in columns:
             return "wards"
@@ -431,6 +458,38 @@ def _read_page(path: Path) -> tuple[list[tuple[str, list[list[str]]]], list[str]
     return tables, [t for t in texts if t]
 
 
+#: The strategic assessment's folder: area tables over the assessment year, not a theme.
+ASSESSMENT = "strategic_assessment"
+#: Its tables, recognised by their columns (the first match wins).
+_ASSESSMENT_KINDS = (
+    ({"theme", "area_code", "count", "is_area"}, "year_peers"),
+    ({"theme", "title", "count"}, "priorities"),
+    ({"ward_code", "count", "years"}, "localities"),
+    ({"ward_code", "count", "harm", "rank"}, "year_harm"),
+    ({"category", "count", "harm"}, "categories"),
+    ({"of", "measure", "value"}, "concentration"),
+    ({"ward_code", "hotspot"}, "hotspots"),
+)
+_README_PERIODS = (
+    (re.compile(r"^Period (\S+) \(.*\) against (\S+) \("), ("current", "previous")),
+    (re.compile(r"^Year (\S+) \(.*; change, trend and latest month from (\S+) \("), ("year", "")),
+)
+
+
+def _read_readme(path: Path, pub: Publication) -> bool:
+    """The periods a folder's README.txt names; whether the folder is restricted (exact)."""
+    if not path.is_file():
+        return False
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for line in lines:
+        for pattern, names in _README_PERIODS:
+            if match := pattern.match(line):
+                for name, label in zip(names, match.groups(), strict=True):
+                    if name:
+                        pub.periods.setdefault(name, label)
+    return bool(lines) and lines[0].startswith("OFFICIAL-SENSITIVE")
+
+
 def _theme_of(name: str, themes) -> str | None:
     """The theme a folder or page is named after (``serious_violence``, ``serious-violence``)."""
     wanted = re.sub(r"[^a-z0-9]", "", name.lower())
@@ -447,19 +506,28 @@ def read_publication(roots, themes) -> Publication:
     pub, seen = Publication(), set()
     for root in map(Path, roots if isinstance(roots, (list, tuple)) else [roots]):
         for path in sorted(root.rglob("*.csv")):
-            if (theme := _theme_of(path.parent.name, themes)) is None:
+            assessment = path.parent.name == ASSESSMENT
+            theme = ASSESSMENT if assessment else _theme_of(path.parent.name, themes)
+            if theme is None:
                 continue
+            exact = _read_readme(path.parent / "README.txt", pub)
             source = f"{theme}/{path.name}"
             if path.stem in _SERIES:
                 pub.ignored.append(f"{source} (area series: no cell below the area total)")
                 continue
             frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-            kind, marker = _csv_kind(set(frame.columns)), (source, frame.to_csv())
+            columns = set(frame.columns)
+            if assessment:
+                found = (kind for wanted, kind in _ASSESSMENT_KINDS if wanted <= columns)
+                kind = next(found, "unknown")
+            else:
+                kind = _csv_kind(columns)
+            marker = (source, frame.to_csv())
             if kind == "unknown":
                 pub.ignored.append(f"{source} (columns not understood: {list(frame.columns)})")
             elif marker not in seen:
                 seen.add(marker)
-                pub.tables.append(Table(theme, kind, path.stem, source, frame))
+                pub.tables.append(Table(theme, kind, path.stem, source, frame, exact=exact))
         for path in sorted(root.rglob("*.html")):
             if (theme := _theme_of(path.stem, themes)) is None:
                 continue
@@ -523,8 +591,11 @@ _AMONG = r"(?:Of those with published figures, )?"
 class _Builder:
     """Turns a publication into a :class:`Model` (one method per kind of table)."""
 
-    def __init__(self, pub, wards, themes, threshold, subgroup_of, group_of):
+    def __init__(
+        self, pub, wards, themes, threshold, subgroup_of, group_of, harm_weights, round_to
+    ):
         self.pub, self.themes = pub, themes
+        self.harm_weights, self.round_to = dict(harm_weights or {}), round_to
         self.subgroup_of, self.group_of = subgroup_of, group_of
         self.m = Model(threshold=threshold)
         self.code_of = {
@@ -546,6 +617,10 @@ class _Builder:
         self.ethnicities: dict[str, dict[str, bool]] = defaultdict(dict)
         self.eth_shares: list[tuple] = []
         self.repeat: set[str] = set()
+        self.year_wards: list[str] = []  # the wards of the assessment's harm table
+        self.pooled: dict[str, tuple[tuple, int]] = {}  # ward -> (cell, years pooled)
+        self.year_categories: dict[str, str] = {}  # harm by category: norm -> label
+        self.top_shares: list[tuple[int, str, str]] = []  # (k wards, shown share, source)
 
     # ---------------------------------------------------------------- small helpers
     def ward(self, code: object, name: object) -> str | None:
@@ -613,6 +688,7 @@ class _Builder:
             self.finish_by_category,
             self.finish_nesting,
             self.finish_offences,
+            self.finish_year,
             self.finish_labels,
         ):
             finish()
@@ -901,6 +977,314 @@ class _Builder:
         elif match := re.match(rf"The {_N} crimes carried {_N} hate strands", text):
             m.observe(total_key(theme, CURRENT), match.group(1), source)
             m.observe(strands_key(theme, CURRENT), match.group(2), source)
+
+    # ------------------------------------------------ harm, peers and the assessment
+    def table_harm(self, table: Table) -> None:
+        """A theme's ``harm.csv``: its counts are the ward table's cells (same labels).
+
+        Harm, its interval and the ranks are published only where the count is; they say
+        something linear about the count only for a theme whose every record has one
+        weight (``harm_weights``): harm = weight x count.
+        """
+        theme, m = table.theme, self.m
+        derived = [c for c in table.frame.columns if c.startswith(("harm", "rank"))]
+        weight = self.harm_weights.get(theme)
+        for _, row in table.frame.iterrows():
+            ward = self.ward(row.get("ward_code"), row.get("ward_name"))
+            if ward is None:
+                m.notes.append(f"{table.source}: ward {row.get('ward_name')!r} is not known")
+                continue
+            key = ward_key(theme, CURRENT, ward)
+            m.observe(key, row["count"], table.source, self.hi(total_key(theme, CURRENT)))
+            if not isinstance(shown_value(row["count"]), int):
+                if shown := [c for c in derived if str(row[c]).strip()]:
+                    m.notes.append(f"{table.source}: {shown} published for a withheld ward")
+            elif weight is not None and (harm := decimal(row.get("harm"))) is not None:
+                half = half_unit(row["harm"], self.places(table, "harm"))
+                m.add([(weight, key)], harm - half, harm + half, "harm", f"{table.source}: harm")
+
+    def peer_rows(self, table: Table, frame: pd.DataFrame, theme: str, period: str) -> None:
+        """A peers table: the area's own count is its total; the others' are other areas'.
+
+        Linear statements: the published rates (count / population x per), each published
+        ratio to the other areas pooled, the pooled rate (funnel baseline) and the ranks by
+        rate (rank r: r - 1 of the areas whose counts are published have a higher rate).
+        The funnel's dispersion (phi, tau2, p-value), bands and intervals are not linear:
+        see :func:`peer_counts_that_fit`.
+        """
+        m, source = self.m, table.source
+        label = self.pub.periods.get(period)
+        months = Period.parse(label).month_count if label else None
+        per = None if months is None else 1000 * 12 / months
+        rows = []
+        for _, row in frame.iterrows():
+            own = norm(row.get("is_area", "")) == "true"
+            key = total_key(theme, period) if own else ("peer", theme, period, row["area_code"])
+            m.observe(key, row["count"], source)
+            m.labels.setdefault(key, f"{theme} {period}: {row['area_name']} (another area)")
+            population = decimal(row.get("population"))
+            rows.append((key, population, row))
+        rows = [r for r in rows if r[1]]  # rates need a population
+        pooled, baseline = sum(p for _, p, _ in rows), False
+        text = f"{source}: {theme}"
+        for key, population, row in rows:
+            if per is not None:
+                m.rounded(
+                    [(1, key)],
+                    population,
+                    row.get("rate_per_1000"),
+                    "peers",
+                    f"{text} rate",
+                    scale=per,
+                    places=3,
+                )
+                if decimal(row.get("funnel_baseline")) is not None and not baseline:
+                    baseline = True
+                    m.rounded(
+                        [(1, k) for k, _, _ in rows],
+                        pooled,
+                        row["funnel_baseline"],
+                        "peers",
+                        f"{text} funnel baseline",
+                        scale=per,
+                        places=3,
+                    )
+            ratio = decimal(row.get("ratio_to_peers"))
+            if ratio is not None and pooled > population:
+                others = [(1, k) for k, _, _ in rows if k != key]
+                m.rounded(
+                    [((pooled - population) / population, key)],
+                    others,
+                    row["ratio_to_peers"],
+                    "peers",
+                    f"{text} ratio to the others",
+                    scale=1.0,
+                    places=3,
+                )
+            rank = shown_value(row.get("rank", ""))
+            count = m.value_of(key)
+            if isinstance(rank, int) and count is not None:
+                self.peer_rank(theme, period, key, count, population, rank, rows, text)
+
+    def peer_rank(self, theme, period, key, count, population, rank, rows, text) -> None:
+        """Exactly ``rank - 1`` areas have a higher rate than this one.
+
+        Ranks are among the areas whose counts are published (as the ward tables' are).
+        """
+        m, terms, above = self.m, [], 0
+        for other, pop, _ in rows:
+            if other == key or other in m.withheld:
+                continue
+            # higher: c / pop > count / population, i.e. c >= floor(count pop / population) + 1
+            least = int(Fraction(count) * Fraction(str(pop)) // Fraction(str(population))) + 1
+            i = m.var(other)
+            lo, hi = m.lo[i], m.hi[i]
+            if lo >= least:
+                above += 1
+            elif hi >= least:
+                flag = ("higher", theme, period, other, key)
+                m.var(flag, hi=1)
+                m.add([(1, other), (-(least - lo), flag)], lo, np.inf, "peers", f"{text} rank")
+                m.add(
+                    [(1, other), (-(hi - least + 1), flag)],
+                    -np.inf,
+                    least - 1,
+                    "peers",
+                    f"{text} rank",
+                )
+                terms.append((1, flag))
+        m.equal(terms, rank - 1 - above, "peers", f"{text}: rank {rank}")
+
+    def table_peers(self, table: Table) -> None:
+        self.peer_rows(table, table.frame, table.theme, CURRENT)
+
+    def table_year_peers(self, table: Table) -> None:
+        for theme, frame in table.frame.groupby("theme", sort=False):
+            self.peer_rows(table, frame, theme, "year")
+
+    def table_priorities(self, table: Table) -> None:
+        """Each theme's count over the assessment year: its area total for the year."""
+        for _, row in table.frame.iterrows():
+            self.m.observe(total_key(row["theme"], "year"), row["count"], table.source)
+
+    def rounded_count(self, key: tuple, shown: object, table: Table) -> None:
+        """A count published to the nearest ``round_to`` ("<10" for 1 to 9, 0 exact)."""
+        value, m = shown_value(shown), self.m
+        if table.exact or not isinstance(value, int) or value == 0:
+            m.observe(key, shown, table.source)
+            return
+        i, to = m.var(key), self.round_to
+        # rounded half up: R - to/2 <= x < R + to/2; and 1 to to - 1 would read "<to"
+        low, high = max(value - to // 2, to), value + (to - 1) // 2
+        m.lo[i], m.hi[i] = max(m.lo[i], low), min(m.hi[i], high)
+        m.shown[key].append((table.source, f"{value} (rounded)"))
+        m.withheld.add(key)  # the exact value is withheld: it must not follow either
+        if m.lo[i] > m.hi[i] + _TOL:
+            raise ModelError(f"{m.label(key)} is shown as {m.shown[key]}: contradictory")
+
+    def table_year_harm(self, table: Table) -> None:
+        """The assessment's ward harm: all crime over the year by ward, counts rounded."""
+        overview = self.overview()
+        for _, row in table.frame.iterrows():
+            ward = self.ward(row.get("ward_code"), row.get("ward_name"))
+            if ward is None or overview is None:
+                self.m.notes.append(f"{table.source}: ward {row.get('ward_name')!r} not placed")
+                continue
+            self.year_wards.append(ward)
+            self.rounded_count(ward_key(overview, "year", ward), row["count"], table)
+            if not table.exact and not isinstance(shown_value(row["count"]), int):
+                derived = [c for c in table.frame.columns if c.startswith(("harm", "rank"))]
+                if shown := [c for c in derived if str(row[c]).strip()]:
+                    self.m.notes.append(f"{table.source}: {shown} published for a ward <10")
+
+    def table_localities(self, table: Table) -> None:
+        """High-harm wards: all crime pooled over the last ``years`` years, counts rounded."""
+        overview = self.overview()
+        for _, row in table.frame.iterrows():
+            ward = self.ward(row.get("ward_code"), row.get("ward_name"))
+            years = shown_value(row.get("years"))
+            if ward is None or overview is None or not isinstance(years, int):
+                self.m.notes.append(f"{table.source}: row {row.get('ward_name')!r} not placed")
+                continue
+            key = ward_key(overview, f"{years} years", ward)
+            self.rounded_count(key, row["count"], table)
+            self.pooled[ward] = (key, years)
+
+    def table_categories(self, table: Table) -> None:
+        """All crime over the year by type (area level, published as it is)."""
+        for _, row in table.frame.iterrows():
+            name = norm(row["category"])
+            self.year_categories[name] = str(row["category"])
+            self.m.observe(("yearcat", name), row["count"], table.source)
+
+    def table_concentration(self, table: Table) -> None:
+        """The top 5% and 10% shares of crime (of the year's ward counts); Gini not modelled."""
+        for _, row in table.frame.iterrows():
+            if row["of"] == "crime" and (
+                found := re.fullmatch(r"top_(\d+)pct_share", row["measure"])
+            ):
+                self.top_shares.append((int(found.group(1)), row["value"], table.source))
+
+    def table_hotspots(self, table: Table) -> None:
+        """Classification only; a count column (the restricted version) is the year's count."""
+        if "count" in table.frame:
+            self.table_year_harm(table)
+
+    def finish_year(self) -> None:
+        """The assessment year holds the pack's periods, ward by ward and theme by theme."""
+        m, overview, periods = self.m, self.overview(), self.pub.periods
+        if "year" not in periods:
+            return
+        year = Period.parse(periods["year"])
+        spans = {p: Period.parse(periods[p]) for p in PERIODS if p in periods}
+
+        def inside(a, start, end):
+            return start <= a.start and a.end <= end
+
+        def apart(a, start, end):
+            return a.end < start or a.start > end
+
+        within = [p for p, span in spans.items() if inside(span, year.start, year.end)]
+        for theme in {k[1] for k in m.keys if k[0] == "total" and k[2] == "year"}:
+            terms = [(1, total_key(theme, "year"))] + [(-1, total_key(theme, p)) for p in within]
+            m.add(terms, 0, np.inf, "assessment year", f"{theme}: the year holds {within}")
+        if overview is None:
+            return
+        wards = list(dict.fromkeys([*self.year_wards, UNKNOWN]))
+        year_total = [(-1, total_key(overview, "year"))]
+        if self.year_wards:
+            terms = [(1, ward_key(overview, "year", w)) for w in wards]
+            m.equal(terms + year_total, 0, "assessment year", "the year's wards add up")
+            for w in wards:
+                if w not in self.universe.get(overview, [w]):
+                    continue
+                terms = [(1, ward_key(overview, "year", w))]
+                terms += [(-1, ward_key(overview, p, w)) for p in within]
+                m.add(terms, 0, np.inf, "assessment year", f"{self.ward_name(w)}: year >= quarter")
+        for w, (key, years) in self.pooled.items():
+            start = year.end - 12 * years + 1
+            earlier = [
+                p
+                for p, s in spans.items()
+                if p not in within and inside(s, start, year.end) and apart(s, year.start, year.end)
+            ]
+            terms = [(1, key)] + [(-1, ward_key(overview, p, w)) for p in earlier]
+            if self.year_wards:
+                terms.append((-1, ward_key(overview, "year", w)))
+            m.add(terms, 0, np.inf, "localities", f"{self.ward_name(w)}: {years} years hold it")
+        if self.year_categories:
+            # the board version lists the types of at least round_to crimes: a type of the
+            # quarter's breakdown not listed had fewer; types never seen make up the rest
+            breakdown = self.categories.get((overview, "breakdown"), {})
+            unlisted = [c for c in breakdown if c not in self.year_categories]
+            for c in unlisted:
+                m.var(("yearcat", c), hi=self.round_to - 1)
+                self.year_categories[c] = breakdown[c]
+            terms = [(1, ("yearcat", c)) for c in self.year_categories]
+            if unlisted:
+                terms.append((1, ("yearcat", "types not named")))
+            m.equal(terms + year_total, 0, "harm by category", "the types add up to all crime")
+            for c in self.year_categories:
+                if c in breakdown:
+                    terms = [(1, ("yearcat", c))]
+                    terms += [(-1, cat_key(overview, "breakdown", p, c)) for p in within]
+                    m.add(terms, 0, np.inf, "harm by category", f"{c}: year >= quarter")
+            for theme in self.themes:
+                groups = self.subgroups(theme)
+                info = self.themes[theme]
+                if (
+                    total_key(theme, "year") in m.index
+                    and groups
+                    and not info.flag
+                    and info.where
+                    and groups <= set(self.year_categories)
+                ):
+                    terms = [(1, ("yearcat", c)) for c in groups]
+                    m.equal(
+                        terms + [(-1, total_key(theme, "year"))],
+                        0,
+                        "harm by category",
+                        f"{theme}: its types over the year",
+                    )
+        self.finish_top_shares(overview)
+
+    def finish_top_shares(self, overview: str) -> None:
+        """Share of the year's crime in the top k wards (k = 5% or 10% of wards, whole)."""
+        m, n = self.m, len(self.year_wards)
+        cells = [ward_key(overview, "year", w) for w in self.year_wards]
+        for percent, shown, source in self.top_shares:
+            k = percent * n / 100
+            value = decimal(shown)
+            if value is None or abs(k - round(k)) > 1e-9 or not cells:
+                continue
+            k, half, text = round(k), half_unit(shown, 2), f"{source}: top {percent}% share"
+            # at most: k t + sum (x - t)+ <= (v + half) total, for some t (exact for the top k)
+            t = ("top-t", percent)
+            m.var(t)
+            slack = []
+            for c in cells:
+                s = ("top-s", percent, c)
+                m.add([(1, s), (-1, c), (1, t)], 0, np.inf, "concentration", text)
+                slack.append((1, s))
+            m.add(
+                [(k, t), *slack] + [(-(value + half), c) for c in cells],
+                -np.inf,
+                0,
+                "concentration",
+                text,
+            )
+            # at least: some k wards hold (v - half) of the total
+            chosen, held = [], []
+            for c in cells:
+                z, y = ("top-z", percent, c), ("top-y", percent, c)
+                m.var(z, hi=1)
+                bound = m.hi[m.var(c)]
+                m.add([(1, y), (-1, c)], -np.inf, 0, "concentration", text)
+                m.add([(1, y), (-bound, z)], -np.inf, 0, "concentration", text)
+                chosen.append((1, z))
+                held.append((1, y))
+            m.equal(chosen, k, "concentration", text)
+            m.add(held + [(-(value - half), c) for c in cells], 0, np.inf, "concentration", text)
 
     # ------------------------------------------------- statements needing all tables
     def finish_wards(self) -> None:
@@ -1325,6 +1709,8 @@ class _Builder:
                 m.labels[key] = f"{theme} people: {rest[0]}, {rest[1]}, {rest[2]}"
             elif kind == "eth":
                 m.labels[key] = f"{theme} ethnicity: {rest[0]}, {rest[1]}"
+            elif kind == "yearcat":
+                m.labels[key] = f"all crime over the year: {self.year_categories.get(theme, theme)}"
             elif kind == "bycat":
                 m.labels[key] = f"{theme}: {rest[0]} in {self.ward_name(rest[1])} (current)"
             elif kind == "placed":
@@ -1342,13 +1728,17 @@ def build_model(
     *,
     threshold: int = 4,
     offence_tree: pd.DataFrame | None = None,
+    harm_weights: dict[str, float] | None = None,
+    round_to: int = 10,
 ) -> Model:
     """The integer model of everything ``pub`` publishes.
 
     ``wards`` are the published boundaries' attributes (:func:`read_wards`), ``themes``
     the public theme definitions (:func:`themes_from_settings`), ``offence_tree`` the
     Home Office classification (offence, offence_subgroup, offence_group), which places
-    offences in subgroups (offence names with one subgroup only).
+    offences in subgroups (offence names with one subgroup only). ``harm_weights`` gives
+    the one severity weight of a theme whose every record has the same weight (public:
+    data.police.uk crime types); ``round_to`` the rounding of the assessment's ward counts.
     """
     subgroup_of, group_of = {}, {}
     if offence_tree is not None:
@@ -1361,7 +1751,9 @@ def build_model(
         group_of = dict(
             zip(offence_tree["offence_subgroup"], offence_tree["offence_group"], strict=True)
         )
-    return _Builder(pub, wards, themes, threshold, subgroup_of, group_of).build()
+    return _Builder(
+        pub, wards, themes, threshold, subgroup_of, group_of, harm_weights, round_to
+    ).build()
 
 
 def truth(pub: Publication, wards: pd.DataFrame, themes, **options) -> dict[tuple, int]:
@@ -1370,12 +1762,16 @@ def truth(pub: Publication, wards: pd.DataFrame, themes, **options) -> dict[tupl
     return {key: value for key, (value, _) in model.exact.items()}
 
 
-def small_counts(pub: Publication, *, sensitive=(), threshold: int = 4) -> list[str]:
+def small_counts(
+    pub: Publication, *, sensitive=(), threshold: int = 4, round_to: int = 10
+) -> list[str]:
     """Counts of 1 to ``threshold`` published where the board version withholds them.
 
-    Ward tables, top wards by category, people and ethnicity cells (not a role's area
-    total), repeat victims, breakdowns other than a theme's own breakdown, and the
-    breakdowns of ``sensitive`` themes.
+    Ward tables (and the harm tables' counts), top wards by category, people and
+    ethnicity cells (not a role's area total), repeat victims, breakdowns other than a
+    theme's own breakdown, the breakdowns of ``sensitive`` themes and other areas' counts
+    in the peers tables; and a ward count of the strategic assessment that is not rounded
+    to the nearest ``round_to``.
     """
     found = []
     for table in pub.tables:
@@ -1401,6 +1797,14 @@ def small_counts(pub: Publication, *, sensitive=(), threshold: int = 4) -> list[
                 ]
             elif kind == "repeat_victims":
                 cells = [("", c) for c in ("repeat_victims", "crimes_of_repeat") if c in frame]
+            elif kind == "harm":
+                cells = [(row.get("ward_name"), "count")]
+            elif kind in ("peers", "year_peers") and norm(row.get("is_area")) != "true":
+                cells = [(row.get("area_name"), "count")]
+            elif kind in ("year_harm", "localities", "hotspots") and "count" in frame:
+                value = shown_value(row["count"])  # rounded to the nearest 10: 0, "<10", 10, ...
+                if isinstance(value, int) and value % round_to:
+                    found.append(f"{table.source}: {row.get('ward_name')} count = {value} (exact)")
             for label, column in cells:
                 value = shown_value(row[column])
                 if isinstance(value, int) and 1 <= value <= threshold:
@@ -1801,3 +2205,86 @@ def verify(model: Model, values: dict[tuple, int]) -> None:
     """
     hidden = [[model.index[k] for k in terms] for terms, _ in model.hidden.values()]
     _first_solution(model, _Solver(model, hidden), values)
+
+
+# ------------------------------------------------------------ beyond linear statements
+
+
+def offence_range(
+    count: int, harm: str, weights: dict[str, float], codes: set[str], within=(0, np.inf)
+) -> tuple[int, int] | None:
+    """The least and most crimes of ``codes`` among ``count`` crimes of harm ``harm``.
+
+    A ward's harm is the sum of its crimes' public severity weights: ``harm`` is the
+    published text (its decimal places say how it was rounded), ``weights`` the weight of
+    each code a crime could have, ``within`` what else is known of the crimes of
+    ``codes`` (e.g. 1 to 4 when shown "<5"). Integer programmes over how many crimes of
+    each code there were; None when no mix fits (the model is wrong).
+
+    >>> offence_range(2, "3.0", {"a": 1.0, "b": 2.0, "c": 1.5}, {"c"})
+    (0, 2)
+    >>> offence_range(2, "4.0", {"a": 1.0, "b": 2.0, "c": 1.5}, {"b"})
+    (2, 2)
+    """
+    names = sorted(weights)
+    value, half = decimal(harm), half_unit(harm)
+    inside = np.array([float(n in codes) for n in names])
+    # weights in whole ten-thousandths (they have 4 decimal places): exact for the solver
+    units = [round(weights[n] * 10_000) for n in names]
+    low, high = np.ceil((value - half) * 10_000 - 1e-6), np.floor((value + half) * 10_000 + 1e-6)
+    rows = np.array([[1.0] * len(names), units, inside])
+    constraints = LinearConstraint(rows, [count, low, within[0]], [count, high, within[1]])
+    found = []
+    for sign in (1.0, -1.0):
+        result = milp(
+            sign * inside,
+            integrality=np.ones(len(names)),
+            bounds=Bounds(0, count),
+            constraints=[constraints],
+        )
+        if result.status != 0:
+            return None
+        found.append(round(float(inside @ np.round(result.x))))
+    return found[0], found[1]
+
+
+def peer_counts_that_fit(frame: pd.DataFrame, per: float, compare, rounding) -> list[tuple]:
+    """The withheld counts of a peers table that reproduce every published number.
+
+    ``compare`` is the published method (``csp_analysis.peers.compare_peers``) and
+    ``rounding`` the tables' rounding (``csp_analysis.tables.rounded``): the reader
+    knows both. Each withheld count (``"<5"``) is tried from 1 to 4.
+    """
+    from itertools import product
+
+    frame = frame.reset_index(drop=True)
+    withheld = [i for i in frame.index if str(frame.loc[i, "count"]).startswith("<")]
+    own = frame.loc[frame["is_area"].map(norm) == "true", "area_code"].iloc[0]
+    columns = [c for c in frame.columns if c not in ("area_code", "area_name", "is_area")]
+    fits = []
+    for trial in product(range(1, 5), repeat=len(withheld)):
+        counts = frame["count"].copy()
+        counts.loc[withheld] = [str(c) for c in trial]
+        table = frame[["area_code", "area_name"]].assign(
+            count=counts.astype(int), population=frame["population"].astype(float)
+        )
+        made = rounding(compare(table, area=own, per=per))
+        if all(
+            _same(frame.loc[i, c], made.loc[i, c])
+            for i in frame.index
+            if i not in withheld
+            for c in columns
+            if c in made
+        ):
+            fits.append(trial)
+    return fits
+
+
+def _same(shown: str, value: object) -> bool:
+    """Whether a published cell (text; blank when withheld) shows ``value``."""
+    if str(shown).strip() == "":
+        return True  # blank: says nothing
+    number = decimal(shown)
+    if number is not None and isinstance(value, (int, float, np.integer, np.floating)):
+        return abs(float(value) - number) < 1e-9
+    return norm(shown) == norm(value)

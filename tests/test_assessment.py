@@ -291,8 +291,9 @@ def test_a_withheld_peer_count_cannot_be_worked_back_from_the_pooled_figures():
     assert round(others - 25 - 30) == 3
     board = protect_peers(exact, threshold=4).set_index("area_code")
     assert board.loc["B", "count"] == "<5"
-    pooled = ["ratio_to_peers", "ratio_lower", "ratio_upper", "funnel_baseline", "rank"]
+    pooled = ["ratio_to_peers", "ratio_lower", "ratio_upper", "funnel_baseline", "funnel_tau2"]
     assert board[pooled].isna().all().all()
+    assert board.loc[["A", "C", "D"], "rank"].tolist() == [2, 3, 1]  # among the areas shown
     assert board.loc["A", "count"] == 40 and board.loc["C", "rate_per_1000"] > 0
 
 

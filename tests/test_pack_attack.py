@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from attack import (
+    ASSESSMENT,
     CURRENT,
     PREVIOUS,
     UNKNOWN,
@@ -34,6 +35,9 @@ from attack import (
     build_model,
     bycat_key,
     cat_key,
+    norm,
+    offence_range,
+    peer_counts_that_fit,
     read_publication,
     read_wards,
     small_counts,
@@ -45,8 +49,13 @@ from attack import (
 from csp_analysis.classify import load_offence_tree
 from csp_analysis.cli import main as csp
 from csp_analysis.config import PROJECT_ROOT, load_settings
+from csp_analysis.harm import load_weights
 from csp_analysis.pack import run_pack
+from csp_analysis.peers import compare_peers
+from csp_analysis.periods import Period
 from csp_analysis.profile import build_profile
+from csp_analysis.publication import protect_peers
+from csp_analysis.tables import rounded
 
 QUARTER, MONTH = "2025-26Q4", "2026-03:2026-03"
 #: Theme pages that show numbers their CSV files do not: weapon, alcohol and town tables
@@ -57,6 +66,11 @@ QUARTER, MONTH = "2025-26Q4", "2026-03:2026-03"
 HTML_THEMES = ["serious_violence", "asb"]
 #: Themes whose offence breakdowns are sensitive (issue 7: small counts suppressed there).
 SENSITIVE = {"domestic_abuse", "hate_crime"}
+#: The strategic assessment's tables (``csp tables`` writes them beside the theme folders).
+ASSESSMENT_KINDS = {
+    *("priorities", "year_harm", "localities", "categories", "concentration"),
+    *("hotspots", "year_peers"),
+}
 #: Tables the pages show that are counted from the records for the restricted truth
 #: (until the pack writes them as CSV files too: then those files are the truth).
 COLUMN_TABLES = {"serious_violence": ["weapon", "alcohol_related", "town"]}
@@ -153,8 +167,80 @@ def test_the_attack_reads_every_table_the_pack_publishes(attacked, demo_settings
     period, board, model, _, _ = attacked
     unread = [item for item in board.ignored if "area series" not in item]
     assert not unread + model.notes, f"{period}: not modelled: {unread + model.notes}"
-    assert {t.theme for t in board.tables if t.csv} == set(demo_settings.themes)
+    assert {t.theme for t in board.tables if t.csv} == {*demo_settings.themes, ASSESSMENT}
     assert {t.theme for t in board.tables if not t.csv} == set(HTML_THEMES)
+    assert {t.kind for t in board.tables if t.theme == ASSESSMENT} == set(ASSESSMENT_KINDS)
+    assert {t.theme for t in board.tables if t.kind in ("harm", "peers")} >= {"overview"}
+    assert board.periods.keys() == {CURRENT, PREVIOUS, "year"}
+
+
+def test_no_wards_harm_says_which_offences_its_crimes_were(attacked):
+    """A ward's harm is the sum of its crimes' public severity weights: given its count,
+    the harm bounds how many of them were of each offence (of the offence types the
+    quarter's breakdown shows) and what the ward table says (1 to 4 for "<5"), by integer
+    programmes. At 3 decimal places it pinned two withheld counts in the quarter:
+    Hollinsworth (5 crimes, harm 5936.708) and Caldwell Heath (5 crimes, harm 762.142)
+    each had exactly 1 violence with injury, shown "<5"; to whole numbers, in the month,
+    Oxleigh and Ruddock (5 crimes, harm 332) did too. So a ward's harm is shown only where
+    no other crime theme withholds its count; every withheld violence-with-injury count
+    of a ward with a published harm must stay open.
+    """
+    period, board, model, _, _ = attacked
+    tree = load_offence_tree()
+    subgroup_of = dict(zip(tree["offence_code"], tree["offence_subgroup"].map(norm), strict=True))
+    weights = load_weights().set_index("offence_code")["weight"].dropna()
+    breakdown = next(t.frame for t in board.tables if t.source == "overview/breakdown.csv")
+    rows = zip(breakdown["category"], breakdown["current"], strict=True)
+    seen = {norm(c) for c, n in rows if n != "0"}
+    possible = {c: w for c, w in weights.items() if subgroup_of.get(c) in seen}
+    injury = {c for c in possible if subgroup_of[c] == "violence with injury"}  # themes.yaml
+    harm = next(t.frame for t in board.tables if t.source == "overview/harm.csv")
+    examined, found = 0, []
+    for _, row in harm.loc[harm["count"].str.fullmatch(r"\d+") & (harm["harm"] != "")].iterrows():
+        examined += 1
+        key = ("ward", "violence_with_injury", CURRENT, row["ward_code"])
+        if key not in model.withheld:
+            continue
+        i = model.index[key]
+        within = (model.lo[i], model.hi[i])  # e.g. 1 to 4 for "<5"
+        span = offence_range(int(row["count"]), row["harm"], possible, injury, within)
+        assert span is not None, f"{row['ward_name']}: no mix of offences fits: test is wrong"
+        if span[0] == span[1]:
+            found.append(f"{row['ward_name']}: violence with injury = {span[0]}")
+    assert examined, f"{period}: no ward's harm is published: nothing examined"
+    assert not found, f"{period}: withheld counts follow from harm: {found}"
+
+
+def test_no_withheld_peer_count_follows_from_the_funnel(attacked):
+    """The funnel's dispersion (phi, tau2, its p-value) is not linear in the counts: try
+    every value of the withheld counts with the published method (and the board version's
+    rule) and keep those that give every published number. Before the pooled columns
+    were left blank, exactly one did in every table (hate crime in the quarter:
+    Gullhaven 2, Marlstow 3, Tarnwick 1, Skerrowdale 1).
+    """
+    period, board, _, _, _ = attacked
+
+    def published(table, **options):  # the method, and the board version's rule
+        return protect_peers(compare_peers(table, **options), threshold=4)
+
+    months = {
+        "peers": Period.parse(board.periods[CURRENT]).month_count,
+        "year_peers": Period.parse(board.periods["year"]).month_count,
+    }
+    tried, found = 0, []
+    for table in (t for t in board.tables if t.kind in months):
+        groups = table.frame.groupby("theme") if "theme" in table.frame else [("", table.frame)]
+        for theme, frame in groups:
+            frame = frame.drop(columns="theme", errors="ignore")
+            if not frame["count"].str.startswith("<").any():
+                continue
+            tried += 1
+            fits = peer_counts_that_fit(frame, 12_000 / months[table.kind], published, rounded)
+            assert fits, f"{table.source} {theme}: no counts fit: the test is wrong"
+            if len(fits) == 1:
+                found.append(f"{table.source} {theme}: {fits[0]}")
+    assert tried, f"{period}: no peers table withholds a count: nothing examined"
+    assert not found, f"{period}: withheld peer counts follow: {found}"
 
 
 # ------------------------------------------------------------ the attack on known tables
