@@ -469,6 +469,9 @@ _ASSESSMENT_KINDS = (
     ({"category", "count", "harm"}, "categories"),
     ({"of", "measure", "value"}, "concentration"),
     ({"ward_code", "hotspot"}, "hotspots"),
+    ({"cell_id", "hotspot"}, "grid_hotspots"),
+    ({"town", "count", "years"}, "towns"),
+    ({"records_of", "description", "records"}, "year_quality"),
 )
 _README_PERIODS = (
     (re.compile(r"^Period (\S+) \(.*\) against (\S+) \("), ("current", "previous")),
@@ -1169,6 +1172,17 @@ class _Builder:
         """Classification only; a count column (the restricted version) is the year's count."""
         if "count" in table.frame:
             self.table_year_harm(table)
+
+    def table_grid_hotspots(self, table: Table) -> None:
+        """500 m squares' classification: no count in the board version (not modelled)."""
+
+    def table_towns(self, table: Table) -> None:
+        """Towns' counts pooled over up to three years, rounded to 10 (not modelled: each
+        holds several wards' years, so its +-5 bounds no ward's quarter count)."""
+
+    def table_year_quality(self, table: Table) -> None:
+        """Where the year's records went: area totals (the area, the other areas compared,
+        neither), no ward or type cell (not modelled)."""
 
     def finish_year(self) -> None:
         """The assessment year holds the pack's periods, ward by ward and theme by theme."""

@@ -293,7 +293,7 @@ def test_a_withheld_peer_count_cannot_be_worked_back_from_the_pooled_figures():
     assert board.loc["B", "count"] == "<5"
     pooled = ["ratio_to_peers", "ratio_lower", "ratio_upper", "funnel_baseline", "funnel_tau2"]
     assert board[pooled].isna().all().all()
-    assert board.loc[["A", "C", "D"], "rank"].tolist() == [2, 3, 1]  # among the areas shown
+    assert board.loc[["A", "C", "D"], "rank"].tolist() == [1, 3, 2]  # among the areas shown
     assert board.loc["A", "count"] == 40 and board.loc["C", "rate_per_1000"] > 0
 
 

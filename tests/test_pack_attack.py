@@ -69,7 +69,7 @@ SENSITIVE = {"domestic_abuse", "hate_crime"}
 #: The strategic assessment's tables (``csp tables`` writes them beside the theme folders).
 ASSESSMENT_KINDS = {
     *("priorities", "year_harm", "localities", "categories", "concentration"),
-    *("hotspots", "year_peers"),
+    *("hotspots", "year_peers", "grid_hotspots", "towns", "year_quality"),
 }
 #: Tables the pages show that are counted from the records for the restricted truth
 #: (until the pack writes them as CSV files too: then those files are the truth).
