@@ -1116,7 +1116,7 @@ def harm_categories_table(assessment: Assessment):
             "share_of_crime_pct": "Share of crimes (%)",
             "share_of_harm_pct": "Share of harm (%)",
         }
-    ).drop(columns=["weighted"])
+    ).drop(columns=["weighted"], errors="ignore")
     return _style(
         shown,
         {
