@@ -152,7 +152,7 @@ def _signals(row: dict, profile: Profile | None) -> list[str]:
         reasons.append(PEERS_REASON)
     if profile is not None and profile.change is not None:
         change = profile.change
-        if change.p_value < 0.05 and change.current > change.previous:
+        if wording.beyond_chance(change.p_value) and change.current > change.previous:
             reasons.append("rising more than chance would explain")
     if str(row.get("variation", "")).startswith("concerning"):
         reasons.append("an unusual latest month")
