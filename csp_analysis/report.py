@@ -42,6 +42,12 @@ def resolve(path: str | Path | None) -> Path | None:
     return path if path.is_absolute() else PROJECT_ROOT / path
 
 
+def read_prepared(prepared: str | Path) -> dict:
+    """What ``csp run`` made once for an area's pages: its profiles and its assessment."""
+    with open(resolve(prepared), "rb") as handle:
+        return pickle.load(handle)  # noqa: S301 - written by this run of csp run
+
+
 def load_profile(
     theme: str,
     *,
@@ -61,8 +67,7 @@ def load_profile(
     loaded again).
     """
     if prepared:
-        with open(resolve(prepared), "rb") as handle:
-            profiles = pickle.load(handle)  # noqa: S301 - written by this run of csp run
+        profiles = read_prepared(prepared)
     else:
         settings = load_settings(resolve(config), data_dir=resolve(data_dir))
         profiles = area_profiles(
@@ -971,9 +976,7 @@ def load_assessment(
     the assessment too.
     """
     if prepared:
-        with open(resolve(prepared), "rb") as handle:
-            made = pickle.load(handle)  # noqa: S301 - written by this run of csp run
-        assessment = made[ASSESSMENT_FOLDER]
+        assessment = read_prepared(prepared)[ASSESSMENT_FOLDER]
         if isinstance(assessment, Exception):
             raise assessment
         return assessment
