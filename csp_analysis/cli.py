@@ -13,7 +13,6 @@ from pathlib import Path
 import pandas as pd
 
 from csp_analysis import __version__
-from csp_analysis.assessment import area_assessment
 from csp_analysis.config import Settings, load_settings
 from csp_analysis.load import Dataset, check_files, load_dataset, population_note, record_notes
 from csp_analysis.locate import LOCATION_METHODS
@@ -26,7 +25,7 @@ from csp_analysis.outputs import (
 )
 from csp_analysis.periods import Period, PeriodError
 from csp_analysis.profile import CoverageError, check_theme
-from csp_analysis.publication import area_profiles
+from csp_analysis.publication import publish_area
 from csp_analysis.read import InputError
 from csp_analysis.tables import ASSESSMENT_FOLDER, write_assessment_tables, write_tables
 from csp_analysis.workbook import workbook_name, write_workbook
@@ -147,9 +146,15 @@ def _write_profiles(
         place = dataset.find_area(area)
         folder = area_folder(dataset.areas(), place["area_code"], source=wards_file)
         area_out = inside(out, folder) if len(areas) > 1 else out
-        profiles = area_profiles(
-            dataset, settings, area=area, period=period, restricted=args.restricted
+        made = publish_area(
+            settings,
+            area=area,
+            period=period,
+            restricted=args.restricted,
+            assessed=getattr(args, "assessed", False),
+            dataset=dataset,
         )
+        profiles = made.profiles
         for name in themes:
             profile = profiles[name]
             if isinstance(profile, Exception):
@@ -164,19 +169,10 @@ def _write_profiles(
                 {name: profiles[name] for name in themes}, book, sources=settings.sources
             )
             print(f"Workbook: {book}")
-        if getattr(args, "assessed", False):
-            try:
-                assessment = area_assessment(
-                    dataset,
-                    settings,
-                    area=area,
-                    period=period,
-                    profiles=profiles,
-                    restricted=args.restricted,
-                )
-            except CoverageError as error:
-                print(f"Strategic assessment: not available. {error}")
-                continue
+        assessment = made.assessment
+        if isinstance(assessment, CoverageError):
+            print(f"Strategic assessment: not available. {assessment}")
+        elif assessment is not None:
             write_assessment_tables(assessment, area_out)
             print(f"Strategic assessment, {assessment.period.describe()}: tables written.")
 

@@ -152,6 +152,62 @@ def area_profiles(
     return protect_profiles(profiles, threshold=settings.suppression_threshold)
 
 
+@dataclass
+class AreaPublication:
+    """What a pack publishes for one area and period: its profiles and its assessment.
+
+    ``profiles`` maps every theme of the configuration to its profile, or to the error
+    that stopped it (see :func:`area_profiles`); ``assessment`` is the strategic
+    assessment, the :class:`~csp_analysis.profile.CoverageError` saying why there is none,
+    or None when it was not asked for.
+    """
+
+    area_code: str
+    area_name: str
+    profiles: dict[str, Profile | Exception]
+    assessment: object = None
+
+
+def publish_area(
+    settings: Settings,
+    *,
+    area: str,
+    period: str | Period,
+    restricted: bool = False,
+    assessed: bool = True,
+    dataset: Dataset | None = None,
+) -> AreaPublication:
+    """The one way to make an area's pages: read the area, build every theme, protect.
+
+    Reads the area's records from the processed store (see
+    :func:`csp_analysis.store.area_dataset`) unless ``dataset`` is given, makes the
+    profiles of every theme with :func:`area_profiles` and, when ``assessed``, the
+    strategic assessment (:func:`csp_analysis.assessment.area_assessment`) from the same
+    protected profiles. ``restricted`` keeps exact small numbers (analysts only).
+    """
+    from csp_analysis.assessment import area_assessment
+    from csp_analysis.store import area_dataset
+
+    if dataset is None:
+        dataset = area_dataset(settings, area)
+    place = dataset.find_area(area)
+    profiles = area_profiles(dataset, settings, area=area, period=period, restricted=restricted)
+    result = AreaPublication(place["area_code"], place["area_name"], profiles)
+    if assessed:
+        try:
+            result.assessment = area_assessment(
+                dataset,
+                settings,
+                area=area,
+                period=period,
+                profiles=profiles,
+                restricted=restricted,
+            )
+        except CoverageError as error:
+            result.assessment = error
+    return result
+
+
 def protect_profiles(
     profiles: Mapping[str, Profile | CoverageError], *, threshold: int = 4
 ) -> dict[str, Profile | CoverageError]:

@@ -24,13 +24,11 @@ from csp_analysis.assessment import (
     LOCALITY_TOP,
     ROUND_TO,
     Assessment,
-    area_assessment,
 )
 from csp_analysis.config import PROJECT_ROOT, load_settings
 from csp_analysis.disclosure import SECONDARY_LABEL
-from csp_analysis.load import load_dataset
 from csp_analysis.profile import Profile
-from csp_analysis.publication import area_profiles
+from csp_analysis.publication import publish_area
 from csp_analysis.tables import ASSESSMENT_FOLDER, write_assessment_tables, write_tables
 
 
@@ -70,9 +68,9 @@ def load_profile(
         profiles = read_prepared(prepared)
     else:
         settings = load_settings(resolve(config), data_dir=resolve(data_dir))
-        profiles = area_profiles(
-            load_dataset(settings), settings, area=area, period=period, restricted=restricted
-        )
+        profiles = publish_area(
+            settings, area=area, period=period, restricted=restricted, assessed=False
+        ).profiles
     profile = profiles[theme]
     if isinstance(profile, Exception):
         raise profile
@@ -977,15 +975,14 @@ def load_assessment(
     """
     if prepared:
         assessment = read_prepared(prepared)[ASSESSMENT_FOLDER]
-        if isinstance(assessment, Exception):
-            raise assessment
-        return assessment
-    settings = load_settings(resolve(config), data_dir=resolve(data_dir))
-    dataset = load_dataset(settings)
-    profiles = area_profiles(dataset, settings, area=area, period=period, restricted=restricted)
-    return area_assessment(
-        dataset, settings, area=area, period=period, profiles=profiles, restricted=restricted
-    )
+    else:
+        settings = load_settings(resolve(config), data_dir=resolve(data_dir))
+        assessment = publish_area(
+            settings, area=area, period=period, restricted=restricted
+        ).assessment
+    if isinstance(assessment, Exception):
+        raise assessment
+    return assessment
 
 
 def save_assessment_tables(assessment: Assessment, output_dir: str | Path | None) -> None:
