@@ -33,7 +33,7 @@ import pandas as pd
 import shapely
 
 from csp_analysis import harm, peers, places, wording
-from csp_analysis.config import Settings, Theme
+from csp_analysis.config import Settings
 from csp_analysis.load import POLICE_UK, Dataset
 from csp_analysis.locate import to_british_national_grid
 from csp_analysis.periods import Period
@@ -125,20 +125,16 @@ class Assessment:
     towns: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
-def _records(dataset: Dataset, theme: Theme) -> tuple[pd.DataFrame | None, bool]:
-    if theme.records == "crimes":
-        return dataset.crimes, dataset.crimes_source == POLICE_UK
-    return dataset.asb, dataset.asb_source == POLICE_UK
+def _area_records(dataset: Dataset, kind: str, area_code: str) -> pd.DataFrame | None:
+    """The records of ``kind`` in the area (all of them when the dataset is its store view)."""
+    records = dataset.records(kind)
+    if records is None:
+        return None
+    return records.loc[records["area_code"].eq(area_code).fillna(False).astype(bool)]
 
 
 def _in_months(records: pd.DataFrame, period: Period) -> pd.Series:
     return records["month"].between(period.start, period.end)
-
-
-def _covered(dataset: Dataset, records: pd.DataFrame, police_uk: bool) -> pd.PeriodIndex:
-    if police_uk and dataset.months_covered is not None:
-        return dataset.months_covered
-    return pd.period_range(records["month"].min(), records["month"].max(), freq="M")
 
 
 def _signals(row: dict, profile: Profile | None) -> list[str]:
@@ -188,11 +184,11 @@ def build_assessment(
         weights_note=dataset.weights_note,
         towns=dict(settings.towns),
     )
-    crimes = dataset.crimes
+    crimes = _area_records(dataset, "crimes", out.area_code)
     if crimes is None:
         raise CoverageError("The strategic assessment needs crime records; the data has none.")
     police_uk = dataset.crimes_source == POLICE_UK
-    covered = _covered(dataset, crimes, police_uk)
+    covered = dataset.covered("crimes")
     missing = [str(m) for m in year.months if m not in set(covered)]
     if missing:
         raise CoverageError(
@@ -210,9 +206,7 @@ def build_assessment(
         population = dataset.population.loc[
             dataset.population["ward_code"].isin(area_wards["ward_code"])
         ]
-    in_area = crimes["area_code"].eq(out.area_code).fillna(False).astype(bool)
-    in_year = _in_months(crimes, year)
-    all_crime = crimes.loc[in_area & in_year]
+    all_crime = crimes.loc[_in_months(crimes, year)]
 
     # Harm by ward (all crime), its ranks, and the high-harm localities.
     units = area_wards["ward_code"].tolist()
@@ -230,7 +224,7 @@ def build_assessment(
         m in set(covered) for m in years[-1].previous().months
     ):
         years.append(years[-1].previous())
-    pooled = crimes.loc[in_area & crimes["month"].between(years[-1].start, year.end)]
+    pooled = crimes.loc[crimes["month"].between(years[-1].start, year.end)]
     deprivation = dataset.deprivation
     out.localities = (
         harm.high_harm_localities(
@@ -269,10 +263,10 @@ def build_assessment(
     out.data_quality = pd.concat(
         [
             account_year(
-                records, area_code=out.area_code, year=year, peers=dataset.peer_areas
-            ).assign(records_of=kind)
-            for kind, records in (("crimes", crimes), ("anti-social behaviour", dataset.asb))
-            if records is not None
+                dataset.counts[kind], area_code=out.area_code, year=year, peers=dataset.peer_areas
+            ).assign(records_of=name)
+            for kind, name in (("crimes", "crimes"), ("asb", "anti-social behaviour"))
+            if kind in dataset.counts
         ],
         ignore_index=True,
     )[["records_of", "description", "records"]]
@@ -311,7 +305,7 @@ def build_assessment(
     )
 
     # Hotspots: Gi* on every ward of every area, FDR across all of them.
-    out.hotspots = _hotspots(crimes, wards, area_code=out.area_code, year=year, covered=covered)
+    out.hotspots = _hotspots(dataset, crimes, area_code=out.area_code, year=year, covered=covered)
 
     out.grid_hotspots = grid_hotspots(all_crime, area_wards)
 
@@ -319,17 +313,17 @@ def build_assessment(
     total_harm = float(all_crime["harm_weight"].sum())  # with the unknown ward's
     rows, peer_tables = [], []
     for name, theme in settings.themes.items():
-        records, theme_police_uk = _records(dataset, theme)
+        records = _area_records(dataset, theme.records, out.area_code)
+        theme_police_uk = dataset.source(theme.records) == POLICE_UK
         profile = profiles.get(name)
         profile = profile if isinstance(profile, Profile) and profile.available else None
         if records is None or profile is None:
             continue
-        mask = theme_mask(records, theme, police_uk=theme_police_uk) & _in_months(records, year)
+        own = theme_mask(records, theme, police_uk=theme_police_uk) & _in_months(records, year)
         try:
-            check_coverage(_covered(dataset, records, theme_police_uk), year, year, theme.title)
+            check_coverage(dataset.covered(theme.records), year, year, theme.title)
         except CoverageError:
             continue
-        own = mask & records["area_code"].eq(out.area_code).fillna(False).astype(bool)
         row = {"theme": name, "title": theme.title, "count": int(own.sum())}
         row["rate_per_1000_per_year"] = _rate_per_year(row["count"], population, year)
         if "harm_weight" in records and theme.records == "crimes":
@@ -347,9 +341,7 @@ def build_assessment(
         row["variation"] = profile.latest_variation()
         trend = profile.trend
         row["trend"] = "" if trend is None else wording.trend_short(trend.trend, trend.p_value)
-        table = peers_table(
-            dataset, records, mask, area_code=out.area_code, period=year, theme=theme
-        )
+        table = peers_table(dataset, area_code=out.area_code, period=year, theme=theme)
         if table is not None:
             peer_tables.append(table.assign(theme=name))
             if "benchmark" in set(table["comparison"]):
@@ -374,29 +366,31 @@ def build_assessment(
 
 
 def account_year(
-    crimes: pd.DataFrame, *, area_code: str, year: Period, peers: pd.DataFrame | None
+    counts: pd.DataFrame, *, area_code: str, year: Period, peers: pd.DataFrame | None
 ) -> pd.DataFrame:
     """Where every record went: the assessment's data-quality table (crimes or ASB).
 
+    ``counts`` are the :func:`~csp_analysis.load.record_counts` of every record read.
     Returns columns description, records; the rows after the first partition it (their
     sum is the first row): outside the year; in the area; in another area compared; in no
     area compared (no location, or a place outside the areas compared).
     """
-    in_year = _in_months(crimes, year)
-    in_area = crimes["area_code"].eq(area_code).fillna(False).astype(bool)
+    in_year = _in_months(counts, year)
+    in_area = counts["area_code"].eq(area_code).fillna(False).astype(bool)
     others = set(peers["area_code"]) - {area_code} if peers is not None else set()
-    if "peer_area" in crimes:
-        in_other = crimes["peer_area"].isin(others).fillna(False).astype(bool) & ~in_area
-    else:
-        in_other = pd.Series(False, index=crimes.index)
+    in_other = counts["peer_area"].isin(others).fillna(False).astype(bool) & ~in_area
+
+    def counted(where: pd.Series) -> int:
+        return int(counts.loc[where, "records"].sum())
+
     rows = [
-        ("Records read", len(crimes)),
-        ("Outside the assessment year", int((~in_year).sum())),
-        ("In the area in the year", int((in_year & in_area).sum())),
-        ("In another area compared, in the year", int((in_year & in_other).sum())),
+        ("Records read", int(counts["records"].sum())),
+        ("Outside the assessment year", counted(~in_year)),
+        ("In the area in the year", counted(in_year & in_area)),
+        ("In another area compared, in the year", counted(in_year & in_other)),
         (
             "In no area compared, in the year (no location, or outside the areas compared)",
-            int((in_year & ~in_area & ~in_other).sum()),
+            counted(in_year & ~in_area & ~in_other),
         ),
     ]
     return pd.DataFrame(rows, columns=["description", "records"])
@@ -443,20 +437,38 @@ def _rate_per_year(count: int, population: pd.DataFrame | None, year: Period) ->
     return count / population["population"].sum() * 1000 * 12 / year.month_count
 
 
+def year_hotspots(crimes: pd.DataFrame, wards, *, year: Period) -> pd.DataFrame:
+    """Gi* of every ward of every area on the year's crimes, FDR across all the wards.
+
+    Returns the columns of :func:`csp_analysis.places.ward_hotspots`.
+    """
+    counts = crimes.loc[_in_months(crimes, year), "ward_code"].value_counts()
+    return places.ward_hotspots(wards, counts)
+
+
 def _hotspots(
-    records: pd.DataFrame, wards, *, area_code: str, year: Period, covered: pd.PeriodIndex
+    dataset: Dataset,
+    records: pd.DataFrame,
+    *,
+    area_code: str,
+    year: Period,
+    covered: pd.PeriodIndex,
 ) -> pd.DataFrame:
-    """Gi* hot and cold spots of every ward of the data, and the area's pattern by quarter.
+    """Gi* hot and cold spots of the area's wards, and the area's pattern by quarter.
 
     Gi* on the year's count is computed within each area and the false discovery rate is
-    controlled across the wards of all areas (:func:`csp_analysis.places.ward_hotspots`).
-    The pattern (persistent, emerging, former, intermittent) is sfhotspot's classification
-    over the quarters of the years the data covers whole, up to the assessment year.
+    controlled across the wards of all areas (:func:`year_hotspots`; from the processed
+    store, which computes it once, when the dataset is an area's view of it). ``records``
+    are the area's crimes. The pattern (persistent, emerging, former, intermittent) is
+    sfhotspot's classification over the quarters of the years the data covers whole, up to
+    the assessment year.
     """
-    in_year = records.loc[_in_months(records, year)]
-    counts = in_year["ward_code"].value_counts()
-    result = places.ward_hotspots(wards, counts)
+    if dataset.store is not None:
+        result = dataset.store.hotspots(year)
+    else:
+        result = year_hotspots(dataset.crimes, dataset.wards, year=year)
     result = result.loc[result["area_code"] == area_code]
+    wards = dataset.wards
     own = wards.loc[wards["area_code"] == area_code]
     quarters = []  # the latest run of whole quarters without a gap, up to three years
     starts = pd.period_range(year.start - 12 * (LOCALITY_YEARS - 1), year.end, freq="M")[::3]

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
-from csp_analysis import __version__
+from csp_analysis import __version__, store
 from csp_analysis.config import Settings, load_settings
-from csp_analysis.load import Dataset, check_files, load_dataset, population_note, record_notes
+from csp_analysis.load import check_files, load_dataset, population_note, record_notes
 from csp_analysis.locate import LOCATION_METHODS
 from csp_analysis.outputs import (
     OutputError,
@@ -34,7 +36,31 @@ EXPECTED_ERRORS = (InputError, PeriodError, CoverageError, OutputError)
 
 
 def _settings(args: argparse.Namespace):
-    return load_settings(args.config, data_dir=args.data_dir, area_name=args.area_name)
+    settings = load_settings(args.config, data_dir=args.data_dir, area_name=args.area_name)
+    if getattr(args, "store_dir", None):
+        settings = replace(settings, store_dir=Path(args.store_dir).resolve())
+    return settings
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """Read, validate, classify and locate the data once into the processed store."""
+    settings = _settings(args)
+    found = store.existing(settings)
+    if found is not None:
+        print(f"The processed store is up to date (its inputs are unchanged): {found}")
+        return 0
+    started = time.perf_counter()
+    folder = store.ingest(settings)
+    seconds = time.perf_counter() - started
+    manifest = store.Store(folder, data_dir=settings.data_dir).manifest
+    for kind, partitions in manifest["partitions"].items():
+        outside = partitions.get(store.NO_AREA, 0)
+        print(
+            f"  {kind}: {sum(partitions.values()):,} records, {outside:,} of them in no area "
+            f"of the wards file ({len(partitions) - 1} area partitions and one for no area)"
+        )
+    print(f"Ingested {len(manifest['inputs'])} input files in {seconds:.1f} s into {folder}")
+    return 0
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
@@ -117,9 +143,9 @@ def cmd_tables(args: argparse.Namespace) -> int:
     args.assessed = args.theme is None or ASSESSMENT_FOLDER in args.theme
     out = Path(args.out)
     with OutputLock(out):  # one run at a time writes here
-        dataset = load_dataset(settings)
-        _write_profiles(dataset, settings, areas, themes, period=period, out=out, args=args)
-    if dataset.synthetic:
+        source = store.open_store(settings)
+        _write_profiles(source, settings, areas, themes, period=period, out=out, args=args)
+    if source.manifest["synthetic"]:
         print("Note: these tables are made from SYNTHETIC demo data.")
     print(_mode_line(args.restricted, settings.suppression_threshold))
     print(f"Tables written to {out.resolve()}")
@@ -127,7 +153,7 @@ def cmd_tables(args: argparse.Namespace) -> int:
 
 
 def _write_profiles(
-    dataset: Dataset,
+    source: store.Store,
     settings: Settings,
     areas: list[str],
     themes: list[str],
@@ -141,10 +167,9 @@ def _write_profiles(
     Beside the theme folders, one workbook of the area's tables for the period
     (``<area>-<period>.xlsx``).
     """
-    wards_file = dataset.files[0]["file"] if dataset.files else "wards"
     for area in areas:
-        place = dataset.find_area(area)
-        folder = area_folder(dataset.areas(), place["area_code"], source=wards_file)
+        place = source.find_area(area)
+        folder = area_folder(source.areas(), place["area_code"], source=source.wards_file)
         area_out = inside(out, folder) if len(areas) > 1 else out
         made = publish_area(
             settings,
@@ -152,7 +177,7 @@ def _write_profiles(
             period=period,
             restricted=args.restricted,
             assessed=getattr(args, "assessed", False),
-            dataset=dataset,
+            dataset=source.dataset(place["area_code"]),
         )
         profiles = made.profiles
         for name in themes:
@@ -265,10 +290,23 @@ def parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--area-name", help="the area's name when the wards file has no area columns"
         )
+        command.add_argument(
+            "--store-dir",
+            help="where processed stores go (overrides the config's store_dir and "
+            "$CSP_STORE_DIR; default data/processed/store)",
+        )
 
     check = commands.add_parser("validate", help="check every file of a data directory")
     data_options(check)
     check.set_defaults(run=cmd_validate)
+
+    ingest = commands.add_parser(
+        "ingest",
+        help="read, validate and locate the data once into the processed store "
+        "(tables and run do it when needed)",
+    )
+    data_options(ingest)
+    ingest.set_defaults(run=cmd_ingest)
 
     tables = commands.add_parser(
         "tables", help="write the tables of a profile as CSV and one Excel workbook"

@@ -121,6 +121,14 @@ class PopulationTotals:
     columns: dict[str, str] = field(default_factory=dict)
 
 
+def default_store_dir() -> Path:
+    """Where processed stores go unless the deployment says (``store_dir``).
+
+    ``$CSP_STORE_DIR`` when set, else ``data/processed/store`` in the project.
+    """
+    return Path(os.environ.get("CSP_STORE_DIR") or PROJECT_ROOT / "data" / "processed" / "store")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a run needs, resolved to explicit values."""
@@ -142,6 +150,7 @@ class Settings:
     population_scale_to: PopulationTotals | None = None
     towns: dict[str, tuple[float, float]] = field(default_factory=dict)
     assessment_period: str = ""
+    store_dir: Path = field(default_factory=lambda: default_store_dir())
 
     def paths(self, role: str) -> list[Path]:
         """Existing files (or folders) for a file role such as ``"crimes"``."""
@@ -527,6 +536,7 @@ DEPLOYMENT_SETTINGS: dict[str, Check] = {
     "population_scale_to": _population_scale_to,
     "towns": _towns,
     "assessment_period": _year,
+    "store_dir": _text,
     "themes": None,
 }
 
@@ -612,10 +622,10 @@ def _theme(doc: _Document, name: object, spec: object) -> Theme:
     )
 
 
-def _expand(value: str, doc: _Document) -> str:
+def _expand(value: str, doc: _Document, *, key: str = "data_dir") -> str:
     missing = [name for name in re.findall(r"\$\{(\w+)\}", value) if name not in os.environ]
     if missing:
-        raise doc.error(("data_dir",), f"uses environment variable {missing[0]}, which is not set")
+        raise doc.error((key,), f"uses environment variable {missing[0]}, which is not set")
     return os.path.expandvars(value)
 
 
@@ -671,4 +681,9 @@ def load_settings(
         population_scale_to=values.get("population_scale_to"),
         towns=values.get("towns", {}),
         assessment_period=values.get("assessment_period", ""),
+        store_dir=(
+            PROJECT_ROOT / _expand(values["store_dir"], deployment, key="store_dir")
+            if "store_dir" in values
+            else default_store_dir()
+        ),
     )

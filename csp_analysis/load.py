@@ -96,10 +96,36 @@ class Dataset:
     serious_violence_subgroups: tuple[str, ...] = ()
     benchmark_areas: pd.DataFrame | None = None
     peer_list: pd.DataFrame | None = None
+    counts: dict[str, pd.DataFrame] = field(default_factory=dict)
+    filter_values: dict[str, dict[str, list]] = field(default_factory=dict)
+    spans: dict[str, tuple[pd.Period, pd.Period]] = field(default_factory=dict)
+    area_list: pd.DataFrame | None = None
+    store: object = None
 
     def areas(self) -> pd.DataFrame:
         """Area codes and names in the wards file (columns area_code, area_name)."""
+        if self.area_list is not None:
+            return self.area_list
         return self.wards[["area_code", "area_name"]].drop_duplicates().reset_index(drop=True)
+
+    def records(self, kind: str) -> pd.DataFrame | None:
+        """The crimes (``kind`` "crimes") or anti-social behaviour ("asb") records."""
+        return self.crimes if kind == "crimes" else self.asb
+
+    def source(self, kind: str) -> str:
+        """Where the records of ``kind`` came from ("crimes.csv", "data.police.uk", ...)."""
+        return self.crimes_source if kind == "crimes" else self.asb_source
+
+    def covered(self, kind: str) -> pd.PeriodIndex:
+        """The months the records of ``kind`` cover.
+
+        data.police.uk's months with a file, else every month from the first record's to
+        the last's (in every area).
+        """
+        if self.source(kind) == POLICE_UK and self.months_covered is not None:
+            return self.months_covered
+        first, last = self.spans[kind]
+        return pd.period_range(first, last, freq="M")
 
     def find_area(self, name_or_code: str) -> pd.Series:
         """The area row (area_code, area_name) matching a name or code.
@@ -474,7 +500,59 @@ def load_dataset(settings: Settings) -> Dataset:
     if dataset.crimes is not None:
         _weigh(settings, dataset)
     _peers(settings, dataset, totals)
+    for kind in RECORD_KINDS:
+        if (records := dataset.records(kind)) is not None:
+            dataset.counts[kind] = record_counts(records)
+            dataset.filter_values[kind] = column_values(records)
+            dataset.spans[kind] = (records["month"].min(), records["month"].max())
     return dataset
+
+
+#: The two kinds of record, as :meth:`Dataset.records` names them.
+RECORD_KINDS = ("crimes", "asb")
+#: Columns that identify a record, its date or its exact place: no theme may use them.
+PRIVATE_COLUMNS = frozenset(
+    "source_file line crime_id incident_id date month latitude longitude easting northing "
+    "coordinates_unreadable duplicate group_conflict group_is_approximate classified_by".split()
+)
+#: Columns the load derives (a theme cannot filter on them).
+DERIVED_COLUMNS = frozenset({"harm_weight", "harm_weight_sq", "weighted_by", "peer_area"})
+#: The columns of :func:`record_counts`.
+COUNT_KEYS = ["area_code", "peer_area", "location_method", "month"]
+
+
+def record_counts(records: pd.DataFrame) -> pd.DataFrame:
+    """How many records there are by area, peer area, location method and month.
+
+    Returns columns area_code, peer_area (missing in either when the record has none),
+    location_method, month, records: what a page needs to account for the records of
+    every other area without reading them.
+    """
+    frame = records.reindex(columns=COUNT_KEYS)
+    frame["peer_area"] = frame["peer_area"].astype("string")
+    counts = frame.groupby(COUNT_KEYS, dropna=False, observed=True).size()
+    return counts.rename("records").reset_index()
+
+
+def column_values(records: pd.DataFrame) -> dict[str, list]:
+    """The values found in each column a theme may filter on (strands one by one).
+
+    Text, category and yes/no columns other than :data:`PRIVATE_COLUMNS` and
+    :data:`DERIVED_COLUMNS`; values as Python objects, so that they can be stored as JSON.
+    """
+    values = {}
+    for column in records.columns:
+        series = records[column]
+        if column in PRIVATE_COLUMNS | DERIVED_COLUMNS:
+            continue
+        if column == "hate_strands":
+            values[column] = sorted({strand for strands in series for strand in strands})
+        elif not (
+            pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series)
+        ) or pd.api.types.is_bool_dtype(series):
+            found = series.dropna().unique()
+            values[column] = sorted((v.item() if hasattr(v, "item") else v for v in found), key=str)
+    return values
 
 
 def _weigh(settings: Settings, dataset: Dataset) -> None:

@@ -15,7 +15,13 @@ import pandas as pd
 from csp_analysis import harm, indicators, peers, wording
 from csp_analysis.classify import classification_notes
 from csp_analysis.config import Theme
-from csp_analysis.load import POLICE_UK, Dataset, population_note
+from csp_analysis.load import (
+    DERIVED_COLUMNS,
+    POLICE_UK,
+    PRIVATE_COLUMNS,
+    Dataset,
+    population_note,
+)
 from csp_analysis.locate import LOCATION_METHODS
 from csp_analysis.periods import Period
 from csp_analysis.stats import (
@@ -157,16 +163,12 @@ def check_theme(dataset: Dataset, theme: Theme, *, period: Period | None = None)
     from csp_analysis.config import did_you_mean
     from csp_analysis.validate import KNOWN_COLUMNS
 
-    records = dataset.crimes if theme.records == "crimes" else dataset.asb
+    records = dataset.records(theme.records)
     if records is None:
         return
-    source = dataset.crimes_source if theme.records == "crimes" else dataset.asb_source
+    source = dataset.source(theme.records)
     police_uk = source == POLICE_UK
-    private = {"source_file", "line", "crime_id", "incident_id", "date", "month"}
-    private |= {"latitude", "longitude", "easting", "northing", "coordinates_unreadable"}
-    private |= {"duplicate", "group_conflict", "group_is_approximate", "classified_by"}
-
-    derived = {"harm_weight", "harm_weight_sq", "weighted_by", "peer_area"}  # made by load
+    private, derived = PRIVATE_COLUMNS, DERIVED_COLUMNS
 
     def usable(columns) -> list[str]:
         names = set(columns) - private - derived
@@ -210,7 +212,7 @@ def check_theme(dataset: Dataset, theme: Theme, *, period: Period | None = None)
     if period is not None:
         when = f" in {period.label} or {period.previous().label}, nor in any other month"
     for column, values in (filters or {}).items():
-        present = set(records[column].dropna().unique())
+        present = set(dataset.filter_values[theme.records].get(column, ()))  # in every area
         for value in values:
             if value in present or value in fixed.get(column, ()):
                 continue
@@ -233,8 +235,8 @@ def check_theme(dataset: Dataset, theme: Theme, *, period: Period | None = None)
 
 
 def _unavailable_reason(dataset: Dataset, theme: Theme) -> str:
-    records = dataset.crimes if theme.records == "crimes" else dataset.asb
-    source = dataset.crimes_source if theme.records == "crimes" else dataset.asb_source
+    records = dataset.records(theme.records)
+    source = dataset.source(theme.records)
     if records is None:
         wanted = "crimes.csv" if theme.records == "crimes" else "asb.csv"
         return f"This profile needs {wanted} or data.police.uk files; the data has neither."
@@ -243,11 +245,12 @@ def _unavailable_reason(dataset: Dataset, theme: Theme) -> str:
             f"{theme.title} cannot be built from data.police.uk files alone: it needs "
             f"{theme.needs or 'the partner extract'}."
         )
+    found = dataset.filter_values[theme.records]  # in every area
     if source != POLICE_UK and theme.flag and theme.flag != "hate_strands":
-        if records[theme.flag].isna().all():
+        if not found.get(theme.flag):
             return f"{source} has no '{theme.flag}' column, which this profile needs."
     if source != POLICE_UK and theme.flag == "hate_strands":
-        if not records["hate_strands"].map(len).any():
+        if not found.get("hate_strands"):
             return f"{source} has no hate strands, which this profile needs."
     return ""
 
@@ -311,7 +314,8 @@ def quality_flags(
 def account_records(
     records: pd.DataFrame,
     *,
-    in_area: pd.Series,
+    counts: pd.DataFrame,
+    area_code: str,
     period_label: pd.Series,
     in_theme: pd.Series,
     area_name: str,
@@ -319,29 +323,30 @@ def account_records(
 ) -> pd.DataFrame:
     """The data-quality table: where every record went.
 
-    ``in_area`` and ``in_theme`` are boolean masks over ``records``; ``period_label`` is
-    "current", "previous" or "" (neither). Returns columns: step, description, period
-    ("current", "previous" or blank), records, outcome. Outcomes "excluded" and "included"
-    partition the records read (their sum equals the first row's count); "note" rows
-    describe the included records of each period (how they were located, data flags)
-    and are left out when zero.
+    ``records`` are the area's records; ``counts`` the :func:`~csp_analysis.load.record_counts`
+    of every record read, which account for the others. ``in_theme`` is a boolean mask over
+    ``records``; ``period_label`` is "current", "previous" or "" (neither). Returns columns:
+    step, description, period ("current", "previous" or blank), records, outcome. Outcomes
+    "excluded" and "included" partition the records read (their sum equals the first row's
+    count); "note" rows describe the included records of each period (how they were
+    located, data flags) and are left out when zero.
     """
     method = records["location_method"].astype(str)
     in_period = period_label != ""
-    included = in_area & in_period & in_theme
+    included = in_period & in_theme
+    everywhere = counts["location_method"].astype(str)
+    elsewhere = counts["area_code"].notna() & counts["area_code"].ne(area_code)
+
+    def counted(where: pd.Series) -> int:
+        return int(counts.loc[where.fillna(False).astype(bool), "records"].sum())
+
     rows = [
-        ("read", f"Records read ({source})", "", len(records), "read"),
-        ("locate", LOCATION_METHODS["none"], "", method == "none", "excluded"),
-        ("locate", LOCATION_METHODS["outside"], "", method == "outside", "excluded"),
-        (
-            "area",
-            "In another area of the wards file",
-            "",
-            ~in_area & records["area_code"].notna(),
-            "excluded",
-        ),
-        ("period", "Outside the two periods compared", "", in_area & ~in_period, "excluded"),
-        ("theme", "Not in this theme", "", in_area & in_period & ~in_theme, "excluded"),
+        ("read", f"Records read ({source})", "", int(counts["records"].sum()), "read"),
+        ("locate", LOCATION_METHODS["none"], "", counted(everywhere == "none"), "excluded"),
+        ("locate", LOCATION_METHODS["outside"], "", counted(everywhere == "outside"), "excluded"),
+        ("area", "In another area of the wards file", "", counted(elsewhere), "excluded"),
+        ("period", "Outside the two periods compared", "", ~in_period, "excluded"),
+        ("theme", "Not in this theme", "", in_period & ~in_theme, "excluded"),
     ]
     rows += [
         (
@@ -514,19 +519,38 @@ COMPARISONS = {
 }
 
 
+def theme_counts(records: pd.DataFrame, theme: Theme, *, police_uk: bool) -> pd.DataFrame:
+    """The theme's records by peer area and month.
+
+    Returns columns peer_area, month, records (records without a peer area are left out).
+    """
+    chosen = records.loc[theme_mask(records, theme, police_uk=police_uk), ["peer_area", "month"]]
+    counts = chosen.groupby(["peer_area", "month"], observed=True).size()
+    return counts.rename("records").reset_index()
+
+
+def peer_counts(dataset: Dataset, theme: Theme, period: Period) -> pd.Series:
+    """The theme's records in ``period`` in each peer area (index peer_area), every area's.
+
+    From the records when the dataset holds them all, else from the processed store's
+    counts (an area's view of the store holds only its own records).
+    """
+    if dataset.store is not None:
+        table = dataset.store.theme_counts(theme)
+    else:
+        police_uk = dataset.source(theme.records) == POLICE_UK
+        table = theme_counts(dataset.records(theme.records), theme, police_uk=police_uk)
+    inside = table["month"].between(period.start, period.end)
+    return table.loc[inside].groupby("peer_area")["records"].sum()
+
+
 def peers_table(
-    dataset: Dataset,
-    records: pd.DataFrame,
-    mask: pd.Series,
-    *,
-    area_code: str,
-    period: Period,
-    theme: Theme,
+    dataset: Dataset, *, area_code: str, period: Period, theme: Theme
 ) -> pd.DataFrame | None:
     """The theme's rate per 1,000 residents a year in every peer area (``peers.csv``).
 
-    ``mask`` selects the theme's records of ``period`` in every area; each is counted in
-    its ``peer_area``. With the Home Office CSP tables (``benchmark``) and a period of
+    The theme's records of ``period`` in every area are counted in their ``peer_area``
+    (see :func:`peer_counts`). With the Home Office CSP tables (``benchmark``) and a period of
     whole financial quarters, the same comparison from those tables follows, for the
     themes they can give (see :func:`benchmark_mask`), the area's own count from them
     too. A deployment's peer list (``peers.csv``) keeps only the areas it names. Returns
@@ -536,8 +560,8 @@ def peers_table(
     per = 1000 * 12 / period.month_count
     tables = []
     areas = _listed_peers(dataset, dataset.peer_areas, area_code)
-    if areas is not None and len(areas) > 1 and "peer_area" in records:
-        counts = records.loc[mask, "peer_area"].value_counts()
+    if areas is not None and len(areas) > 1:
+        counts = peer_counts(dataset, theme, period)
         table = areas.assign(count=areas["area_code"].map(counts).fillna(0).astype(int))
         tables.append(peers.compare_peers(table, area=area_code, per=per).assign(comparison="data"))
     quarters = _financial_quarters(period)
@@ -703,13 +727,7 @@ def build_profile(
         return profile
 
     police_uk = source == POLICE_UK
-    records = dataset.crimes if theme.records == "crimes" else dataset.asb
-    covered = (
-        dataset.months_covered
-        if police_uk
-        else pd.period_range(records["month"].min(), records["month"].max(), freq="M")
-    )
-    check_coverage(covered, current, previous, source)
+    check_coverage(dataset.covered(theme.records), current, previous, source)
     if police_uk and theme.records == "crimes":
         profile.notes.append(
             "data.police.uk rows are broken down by their published Crime type; Home Office "
@@ -720,19 +738,21 @@ def build_profile(
     if theme.caveat:
         profile.notes.append(theme.caveat)
 
+    records = dataset.records(theme.records)
+    records = records.loc[records["area_code"].eq(profile.area_code).fillna(False).astype(bool)]
     label = period_labels(records["month"], current=current, previous=previous)
-    in_area = records["area_code"].eq(profile.area_code).fillna(False).astype(bool)
     in_theme = theme_mask(records, theme, police_uk=police_uk)
     profile.data_quality = account_records(
         records,
-        in_area=in_area,
+        counts=dataset.counts[theme.records],
+        area_code=profile.area_code,
         period_label=label,
         in_theme=in_theme,
         area_name=profile.area_name,
         source=source,
     )
-    now = records.loc[in_area & in_theme & (label == "current")]
-    before = records.loc[in_area & in_theme & (label == "previous")]
+    now = records.loc[in_theme & (label == "current")]
+    before = records.loc[in_theme & (label == "previous")]
     area_wards = dataset.wards.loc[dataset.wards["area_code"] == profile.area_code]
     population = None
     if dataset.population is not None:
@@ -751,7 +771,7 @@ def build_profile(
     profile.change = poisson_change_test(len(now), len(before), level=level)
     of_all = strands = None
     if theme.records == "crimes" and (theme.flag or theme.where or theme.police_uk):
-        of_all = tuple(int((in_area & (label == p)).sum()) for p in ("current", "previous"))
+        of_all = tuple(int((label == p).sum()) for p in ("current", "previous"))
     by = theme.police_uk_breakdown if police_uk else theme.breakdown
     profile.breakdown_by = by
     if by == "hate_strand":  # a crime counts once per strand
@@ -792,16 +812,9 @@ def build_profile(
         months=current.month_count,
         level=level,
     )
-    profile.peers = peers_table(
-        dataset,
-        records,
-        in_theme & (label == "current"),
-        area_code=profile.area_code,
-        period=current,
-        theme=theme,
-    )
+    profile.peers = peers_table(dataset, area_code=profile.area_code, period=current, theme=theme)
     profile.monthly = monthly_series(
-        records.loc[in_area & in_theme],
+        records.loc[in_theme],
         period=current,
         previous=previous,
         covered=dataset.months_covered if police_uk else None,

@@ -79,15 +79,17 @@ def shown(path: str | Path, *, root: str | Path) -> str:
 def input_files(files: list[dict], *, data_dir: str | Path) -> list[dict]:
     """Name, size, rows and SHA-256 of each input file a dataset read.
 
-    ``files`` is :attr:`csp_analysis.load.Dataset.files` (dicts with file, path, rows).
-    Returns dicts with keys: file (relative to ``data_dir``), bytes, rows, sha256.
+    ``files`` is :attr:`csp_analysis.load.Dataset.files` (dicts with file, path, rows, and
+    from the processed store also the bytes and SHA-256 the store was made from, which are
+    then not read again). Returns dicts with keys: file (relative to ``data_dir``), bytes,
+    rows, sha256.
     """
     return [
         {
             "file": shown(f["path"], root=data_dir),
-            "bytes": Path(f["path"]).stat().st_size,
+            "bytes": f.get("bytes") or Path(f["path"]).stat().st_size,
             "rows": f["rows"],
-            "sha256": sha256(f["path"]),
+            "sha256": f.get("sha256") or sha256(f["path"]),
         }
         for f in files
     ]

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -176,19 +177,24 @@ def publish_area(
     restricted: bool = False,
     assessed: bool = True,
     dataset: Dataset | None = None,
+    store: str | Path | None = None,
 ) -> AreaPublication:
     """The one way to make an area's pages: read the area, build every theme, protect.
 
-    Reads the area's records from the processed store (see
-    :func:`csp_analysis.store.area_dataset`) unless ``dataset`` is given, makes the
+    Reads the area's view of the processed store (its folder ``store``, else the
+    settings' store, made when needed: see :mod:`csp_analysis.store`) unless ``dataset``
+    is given (the whole data, or an area's view), makes the
     profiles of every theme with :func:`area_profiles` and, when ``assessed``, the
     strategic assessment (:func:`csp_analysis.assessment.area_assessment`) from the same
     protected profiles. ``restricted`` keeps exact small numbers (analysts only).
     """
     from csp_analysis.assessment import area_assessment
-    from csp_analysis.store import area_dataset
+    from csp_analysis.store import Store, area_dataset
 
-    if dataset is None:
+    if dataset is None and store is not None:
+        source = Store(store, data_dir=settings.data_dir)
+        dataset = source.dataset(source.find_area(area)["area_code"])
+    elif dataset is None:
         dataset = area_dataset(settings, area)
     place = dataset.find_area(area)
     profiles = area_profiles(dataset, settings, area=area, period=period, restricted=restricted)

@@ -1,11 +1,437 @@
-"""Store: the processed store in ``data/processed/``, and the data of one area from it."""
+"""Store: ingest the data directory once, and give each page only its own area.
+
+The step between locating and the indicators (read -> validate -> locate -> store ->
+indicators). :func:`ingest` loads the data directory once with
+:func:`csp_analysis.load.load_dataset` and writes the processed store: a folder under the
+deployment's ``store_dir`` (``data/processed/store`` by default) named by the SHA-256 of
+the inputs, the settings that affect them and the toolkit's version, so that a changed
+input makes a new store and an unchanged one is reused. In it:
+
+* ``crimes/area=<code>.parquet`` and ``asb/area=<code>.parquet``: the located records,
+  one Parquet file per area of the wards file, and ``area=none.parquet`` for the records in
+  no area (kept for the data-quality accounting); ``nominals/`` by the area of their crime;
+* ``wards/area=<code>.parquet`` (GeoParquet; ``wards.parquet`` holds them all, for the
+  aggregates over every area) and the small tables (population, peers, deprivation,
+  the Home Office tables, the lookups);
+* ``counts-<kind>.parquet``: every record counted by area, peer area, location method and
+  month (:func:`csp_analysis.load.record_counts`), so that a page accounts for every
+  record without reading the others;
+* ``manifest.json``: the key, the inputs (name, bytes, rows, SHA-256), the notes, the
+  months covered and the values of each column a theme may filter on.
+
+:func:`area_dataset` reads one area's view: its records, its wards and the small tables.
+Aggregates over every area that a page needs (a theme's counts in each peer area, the
+hot spots of every ward of a year) are computed once, from the columns they need, and kept
+in the store (``derived/``).
+"""
 
 from __future__ import annotations
 
-from csp_analysis.config import Settings
-from csp_analysis.load import Dataset, load_dataset
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pandas as pd
+
+from csp_analysis import __version__
+from csp_analysis.config import Settings, Theme
+from csp_analysis.load import (
+    RECORD_KINDS,
+    SYNTHETIC_MARKER,
+    Dataset,
+    load_dataset,
+)
+from csp_analysis.outputs import is_safe_name
+from csp_analysis.periods import Period
+from csp_analysis.provenance import sha256, shown
+from csp_analysis.read import police_uk_files
+
+#: The store's layout version: a store of another layout is never read.
+STORE_FORMAT = 1
+#: The partition of the records in no area of the wards file.
+NO_AREA = "none"
+#: The modules whose code decides what the store holds (their text is part of the key).
+INGEST_MODULES = ("read", "validate", "classify", "locate", "load", "harm", "peers", "store")
+#: The small tables of a dataset that every page reads whole.
+TABLES = (
+    "population",
+    "population_factors",
+    "peer_areas",
+    "deprivation",
+    "benchmark",
+    "benchmark_areas",
+    "csp_lookup",
+    "peer_list",
+)
+#: The dataset's scalar fields, kept in the manifest.
+SCALARS = (
+    "crimes_source",
+    "asb_source",
+    "synthetic",
+    "notes",
+    "population_source",
+    "weights_note",
+    "serious_violence_subgroups",
+    "filter_values",
+)
+
+
+def input_paths(settings: Settings) -> list[Path]:
+    """Every file the load may read from the data directory, in a stable order."""
+    found: list[Path] = []
+    for role in settings.files:
+        for path in settings.paths(role):
+            found += police_uk_files(path) if path.is_dir() else [path]
+    if settings.population_scale_to is not None:
+        totals = settings.data_dir / settings.population_scale_to.file
+        found += [totals] if totals.is_file() else []
+    marker = settings.data_dir / SYNTHETIC_MARKER
+    found += [marker] if marker.is_file() else []
+    return sorted(set(found))
+
+
+def _code_digest() -> str:
+    """SHA-256 of the ingest modules' code and the bundled reference tables."""
+    package = Path(__file__).parent
+    digest = hashlib.sha256()
+    paths = [package / f"{name}.py" for name in INGEST_MODULES]
+    paths += sorted((package / "reference").glob("*"))
+    for path in paths:
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def store_key(settings: Settings) -> tuple[str, list[dict]]:
+    """The store's key, and the inputs it covers (file, bytes, SHA-256).
+
+    Each input's file is named relative to the data folder. The key is the SHA-256 of
+    the inputs' contents, the settings that change what is read and how (files, columns,
+    area name, serious violence subgroups, population), the toolkit's version and its
+    ingest code. Themes, periods and areas are not part of it: they choose from the
+    store, they do not change it.
+    """
+    inputs = [
+        {
+            "file": shown(path, root=settings.data_dir),
+            "bytes": path.stat().st_size,
+            "sha256": sha256(path),
+        }
+        for path in input_paths(settings)
+    ]
+    scale = settings.population_scale_to
+    affecting = {
+        "files": settings.files,
+        "columns": settings.columns,
+        "area_name": settings.area_name,
+        "serious_violence_subgroups": list(settings.serious_violence_subgroups),
+        "population_vintage": settings.population_vintage,
+        "population_scale_to": None if scale is None else repr(scale),
+    }
+    text = json.dumps(
+        {
+            "format": STORE_FORMAT,
+            "toolkit": __version__,
+            "code": _code_digest(),
+            "settings": affecting,
+            "inputs": [(f["file"], f["sha256"]) for f in inputs],
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest(), inputs
+
+
+def _partition(area_code: object) -> str:
+    """The file name of an area's partition (a hash when the code is not a safe name)."""
+    if pd.isna(area_code):
+        return f"area={NO_AREA}.parquet"
+    code = str(area_code)
+    if not is_safe_name(code) or code == NO_AREA:
+        code = "x" + hashlib.sha256(code.encode("utf-8")).hexdigest()[:16]
+    return f"area={code}.parquet"
+
+
+def _write_records(records: pd.DataFrame, folder: Path, areas: list[str]) -> dict[str, int]:
+    """One Parquet file per area (every area, empty or not) and one for no area."""
+    folder.mkdir(parents=True)
+    frame = (
+        records.assign(hate_strands=records["hate_strands"].map(list))
+        if ("hate_strands" in records)
+        else records
+    )
+    key = records["area_code"].astype(object).where(records["area_code"].notna(), None)
+    rows = {}
+    for code in [*areas, None]:
+        part = frame.loc[key.isna()] if code is None else frame.loc[key == code]
+        part.to_parquet(folder / _partition(code), index=False)
+        rows[NO_AREA if code is None else code] = len(part)
+    return rows
+
+
+def _restore(records: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
+    """Records as the load made them (tuples of strands, missing values as pd.NA)."""
+    if "hate_strands" in records:
+        records["hate_strands"] = [tuple(s) for s in records["hate_strands"]]
+    for column, dtype in dtypes.items():
+        if dtype == "object" and column != "hate_strands" and column in records:
+            records[column] = records[column].astype(object).where(records[column].notna(), pd.NA)
+    return records
+
+
+def ingest(settings: Settings, *, progress: bool = False) -> Path:
+    """The store of the settings' data: reused when its key is unchanged, else made.
+
+    Returns the store's folder. Raises :class:`~csp_analysis.read.InputError` for input
+    the load refuses (nothing is written then).
+    """
+    key, inputs = store_key(settings)
+    root = Path(settings.store_dir)
+    folder = root / key[:24]
+    if _manifest_key(folder) == key:
+        return folder
+    dataset = load_dataset(settings)
+    work = root / f".{key[:24]}-{uuid.uuid4().hex[:8]}"
+    work.mkdir(parents=True)
+    try:
+        _write(dataset, work, key=key, inputs=inputs, settings=settings)
+        try:
+            os.replace(work, folder)  # atomic: readers see all of it or none
+        except OSError:  # another process made it first, or an old one is in the way
+            if _manifest_key(folder) != key:
+                shutil.rmtree(folder, ignore_errors=True)
+                os.replace(work, folder)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return folder
+
+
+def _manifest_key(folder: Path) -> str:
+    try:
+        return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["key"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+
+
+def _write(dataset: Dataset, folder: Path, *, key: str, inputs: list[dict], settings) -> None:
+    areas = dataset.areas()
+    codes = areas["area_code"].tolist()
+    dataset.wards.to_parquet(folder / "wards.parquet", index=False)  # for aggregates
+    (folder / "wards").mkdir()
+    for code in codes:
+        own = dataset.wards.loc[dataset.wards["area_code"] == code]
+        own.to_parquet(folder / "wards" / _partition(code), index=False)
+    for name in TABLES:
+        table = getattr(dataset, name)
+        if table is not None:
+            pd.DataFrame(table).to_parquet(folder / f"{name}.parquet", index=False)
+    partitions, dtypes = {}, {}
+    for kind in RECORD_KINDS:
+        records = dataset.records(kind)
+        if records is None:
+            continue
+        partitions[kind] = _write_records(records, folder / kind, codes)
+        dtypes[kind] = {c: str(t) for c, t in records.dtypes.items()}
+        dataset.counts[kind].to_parquet(folder / f"counts-{kind}.parquet", index=False)
+    if dataset.nominals is not None:
+        area_of = dataset.crimes.set_index("crime_id")["area_code"]
+        nominals = dataset.nominals.assign(area_code=dataset.nominals["crime_id"].map(area_of))
+        partitions["nominals"] = _write_records(nominals, folder / "nominals", codes)
+        dtypes["nominals"] = {c: str(t) for c, t in dataset.nominals.dtypes.items()}
+    by_file = {f["file"]: f for f in inputs}
+    files = []
+    for entry in dataset.files:
+        name = shown(entry["path"], root=settings.data_dir)
+        files.append({**entry, "path": name, **by_file.get(name, {}), "file": entry["file"]})
+    manifest = {
+        "key": key,
+        "format": STORE_FORMAT,
+        "toolkit": __version__,
+        "inputs": inputs,
+        "files": files,
+        "areas": areas.to_dict(orient="records"),
+        "partitions": partitions,
+        "dtypes": dtypes,
+        "months_covered": (
+            None if dataset.months_covered is None else [str(m) for m in dataset.months_covered]
+        ),
+        "spans": {kind: [str(first), str(last)] for kind, (first, last) in dataset.spans.items()},
+        **{name: getattr(dataset, name) for name in SCALARS},
+    }
+    manifest["serious_violence_subgroups"] = list(dataset.serious_violence_subgroups)
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, default=str))
+
+
+class Store:
+    """A processed store: its manifest, an area's view, and aggregates over every area."""
+
+    def __init__(self, folder: str | Path, *, data_dir: str | Path) -> None:
+        self.folder = Path(folder)
+        self.data_dir = Path(data_dir)
+        self.manifest = json.loads((self.folder / "manifest.json").read_text(encoding="utf-8"))
+
+    def areas(self) -> pd.DataFrame:
+        """Area codes and names of the wards file (columns area_code, area_name)."""
+        return pd.DataFrame(self.manifest["areas"], columns=["area_code", "area_name"])
+
+    def find_area(self, name_or_code: str) -> pd.Series:
+        """The area row matching a name or code (see :meth:`Dataset.find_area`)."""
+        files = self.manifest["files"][:1]
+        return Dataset(wards=None, area_list=self.areas(), files=files).find_area(name_or_code)
+
+    @property
+    def wards_file(self) -> str:
+        """The name of the (first) wards file, as messages name it."""
+        files = self.manifest["files"]
+        return files[0]["file"] if files else "wards"
+
+    def _table(self, name: str) -> pd.DataFrame | None:
+        path = self.folder / f"{name}.parquet"
+        return pd.read_parquet(path) if path.exists() else None
+
+    def _records(self, kind: str, area_code: str | None, columns=None) -> pd.DataFrame:
+        """One area's records of ``kind`` (every area's, and no area's, when None)."""
+        folder = self.folder / kind
+        paths = (
+            sorted(folder.glob("area=*.parquet"))
+            if area_code is None
+            else [folder / _partition(area_code)]
+        )
+        frames = [pd.read_parquet(path, columns=columns) for path in paths]
+        records = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        return _restore(records, self.manifest["dtypes"][kind])
+
+    def summary(self) -> Dataset:
+        """What the store says about all the data, without records or wards.
+
+        The sources, notes, months covered, small tables and ``counts`` of every record.
+        """
+        manifest = self.manifest
+        dataset = Dataset(
+            wards=None,
+            area_list=self.areas(),
+            store=self,
+            files=[{**f, "path": str(self.data_dir / f["path"])} for f in manifest["files"]],
+        )
+        for name in SCALARS:
+            setattr(dataset, name, manifest[name])
+        dataset.serious_violence_subgroups = tuple(manifest["serious_violence_subgroups"])
+        for name in TABLES:
+            setattr(dataset, name, self._table(name))
+        if manifest["months_covered"] is not None:
+            dataset.months_covered = pd.PeriodIndex(manifest["months_covered"], freq="M")
+        for kind, (first, last) in manifest["spans"].items():
+            dataset.spans[kind] = (pd.Period(first, freq="M"), pd.Period(last, freq="M"))
+        for kind in RECORD_KINDS:
+            if kind in manifest["partitions"]:
+                dataset.counts[kind] = pd.read_parquet(self.folder / f"counts-{kind}.parquet")
+        return dataset
+
+    def dataset(self, area_code: str) -> Dataset:
+        """The view of one area: its records and wards, and every small table.
+
+        The records and nominals are the area's alone; ``counts`` account for every
+        record; ``store`` is this store, which gives the aggregates over every area.
+        """
+        import geopandas as gpd
+
+        dataset = self.summary()
+        dataset.wards = gpd.read_parquet(self.folder / "wards" / _partition(area_code))
+        for kind in RECORD_KINDS:
+            if kind in self.manifest["partitions"]:
+                setattr(dataset, kind, self._records(kind, area_code))
+        if "nominals" in self.manifest["partitions"]:
+            nominals = self._records("nominals", area_code)
+            dataset.nominals = nominals.drop(columns="area_code")
+        return dataset
+
+    def prepare(self, themes, years=()) -> None:
+        """Make, once, the aggregates over every area that pages need, so they only read them.
+
+        The counts of ``themes`` by peer area, and the hot spots of each of ``years``
+        (assessment years the data covers). Run before pages are shared out (a cluster's
+        workers may see the store read-only).
+        """
+        summary = self.summary()
+        for theme in themes:
+            if theme.records in self.manifest["partitions"]:
+                self.theme_counts(theme)
+        for year in years:
+            if "crimes" in self.manifest["partitions"] and set(year.months) <= set(
+                summary.covered("crimes")
+            ):
+                self.hotspots(year)
+
+    def _derived(self, name: str, make) -> pd.DataFrame:
+        """An aggregate over every area: read when kept, else made once and kept."""
+        path = self.folder / "derived" / f"{name}.parquet"
+        if path.exists():
+            return pd.read_parquet(path)
+        table = make()
+        path.parent.mkdir(exist_ok=True)
+        partial = path.with_name(f".{path.stem}-{uuid.uuid4().hex[:8]}.parquet")
+        table.to_parquet(partial, index=False)
+        os.replace(partial, path)
+        return table
+
+    def theme_counts(self, theme: Theme) -> pd.DataFrame:
+        """The theme's records by peer area and month, over every area.
+
+        See :func:`csp_analysis.profile.theme_counts`; made once from the columns the
+        theme's filter needs, and kept.
+        """
+        from csp_analysis.load import POLICE_UK
+        from csp_analysis.profile import theme_counts
+
+        police_uk = self.manifest[f"{theme.records}_source"] == POLICE_UK
+        conditions = (theme.police_uk if police_uk else theme.where) or {}
+        flag = theme.flag if theme.flag and not police_uk else None
+        columns = sorted({"peer_area", "month", *conditions, *([flag] if flag else [])})
+        name = hashlib.sha256(
+            json.dumps([theme.records, police_uk, conditions, flag], sort_keys=True).encode()
+        ).hexdigest()[:24]
+
+        def make() -> pd.DataFrame:
+            records = self._records(theme.records, None, columns=columns)
+            return theme_counts(records, theme, police_uk=police_uk)
+
+        return self._derived(f"theme-{name}", make)
+
+    def hotspots(self, year: Period) -> pd.DataFrame:
+        """Gi* of every ward of every area in ``year``, made once and kept.
+
+        See :func:`csp_analysis.assessment.year_hotspots`.
+        """
+        import geopandas as gpd
+
+        from csp_analysis.assessment import year_hotspots
+
+        def make() -> pd.DataFrame:
+            crimes = self._records("crimes", None, columns=["ward_code", "month"])
+            wards = gpd.read_parquet(self.folder / "wards.parquet")
+            return pd.DataFrame(year_hotspots(crimes, wards, year=year))
+
+        return self._derived(f"hotspots-{year.start}-{year.end}", make)
+
+
+def existing(settings: Settings) -> Path | None:
+    """The store of the settings' data when it is made and up to date, else None."""
+    key, _ = store_key(settings)
+    folder = Path(settings.store_dir) / key[:24]
+    return folder if _manifest_key(folder) == key else None
+
+
+def open_store(settings: Settings) -> Store:
+    """The settings' store, made first when it is missing or out of date (see :func:`ingest`)."""
+    return Store(ingest(settings), data_dir=settings.data_dir)
 
 
 def area_dataset(settings: Settings, area: str) -> Dataset:
-    """The data one area's pages need."""
-    return load_dataset(settings)
+    """The data one area's pages need, from the processed store (made when needed).
+
+    ``area`` is a name or code of the wards file.
+    """
+    source = open_store(settings)
+    return source.dataset(source.find_area(area)["area_code"])

@@ -1,13 +1,21 @@
 """Shared fixtures: the public data (when present) and small synthetic demo data."""
 
+import atexit
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from csp_analysis.config import PROJECT_ROOT, load_settings
+#: Processed stores made by the tests go to a temporary folder, never the project's
+#: data/processed (set before any settings are read; notebook kernels and `csp` inherit it).
+STORE_DIR = tempfile.mkdtemp(prefix="csp-test-store-")
+os.environ["CSP_STORE_DIR"] = STORE_DIR
+atexit.register(shutil.rmtree, STORE_DIR, True)
+
+from csp_analysis.config import PROJECT_ROOT, load_settings  # noqa: E402
 
 #: The themes of the default configuration, in order.
 THEMES = list(load_settings().themes)

@@ -1,0 +1,205 @@
+"""The processed store: ingest once, reuse while unchanged, and pages that read only their area."""
+
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from csp_analysis import store
+from csp_analysis.cli import main
+from csp_analysis.demo import LATEST_QUARTER
+from csp_analysis.load import RECORD_KINDS
+from csp_analysis.publication import publish_area
+from csp_analysis.read import InputError
+from csp_analysis.tables import write_assessment_tables, write_tables
+
+
+@pytest.fixture(scope="module")
+def own_store(demo_settings, tmp_path_factory):
+    """The demo data's store, in a folder of this module's own."""
+    settings = replace(demo_settings, store_dir=tmp_path_factory.mktemp("store"))
+    return settings, store.ingest(settings)
+
+
+def _tables(made, folder: Path) -> dict[str, bytes]:
+    """Every CSV an area's publication writes, by path."""
+    for profile in made.profiles.values():
+        if not isinstance(profile, Exception):
+            write_tables(profile, folder)
+    if made.assessment is not None and not isinstance(made.assessment, Exception):
+        write_assessment_tables(made.assessment, folder)
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*.csv"))}
+
+
+@pytest.mark.parametrize("restricted", [True, False])
+def test_pages_from_the_store_equal_pages_from_the_whole_data(
+    own_store, demo_dataset, tmp_path, restricted
+):
+    """Every table of every theme and the assessment, byte for byte, for two areas."""
+    settings, folder = own_store
+    view_store = store.Store(folder, data_dir=settings.data_dir)
+    for area in ("Demoshire", "Marlstow"):
+        code = demo_dataset.find_area(area)["area_code"]
+        whole = publish_area(
+            settings,
+            area=area,
+            period=LATEST_QUARTER,
+            restricted=restricted,
+            dataset=demo_dataset,
+        )
+        view = publish_area(
+            settings,
+            area=area,
+            period=LATEST_QUARTER,
+            restricted=restricted,
+            dataset=view_store.dataset(code),
+        )
+        expected = _tables(whole, tmp_path / area / "whole")
+        found = _tables(view, tmp_path / area / "view")
+        assert len(expected) > 30
+        assert found.keys() == expected.keys()
+        different = [name for name in expected if found[name] != expected[name]]
+        assert different == []
+
+
+def test_an_area_view_holds_only_its_own_records(own_store, demo_dataset):
+    settings, folder = own_store
+    code = demo_dataset.find_area("Demoshire")["area_code"]
+    view = store.Store(folder, data_dir=settings.data_dir).dataset(code)
+    for kind in RECORD_KINDS:
+        whole = demo_dataset.records(kind)
+        expected = whole.loc[whole["area_code"] == code].reset_index(drop=True)
+        pd.testing.assert_frame_equal(view.records(kind), expected)
+    assert set(view.wards["area_code"]) == {code}
+    assert len(view.areas()) == len(demo_dataset.areas())
+    mine = demo_dataset.nominals["crime_id"].isin(view.crimes["crime_id"])
+    pd.testing.assert_frame_equal(
+        view.nominals, demo_dataset.nominals.loc[mine].reset_index(drop=True)
+    )
+
+
+def test_every_record_is_in_one_partition_and_those_in_no_area_are_kept(own_store, demo_dataset):
+    settings, folder = own_store
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for kind in RECORD_KINDS:
+        records = demo_dataset.records(kind)
+        files = sorted((folder / kind).glob("area=*.parquet"))
+        assert len(files) == len(demo_dataset.areas()) + 1
+        rows = sum(len(pd.read_parquet(path)) for path in files)
+        assert rows == len(records) == sum(manifest["partitions"][kind].values())
+        nowhere = pd.read_parquet(folder / kind / "area=none.parquet")
+        assert len(nowhere) == records["area_code"].isna().sum()
+        counts = pd.read_parquet(folder / f"counts-{kind}.parquet")
+        assert counts["records"].sum() == len(records)
+
+
+def test_a_page_reads_only_its_own_partition(own_store, demo_dataset, monkeypatch):
+    settings, folder = own_store
+    code = demo_dataset.find_area("Demoshire")["area_code"]
+    read = []
+    original = pd.read_parquet
+
+    def spy(path, *args, **kwargs):
+        read.append(Path(path))
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(pd, "read_parquet", spy)
+    store.Store(folder, data_dir=settings.data_dir).dataset(code)
+    partitions = [p for p in read if p.parent.name in (*RECORD_KINDS, "nominals")]
+    assert sorted(p.name for p in partitions) == [f"area={code}.parquet"] * 3
+    assert all(p.stat().st_size < 200_000 for p in read if p not in partitions)
+
+
+def test_an_unchanged_input_reuses_the_store_and_a_changed_one_makes_a_new_one(
+    demo_settings, tmp_path
+):
+    data = tmp_path / "data"
+    shutil.copytree(demo_settings.data_dir, data)
+    settings = replace(demo_settings, data_dir=data, store_dir=tmp_path / "store")
+    first = store.ingest(settings)
+    made = (first / "manifest.json").stat().st_mtime_ns
+    assert store.ingest(settings) == first
+    assert (first / "manifest.json").stat().st_mtime_ns == made
+    asb = data / "asb.csv"
+    lines = asb.read_text().splitlines(keepends=True)
+    asb.write_text("".join(lines[:-1]))  # one incident fewer
+    second = store.ingest(settings)
+    assert second != first
+    counts = pd.read_parquet(second / "counts-asb.parquet")
+    assert counts["records"].sum() == len(lines) - 2  # header and the removed line
+    changed = replace(settings, serious_violence_subgroups=("Homicide",))
+    assert store.ingest(changed) not in (first, second)
+
+
+def test_provenance_names_the_original_inputs_and_their_hashes(own_store, demo_dataset):
+    from csp_analysis.provenance import input_files
+
+    settings, folder = own_store
+    code = demo_dataset.find_area("Demoshire")["area_code"]
+    view = store.Store(folder, data_dir=settings.data_dir).dataset(code)
+    assert input_files(view.files, data_dir=settings.data_dir) == input_files(
+        demo_dataset.files, data_dir=settings.data_dir
+    )
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert {f["file"] for f in manifest["inputs"]} >= {"crimes.csv", "asb.csv"}
+    assert all(len(f["sha256"]) == 64 for f in manifest["inputs"])
+
+
+def test_bad_input_is_refused_before_anything_is_written(demo_settings, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(demo_settings.data_dir, data)
+    text = (data / "crimes.csv").read_text().splitlines()
+    text[4] = text[4].replace(text[4].split(",")[1], "31/02/2024", 1)
+    (data / "crimes.csv").write_text("\n".join(text) + "\n")
+    settings = replace(demo_settings, data_dir=data, store_dir=tmp_path / "store")
+    with pytest.raises(InputError, match=r"crimes.csv line 5: column 'date'"):
+        store.ingest(settings)
+    assert not (tmp_path / "store").exists() or not any((tmp_path / "store").iterdir())
+
+
+def test_an_area_code_that_is_not_a_safe_name_gets_a_hashed_partition():
+    assert store._partition("E06000051") == "area=E06000051.parquet"
+    assert store._partition("../../etc").startswith("area=x")
+    assert store._partition(None) == "area=none.parquet"
+    assert store._partition("none") != "area=none.parquet"
+
+
+def test_csp_ingest_says_what_it_made_and_reuses_it(demo_dir, tmp_path, capsys):
+    arguments = ["ingest", "--data-dir", str(demo_dir), "--store-dir", str(tmp_path)]
+    assert main(arguments) == 0
+    made = capsys.readouterr().out
+    assert "Ingested" in made and "records" in made
+    assert main(arguments) == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+@pytest.mark.public_data
+def test_public_pages_from_the_store_equal_pages_from_the_whole_data(
+    public_settings, public_dataset, tmp_path
+):
+    """Telford and Wrekin, compared with the other four West Mercia CSPs, whose records
+    are in no area of the wards file: the store's counts stand in for them."""
+    settings = replace(public_settings, store_dir=tmp_path / "store")
+    folder = store.ingest(settings)
+    nowhere = pd.read_parquet(folder / "crimes" / "area=none.parquet", columns=["peer_area"])
+    assert len(nowhere) > 60_000 and nowhere["peer_area"].nunique() >= 3  # the other CSPs
+    area = "Telford and Wrekin"
+    code = public_dataset.find_area(area)["area_code"]
+    period = public_settings.period
+    whole = publish_area(
+        settings, area=area, period=period, restricted=True, dataset=public_dataset
+    )
+    view = publish_area(
+        settings,
+        area=area,
+        period=period,
+        restricted=True,
+        dataset=store.Store(folder, data_dir=settings.data_dir).dataset(code),
+    )
+    expected = _tables(whole, tmp_path / "whole")
+    found = _tables(view, tmp_path / "view")
+    assert "strategic_assessment/peers.csv" in expected
+    assert [n for n in expected if found.get(n) != expected[n]] == []
