@@ -35,6 +35,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/csp demo-data --out $(DEMO_DATA)
+	$(BIN)/csp ingest --config config/demo.yaml
 	$(BIN)/csp tables --config config/demo.yaml --out outputs/demo/tables --print
 	$(BIN)/csp run --config config/demo.yaml --out outputs/demo/pack
 
@@ -50,4 +51,4 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check csp_analysis tests benchmarks
 
 clean:
-	rm -rf outputs/demo outputs/notebooks $(DEMO_DATA)
+	rm -rf outputs/demo outputs/notebooks $(DEMO_DATA) data/processed/store

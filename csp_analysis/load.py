@@ -73,6 +73,13 @@ class Dataset:
     names them (``peers.csv``). ``deprivation`` (ward_code, imd_score) is each ward's
     deprivation score: given by ward, or the mean of its LSOAs' scores through the
     best-fit lookup. ``serious_violence_subgroups`` are the deployment's.
+
+    What the records say about every area, so that an area's view of the processed store
+    (:mod:`csp_analysis.store`: ``store`` set, ``crimes``, ``asb``, ``nominals`` and
+    ``wards`` the area's alone, ``area_list`` every area) can account for the others:
+    ``counts`` (by kind, :func:`record_counts`), ``filter_values`` (by kind,
+    :func:`column_values`) and ``spans`` (by kind, the first and last month); see
+    :meth:`summarise`.
     """
 
     wards: pd.DataFrame
@@ -107,6 +114,18 @@ class Dataset:
         if self.area_list is not None:
             return self.area_list
         return self.wards[["area_code", "area_name"]].drop_duplicates().reset_index(drop=True)
+
+    def summarise(self) -> Dataset:
+        """Set ``counts``, ``filter_values`` and ``spans`` from the records; returns self.
+
+        Call it after changing the records (the load does).
+        """
+        for kind in RECORD_KINDS:
+            if (records := self.records(kind)) is not None:
+                self.counts[kind] = record_counts(records)
+                self.filter_values[kind] = column_values(records)
+                self.spans[kind] = (records["month"].min(), records["month"].max())
+        return self
 
     def records(self, kind: str) -> pd.DataFrame | None:
         """The crimes (``kind`` "crimes") or anti-social behaviour ("asb") records."""
@@ -500,12 +519,7 @@ def load_dataset(settings: Settings) -> Dataset:
     if dataset.crimes is not None:
         _weigh(settings, dataset)
     _peers(settings, dataset, totals)
-    for kind in RECORD_KINDS:
-        if (records := dataset.records(kind)) is not None:
-            dataset.counts[kind] = record_counts(records)
-            dataset.filter_values[kind] = column_values(records)
-            dataset.spans[kind] = (records["month"].min(), records["month"].max())
-    return dataset
+    return dataset.summarise()
 
 
 #: The two kinds of record, as :meth:`Dataset.records` names them.

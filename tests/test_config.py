@@ -33,7 +33,7 @@ DEPLOYMENT = "title: Smallshire\ndata_dir: data\nareas: [Smallshire]\nperiod: 20
 KNOWN_SETTINGS = (
     "title, data_dir, area_name, files, columns, areas, period, top_n_wards, "
     "suppression_threshold, sources, serious_violence_subgroups, population_vintage, "
-    "population_scale_to, towns, assessment_period, themes"
+    "population_scale_to, towns, assessment_period, store_dir, themes"
 )
 KNOWN_THEME_SETTINGS = (
     "title, records, flag, where, breakdown, police_uk, police_uk_breakdown, police_uk_note, "
