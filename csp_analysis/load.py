@@ -375,25 +375,36 @@ def _population_totals(settings: Settings, dataset: Dataset) -> tuple[Path, pd.D
     return path, validate_population_totals(raw)
 
 
-def _police_uk(settings: Settings, dataset: Dataset) -> pd.DataFrame:
+def _police_uk_paths(settings: Settings) -> list[Path]:
+    """The data.police.uk street files of the police_uk folders, in name order."""
     folders = settings.paths("police_uk")
     files = [f for folder in folders for f in police_uk_files(folder)]
     if not files:
         raise InputError(
-            settings.paths("police_uk")[0],
+            folders[0],
             message="holds no data.police.uk "
             "street files (named YYYY-MM-<force>-street.csv or .csv.gz)",
         )
+    return files
+
+
+def _police_uk(files: list[Path], dataset: Dataset) -> pd.DataFrame:
+    """The rows of some data.police.uk street files, validated (a batch of the load)."""
     frames = []
     for path in files:
         raw = read_police_uk_file(path)
         _record_file(dataset, path, raw)
         frames.append(validate_police_uk(raw))
-    rows = pd.concat(frames, ignore_index=True)
-    covered = pd.PeriodIndex(sorted(set(rows["month"])), freq="M")
+    return pd.concat(frames, ignore_index=True)
+
+
+def _months_note(settings: Settings, dataset: Dataset, months: set) -> None:
+    """Set the months data.police.uk covers, and note the months with no file."""
+    covered = pd.PeriodIndex(sorted(months), freq="M")
     dataset.months_covered = covered
     missing = pd.period_range(covered.min(), covered.max(), freq="M").difference(covered)
     if len(missing):
+        folders = settings.paths("police_uk")
         where = " and ".join(f"{_relative(f, settings.data_dir)}/" for f in folders)
         months = "1 month has" if len(missing) == 1 else f"{len(missing)} months have"
         dataset.notes.append(
@@ -401,7 +412,6 @@ def _police_uk(settings: Settings, dataset: Dataset) -> pd.DataFrame:
             f"but {months} no file ({month_ranges(missing)}): those months show "
             "as gaps, never as zero, and trend tests use the latest unbroken run of months."
         )
-    return rows
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -457,69 +467,190 @@ def derive_serious_violence(crimes: pd.DataFrame, *, subgroups: tuple[str, ...])
 def load_dataset(settings: Settings) -> Dataset:
     """Read, validate, classify and locate every file of the settings' data directory.
 
-    Raises :class:`~csp_analysis.read.InputError` for the first file that cannot be used.
+    The whole data in memory: :func:`open_inputs`, every batch of
+    :func:`record_batches`, then :func:`finish_inputs` (the processed store streams the
+    same batches to disk instead, see :func:`csp_analysis.store.ingest`). Raises
+    :class:`~csp_analysis.read.InputError` for the first file that cannot be used.
+    """
+    dataset, inputs = open_inputs(settings)
+    parts: dict[str, list[pd.DataFrame]] = {kind: [] for kind in RECORD_KINDS}
+    for kind, records in record_batches(settings, dataset, inputs):
+        parts[kind].append(records)
+    for kind, frames in parts.items():
+        if frames:
+            whole = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+            setattr(dataset, kind, whole)
+    finish_inputs(settings, dataset, inputs)
+    return dataset.summarise()
+
+
+@dataclass
+class Inputs:
+    """What the load reads besides the records, and what it learns from them batch by batch."""
+
+    lookup: pd.DataFrame | None = None
+    lookup_file: str | None = None
+    totals: pd.DataFrame | None = None
+    crimes_raw: list[pd.DataFrame] = field(default_factory=list)
+    asb_raw: list[pd.DataFrame] = field(default_factory=list)
+    police_files: list[Path] = field(default_factory=list)
+    weights: pd.DataFrame | None = None
+    weights_file: str = ""
+    peer_file: object = None
+    csp_lookup: pd.DataFrame | None = None
+    areas: pd.DataFrame | None = None
+    own_csp: dict[str, str] = field(default_factory=dict)
+    months: set = field(default_factory=set)  # data.police.uk months with records
+    lsoa: dict[str, dict] = field(default_factory=dict)  # kind -> lsoa_tally
+    by_crime_type: bool = False  # some crime weighted by its data.police.uk crime type
+    peer_areas_found: set = field(default_factory=set)
+
+
+#: Rows of data.police.uk files read together in one batch of the load.
+BATCH_ROWS = 2_000_000
+
+
+def open_inputs(settings: Settings) -> tuple[Dataset, Inputs]:
+    """Everything of the data directory but the records: wards, lookups, population, peers.
+
+    Returns the dataset without records and what :func:`record_batches` needs.
     """
     if not settings.data_dir.is_dir():
         raise InputError(settings.data_dir, message="is not a folder (the data directory)")
     dataset = Dataset(wards=None, serious_violence_subgroups=settings.serious_violence_subgroups)
     dataset.wards = _wards(settings, dataset)
     dataset.synthetic = (settings.data_dir / SYNTHETIC_MARKER).exists()
+    inputs = Inputs()
 
     lookups = _read(settings, "lsoa_ward_lookup", dataset)
-    lookup = validate_lookup(lookups[0]) if lookups else None
+    if lookups:
+        inputs.lookup = validate_lookup(lookups[0])
+        inputs.lookup_file = lookups[0].attrs.get("file")
     populations = _read(settings, "population", dataset)
-    totals = None
     if populations:
         validated = validate_population(populations[0])
-        dataset.population = _population(validated, lookup, dataset.wards, dataset)
+        dataset.population = _population(validated, inputs.lookup, dataset.wards, dataset)
         totals_path = None
         if settings.population_scale_to is not None:
-            totals_path, totals = _population_totals(settings, dataset)
+            totals_path, inputs.totals = _population_totals(settings, dataset)
             dataset.population, dataset.population_factors = scale_population(
-                dataset.population, wards=dataset.wards, totals=totals, source=totals_path
+                dataset.population, wards=dataset.wards, totals=inputs.totals, source=totals_path
             )
         dataset.population_source = _population_source(settings, validated, totals=totals_path)
 
     scores = _read(settings, "deprivation", dataset)
     if scores:
-        dataset.deprivation = ward_scores(validate_deprivation(scores[0]), lookup, dataset)
-    crimes_raw = _read(settings, "crimes", dataset)
-    asb_raw = _read(settings, "asb", dataset)
-    police_rows = None
-    if (not crimes_raw or not asb_raw) and settings.paths("police_uk"):
-        police_rows = _police_uk(settings, dataset)
+        dataset.deprivation = ward_scores(validate_deprivation(scores[0]), inputs.lookup, dataset)
+    inputs.crimes_raw = _read(settings, "crimes", dataset)
+    inputs.asb_raw = _read(settings, "asb", dataset)
+    if (not inputs.crimes_raw or not inputs.asb_raw) and settings.paths("police_uk"):
+        inputs.police_files = _police_uk_paths(settings)
     elif settings.paths("police_uk"):
         dataset.notes.append("The police_uk folder was not used: crimes.csv and asb.csv are given.")
+    if inputs.crimes_raw:
+        dataset.crimes_source = "crimes.csv"
+    elif inputs.police_files:
+        dataset.crimes_source = POLICE_UK
+    if inputs.asb_raw:
+        dataset.asb_source = "asb.csv"
+    elif inputs.police_files:
+        dataset.asb_source = POLICE_UK
+    if dataset.crimes_source:
+        paths = settings.paths("offence_weights")
+        inputs.weights = harm.load_weights(paths[0] if paths else None)
+        if paths:
+            _record_file(dataset, paths[0], inputs.weights)
+            inputs.weights_file = paths[0].name
+    _open_peers(settings, dataset, inputs)
+    return dataset, inputs
 
-    if crimes_raw:
-        crimes = validate_crimes(crimes_raw[0])
+
+def _batches(files: list[Path]) -> list[list[Path]]:
+    """data.police.uk files in batches of about :data:`BATCH_ROWS` rows (by file size)."""
+    batches, size, limit = [[]], 0, BATCH_ROWS * 200  # about 200 bytes a row, plain
+    for path in files:
+        bytes_ = path.stat().st_size * (8 if path.suffix == ".gz" else 1)
+        if batches[-1] and size + bytes_ > limit:
+            batches.append([])
+            size = 0
+        batches[-1].append(path)
+        size += bytes_
+    return batches
+
+
+def record_batches(settings: Settings, dataset: Dataset, inputs: Inputs):
+    """The records, batch by batch: (kind, located records) with kind "crimes" or "asb".
+
+    Partner extracts are one batch; data.police.uk files are read in batches of about
+    :data:`BATCH_ROWS` rows, whole files in name order. Each batch's records are
+    validated, classified, located, weighed and placed in their peer area; what the
+    whole data says (months covered, LSOA codes, peer areas found) is gathered in
+    ``inputs`` for :func:`finish_inputs`.
+    """
+    if inputs.crimes_raw:
+        crimes = validate_crimes(inputs.crimes_raw[0])
         crimes = classify_offences(crimes, tree=load_offence_tree())
         crimes["serious_violence"] = derive_serious_violence(
             crimes, subgroups=settings.serious_violence_subgroups
         )
-        dataset.crimes, dataset.crimes_source = crimes, "crimes.csv"
         nominals_raw = _read(settings, "nominals", dataset)
         if nominals_raw:
             dataset.nominals = validate_nominals(nominals_raw[0], crimes["crime_id"])
-    elif police_rows is not None:
-        dataset.crimes, dataset.crimes_source = _police_uk_crimes(police_rows), POLICE_UK
+        yield "crimes", _place(crimes, "crimes", dataset, inputs)
+    if inputs.asb_raw:
+        yield "asb", _place(validate_asb(inputs.asb_raw[0]), "asb", dataset, inputs)
+    for files in _batches(inputs.police_files) if inputs.police_files else []:
+        rows = _police_uk(files, dataset)
+        inputs.months |= set(rows["month"].unique())
+        if not inputs.crimes_raw:
+            yield "crimes", _place(_police_uk_crimes(rows), "crimes", dataset, inputs)
+        if not inputs.asb_raw:
+            yield "asb", _place(_police_uk_asb(rows), "asb", dataset, inputs)
 
-    if asb_raw:
-        dataset.asb, dataset.asb_source = validate_asb(asb_raw[0]), "asb.csv"
-    elif police_rows is not None:
-        dataset.asb, dataset.asb_source = _police_uk_asb(police_rows), POLICE_UK
 
-    lookup_name = lookups[0].attrs.get("file") if lookups else None
-    for name in ("crimes", "asb"):
-        records = getattr(dataset, name)
-        if records is not None:
-            located = locate_records(records, dataset.wards, lookup=lookup)
-            check_lsoa_codes(located, lookup, lookup_file=lookup_name, notes=dataset.notes)
-            setattr(dataset, name, located)
-    if dataset.crimes is not None:
-        _weigh(settings, dataset)
-    _peers(settings, dataset, totals)
-    return dataset.summarise()
+def _place(records: pd.DataFrame, kind: str, dataset: Dataset, inputs: Inputs) -> pd.DataFrame:
+    """Records located, weighed (crimes) and placed in their peer area; tallies gathered."""
+    located = locate_records(records, dataset.wards, lookup=inputs.lookup)
+    tally = lsoa_tally(located, inputs.lookup)
+    inputs.lsoa[kind] = combine_tallies(inputs.lsoa.get(kind), tally)
+    if kind == "crimes":
+        located = harm.weigh_records(located, inputs.weights)
+        inputs.by_crime_type |= bool((located["weighted_by"] == "crime_type").any())
+    located["peer_area"] = _peer_area(located, inputs)
+    inputs.peer_areas_found |= set(located["peer_area"].dropna())
+    return located
+
+
+def finish_inputs(settings: Settings, dataset: Dataset, inputs: Inputs) -> None:
+    """What the load says once every batch is read: months, LSOA codes, harm, peers.
+
+    Raises :class:`~csp_analysis.read.InputError` when no record's LSOA code is in the
+    lookup, or the peer list or benchmark cannot be used.
+    """
+    if inputs.police_files:
+        _months_note(settings, dataset, inputs.months)
+    for kind in RECORD_KINDS:
+        if kind in inputs.lsoa:
+            check_lsoa_codes(
+                inputs.lsoa[kind],
+                inputs.lookup,
+                lookup_file=inputs.lookup_file,
+                notes=dataset.notes,
+            )
+    if dataset.crimes_source:
+        note = (
+            f"Harm uses the weights in {inputs.weights_file}, not the ONS list."
+            if inputs.weights_file
+            else ""
+        )
+        if inputs.by_crime_type:
+            note += (
+                " data.police.uk gives crime types, not offence codes, so each crime type has "
+                "one approximate weight: the average weight of its offence codes in the "
+                "national mix of recorded crime (England and Wales, 2017-18)."
+            )
+        dataset.weights_note = note.strip()
+    _finish_peers(settings, dataset, inputs)
 
 
 #: The two kinds of record, as :meth:`Dataset.records` names them.
@@ -548,6 +679,23 @@ def record_counts(records: pd.DataFrame) -> pd.DataFrame:
     return counts.rename("records").reset_index()
 
 
+def combine_counts(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Several batches' :func:`record_counts` as one table (the same as the whole's)."""
+    table = pd.concat(parts, ignore_index=True)
+    counts = table.groupby(COUNT_KEYS, dropna=False, observed=True)["records"].sum()
+    return counts.reset_index()
+
+
+def combine_values(first: dict[str, list] | None, second: dict[str, list]) -> dict[str, list]:
+    """Two batches' :func:`column_values` as one (the same as the whole's)."""
+    if first is None:
+        return second
+    return {
+        column: sorted(set(first.get(column, [])) | set(second.get(column, [])), key=str)
+        for column in {**first, **second}
+    }
+
+
 def column_values(records: pd.DataFrame) -> dict[str, list]:
     """The values found in each column a theme may filter on (strands one by one).
 
@@ -567,23 +715,6 @@ def column_values(records: pd.DataFrame) -> dict[str, list]:
             found = series.dropna().unique()
             values[column] = sorted((v.item() if hasattr(v, "item") else v for v in found), key=str)
     return values
-
-
-def _weigh(settings: Settings, dataset: Dataset) -> None:
-    """Give every crime its severity weight (the deployment's file, else the ONS weights)."""
-    paths = settings.paths("offence_weights")
-    weights = harm.load_weights(paths[0] if paths else None)
-    if paths:
-        _record_file(dataset, paths[0], weights)
-    dataset.crimes = harm.weigh_records(dataset.crimes, weights)
-    note = f"Harm uses the weights in {paths[0].name}, not the ONS list." if paths else ""
-    if (dataset.crimes["weighted_by"] == "crime_type").any():
-        note += (
-            " data.police.uk gives crime types, not offence codes, so each crime type has one "
-            "approximate weight: the average weight of its offence codes in the national mix "
-            "of recorded crime (England and Wales, 2017-18)."
-        )
-    dataset.weights_note = note.strip()
 
 
 def _csp_or_own(area_code: str, lookup: pd.DataFrame) -> str:
@@ -609,16 +740,11 @@ def _check_peer_list(listed: pd.DataFrame, known: set[str], file: object) -> Non
             )
 
 
-def _peers(settings: Settings, dataset: Dataset, totals: pd.DataFrame | None) -> None:
-    """The areas to compare with, and the peer area of each record.
-
-    The areas of the wards file (residents from the ward populations), and with a CSP
-    lookup (file role ``csp_lookup``) the other CSPs of the same police force whose
-    records the data holds: their records are placed by their LSOA name's local
-    authority, their residents are the area totals of ``population_scale_to``.
-    """
+def _open_peers(settings: Settings, dataset: Dataset, inputs: Inputs) -> None:
+    """The areas of the wards file with their residents, the peer list and the CSP lookup."""
     if listed := _read(settings, "peer_list", dataset):
         dataset.peer_list = validate_peer_list(listed[0])
+        inputs.peer_file = listed[0].attrs.get("file")
     areas = dataset.areas()
     if dataset.population is not None:
         by_area = dataset.population.merge(
@@ -628,40 +754,49 @@ def _peers(settings: Settings, dataset: Dataset, totals: pd.DataFrame | None) ->
         areas["population"] = areas["area_code"].map(residents)
     else:
         areas["population"] = float("nan")
-    paths = settings.paths("csp_lookup")
-    if not paths:
-        for name in ("crimes", "asb"):
-            records = getattr(dataset, name)
-            if records is not None:
-                records["peer_area"] = records["area_code"]
+    inputs.areas = areas
+    if paths := settings.paths("csp_lookup"):
+        lookup = dataset.csp_lookup = inputs.csp_lookup = peers.read_csp_lookup(paths[0])
+        _record_file(dataset, paths[0], lookup)
+        inputs.own_csp = {code: _csp_or_own(code, lookup) for code in areas["area_code"]}
+
+
+def _peer_area(records: pd.DataFrame, inputs: Inputs) -> pd.Series:
+    """Each record's peer area (missing when none).
+
+    Its wards-file area, else (with a CSP lookup) the CSP of its LSOA name's local
+    authority.
+    """
+    if inputs.csp_lookup is None:
+        return records["area_code"]
+    areas = inputs.areas
+    names = dict(zip(areas["area_code"], areas["area_name"], strict=True))
+    placed = peers.area_of_records(
+        records, inputs.csp_lookup, wards_areas=list(areas["area_code"]), area_names=names
+    )
+    to_area = {csp: code for code, csp in inputs.own_csp.items()}  # wards-file areas' codes
+    csp = placed["csp_code"]
+    return csp.map(to_area).fillna(csp).astype("string")
+
+
+def _finish_peers(settings: Settings, dataset: Dataset, inputs: Inputs) -> None:
+    """The areas to compare with, once every record has its peer area.
+
+    The areas of the wards file (residents from the ward populations), and with a CSP
+    lookup (file role ``csp_lookup``) the other CSPs of the same police force whose
+    records the data holds: their records are placed by their LSOA name's local
+    authority, their residents are the area totals of ``population_scale_to``.
+    """
+    areas, totals, lookup = inputs.areas, inputs.totals, inputs.csp_lookup
+    if lookup is None:
         dataset.peer_areas = areas if len(areas) > 1 else None
         if dataset.peer_list is not None:
-            _check_peer_list(
-                dataset.peer_list, set(areas["area_code"]), listed[0].attrs.get("file")
-            )
+            _check_peer_list(dataset.peer_list, set(areas["area_code"]), inputs.peer_file)
         return
-    lookup = dataset.csp_lookup = peers.read_csp_lookup(paths[0])
-    _record_file(dataset, paths[0], lookup)
-    names = dict(zip(areas["area_code"], areas["area_name"], strict=True))
-    own = {code: _csp_or_own(code, lookup) for code in areas["area_code"]}
-    to_area = {csp: code for code, csp in own.items()}  # a wards-file area keeps its code
-    for name in ("crimes", "asb"):
-        records = getattr(dataset, name)
-        if records is None:
-            continue
-        placed = peers.area_of_records(
-            records, lookup, wards_areas=list(areas["area_code"]), area_names=names
-        )
-        csp = placed["csp_code"]
-        records["peer_area"] = csp.map(to_area).fillna(csp).astype("string")
-    found = set()
-    for name in ("crimes", "asb"):
-        records = getattr(dataset, name)
-        if records is not None:
-            found |= set(records["peer_area"].dropna())
+    own = inputs.own_csp
     forces = set(lookup.loc[lookup["csp_code"].isin(own.values()), "pfa_code"])
     force_csps = set(lookup.loc[lookup["pfa_code"].isin(forces), "csp_code"])
-    others = sorted((found & force_csps) - set(own.values()))
+    others = sorted((inputs.peer_areas_found & force_csps) - set(own.values()))
     if others and totals is not None:
         extra = peers.area_populations(totals, lookup, areas=others)
         areas = pd.concat(
@@ -689,7 +824,7 @@ def _peers(settings: Settings, dataset: Dataset, totals: pd.DataFrame | None) ->
         ]
     if dataset.peer_list is not None:
         known = set(areas["area_code"]) | set(lookup["csp_code"])
-        _check_peer_list(dataset.peer_list, known, listed[0].attrs.get("file"))
+        _check_peer_list(dataset.peer_list, known, inputs.peer_file)
 
 
 LSOA_VINTAGE_HINT = (
@@ -698,8 +833,54 @@ LSOA_VINTAGE_HINT = (
 )
 
 
+def lsoa_tally(records: pd.DataFrame, lookup: pd.DataFrame | None) -> dict:
+    """What :func:`check_lsoa_codes` needs to know of located records' LSOA codes.
+
+    Counts of records with a code (``coded``), with a code the lookup knows (``known``),
+    that only an LSOA code can place (``by_code_only``: no coordinates, no known ward
+    code) and of those, with an unknown code (``unplaced``); and the first record with an
+    unknown code and the first unplaced one (file, line, code), or None.
+    """
+    has_code = records["lsoa_code"].notna()
+    has_xy = records[["latitude", "longitude"]].notna().all(axis=1) | records[
+        ["easting", "northing"]
+    ].notna().all(axis=1)
+    by_code_only = has_code & ~has_xy & (records["location_method"] != "ward_code")
+    known = (
+        records["lsoa_code"].isin(set(lookup["lsoa_code"]))
+        if lookup is not None
+        else pd.Series(False, index=records.index)
+    )
+    unknown, unplaced = has_code & ~known, by_code_only & has_code & ~known
+
+    def first(mask: pd.Series) -> tuple | None:
+        if not mask.any():
+            return None
+        row = records.loc[mask].iloc[0]
+        return row["source_file"], int(row["line"]), row["lsoa_code"]
+
+    return {
+        "coded": int(has_code.sum()),
+        "known": int(known.sum()),
+        "by_code_only": int(by_code_only.sum()),
+        "unplaced": int(unplaced.sum()),
+        "first_unknown": first(unknown),
+        "first_unplaced": first(unplaced),
+    }
+
+
+def combine_tallies(first: dict | None, second: dict) -> dict:
+    """Two batches' :func:`lsoa_tally` as one (counts added, the earlier first record)."""
+    if first is None:
+        return second
+    return {
+        key: (first[key] or second[key]) if key.startswith("first") else first[key] + second[key]
+        for key in first
+    }
+
+
 def check_lsoa_codes(
-    records: pd.DataFrame,
+    tally: dict,
     lookup: pd.DataFrame | None,
     *,
     lookup_file: str | None,
@@ -707,45 +888,38 @@ def check_lsoa_codes(
 ) -> None:
     """Refuse records whose LSOA codes are all unknown to the lookup; note most unknown.
 
-    ``records`` are located (see :func:`~csp_analysis.locate.locate_records`). Adds a note
+    ``tally`` is :func:`lsoa_tally` of the located records (of every batch). Adds a note
     when most records that only an LSOA code can place (no coordinates, no known ward code)
     are not in the lookup, or when there is no lookup to place them with.
     """
-    has_code = records["lsoa_code"].notna()
-    if not has_code.any():
+    if not tally["coded"]:
         return
-    has_xy = records[["latitude", "longitude"]].notna().all(axis=1) | records[
-        ["easting", "northing"]
-    ].notna().all(axis=1)
-    by_code_only = has_code & ~has_xy & (records["location_method"] != "ward_code")
+    by_code_only = tally["by_code_only"]
     if lookup is None:
-        if by_code_only.any():
+        if by_code_only:
             notes.append(
-                f"{_records(by_code_only.sum())} "
-                f"{'has' if by_code_only.sum() == 1 else 'have'} only an LSOA code to place "
+                f"{_records(by_code_only)} "
+                f"{'has' if by_code_only == 1 else 'have'} only an LSOA code to place "
                 "them, but there is no lsoa_ward_lookup.csv: they are in no ward."
             )
         return
     lookup_name = Path(lookup_file or "lsoa_ward_lookup.csv").name
-    known = records["lsoa_code"].isin(set(lookup["lsoa_code"]))
-    unknown = has_code & ~known
-    if not known.any():
-        first = records.loc[unknown].iloc[0]
+    if not tally["known"]:
+        file, line, code = tally["first_unknown"]
         raise InputError(
-            first["source_file"],
-            line=int(first["line"]),
+            file,
+            line=line,
             column="lsoa_code",
-            message=f"= '{first['lsoa_code']}' is not in {lookup_name}, and neither is any "
-            f"other record's LSOA code ({int(has_code.sum()):,} records): {LSOA_VINTAGE_HINT}, "
+            message=f"= '{code}' is not in {lookup_name}, and neither is any "
+            f"other record's LSOA code ({tally['coded']:,} records): {LSOA_VINTAGE_HINT}, "
             "and cover the area",
         )
-    unplaced = by_code_only & unknown
-    if unplaced.sum() * 2 > by_code_only.sum():
-        first = records.loc[unplaced].iloc[0]
+    if tally["unplaced"] * 2 > by_code_only:
+        file, line, code = tally["first_unplaced"]
         notes.append(
-            f"{int(unplaced.sum()):,} of {int(by_code_only.sum()):,} records that only an LSOA "
-            f"code can place have a code not in {lookup_name} (first: {first['source_file']} "
-            f"line {int(first['line'])}, '{first['lsoa_code']}'), so they are in no ward. If "
+            f"{tally['unplaced']:,} of {by_code_only:,} records that only an LSOA "
+            f"code can place have a code not in {lookup_name} (first: {file} "
+            f"line {line}, '{code}'), so they are in no ward. If "
             f"they are in the area, {LSOA_VINTAGE_HINT}."
         )
 

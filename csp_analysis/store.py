@@ -42,7 +42,13 @@ from csp_analysis.load import (
     RECORD_KINDS,
     SYNTHETIC_MARKER,
     Dataset,
-    load_dataset,
+    column_values,
+    combine_counts,
+    combine_values,
+    finish_inputs,
+    open_inputs,
+    record_batches,
+    record_counts,
 )
 from csp_analysis.outputs import is_safe_name
 from csp_analysis.periods import Period
@@ -145,30 +151,39 @@ def store_key(settings: Settings) -> tuple[str, list[dict]]:
 
 
 def _partition(area_code: object) -> str:
-    """The file name of an area's partition (a hash when the code is not a safe name)."""
+    """The folder name of an area's partition (a hash when the code is not a safe name)."""
     if pd.isna(area_code):
-        return f"area={NO_AREA}.parquet"
+        return f"area={NO_AREA}"
     code = str(area_code)
     if not is_safe_name(code) or code == NO_AREA:
         code = "x" + hashlib.sha256(code.encode("utf-8")).hexdigest()[:16]
-    return f"area={code}.parquet"
+    return f"area={code}"
 
 
-def _write_records(records: pd.DataFrame, folder: Path, areas: list[str]) -> dict[str, int]:
-    """One Parquet file per area (every area, empty or not) and one for no area."""
-    folder.mkdir(parents=True)
-    frame = (
-        records.assign(hate_strands=records["hate_strands"].map(list))
-        if ("hate_strands" in records)
-        else records
-    )
-    key = records["area_code"].astype(object).where(records["area_code"].notna(), None)
-    rows = {}
-    for code in [*areas, None]:
-        part = frame.loc[key.isna()] if code is None else frame.loc[key == code]
-        part.to_parquet(folder / _partition(code), index=False)
-        rows[NO_AREA if code is None else code] = len(part)
-    return rows
+class _Partitions:
+    """The records of one kind, written batch by batch: a folder per area, a file per batch."""
+
+    def __init__(self, folder: Path, areas: list[str]) -> None:
+        self.folder, self.areas, self.batches = folder, areas, 0
+        self.rows = {code: 0 for code in [*areas, NO_AREA]}
+        self.dtypes: dict[str, str] = {}
+
+    def write(self, records: pd.DataFrame) -> None:
+        """One batch: a Parquet file in each area's folder (every area's, at the first)."""
+        if not self.dtypes:
+            self.dtypes = {c: str(t) for c, t in records.dtypes.items()}
+        if "hate_strands" in records:
+            records = records.assign(hate_strands=records["hate_strands"].map(list))
+        codes = records["area_code"].astype(object).where(records["area_code"].notna(), None)
+        for code in [*self.areas, None]:
+            part = records.loc[codes.isna()] if code is None else records.loc[codes == code]
+            if part.empty and self.batches:
+                continue  # every area has the first batch's file, with the columns
+            folder = self.folder / _partition(code)
+            folder.mkdir(parents=True, exist_ok=True)
+            part.to_parquet(folder / f"part-{self.batches:05d}.parquet", index=False)
+            self.rows[NO_AREA if code is None else code] += len(part)
+        self.batches += 1
 
 
 def _restore(records: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
@@ -181,22 +196,23 @@ def _restore(records: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
     return records
 
 
-def ingest(settings: Settings, *, progress: bool = False) -> Path:
+def ingest(settings: Settings) -> Path:
     """The store of the settings' data: reused when its key is unchanged, else made.
 
+    The records are read, located and written batch by batch (see
+    :func:`csp_analysis.load.record_batches`), so memory holds one batch, not the data.
     Returns the store's folder. Raises :class:`~csp_analysis.read.InputError` for input
-    the load refuses (nothing is written then).
+    the load refuses (nothing is kept then).
     """
     key, inputs = store_key(settings)
     root = Path(settings.store_dir)
     folder = root / key[:24]
     if _manifest_key(folder) == key:
         return folder
-    dataset = load_dataset(settings)
     work = root / f".{key[:24]}-{uuid.uuid4().hex[:8]}"
     work.mkdir(parents=True)
     try:
-        _write(dataset, work, key=key, inputs=inputs, settings=settings)
+        _write(settings, work, key=key, inputs=inputs)
         try:
             os.replace(work, folder)  # atomic: readers see all of it or none
         except OSError:  # another process made it first, or an old one is in the way
@@ -215,30 +231,47 @@ def _manifest_key(folder: Path) -> str:
         return ""
 
 
-def _write(dataset: Dataset, folder: Path, *, key: str, inputs: list[dict], settings) -> None:
+def _write(settings: Settings, folder: Path, *, key: str, inputs: list[dict]) -> None:
+    """Read the data directory batch by batch into ``folder``, then the small tables."""
+    dataset, state = open_inputs(settings)
     areas = dataset.areas()
     codes = areas["area_code"].tolist()
+    written = {kind: _Partitions(folder / kind, codes) for kind in RECORD_KINDS}
+    counts: dict[str, list] = {kind: [] for kind in RECORD_KINDS}
+    crime_areas = None  # the area of each crime, for the nominals (one partner batch)
+    for kind, records in record_batches(settings, dataset, state):
+        written[kind].write(records)
+        counts[kind].append(record_counts(records))
+        dataset.filter_values[kind] = combine_values(
+            dataset.filter_values.get(kind), column_values(records)
+        )
+        first, last = records["month"].min(), records["month"].max()
+        if kind in dataset.spans:
+            first, last = min(first, dataset.spans[kind][0]), max(last, dataset.spans[kind][1])
+        dataset.spans[kind] = (first, last)
+        if kind == "crimes" and dataset.nominals is not None:
+            crime_areas = records.set_index("crime_id")["area_code"]
+    finish_inputs(settings, dataset, state)
+
     dataset.wards.to_parquet(folder / "wards.parquet", index=False)  # for aggregates
     (folder / "wards").mkdir()
     for code in codes:
         own = dataset.wards.loc[dataset.wards["area_code"] == code]
-        own.to_parquet(folder / "wards" / _partition(code), index=False)
+        own.to_parquet(folder / "wards" / f"{_partition(code)}.parquet", index=False)
     for name in TABLES:
         table = getattr(dataset, name)
         if table is not None:
             pd.DataFrame(table).to_parquet(folder / f"{name}.parquet", index=False)
     partitions, dtypes = {}, {}
     for kind in RECORD_KINDS:
-        records = dataset.records(kind)
-        if records is None:
-            continue
-        partitions[kind] = _write_records(records, folder / kind, codes)
-        dtypes[kind] = {c: str(t) for c, t in records.dtypes.items()}
-        dataset.counts[kind].to_parquet(folder / f"counts-{kind}.parquet", index=False)
+        if counts[kind]:
+            partitions[kind], dtypes[kind] = written[kind].rows, written[kind].dtypes
+            combine_counts(counts[kind]).to_parquet(folder / f"counts-{kind}.parquet", index=False)
     if dataset.nominals is not None:
-        area_of = dataset.crimes.set_index("crime_id")["area_code"]
-        nominals = dataset.nominals.assign(area_code=dataset.nominals["crime_id"].map(area_of))
-        partitions["nominals"] = _write_records(nominals, folder / "nominals", codes)
+        nominals = dataset.nominals.assign(area_code=dataset.nominals["crime_id"].map(crime_areas))
+        people = _Partitions(folder / "nominals", codes)
+        people.write(nominals)
+        partitions["nominals"] = people.rows
         dtypes["nominals"] = {c: str(t) for c, t in dataset.nominals.dtypes.items()}
     by_file = {f["file"]: f for f in inputs}
     files = []
@@ -294,10 +327,10 @@ class Store:
     def _records(self, kind: str, area_code: str | None, columns=None) -> pd.DataFrame:
         """One area's records of ``kind`` (every area's, and no area's, when None)."""
         folder = self.folder / kind
-        paths = (
-            sorted(folder.glob("area=*.parquet"))
+        paths = sorted(
+            folder.glob("area=*/part-*.parquet")
             if area_code is None
-            else [folder / _partition(area_code)]
+            else (folder / _partition(area_code)).glob("part-*.parquet")
         )
         frames = [pd.read_parquet(path, columns=columns) for path in paths]
         records = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
@@ -338,7 +371,7 @@ class Store:
         import geopandas as gpd
 
         dataset = self.summary()
-        dataset.wards = gpd.read_parquet(self.folder / "wards" / _partition(area_code))
+        dataset.wards = gpd.read_parquet(self.folder / "wards" / f"{_partition(area_code)}.parquet")
         for kind in RECORD_KINDS:
             if kind in self.manifest["partitions"]:
                 setattr(dataset, kind, self._records(kind, area_code))

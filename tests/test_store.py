@@ -86,11 +86,11 @@ def test_every_record_is_in_one_partition_and_those_in_no_area_are_kept(own_stor
     manifest = json.loads((folder / "manifest.json").read_text())
     for kind in RECORD_KINDS:
         records = demo_dataset.records(kind)
-        files = sorted((folder / kind).glob("area=*.parquet"))
-        assert len(files) == len(demo_dataset.areas()) + 1
-        rows = sum(len(pd.read_parquet(path)) for path in files)
+        partitions = sorted((folder / kind).glob("area=*"))
+        assert len(partitions) == len(demo_dataset.areas()) + 1
+        rows = sum(len(pd.read_parquet(path)) for path in partitions)
         assert rows == len(records) == sum(manifest["partitions"][kind].values())
-        nowhere = pd.read_parquet(folder / kind / "area=none.parquet")
+        nowhere = pd.read_parquet(folder / kind / "area=none")
         assert len(nowhere) == records["area_code"].isna().sum()
         counts = pd.read_parquet(folder / f"counts-{kind}.parquet")
         assert counts["records"].sum() == len(records)
@@ -108,8 +108,8 @@ def test_a_page_reads_only_its_own_partition(own_store, demo_dataset, monkeypatc
 
     monkeypatch.setattr(pd, "read_parquet", spy)
     store.Store(folder, data_dir=settings.data_dir).dataset(code)
-    partitions = [p for p in read if p.parent.name in (*RECORD_KINDS, "nominals")]
-    assert sorted(p.name for p in partitions) == [f"area={code}.parquet"] * 3
+    partitions = [p for p in read if p.parent.parent.name in (*RECORD_KINDS, "nominals")]
+    assert sorted(p.parent.name for p in partitions) == [f"area={code}"] * 3
     assert all(p.stat().st_size < 200_000 for p in read if p not in partitions)
 
 
@@ -161,10 +161,10 @@ def test_bad_input_is_refused_before_anything_is_written(demo_settings, tmp_path
 
 
 def test_an_area_code_that_is_not_a_safe_name_gets_a_hashed_partition():
-    assert store._partition("E06000051") == "area=E06000051.parquet"
+    assert store._partition("E06000051") == "area=E06000051"
     assert store._partition("../../etc").startswith("area=x")
-    assert store._partition(None) == "area=none.parquet"
-    assert store._partition("none") != "area=none.parquet"
+    assert store._partition(None) == "area=none"
+    assert store._partition("none") != "area=none"
 
 
 def test_csp_ingest_says_what_it_made_and_reuses_it(demo_dir, tmp_path, capsys):
@@ -184,7 +184,7 @@ def test_public_pages_from_the_store_equal_pages_from_the_whole_data(
     are in no area of the wards file: the store's counts stand in for them."""
     settings = replace(public_settings, store_dir=tmp_path / "store")
     folder = store.ingest(settings)
-    nowhere = pd.read_parquet(folder / "crimes" / "area=none.parquet", columns=["peer_area"])
+    nowhere = pd.read_parquet(folder / "crimes" / "area=none", columns=["peer_area"])
     assert len(nowhere) > 60_000 and nowhere["peer_area"].nunique() >= 3  # the other CSPs
     area = "Telford and Wrekin"
     code = public_dataset.find_area(area)["area_code"]
@@ -203,3 +203,29 @@ def test_public_pages_from_the_store_equal_pages_from_the_whole_data(
     found = _tables(view, tmp_path / "view")
     assert "strategic_assessment/peers.csv" in expected
     assert [n for n in expected if found.get(n) != expected[n]] == []
+
+
+@pytest.mark.public_data
+def test_a_store_made_file_by_file_equals_the_whole_data(
+    public_settings, public_dataset, tmp_path, monkeypatch
+):
+    """data.police.uk files are read in batches of whole files (here one file each): the
+    area's records, the counts and the notes are those of the whole data loaded at once."""
+    from csp_analysis import load
+
+    monkeypatch.setattr(load, "BATCH_ROWS", 1)  # every file its own batch
+    settings = replace(public_settings, store_dir=tmp_path / "store")
+    source = store.Store(store.ingest(settings), data_dir=settings.data_dir)
+    assert len(list((source.folder / "crimes" / "area=none").glob("part-*"))) > 10
+    code = public_dataset.find_area("Telford and Wrekin")["area_code"]
+    view = source.dataset(code)
+    for kind in RECORD_KINDS:
+        whole = public_dataset.records(kind)
+        expected = whole.loc[whole["area_code"] == code].reset_index(drop=True)
+        pd.testing.assert_frame_equal(view.records(kind), expected)
+        pd.testing.assert_frame_equal(view.counts[kind], public_dataset.counts[kind])
+        assert view.filter_values[kind] == public_dataset.filter_values[kind]
+        assert view.covered(kind).equals(public_dataset.covered(kind))
+    assert view.notes == public_dataset.notes
+    assert view.weights_note == public_dataset.weights_note
+    pd.testing.assert_frame_equal(view.peer_areas, public_dataset.peer_areas)
