@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from csp_analysis import harm, peers
@@ -26,6 +27,7 @@ from csp_analysis.read import (
     InputError,
     police_uk_files,
     read_police_uk_file,
+    read_police_uk_plain,
     read_table,
     read_wards,
 )
@@ -39,6 +41,7 @@ from csp_analysis.validate import (
     validate_nominals,
     validate_peer_list,
     validate_police_uk,
+    validate_police_uk_many,
     validate_population,
     validate_population_totals,
     validate_wards,
@@ -339,12 +342,24 @@ def _police_uk(settings: Settings, dataset: Dataset) -> pd.DataFrame:
             message="holds no data.police.uk "
             "street files (named YYYY-MM-<force>-street.csv or .csv.gz)",
         )
+    # Plain files are read and validated together (fast); any other file on its own, by the
+    # text reader and validate_police_uk, whose messages name the file, line and column.
+    text, plain = read_police_uk_plain(files)
+    fast, refused = validate_police_uk_many(text, [path.name for path in files])
+    usable = np.array(plain) & ~refused
+    counts = np.bincount(text["file"], minlength=len(files))
     frames = []
-    for path in files:
-        raw = read_police_uk_file(path)
-        _record_file(dataset, path, raw)
-        frames.append(validate_police_uk(raw))
-    rows = pd.concat(frames, ignore_index=True)
+    for position, path in enumerate(files):
+        if usable[position]:
+            frames.append(fast.loc[text["file"].to_numpy() == position])
+            counted = pd.DataFrame(index=range(counts[position]))
+            counted.attrs["encoding"] = "utf-8"
+            _record_file(dataset, path, counted)
+        else:
+            raw = read_police_uk_file(path)
+            _record_file(dataset, path, raw)
+            frames.append(validate_police_uk(raw))
+    rows = fast if usable.all() else pd.concat(frames, ignore_index=True)
     covered = pd.PeriodIndex(sorted(set(rows["month"])), freq="M")
     dataset.months_covered = covered
     missing = pd.period_range(covered.min(), covered.max(), freq="M").difference(covered)
