@@ -351,7 +351,8 @@ def _police_uk(settings: Settings, dataset: Dataset) -> pd.DataFrame:
     frames = []
     for position, path in enumerate(files):
         if usable[position]:
-            frames.append(fast.loc[text["file"].to_numpy() == position])
+            if not usable.all():
+                frames.append(fast.loc[text["file"].to_numpy() == position])
             counted = pd.DataFrame(index=range(counts[position]))
             counted.attrs["encoding"] = "utf-8"
             _record_file(dataset, path, counted)
@@ -360,7 +361,7 @@ def _police_uk(settings: Settings, dataset: Dataset) -> pd.DataFrame:
             _record_file(dataset, path, raw)
             frames.append(validate_police_uk(raw))
     rows = fast if usable.all() else pd.concat(frames, ignore_index=True)
-    covered = pd.PeriodIndex(sorted(set(rows["month"])), freq="M")
+    covered = pd.PeriodIndex(sorted(set(rows["month"].unique())), freq="M")
     dataset.months_covered = covered
     missing = pd.period_range(covered.min(), covered.max(), freq="M").difference(covered)
     if len(missing):
