@@ -382,6 +382,7 @@ def validate_crimes(frame: pd.DataFrame) -> pd.DataFrame:
         one_of=("offence_subgroup", "offence_code"),
         role="crimes",
     )
+    frame = _light(frame)
     require_values(frame, ("crime_id", "date"))
     _unique(frame, "crime_id")
     out = _base(frame)
@@ -445,6 +446,7 @@ def validate_nominals(frame: pd.DataFrame, crime_ids: pd.Series | None = None) -
     ``crime_ids``, when given, are the crimes that every nominal must point to.
     """
     require_columns(frame, ("crime_id", "person_id", "role"), role="nominals")
+    frame = _light(frame)
     require_values(frame, ("crime_id", "person_id", "role"))
     out = _base(frame)
     out["crime_id"] = frame["crime_id"].str.strip()
@@ -482,6 +484,7 @@ def validate_asb(frame: pd.DataFrame) -> pd.DataFrame:
     latitude, longitude, easting, northing, ward_code, lsoa_code, area_code.
     """
     require_columns(frame, ("incident_id", "date", "category"), role="asb")
+    frame = _light(frame)
     require_values(frame, ("incident_id", "date", "category"))
     _unique(frame, "incident_id")
     out = _base(frame)
@@ -595,6 +598,7 @@ def validate_population(frame: pd.DataFrame) -> pd.DataFrame:
     names the file.
     """
     require_columns(frame, ("population",), one_of=("ward_code", "lsoa_code"), role="population")
+    frame = _light(frame)
     key = "ward_code" if "ward_code" in frame else "lsoa_code"
     require_values(frame, (key, "population"))
     out = _base(frame)
@@ -637,6 +641,7 @@ def validate_population_totals(frame: pd.DataFrame) -> pd.DataFrame:
     missing, negative or zero total and an area code given twice.
     """
     require_columns(frame, ("area_code", "population"))
+    frame = _light(frame)
     require_values(frame, ("area_code", "population"))
     out = _base(frame)
     out["area_code"] = frame["area_code"].str.strip().str.upper()
@@ -652,6 +657,7 @@ def validate_population_totals(frame: pd.DataFrame) -> pd.DataFrame:
 def validate_lookup(frame: pd.DataFrame) -> pd.DataFrame:
     """LSOA to best-fit ward lookup. Returns columns: lsoa_code, ward_code."""
     require_columns(frame, ("lsoa_code", "ward_code"), role="lsoa_ward_lookup")
+    frame = _light(frame)
     require_values(frame, ("lsoa_code", "ward_code"))
     out = pd.DataFrame(
         {
@@ -676,6 +682,7 @@ def validate_deprivation(frame: pd.DataFrame) -> pd.DataFrame:
     Higher scores are more deprived (the IMD score, not its rank).
     """
     require_columns(frame, ("imd_score",), one_of=("lsoa_code", "ward_code"), role="deprivation")
+    frame = _light(frame)
     key = "lsoa_code" if "lsoa_code" in frame else "ward_code"
     require_values(frame, (key, "imd_score"))
     out = pd.DataFrame(
@@ -693,6 +700,7 @@ def validate_deprivation(frame: pd.DataFrame) -> pd.DataFrame:
 def validate_peer_list(frame: pd.DataFrame) -> pd.DataFrame:
     """The areas each area is compared with (``peers.csv``). Returns area_code, peer_code, line."""
     require_columns(frame, ("area_code", "peer_code"), role="peer_list")
+    frame = _light(frame)
     require_values(frame, ("area_code", "peer_code"))
     return pd.DataFrame(
         {
