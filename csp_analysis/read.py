@@ -391,10 +391,10 @@ def read_police_uk_plain(paths: list[Path]) -> tuple[pd.DataFrame, list[bool]]:
             tables.append(fast[0])
             files.append(np.full(fast[0].num_rows, position, dtype=np.int64))
     if not tables:
-        return pd.DataFrame(columns=["line", "file", *_POLICE_UK_NAMES]), read
+        tables = [pa.table({n: pa.array([], pa.string()) for n in _POLICE_UK_NAMES})]
     frame = pa.concat_tables(tables).to_pandas()
     frame.insert(0, "line", np.concatenate([np.arange(2, t.num_rows + 2) for t in tables]))
-    frame.insert(1, "file", np.concatenate(files))
+    frame.insert(1, "file", np.concatenate([np.zeros(0, dtype=np.int64), *files]))
     return frame, read
 
 

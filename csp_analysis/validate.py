@@ -224,10 +224,10 @@ def _to_numeric(text: pd.Series) -> pd.Series:
     return pd.Series(values, index=text.index)
 
 
-def _months(text: pd.Series) -> pd.PeriodIndex:
-    """``pd.PeriodIndex(text, freq="M")``, each distinct value parsed once."""
+def _months(text: pd.Series) -> pd.Series:
+    """``pd.PeriodIndex(text, freq="M")`` as a Series, each distinct value parsed once."""
     codes, distinct = pd.factorize(text)
-    return pd.PeriodIndex(distinct, freq="M").take(codes)
+    return pd.Series(pd.PeriodIndex(distinct, freq="M").take(codes), index=text.index)
 
 
 def parse_numbers(frame: pd.DataFrame, column: str, *, required: bool = False) -> pd.Series:
