@@ -43,6 +43,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_read_locate.py
 	$(BIN)/python benchmarks/bench_disclosure.py
 

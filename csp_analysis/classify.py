@@ -338,6 +338,19 @@ def _check_tree(tree: pd.DataFrame) -> None:
         raise ValueError(f"tree is missing columns: {missing}")
 
 
+def by_distinct(values: pd.Series, function) -> pd.Series:
+    """``function(values)`` for an element-wise ``function``, computed once per distinct value.
+
+    Records repeat a few hundred names thousands of times; ``function`` takes and returns a
+    Series (missing values included), and the result has the index of ``values``.
+    """
+    codes, distinct = pd.factorize(values)
+    distinct = pd.Series(pd.array([*distinct, None], dtype=values.dtype))
+    result = function(distinct)
+    codes[codes < 0] = len(distinct) - 1
+    return result.take(codes).set_axis(values.index)
+
+
 def _map_unique(values: pd.Series, function) -> pd.Series:
     """Function applied once per distinct value (names repeat thousands of times)."""
     distinct = values.dropna().unique()
@@ -532,15 +545,18 @@ def police_uk_offence_group(crime_type: pd.Series) -> pd.DataFrame:
     0                Drug offences                 False
     1  Violence against the person                  True
     """
-    pairs = [
-        _POLICE_UK_LOOKUP.get(_name_key(v), (UNKNOWN, False))
-        for v in crime_type.astype(object).to_numpy()
-    ]
+    codes, distinct = pd.factorize(crime_type.astype(object))
+    pairs = [_POLICE_UK_LOOKUP.get(_name_key(v), (UNKNOWN, False)) for v in [*distinct, None]]
+    codes[codes < 0] = len(pairs) - 1
     return pd.DataFrame(
         {
-            "offence_group": pd.Series([p[0] for p in pairs], index=crime_type.index, dtype="str"),
+            "offence_group": pd.Series(
+                np.array([p[0] for p in pairs], dtype=object)[codes],
+                index=crime_type.index,
+                dtype="str",
+            ),
             "group_is_approximate": pd.Series(
-                [p[1] for p in pairs], index=crime_type.index, dtype=bool
+                np.array([p[1] for p in pairs], dtype=bool)[codes], index=crime_type.index
             ),
         }
     )

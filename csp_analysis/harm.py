@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from csp_analysis.classify import POLICE_UK_CRIME_TYPES, normalise_offence_code
+from csp_analysis.classify import POLICE_UK_CRIME_TYPES, by_distinct, normalise_offence_code
 from csp_analysis.periods import Period
 from csp_analysis.read import InputError, read_table
 from csp_analysis.stats import rate_ci
@@ -397,7 +397,7 @@ def weigh_records(
             keys = type_weights["crime_type"].map(_type_key)
             means = type_weights["weight"].astype(float)
             squares = type_weights.get("weight_sq", means**2).astype(float)
-            kinds = out.loc[needs, "crime_type"].map(_type_key)
+            kinds = by_distinct(out.loc[needs, "crime_type"], lambda t: t.map(_type_key))
             by_type = kinds.map(dict(zip(keys, means, strict=True))).astype(float)
             weight[by_type.index] = by_type
             square[by_type.index] = kinds.map(dict(zip(keys, squares, strict=True))).astype(float)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from csp_analysis import harm, peers
@@ -26,6 +27,7 @@ from csp_analysis.read import (
     InputError,
     police_uk_files,
     read_police_uk_file,
+    read_police_uk_plain,
     read_table,
     read_wards,
 )
@@ -39,6 +41,7 @@ from csp_analysis.validate import (
     validate_nominals,
     validate_peer_list,
     validate_police_uk,
+    validate_police_uk_many,
     validate_population,
     validate_population_totals,
     validate_wards,
@@ -389,13 +392,28 @@ def _police_uk_paths(settings: Settings) -> list[Path]:
 
 
 def _police_uk(files: list[Path], dataset: Dataset) -> pd.DataFrame:
-    """The rows of some data.police.uk street files, validated (a batch of the load)."""
+    """The rows of some data.police.uk street files, validated (a batch of the load).
+
+    Plain files are read and validated together (fast); any other file on its own, by the
+    text reader and validate_police_uk, whose messages name the file, line and column.
+    """
+    text, plain = read_police_uk_plain(files)
+    fast, refused = validate_police_uk_many(text, [path.name for path in files])
+    usable = np.array(plain) & ~refused
+    counts = np.bincount(text["file"], minlength=len(files))
     frames = []
-    for path in files:
-        raw = read_police_uk_file(path)
-        _record_file(dataset, path, raw)
-        frames.append(validate_police_uk(raw))
-    return pd.concat(frames, ignore_index=True)
+    for position, path in enumerate(files):
+        if usable[position]:
+            if not usable.all():
+                frames.append(fast.loc[text["file"].to_numpy() == position])
+            counted = pd.DataFrame(index=range(counts[position]))
+            counted.attrs["encoding"] = "utf-8"
+            _record_file(dataset, path, counted)
+        else:
+            raw = read_police_uk_file(path)
+            _record_file(dataset, path, raw)
+            frames.append(validate_police_uk(raw))
+    return fast if usable.all() else pd.concat(frames, ignore_index=True)
 
 
 def _months_note(settings: Settings, dataset: Dataset, months: set) -> None:
@@ -617,7 +635,7 @@ def _place(records: pd.DataFrame, kind: str, dataset: Dataset, inputs: Inputs) -
         located = harm.weigh_records(located, inputs.weights)
         inputs.by_crime_type |= bool((located["weighted_by"] == "crime_type").any())
     located["peer_area"] = _peer_area(located, inputs)
-    inputs.peer_areas_found |= set(located["peer_area"].dropna())
+    inputs.peer_areas_found |= set(located["peer_area"].dropna().unique())
     return located
 
 

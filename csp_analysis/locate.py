@@ -13,6 +13,8 @@ import pandas as pd
 import pyproj
 import shapely
 
+from csp_analysis.classify import by_distinct
+
 #: ``location_method`` values, in the order the rules are tried.
 LOCATION_METHODS = {
     "coordinates": "Located by coordinates inside a ward",
@@ -39,12 +41,27 @@ def to_british_national_grid(records: pd.DataFrame) -> tuple[np.ndarray, np.ndar
         & records["latitude"].notna()
     )
     if use_lonlat.any():
-        lon = records.loc[use_lonlat, "longitude"].to_numpy(dtype=float)
-        lat = records.loc[use_lonlat, "latitude"].to_numpy(dtype=float)
-        easting[use_lonlat.to_numpy()], northing[use_lonlat.to_numpy()] = _TO_BNG.transform(
-            lon, lat
-        )
+        use = use_lonlat.to_numpy()
+        lon = records["longitude"].to_numpy(dtype=float)[use]
+        lat = records["latitude"].to_numpy(dtype=float)[use]
+        (lon, lat), again = _distinct_points(lon, lat)
+        x, y = _TO_BNG.transform(lon, lat)
+        easting[use], northing[use] = np.asarray(x)[again], np.asarray(y)[again]
     return easting, northing
+
+
+def _distinct_points(x: np.ndarray, y: np.ndarray) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+    """The distinct (x, y) pairs, and for each point the position of its pair among them.
+
+    Published records share a few thousand anonymised map points, so each distinct point
+    is projected and placed once.
+    """
+    x_code, x_bits = pd.factorize(x.view(np.uint64))  # bit for bit: -0.0 is not 0.0
+    y_code, y_bits = pd.factorize(y.view(np.uint64))
+    again, pairs = pd.factorize(x_code.astype(np.int64) * len(y_bits) + y_code)
+    first = np.zeros(len(pairs), dtype=np.int64)
+    first[again[::-1]] = np.arange(len(again))[::-1]
+    return (x[first], y[first]), again
 
 
 def ward_of_points(easting: np.ndarray, northing: np.ndarray, wards) -> pd.Series:
@@ -54,11 +71,13 @@ def ward_of_points(easting: np.ndarray, northing: np.ndarray, wards) -> pd.Serie
     """
     codes = pd.Series(pd.NA, index=range(len(easting)), dtype="string")
     has_xy = ~(np.isnan(easting) | np.isnan(northing))
-    points = shapely.points(easting[has_xy], northing[has_xy])
-    point_index, ward_index = wards.sindex.query(points, predicate="within")
-    first = pd.Series(ward_index).groupby(point_index).min()
-    positions = np.flatnonzero(has_xy)[first.index.to_numpy()]
-    codes.iloc[positions] = wards["ward_code"].to_numpy()[first.to_numpy()]
+    (x, y), again = _distinct_points(easting[has_xy], northing[has_xy])
+    point_index, ward_index = wards.sindex.query(shapely.points(x, y), predicate="within")
+    first = pd.Series(ward_index).groupby(point_index).min().reindex(range(len(x)), fill_value=-1)
+    ward = first.to_numpy()[again]
+    inside = ward >= 0
+    positions = np.flatnonzero(has_xy)[inside]
+    codes.iloc[positions] = wards["ward_code"].to_numpy()[ward[inside]]
     return codes
 
 
@@ -82,7 +101,8 @@ def locate_records(
     given = out["ward_code"].where(out["ward_code"].isin(known))
     by_lsoa = pd.Series(pd.NA, index=out.index, dtype="string")
     if lookup is not None:
-        mapped = out["lsoa_code"].map(lookup.set_index("lsoa_code")["ward_code"])
+        ward_of_lsoa = lookup.set_index("lsoa_code")["ward_code"]
+        mapped = by_distinct(out["lsoa_code"], lambda codes: codes.map(ward_of_lsoa))
         by_lsoa = mapped.where(mapped.isin(known)).astype("string")
 
     ward = by_point.fillna(given).fillna(by_lsoa)
@@ -102,6 +122,7 @@ def locate_records(
         default="none",
     )
     out["ward_code"] = ward.astype("string")
-    out["area_code"] = ward.map(area_of_ward).fillna(named_area).astype("string")
+    area = by_distinct(ward, lambda codes: codes.map(area_of_ward))
+    out["area_code"] = area.fillna(named_area).astype("string")
     out["location_method"] = pd.Categorical(method, categories=list(LOCATION_METHODS))
     return out

@@ -36,7 +36,12 @@ import scipy.stats as sps
 from numpy.typing import ArrayLike
 from scipy.optimize import brentq
 
-from csp_analysis.classify import _canonical_group, _canonical_subgroup, normalise_offence_code
+from csp_analysis.classify import (
+    _canonical_group,
+    _canonical_subgroup,
+    by_distinct,
+    normalise_offence_code,
+)
 from csp_analysis.read import TITLE_ROWS_SEARCHED, InputError, canonical_name, read_table
 from csp_analysis.stats import poisson_change_test, rate_ci
 
@@ -167,7 +172,10 @@ def validate_csp_lookup(frame: pd.DataFrame) -> pd.DataFrame:
 
 def split_lads(lookup: pd.DataFrame) -> dict[str, list[str]]:
     """Local authorities in more than one CSP: LAD code -> their CSP codes."""
-    csps = lookup.groupby("lad_code", sort=False)["csp_code"].agg(list)
+    csps: dict[str, list[str]] = {}
+    for lad, csp in zip(lookup["lad_code"], lookup["csp_code"], strict=True):
+        if not pd.isna(lad):  # as groupby leaves missing keys out
+            csps.setdefault(lad, []).append(csp)
     return {lad: codes for lad, codes in csps.items() if len(codes) > 1}
 
 
@@ -303,17 +311,24 @@ def area_of_records(
     area = out["area_code"].astype("string").str.strip().str.upper()
     in_area = (area.notna() & area.isin(covered)).fillna(False)
     area_split = area.isin(split).fillna(False)
-    from_area = area.map(lambda code: csp_by_lad.get(code, code), na_action="ignore")
+    from_area = by_distinct(
+        area, lambda a: a.map(lambda code: csp_by_lad.get(code, code), na_action="ignore")
+    )
 
     if "lsoa_name" in out:
-        lad_name = lad_name_of_lsoa(out["lsoa_name"])
+        lad_name = by_distinct(out["lsoa_name"], lad_name_of_lsoa)
     else:
         lad_name = pd.Series(pd.NA, index=out.index, dtype="string")
-    lad = lad_name.map(lambda n: lad_by_name.get(normalise_name(n)), na_action="ignore")
+    lad = by_distinct(
+        lad_name,
+        lambda n: n.map(lambda n: lad_by_name.get(normalise_name(n)), na_action="ignore"),
+    )
     lad = lad.astype("string")
     own_lad = lad.isin(covered).fillna(False)
     lad_split = lad.isin(split).fillna(False)
-    from_lsoa = lad.map(csp_by_lad.get, na_action="ignore").astype("string")
+    from_lsoa = by_distinct(lad, lambda c: c.map(csp_by_lad.get, na_action="ignore")).astype(
+        "string"
+    )
 
     has_name = lad_name.notna()
     source = np.select(

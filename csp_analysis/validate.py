@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from csp_analysis.read import InputError, title_rows_error
 
@@ -214,10 +216,24 @@ def date_formats(frame: pd.DataFrame, column: str = "date") -> str:
     return " and ".join(found)
 
 
+def _to_numeric(text: pd.Series) -> pd.Series:
+    """``pd.to_numeric(text, errors="coerce")`` as floats, parsed once per distinct value."""
+    codes, distinct = pd.factorize(text)
+    numbers = pd.to_numeric(distinct, errors="coerce").astype(float)
+    values = np.append(np.asarray(numbers, dtype=float), np.nan)[codes]
+    return pd.Series(values, index=text.index)
+
+
+def _months(text: pd.Series) -> pd.Series:
+    """``pd.PeriodIndex(text, freq="M")`` as a Series, each distinct value parsed once."""
+    codes, distinct = pd.factorize(text)
+    return pd.Series(pd.PeriodIndex(distinct, freq="M").take(codes), index=text.index)
+
+
 def parse_numbers(frame: pd.DataFrame, column: str, *, required: bool = False) -> pd.Series:
     """Numbers; blanks are NaN unless ``required``."""
     text = frame[column].str.strip().str.replace(",", "", regex=False)
-    numbers = pd.to_numeric(text, errors="coerce")
+    numbers = _to_numeric(text)
     bad = numbers.isna() & ((text != "") | required)
     if bad.any():
         _fail(frame, bad, column, "is not a number")
@@ -332,7 +348,7 @@ def _location(frame: pd.DataFrame) -> pd.DataFrame:
             out[column] = np.nan
             continue
         text = frame[column].str.strip().str.replace(",", "", regex=False)
-        numbers = pd.to_numeric(text, errors="coerce")
+        numbers = _to_numeric(text)
         unreadable |= (text != "") & ~numbers.between(low, high)
         out[column] = numbers.astype(float)
     for first, second in (("latitude", "longitude"), ("easting", "northing")):
@@ -366,6 +382,7 @@ def validate_crimes(frame: pd.DataFrame) -> pd.DataFrame:
         one_of=("offence_subgroup", "offence_code"),
         role="crimes",
     )
+    frame = _light(frame)
     require_values(frame, ("crime_id", "date"))
     _unique(frame, "crime_id")
     out = _base(frame)
@@ -429,6 +446,7 @@ def validate_nominals(frame: pd.DataFrame, crime_ids: pd.Series | None = None) -
     ``crime_ids``, when given, are the crimes that every nominal must point to.
     """
     require_columns(frame, ("crime_id", "person_id", "role"), role="nominals")
+    frame = _light(frame)
     require_values(frame, ("crime_id", "person_id", "role"))
     out = _base(frame)
     out["crime_id"] = frame["crime_id"].str.strip()
@@ -466,6 +484,7 @@ def validate_asb(frame: pd.DataFrame) -> pd.DataFrame:
     latitude, longitude, easting, northing, ward_code, lsoa_code, area_code.
     """
     require_columns(frame, ("incident_id", "date", "category"), role="asb")
+    frame = _light(frame)
     require_values(frame, ("incident_id", "date", "category"))
     _unique(frame, "incident_id")
     out = _base(frame)
@@ -487,22 +506,41 @@ def validate_police_uk(frame: pd.DataFrame) -> pd.DataFrame:
     ward_code and area_code (always missing; set by locating), is_asb, duplicate (an exact
     duplicate of an earlier line in the same file).
     """
+    frame = _light(frame)
     require_values(frame, ("month", "crime_type"))
-    out = _base(frame)
-    out["crime_id"] = _text(frame, "crime_id")
     bad_month = ~frame["month"].str.strip().str.match(r"^\d{4}-\d{2}$")
     if bad_month.any():
         _fail(frame, bad_month, "month", "is not a month (expected YYYY-MM)")
-    out["month"] = pd.PeriodIndex(frame["month"].str.strip(), freq="M")
-    future = out["month"] > _today().to_period("M")
+    month = _months(frame["month"].str.strip())
+    future = month > _today().to_period("M")
     if future.any():
         _fail(frame, future, "month", "is in the future (after this month)")
-    early = out["month"] < EARLIEST_DATE.to_period("M")
+    early = month < EARLIEST_DATE.to_period("M")
     if early.any():
         _fail(frame, early, "month", "is before 2000-01, too early for data.police.uk")
+    longitude = parse_numbers(frame, "longitude")
+    latitude = parse_numbers(frame, "latitude")
+    duplicate = frame.drop(columns="line").duplicated(keep="first")
+    return _police_uk_rows(frame, _path(frame).name, month, longitude, latitude, duplicate)
+
+
+def _light(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame without the attributes other than its file (pandas copies them at every step)."""
+    light = frame.copy(deep=False)
+    light.attrs = {"file": frame.attrs["file"]} if "file" in frame.attrs else {}
+    return light
+
+
+def _police_uk_rows(frame, source_file, month, longitude, latitude, duplicate) -> pd.DataFrame:
+    """The columns of :func:`validate_police_uk` from checked text and parsed values."""
+    out = pd.DataFrame(
+        {"source_file": source_file, "line": frame["line"].astype(int)}, index=frame.index
+    )
+    out["crime_id"] = _text(frame, "crime_id")
+    out["month"] = month
     out["crime_type"] = frame["crime_type"].str.strip()
-    out["longitude"] = parse_numbers(frame, "longitude")
-    out["latitude"] = parse_numbers(frame, "latitude")
+    out["longitude"] = longitude
+    out["latitude"] = latitude
     out["easting"] = np.nan
     out["northing"] = np.nan
     out["lsoa_code"] = _text(frame, "lsoa_code")
@@ -510,8 +548,46 @@ def validate_police_uk(frame: pd.DataFrame) -> pd.DataFrame:
     out["ward_code"] = pd.Series(pd.NA, index=frame.index, dtype="string")
     out["area_code"] = pd.Series(pd.NA, index=frame.index, dtype="string")
     out["is_asb"] = out["crime_type"].str.lower() == "anti-social behaviour"
-    out["duplicate"] = frame.drop(columns="line").duplicated(keep="first")
+    out["duplicate"] = duplicate
     return out
+
+
+def validate_police_uk_many(
+    frame: pd.DataFrame, names: Sequence[str]
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`validate_police_uk` of many plain street files at once, and the files it refuses.
+
+    ``frame`` is the text of the files one after another, as
+    :func:`csp_analysis.read.read_police_uk_plain` gives it (with columns ``line`` and
+    ``file``, the file's position in ``names``, the files' names). Returns the validated
+    rows (each file's as :func:`validate_police_uk` gives them, one file after the other)
+    and, for each file, whether it has a row that validation refuses or that is unusual (a
+    month other than a plain ``YYYY-MM`` from 2000-01 to this month, a blank crime type, a
+    coordinate that is not a number): that file's rows are not usable, and the caller
+    validates the file alone with :func:`validate_police_uk`, whose messages name the
+    file, line and column.
+    """
+    month = frame["month"].str.strip()
+    plain = month.str.match(r"^[0-9]{4}-(0[1-9]|1[0-2])$") & month.between(
+        str(EARLIEST_DATE.to_period("M")), str(_today().to_period("M"))
+    )
+    refused = ~plain | (frame["crime_type"].str.strip() == "")
+    coordinates = []
+    for column in ("longitude", "latitude"):
+        text = frame[column].str.strip().str.replace(",", "", regex=False)
+        numbers = _to_numeric(text)
+        refused |= numbers.isna() & (text != "")
+        coordinates.append(numbers)
+    month = _months(month.where(plain, str(EARLIEST_DATE.to_period("M"))))
+    duplicate = frame.drop(columns="line").duplicated(keep="first")  # within each file
+    files = frame["file"].to_numpy()
+    source_file = pd.Series(
+        pa.array(list(names), pa.string()).take(files), index=frame.index, dtype="str"
+    )
+    rows = _police_uk_rows(frame, source_file, month, *coordinates, duplicate)
+    by_file = np.zeros(len(names), dtype=bool)
+    by_file[np.unique(files[refused.to_numpy()])] = True
+    return rows, by_file
 
 
 def validate_population(frame: pd.DataFrame) -> pd.DataFrame:
@@ -522,6 +598,7 @@ def validate_population(frame: pd.DataFrame) -> pd.DataFrame:
     names the file.
     """
     require_columns(frame, ("population",), one_of=("ward_code", "lsoa_code"), role="population")
+    frame = _light(frame)
     key = "ward_code" if "ward_code" in frame else "lsoa_code"
     require_values(frame, (key, "population"))
     out = _base(frame)
@@ -564,6 +641,7 @@ def validate_population_totals(frame: pd.DataFrame) -> pd.DataFrame:
     missing, negative or zero total and an area code given twice.
     """
     require_columns(frame, ("area_code", "population"))
+    frame = _light(frame)
     require_values(frame, ("area_code", "population"))
     out = _base(frame)
     out["area_code"] = frame["area_code"].str.strip().str.upper()
@@ -579,6 +657,7 @@ def validate_population_totals(frame: pd.DataFrame) -> pd.DataFrame:
 def validate_lookup(frame: pd.DataFrame) -> pd.DataFrame:
     """LSOA to best-fit ward lookup. Returns columns: lsoa_code, ward_code."""
     require_columns(frame, ("lsoa_code", "ward_code"), role="lsoa_ward_lookup")
+    frame = _light(frame)
     require_values(frame, ("lsoa_code", "ward_code"))
     out = pd.DataFrame(
         {
@@ -603,6 +682,7 @@ def validate_deprivation(frame: pd.DataFrame) -> pd.DataFrame:
     Higher scores are more deprived (the IMD score, not its rank).
     """
     require_columns(frame, ("imd_score",), one_of=("lsoa_code", "ward_code"), role="deprivation")
+    frame = _light(frame)
     key = "lsoa_code" if "lsoa_code" in frame else "ward_code"
     require_values(frame, (key, "imd_score"))
     out = pd.DataFrame(
@@ -620,6 +700,7 @@ def validate_deprivation(frame: pd.DataFrame) -> pd.DataFrame:
 def validate_peer_list(frame: pd.DataFrame) -> pd.DataFrame:
     """The areas each area is compared with (``peers.csv``). Returns area_code, peer_code, line."""
     require_columns(frame, ("area_code", "peer_code"), role="peer_list")
+    frame = _light(frame)
     require_values(frame, ("area_code", "peer_code"))
     return pd.DataFrame(
         {
