@@ -371,7 +371,7 @@ def national_geography() -> NationalGeography:
     capital = int(np.argmax(csp_counts))
     multi = _place_multi_lad_csps(rng, csp_counts, capital)
 
-    forces, csps, lads, ward_parts = [], [], [], []
+    forces, csps, lads = [], [], []
     for f, (cell, n_csp) in enumerate(zip(force_cells, csp_counts, strict=True)):
         region = names.take()
         if f == capital:
@@ -731,7 +731,7 @@ def _points_in_polygons(
 
 
 def _street_names(rng: np.random.Generator, n: int) -> list[str]:
-    """ "On or near <street>" for ``n`` snap points: common names and invented ones."""
+    """Locations "On or near <street>" for ``n`` snap points: common and invented names."""
     stem = rng.integers(0, len(_STEMS), n)
     suffix = rng.integers(0, len(_SUFFIXES), n)
     kind = rng.integers(0, len(_STREET_TYPES), n)
