@@ -167,8 +167,9 @@ def validate_csp_lookup(frame: pd.DataFrame) -> pd.DataFrame:
 
 def split_lads(lookup: pd.DataFrame) -> dict[str, list[str]]:
     """Local authorities in more than one CSP: LAD code -> their CSP codes."""
-    csps = lookup.groupby("lad_code", sort=False)["csp_code"].agg(list)
-    return {lad: codes for lad, codes in csps.items() if len(codes) > 1}
+    repeated = lookup["lad_code"].duplicated(keep=False)  # vectorised: called once per area
+    csps = lookup.loc[repeated].groupby("lad_code", sort=False)["csp_code"].agg(list)
+    return dict(csps.items())
 
 
 def _csp_by_lad(lookup: pd.DataFrame) -> dict[str, str]:
