@@ -100,12 +100,14 @@ def test_same_seed_and_scale_give_the_same_bytes(national_dir, tmp_path):
 
 
 def test_another_seed_draws_other_records(national_dir, tmp_path):
-    other = demo_national._street_table(5, 35, seed=SEED + 1, scale=SCALE)
-    buffer = io.BytesIO()
-    pa_csv.write_csv(other, buffer, demo_national._CSV_OPTIONS)
-    path = national_dir / "police_uk" / LATEST_MONTH
-    published = next(path.glob("*")).read_bytes()
-    assert buffer.getvalue() not in published
+    slug = demo_national.national_geography().forces["slug"].iloc[5]
+    published = national_dir / "police_uk" / demo_national.street_file_name(slug, LATEST_MONTH)
+    for seed in (SEED, SEED + 1):
+        path = tmp_path / f"{seed}.csv"
+        demo_national._write_street_file(
+            path, demo_national._street_table(5, 35, seed=seed, scale=SCALE)
+        )
+        assert (path.read_bytes() == published.read_bytes()) == (seed == SEED)
 
 
 def test_forces_csps_and_local_authorities(lookup, wards):
