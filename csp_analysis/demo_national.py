@@ -246,8 +246,9 @@ class NationalGeography:
     lads : pandas.DataFrame
         One row per local authority, ordered by force and CSP: lad_code, lad_name, csp
         (row of ``csps``), force, urbanness (0 rural to 1 city), population, crime_rate
-        (relative crime per resident), first_ward and last_ward (the range of its rows of
-        ``wards``, which are ordered by local authority).
+        (relative crime per resident), town (its main town's name), first_ward and
+        last_ward (the range of its rows of ``wards``, which are ordered by local
+        authority).
     wards : geopandas.GeoDataFrame
         ward_code, ward_name, area_code and area_name (the CSP's), town (None outside
         towns), geometry (EPSG:27700), and unpublished lad (row of ``lads``), population,
@@ -329,9 +330,6 @@ class _Names:
                 self._used.add(name)
                 return name
 
-    def reserve(self, name: str) -> None:
-        self._used.add(name)
-
 
 def _six_decimals(values: np.ndarray) -> pa.Array:
     """Numbers as text with six decimals, as data.police.uk writes coordinates."""
@@ -358,7 +356,7 @@ def _to_wgs84(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def national_geography() -> NationalGeography:
     """The invented country's forces, CSPs, local authorities, wards, LSOAs and snap points.
 
-    Made once per process (about two seconds) and cached; the same in every process.
+    Made once per process (a few seconds) and cached; the same in every process.
     """
     rng = np.random.default_rng(GEOGRAPHY_SEED)
     names = _Names(rng)
@@ -406,7 +404,7 @@ def national_geography() -> NationalGeography:
     csps = pd.DataFrame(csps, columns=["csp_code", "csp_name", "force"])
     lads = pd.DataFrame(lads)
     lads = _populations(rng, lads)
-    wards, lads = _wards(rng, names, lads, csps, country)
+    wards, lads = _wards(rng, lads, csps, country)
     lsoas = _lsoas(rng, wards, lads)
     snaps = _snap_points(rng, wards, lsoas, country)
     return NationalGeography(
@@ -508,7 +506,6 @@ def _populations(rng: np.random.Generator, lads: pd.DataFrame) -> pd.DataFrame:
 
 def _wards(
     rng: np.random.Generator,
-    names: _Names,
     lads: pd.DataFrame,
     csps: pd.DataFrame,
     country: Polygon,
@@ -546,7 +543,7 @@ def _wards(
         order = np.argsort(-seeds[:, 1], kind="stable")  # north to south
         seeds, cells = seeds[order], cells[order]
         distance = np.hypot(*(seeds - town).T)
-        town_name = lad.lad_name if " " not in lad.lad_name else names.take()
+        town_name = lad.lad_name  # each authority is named after its main town
         residents = rng.uniform(0.75, 1.25, n)
         residents = np.round(residents * lad.population / residents.sum()).astype(int)
         rows.append(
