@@ -52,19 +52,15 @@ def national_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def street_rows(national_dir) -> pd.DataFrame:
-    """Every street file's rows (pyarrow), with the file's month and force slug."""
-    frames = []
+    """Every street file's rows (read with pyarrow), with the file's name."""
+    options = pa_csv.ConvertOptions(
+        column_types={c: pa.string() for c in POLICE_UK_COLUMNS}, strings_can_be_null=True
+    )
+    tables = []
     for path in police_uk_files(national_dir / "police_uk"):
-        table = pa_csv.read_csv(
-            path,
-            convert_options=pa_csv.ConvertOptions(
-                column_types={c: pa.string() for c in POLICE_UK_COLUMNS}, strings_can_be_null=True
-            ),
-        )
-        frame = table.to_pandas()
-        frame["file"] = path.name
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+        table = pa_csv.read_csv(path, convert_options=options)
+        tables.append(table.append_column("file", pa.array([path.name] * table.num_rows)))
+    return pa.concat_tables(tables).to_pandas()
 
 
 @pytest.fixture(scope="session")
@@ -236,7 +232,7 @@ def _settings(national_dir: Path, tmp_path: Path, months: list[str]) -> Path:
 
 
 def test_load_dataset_places_records_in_their_csps(national_dir, tmp_path, lookup):
-    settings = load_settings(_settings(national_dir, tmp_path, ["2025-03", LATEST_MONTH]))
+    settings = load_settings(_settings(national_dir, tmp_path, [LATEST_MONTH]))
     dataset = load_dataset(settings)
     assert dataset.synthetic
     assert len(dataset.areas()) == lookup["csp_code"].nunique()
