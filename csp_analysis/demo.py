@@ -1464,12 +1464,12 @@ DEMO_FILES = (
 )
 
 
-def check_demo_folder(out: Path) -> None:
+def check_demo_folder(out: Path, files: tuple[str, ...] = DEMO_FILES) -> None:
     """Refuse a folder that holds files the demo generator did not make.
 
     A folder is fine when it is missing, empty (hidden files aside), or holds only the
-    generator's own files with its marker ``SYNTHETIC_DATA.md``: real data is never
-    replaced by, or mixed with, synthetic records.
+    generator's own ``files`` (names in the folder) with its marker ``SYNTHETIC_DATA.md``:
+    real data is never replaced by, or mixed with, synthetic records.
     """
     if not out.exists():
         return
@@ -1477,7 +1477,7 @@ def check_demo_folder(out: Path) -> None:
         raise OutputError(f"{out} is a file, not a folder: choose another --out for the demo data")
     present = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
     if (out / SYNTHETIC_MARKER).is_file():
-        foreign = [name for name in present if name not in DEMO_FILES]
+        foreign = [name for name in present if name not in files]
         if foreign:
             raise OutputError(
                 f"{out} holds demo data and files the demo generator did not make "

@@ -908,7 +908,8 @@ def check_ward_layout(parts: list) -> list[str]:
     wards = pd.concat(parts, ignore_index=True)
     label = (wards["ward_code"] + " (" + wards["ward_name"] + ")").tolist()
     notes = []
-    for (_, name), group in wards.groupby(["area_code", "ward_name"], sort=False):
+    repeated = wards.duplicated(["area_code", "ward_name"], keep=False)  # only these: fast
+    for (_, name), group in wards.loc[repeated].groupby(["area_code", "ward_name"], sort=False):
         if len(group) > 1:
             listed = ", ".join(f"{wards['ward_code'][i]} ({where[i]})" for i in group.index)
             notes.append(
