@@ -43,7 +43,7 @@ from csp_analysis.classify import (
     normalise_offence_code,
 )
 from csp_analysis.read import TITLE_ROWS_SEARCHED, InputError, canonical_name, read_table
-from csp_analysis.stats import poisson_change_test, rate_ci
+from csp_analysis.stats import poisson_change_tests, rate_ci
 
 #: The funnel plot bands, from highest to lowest.
 FUNNEL_BANDS = ("above 99.8%", "above 95%", "within", "below 95%", "below 99.8%")
@@ -858,13 +858,13 @@ def rate_ratio(
             for a in (count, population, peer_count, peer_population)
         )
     )
-    rows = []
-    for c, t, pc, pt in zip(x1, t1, x2, t2, strict=True):
-        if not (t > 0 and pt > 0) or np.isnan(c) or np.isnan(pc):
-            rows.append((np.nan, np.nan, np.nan, np.nan))
-            continue
-        test = poisson_change_test(c, pc, current_exposure=t, previous_exposure=pt, level=level)
-        rows.append((test.rate_ratio, test.ratio_lower, test.ratio_upper, test.p_value))
+    usable = (t1 > 0) & (t2 > 0) & ~np.isnan(x1) & ~np.isnan(x2)
+    columns = [np.full(x1.shape, np.nan) for _ in range(4)]
+    if usable.any():
+        tested = poisson_change_tests(x1[usable], x2[usable], t1[usable], t2[usable], level=level)
+        for column, values in zip(columns, tested, strict=True):
+            column[usable] = values
+    rows = list(zip(*columns, strict=True))
     return pd.DataFrame(rows, columns=["ratio", "ratio_lower", "ratio_upper", "p_value"])
 
 

@@ -263,27 +263,101 @@ def poisson_change_test(
     if not (np.isfinite(t1) and np.isfinite(t2) and t1 > 0 and t2 > 0):
         raise ValueError("exposures must be positive and finite")
     method = "exact conditional test (binomial, as R poisson.test)"
-    total = c1 + c2
-    if total == 0:
-        return ChangeTest(c1, c2, np.nan, 0.0, np.inf, 1.0, False, method)
-    result = sps.binomtest(c1, total, t1 / (t1 + t2))
-    ci = result.proportion_ci(confidence_level=level, method="exact")
-
-    def to_ratio(p: float) -> float:
-        return np.inf if p >= 1 else p / (1 - p) * t2 / t1
-
-    rate_ratio = np.inf if c2 == 0 else (c1 / t1) / (c2 / t2)
-    p_value = float(result.pvalue)
+    ratio, lower, upper, p_value = (
+        float(v[0]) for v in poisson_change_tests([c1], [c2], [t1], [t2], level=level)
+    )
     return ChangeTest(
         current=c1,
         previous=c2,
-        rate_ratio=float(rate_ratio),
-        ratio_lower=float(to_ratio(ci.low)),
-        ratio_upper=float(to_ratio(ci.high)),
+        rate_ratio=ratio,
+        ratio_lower=lower,
+        ratio_upper=upper,
         p_value=p_value,
         significant=bool(p_value < 1 - level),
         method=method,
     )
+
+
+def poisson_change_tests(
+    current: ArrayLike,
+    previous: ArrayLike,
+    current_exposure: ArrayLike,
+    previous_exposure: ArrayLike,
+    *,
+    level: float = 0.95,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`poisson_change_test` for many pairs at once (arrays of counts and exposures).
+
+    Returns arrays rate ratio, lower and upper limit, p-value. The two-sided p-value is
+    ``scipy.stats.binomtest``'s, computed for every pair together (its search for the
+    other tail, vectorised); the limits are the Clopper-Pearson limits (beta quantiles,
+    which ``binomtest``'s "exact" interval solves for numerically). Counts must be
+    non-negative whole numbers and exposures positive (not checked here).
+    """
+    c1, c2, t1, t2 = (
+        np.atleast_1d(np.asarray(a, dtype=float))
+        for a in (current, previous, current_exposure, previous_exposure)
+    )
+    n, p = c1 + c2, t1 / (t1 + t2)
+    alpha = (1 - level) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        low = np.where(c1 > 0, sps.beta.ppf(alpha, c1, n - c1 + 1), 0.0)
+        high = np.where(c1 < n, sps.beta.ppf(1 - alpha, c1 + 1, n - c1), 1.0)
+        scale = t2 / t1
+        lower = low / (1 - low) * scale
+        upper = np.where(high >= 1, np.inf, high / (1 - high) * scale)
+        ratio = np.where(c2 == 0, np.inf, (c1 / t1) / (c2 / t2))
+    p_value = _binomtest_two_sided(c1, n, p)
+    empty = n == 0  # R: p-value 1, ratio NaN, limits 0 and inf
+    ratio = np.where(empty, np.nan, ratio)
+    lower, upper = np.where(empty, 0.0, lower), np.where(empty, np.inf, upper)
+    return ratio, lower, upper, np.where(empty, 1.0, p_value)
+
+
+def _binomtest_two_sided(k: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """The two-sided p-value of ``scipy.stats.binomtest(k, n, p)`` for arrays ("minlike").
+
+    The sum of the probabilities no more likely than the observed count's (with scipy's
+    relative tolerance 1e-7), found by scipy's binary search on the other side of the mode.
+    """
+    binom = sps.binom
+    pvalue = np.ones(k.shape)
+    rerr = 1 + 1e-7
+    d = binom.pmf(k, n, p)
+    below = (k < p * n) & (n > 0)
+    above = (k > p * n) & (n > 0)
+    if below.any():
+        kb, nb, pb, db = k[below], n[below], p[below], d[below]
+        ix = _search(lambda x: -binom.pmf(x, nb, pb), -db * rerr, np.ceil(pb * nb), nb)
+        y = nb - ix + (db * rerr == binom.pmf(ix, nb, pb))
+        pvalue[below] = binom.cdf(kb, nb, pb) + binom.sf(nb - y, nb, pb)
+    if above.any():
+        ka, na, pa, da = k[above], n[above], p[above], d[above]
+        ix = _search(
+            lambda x: binom.pmf(x, na, pa), da * rerr, np.zeros(ka.shape), np.floor(pa * na)
+        )
+        pvalue[above] = binom.cdf(ix, na, pa) + binom.sf(ka - 1, na, pa)
+    return np.minimum(1.0, pvalue)
+
+
+def _search(values, target: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The binary search of scipy's binomial test, elementwise over arrays.
+
+    Returns i with values(i) <= target < values(i + 1), between ``lo`` and ``hi``
+    (``values`` ascending there).
+    """
+    lo, hi = lo.astype(float), hi.astype(float)
+    found = np.full(lo.shape, np.nan)
+    active = lo < hi
+    while active.any():
+        mid = lo + np.floor((hi - lo) / 2)
+        value = values(mid)
+        less, more = active & (value < target), active & (value > target)
+        found = np.where(active & (value == target), mid, found)
+        lo, hi = np.where(less, mid + 1, lo), np.where(more, mid - 1, hi)
+        active = (less | more) & (lo < hi)
+    end = np.where(values(lo) <= target, lo, lo - 1)
+    return np.where(np.isnan(found), end, found)
 
 
 # ---------------------------------------------------------------------- trend test
