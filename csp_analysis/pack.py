@@ -27,6 +27,7 @@ not made again.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import pickle
@@ -381,7 +382,7 @@ class PageJob:
 
     page: Page
     folder: Path  # the area's folder
-    notebook: Path
+    notebook: str  # the notebook file's text
     parameters: dict  # the notebook's; ``prepared`` is added where the page is made
     resources: dict  # what the page template shows
 
@@ -463,7 +464,8 @@ def _plan_page(
         page.parameters,
         population=population_note(area.dataset, page.area_code),
     )
-    page.fingerprint = provenance.fingerprint(record, *depends, provenance.sha256(notebook))
+    source = notebook.read_bytes()  # the notebook the fingerprint names is the one run
+    page.fingerprint = provenance.fingerprint(record, *depends, hashlib.sha256(source).hexdigest())
     if area.resume and (saved := _reusable(page, area.folder)):
         return saved, None
     resources = {
@@ -473,7 +475,7 @@ def _plan_page(
         "subtitle": [about, *area.resources["subtitle"]],
         "provenance": record,
     }
-    return page, PageJob(page, area.folder, notebook, parameters, resources)
+    return page, PageJob(page, area.folder, source.decode("utf-8"), parameters, resources)
 
 
 def plan_pack(
@@ -617,9 +619,12 @@ def execute_pack(plan: Plan, pool: Executor, *, settings: Settings, progress: bo
                     ready, prepared = _area_made(job, task, period_folder=plan.root.name)
                     bar.update(len(job.jobs) - len(ready))
                     for page_job in ready:
-                        source = page_job.notebook.read_text(encoding="utf-8")
                         page_task = pool.submit(
-                            make_page, source, page_job.parameters, page_job.resources, prepared
+                            make_page,
+                            page_job.notebook,
+                            page_job.parameters,
+                            page_job.resources,
+                            prepared,
                         )
                         waiting[page_task] = page_job
         finally:
