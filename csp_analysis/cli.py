@@ -25,6 +25,7 @@ from csp_analysis.outputs import (
     check_theme_names,
     inside,
 )
+from csp_analysis.pack import ClusterError
 from csp_analysis.periods import Period, PeriodError
 from csp_analysis.profile import CoverageError, check_theme
 from csp_analysis.publication import publish_area
@@ -32,7 +33,7 @@ from csp_analysis.read import InputError
 from csp_analysis.tables import ASSESSMENT_FOLDER, write_assessment_tables, write_tables
 from csp_analysis.workbook import workbook_name, write_workbook
 
-EXPECTED_ERRORS = (InputError, PeriodError, CoverageError, OutputError)
+EXPECTED_ERRORS = (InputError, PeriodError, CoverageError, OutputError, ClusterError)
 
 
 def _settings(args: argparse.Namespace):
@@ -246,6 +247,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         workers=args.workers,
         restricted=args.restricted,
         resume=args.resume,
+        cluster=args.cluster,
     )
     for page in pages:
         mark = {"ok": "ok  ", "unavailable": "n/a ", "failed": "FAIL"}[page.status]
@@ -359,7 +361,16 @@ def parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--theme", action="append", help="theme (repeatable; default all)")
     run.add_argument("--out", default="outputs/pack", help="output folder")
-    run.add_argument("--workers", type=int, default=2, help="notebooks run in parallel")
+    run.add_argument(
+        "--workers", type=int, default=2, help="local worker processes (without --cluster)"
+    )
+    run.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="run the pages on the Dask cluster whose scheduler is at ADDRESS "
+        "(tcp://host:8786); its workers need this version of csp_analysis and the config "
+        "and data at the same paths (default: local worker processes)",
+    )
     run.add_argument(
         "--restricted",
         action="store_true",

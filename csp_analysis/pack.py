@@ -1,10 +1,20 @@
 """Pack: the quarterly board pack, every area and theme as notebooks rendered to HTML.
 
-The last step of the data flow. :func:`run_pack` loads the data once (so bad input is
-refused before any notebook starts), decides which themes the data supports, executes the
-theme notebooks with papermill's in-process API in parallel worker processes, renders each
-to a self-contained HTML page (code hidden, plots embedded, nothing fetched from the
-internet) and writes the board pack's front page, ``index.html``.
+The last step of the data flow. :func:`run_pack` runs in three steps, with the executor
+as the swappable part:
+
+- **plan** (:func:`plan_pack`, this process, holding the folder's lock): which areas and
+  pages, each page's notebook parameters, provenance record and fingerprint, and which
+  pages ``resume`` keeps;
+- **execute** (:func:`execute_pack`): an *area task* (:func:`make_area`) makes each
+  area's published profiles and assessment once, with their tables, workbook and index
+  figures; then a *page task* (:func:`make_page`) per page executes its notebook with
+  papermill's in-process API and renders a self-contained HTML page (code hidden, plots
+  embedded, nothing fetched from the internet). Tasks run in local worker processes or on
+  a Dask cluster (:func:`executor`); they write nothing outside their own temporary
+  folders: this process writes every file, so outputs never leave ``--out`` and a
+  cluster's workers need no access to it;
+- **index** (:func:`write_index`): the board pack's front page, ``index.html``.
 
 Every file is written atomically, so an interrupted run leaves no half-written page, and
 one run at a time holds a period's folder (:class:`~csp_analysis.outputs.OutputLock`). Each
@@ -17,44 +27,53 @@ not made again.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import pickle
 import re
 import shutil
 import tempfile
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Iterator, Sequence
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
 import nbformat
 
-from csp_analysis import provenance, wording
-from csp_analysis.assessment import Assessment, area_assessment, assessment_period
+from csp_analysis import __version__, provenance, wording
+from csp_analysis.assessment import Assessment, assessment_period
 from csp_analysis.config import PROJECT_ROOT, Settings
-from csp_analysis.load import load_dataset, population_note
+from csp_analysis.load import Dataset, load_dataset, population_note
 from csp_analysis.outputs import (
-    PARTIAL,
     OutputError,
     OutputLock,
     area_folder,
     check_theme_names,
     clean_partials,
+    fresh_folder,
     inside,
     write_atomic,
 )
 from csp_analysis.periods import Period
 from csp_analysis.profile import CoverageError, Profile
-from csp_analysis.publication import area_profiles
+from csp_analysis.publication import AreaPublication, publish_area
 from csp_analysis.tables import (
     ASSESSMENT_FOLDER,
     write_assessment_tables,
     write_tables,
     write_unavailable,
 )
-from csp_analysis.workbook import workbook_name, write_workbook
+from csp_analysis.workbook import workbook_bytes, workbook_name
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 GENERIC_NOTEBOOK = "offence_profile.ipynb"
@@ -165,44 +184,6 @@ def failure_message(error: Exception) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text).splitlines()[0][:500]
 
 
-def _execute(page: Page, parameters: dict, folder: Path, resources: dict) -> Page:
-    """Run one notebook with papermill and render it (in a worker process).
-
-    ``parameters`` are the notebook's own (paths as the kernel needs them); they stay in
-    the executed ``.ipynb``, whose code and parameters the HTML page does not show.
-    """
-    import papermill
-
-    os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")  # this environment's kernel
-    executed = folder / f"{page.theme}.ipynb"
-    running = folder / f".{page.theme}{PARTIAL}.ipynb"  # papermill wants .ipynb
-    try:
-        papermill.execute_notebook(
-            str(notebook_for(page.theme)),
-            str(running),
-            parameters=parameters,
-            kernel_name=KERNEL,
-            language="python",
-            progress_bar=False,
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no transport warnings
-            cwd=str(NOTEBOOKS),
-        )
-    except Exception as error:  # noqa: BLE001 - one page failing must not stop the pack
-        if running.exists():
-            os.replace(running, executed)  # kept, with the error, for debugging
-        (folder / f"{page.theme}.html").unlink(missing_ok=True)  # an earlier run's page
-        page.status, page.message = "failed", failure_message(error)
-        return page
-    os.replace(running, executed)
-    notebook = nbformat.read(executed, as_version=4)
-    write_atomic(
-        folder / f"{page.theme}.html",
-        render_html(notebook, {**resources, "contents": contents_of(notebook)}),
-    )
-    page.html = f"{page.area_slug}/{page.theme}.html"
-    return page
-
-
 def _unavailable_page(page: Page, folder: Path, resources: dict) -> Page:
     """A short page saying why the theme cannot be produced from this data."""
     from csp_analysis.report import escape_markdown  # the message can hold data and config
@@ -301,26 +282,6 @@ def _discard(folder: Path, theme: str) -> None:
         shutil.rmtree(folder / theme)
 
 
-def _area_workbook(
-    folder: Path,
-    period_folder: str,
-    profiles: dict | None,
-    names: list[str],
-    settings: Settings,
-    pages: list[Page],
-) -> None:
-    """Write the area's workbook of the run's themes, and name it on the area's pages.
-
-    With ``profiles`` None (every page of the area kept by ``resume``) the workbook of
-    the earlier run is kept as it is.
-    """
-    book = inside(folder, workbook_name(folder.name, period_folder))
-    if profiles is not None and any(isinstance(profiles[n], Profile) for n in names):
-        write_workbook({n: profiles[n] for n in names}, book, sources=settings.sources)
-    for page in pages:
-        page.workbook = f"{folder.name}/{book.name}" if book.exists() else ""
-
-
 def pages_in(root: Path, *, areas: Sequence[str] = (), themes: Sequence[str] = ()) -> list[Page]:
     """Every page of a period folder, from its manifests ``<area>/<theme>.json``.
 
@@ -372,6 +333,7 @@ def run_pack(
     restricted: bool = False,
     resume: bool = False,
     progress: bool = True,
+    cluster: str | None = None,
 ) -> list[Page]:
     """Produce the board pack under ``out/<period folder>/`` and return this run's pages.
 
@@ -380,9 +342,12 @@ def run_pack(
     ``<area>/<area>-<period>.xlsx`` (the workbook of the run's themes, see
     :mod:`csp_analysis.workbook`) and ``index.html``, which lists every page of the folder.
     ``restricted`` keeps exact small numbers and marks every page OFFICIAL-SENSITIVE; the
-    default is the board and public version. Raises
+    default is the board and public version. The tasks run in ``workers`` local processes,
+    or on the Dask cluster whose scheduler is at ``cluster`` (see :func:`executor`); this
+    process plans the run and writes every file. Raises
     :class:`~csp_analysis.outputs.OutputError` when another run holds the folder or the
-    folder holds pages of the other version.
+    folder holds pages of the other version, and :class:`ClusterError` when the cluster
+    cannot run the pack.
     """
     names = [name for name in themes or settings.themes if name != ASSESSMENT]
     assessed = themes is None or ASSESSMENT in themes
@@ -392,54 +357,167 @@ def run_pack(
     with OutputLock(root):
         check_version(root, "restricted" if restricted else "board")
         clean_partials(root)  # what an interrupted run left: no other run is writing here
-        return _run_locked(
-            settings,
-            label=label,
-            root=root,
-            areas=areas,
-            names=names,
-            workers=workers,
-            restricted=restricted,
-            resume=resume,
-            progress=progress,
-            assessed=assessed,
-        )
+        with executor(workers=workers, cluster=cluster) as pool:  # refused before any work
+            plan = plan_pack(
+                settings,
+                label=label,
+                root=root,
+                areas=areas or settings.areas,
+                names=names,
+                assessed=assessed,
+                restricted=restricted,
+                resume=resume,
+            )
+            execute_pack(plan, pool, settings=settings, progress=progress)
+        write_index(plan, settings=settings)
+    return plan.pages
 
 
-def _run_locked(
+# -------------------------------------------------------------------------------- plan
+
+
+@dataclass
+class PageJob:
+    """A page to make: its notebook and what the notebook and the page template are given."""
+
+    page: Page
+    folder: Path  # the area's folder
+    notebook: str  # the notebook file's text
+    parameters: dict  # the notebook's; ``prepared`` is added where the page is made
+    resources: dict  # what the page template shows
+
+
+@dataclass
+class AreaJob:
+    """An area with pages to make: its area task, then one page task per page."""
+
+    area: str  # as the run names it (name or code)
+    folder: Path
+    jobs: dict[str, PageJob]  # by page key: the pages to make, in reading order
+
+
+@dataclass
+class Plan:
+    """A run decided: every page in reading order (kept or to make) and the areas' tasks."""
+
+    root: Path
+    label: str
+    restricted: bool
+    names: list[str]  # the run's themes
+    folders: list[str]  # the run's area folders, in order
+    pages: list[Page] = field(default_factory=list)
+    areas: list[AreaJob] = field(default_factory=list)
+    index: dict = field(default_factory=dict)  # what index.html shows besides the pages
+
+
+def _catalogue(settings: Settings) -> Dataset:
+    """The data as a plan needs it: areas, input files (provenance), population, synthetic.
+
+    Loads the data, so bad input is refused before any task starts; the plan reads no
+    records (the processed store can give this without them).
+    """
+    return load_dataset(settings)
+
+
+@dataclass(frozen=True)
+class _Area:
+    """What every page of one area in a run shares while it is planned."""
+
+    settings: Settings
+    dataset: Dataset
+    place: dict  # area_code, area_name
+    folder: Path
+    parameters: dict  # the area's notebook parameters
+    resources: dict  # what every page of the run shows
+    resume: bool
+
+
+def _plan_page(
+    area: _Area,
+    key: str,
+    *,
+    title: str,
+    when: str,
+    about: str,
+    notebook: Path,
+    depends: tuple,
+    parameters: dict,
+) -> tuple[Page, PageJob | None]:
+    """One page of an area: its provenance and fingerprint, and whether it is made or kept.
+
+    ``title`` is the page's (the theme's), ``when`` the period its document title names,
+    ``about`` the first line under its title, and ``depends`` the settings beyond the
+    record and the notebook that its fingerprint covers. Returns the page and the job that
+    makes it, or the page as last made (and None) when ``resume`` keeps it.
+    """
+    name = area.place["area_name"]
+    restricted = parameters["restricted"]
+    page = Page(name, area.folder.name, key, title)
+    page.mode = "restricted" if restricted else "board"
+    page.area_code = area.place["area_code"]
+    page.parameters = provenance.parameters(
+        area.settings, area=name, period=parameters["period"], theme=key, restricted=restricted
+    )
+    record = provenance.record(
+        area.settings,
+        area.dataset.files,
+        page.parameters,
+        population=population_note(area.dataset, page.area_code),
+    )
+    source = notebook.read_bytes()  # the notebook the fingerprint names is the one run
+    page.fingerprint = provenance.fingerprint(record, *depends, hashlib.sha256(source).hexdigest())
+    if area.resume and (saved := _reusable(page, area.folder)):
+        return saved, None
+    resources = {
+        **area.resources,
+        "title": f"{title}: {name}",
+        "document_title": f"{title}, {name}, {when}",
+        "subtitle": [about, *area.resources["subtitle"]],
+        "provenance": record,
+    }
+    return page, PageJob(page, area.folder, source.decode("utf-8"), parameters, resources)
+
+
+def plan_pack(
     settings: Settings,
     *,
     label: str,
     root: Path,
-    areas: list[str] | None,
+    areas: list[str],
     names: list[str],
-    workers: int,
+    assessed: bool,
     restricted: bool,
     resume: bool,
-    progress: bool,
-    assessed: bool = True,
-) -> list[Page]:
-    """:func:`run_pack` once it holds the period folder."""
-    from tqdm.auto import tqdm
+) -> Plan:
+    """Decide a run (in the main process, holding the folder's lock).
 
-    dataset = load_dataset(settings)
+    Which areas and pages, each page's notebook parameters, provenance record and
+    fingerprint, and, with ``resume``, which pages are kept because their fingerprint is
+    unchanged. Writes nothing.
+    """
+    dataset = _catalogue(settings)
     mode = {"restricted": restricted, "threshold": settings.suppression_threshold}
-    version = "restricted" if restricted else "board"
-    wards_file = dataset.files[0]["file"] if dataset.files else "wards"
     today = dt.date.today().strftime("%d %B %Y")
     described = Period.parse(label).describe()
-    subtitle = [f"{described} ({label}) compared with the same months a year earlier"]
-    pages, jobs = [], []  # pages in reading order; jobs: (position, arguments) to execute
-    folders = []
-    prepared = tempfile.TemporaryDirectory(prefix="csp-prepared-")
-    for area in areas or settings.areas:
-        place = dataset.find_area(area)
+    compared = f"{described} ({label}) compared with the same months a year earlier"
+    year = assessment_period(label, settings.assessment_period)
+    shown = {
+        "contents": [],
+        "subtitle": [f"Produced {today}"],
+        "sources": settings.sources,
+        "synthetic": dataset.synthetic,
+        "mode": mode,
+        "today": today,
+    }
+    wards_file = dataset.files[0]["file"] if dataset.files else "wards"
+    plan = Plan(root, label, restricted, names, folders=[])
+    for named in areas:
+        place = dataset.find_area(named)
         folder = inside(root, area_folder(dataset.areas(), place["area_code"], source=wards_file))
-        if folder.name in folders:
+        if folder.name in plan.folders:
             continue  # the same area named twice
-        folders.append(folder.name)
-        profiles, made = None, Path(prepared.name) / f"{folder.name}.pickle"
-        area_parameters = {  # the notebooks': they read the files; run_pack writes the tables
+        plan.folders.append(folder.name)
+        parameters = {  # the notebooks': they read the prepared profiles; the run writes tables
             "area": place["area_name"],
             "period": label,
             "config": str(settings.config_path),
@@ -447,175 +525,423 @@ def _run_locked(
             "output_dir": "",
             "restricted": restricted,
         }
+        area = _Area(settings, dataset, dict(place), folder, parameters, shown, resume)
+        planned = []
         for name in names:
             theme = settings.themes[name]
-            page = Page(place["area_name"], folder.name, name, theme.title)
-            page.mode, page.area_code = version, place["area_code"]
-            page.parameters = provenance.parameters(
-                settings, area=place["area_name"], period=label, theme=name, restricted=restricted
-            )
-            parameters = dict(area_parameters)
-            if notebook_for(name).name == GENERIC_NOTEBOOK:
-                parameters["theme"] = name
-            record = provenance.record(
-                settings,
-                dataset.files,
-                page.parameters,
-                population=population_note(dataset, place["area_code"]),
-            )
-            page.fingerprint = provenance.fingerprint(
-                record, asdict(theme), mode, provenance.sha256(notebook_for(name))
-            )
-            if resume and (saved := _reusable(page, folder)):
-                pages.append(saved)
-                continue
-            resources = {
-                "title": f"{theme.title}: {place['area_name']}",
-                "document_title": f"{theme.title}, {place['area_name']}, {described}",
-                "subtitle": [*subtitle, f"Produced {today}"],
-                "contents": [],
-                "sources": settings.sources,
-                "synthetic": dataset.synthetic,
-                "mode": mode,
-                "provenance": record,
-                "today": today,
-            }
-            if profiles is None:  # every theme of the area, protected together, once
-                profiles = area_profiles(
-                    dataset, settings, area=area, period=label, restricted=restricted
+            notebook = notebook_for(name)
+            generic = {"theme": name} if notebook.name == GENERIC_NOTEBOOK else {}
+            planned.append(
+                _plan_page(
+                    area,
+                    name,
+                    title=theme.title,
+                    when=described,
+                    about=compared,
+                    notebook=notebook,
+                    depends=(asdict(theme), mode),
+                    parameters={**parameters, **generic},
                 )
-                with open(made, "wb") as handle:  # what the area's notebooks read
-                    pickle.dump(
-                        {n: p for n, p in profiles.items() if isinstance(p, Profile)}, handle
-                    )
-            profile = profiles[name]
-            if isinstance(profile, CoverageError):
-                page.status, page.message = "unavailable", str(profile)
-                write_unavailable(folder, name, page.message)
-            elif isinstance(profile, Exception):  # one theme failing must not stop the pack
-                page.status, page.message = "failed", failure_message(profile)
-                _discard(folder, name)
-                pages.append(page)
-                continue
-            else:
-                write_tables(profile, folder)
-                if not profile.available:
-                    page.status, page.message = "unavailable", profile.reason
-            if page.status == "unavailable":
-                pages.append(_unavailable_page(page, folder, resources))
-                continue
-            parameters["prepared"] = str(made)  # made once for every page of the area
-            page.figures = index_figures(profile)
-            jobs.append((len(pages), (page, parameters, folder, resources)))
-            pages.append(page)
-        _area_workbook(folder, root.name, profiles, names, settings, pages[-len(names) :])
-        if not assessed:
-            continue
-        page = Page(place["area_name"], folder.name, ASSESSMENT, "Strategic assessment")
-        page.mode, page.area_code = version, place["area_code"]
-        page.parameters = provenance.parameters(
-            settings, area=place["area_name"], period=label, theme=ASSESSMENT, restricted=restricted
-        )
-        record = provenance.record(
+            )
+        if assessed:
+            planned.append(
+                _plan_page(
+                    area,
+                    ASSESSMENT,
+                    title="Strategic assessment",
+                    when=year.describe(),
+                    about=f"{year.describe()} ({year.label}), with the change in {described} "
+                    f"({label})",
+                    notebook=NOTEBOOKS / f"{ASSESSMENT}.ipynb",
+                    depends=(
+                        {name: asdict(theme) for name, theme in settings.themes.items()},
+                        {**mode, "assessment_period": settings.assessment_period},
+                    ),
+                    parameters=parameters,
+                )
+            )
+        plan.pages += [page for page, _ in planned]
+        jobs = {job.page.theme: job for _, job in planned if job is not None}
+        if jobs:
+            plan.areas.append(AreaJob(named, folder, jobs))
+    plan.index = {
+        "synthetic": dataset.synthetic,
+        "mode": mode,
+        "record": provenance.record(
             settings,
             dataset.files,
-            page.parameters,
-            population=population_note(dataset, place["area_code"]),
-        )
-        page.fingerprint = provenance.fingerprint(
-            record,
-            {name: asdict(theme) for name, theme in settings.themes.items()},
-            {**mode, "assessment_period": settings.assessment_period},
-            provenance.sha256(NOTEBOOKS / f"{ASSESSMENT}.ipynb"),
-        )
-        if resume and (saved := _reusable(page, folder)):
-            pages.append(saved)
-            continue
-        year = assessment_period(label, settings.assessment_period)
-        resources = {
-            "title": f"Strategic assessment: {place['area_name']}",
-            "document_title": f"Strategic assessment, {place['area_name']}, {year.describe()}",
-            "subtitle": [
-                f"{year.describe()} ({year.label}), with the change in {described} ({label})",
-                f"Produced {today}",
-            ],
-            "contents": [],
-            "sources": settings.sources,
-            "synthetic": dataset.synthetic,
-            "mode": mode,
-            "provenance": record,
-            "today": today,
-        }
-        if profiles is None:
-            profiles = area_profiles(
-                dataset, settings, area=area, period=label, restricted=restricted
+            provenance.parameters(settings, period=label, restricted=restricted),
+            population=population_note(dataset),
+        ),
+        "today": today,
+    }
+    return plan
+
+
+# ----------------------------------------------------------------------------- execute
+
+
+def execute_pack(plan: Plan, pool: Executor, *, settings: Settings, progress: bool = True) -> None:
+    """Make the plan's pages with ``pool``; this process writes every file, atomically.
+
+    Each area's task (:func:`make_area`) runs first; when it is done its tables, workbook
+    and unavailable pages are written here and one task per page (:func:`make_page`) is
+    submitted; each page's HTML, executed notebook and manifest are written as its task
+    finishes. A failing page is marked failed (its executed notebook kept beside it) and
+    the rest of the pack goes on; so are the pages of an area whose task fails.
+    """
+    from tqdm.auto import tqdm
+
+    waiting: dict[Future, AreaJob | PageJob] = {}
+    making = sum(len(area.jobs) for area in plan.areas)
+    with tqdm(total=len(plan.pages), desc="Pages", unit="page", disable=not progress) as bar:
+        bar.update(len(plan.pages) - making)
+        for area in plan.areas:
+            task = pool.submit(
+                make_area,
+                settings,
+                area=area.area,
+                period=plan.label,
+                restricted=plan.restricted,
+                themes=plan.names,
+                pages=list(area.jobs),
             )
+            waiting[task] = area
         try:
-            assessment = area_assessment(
-                dataset,
-                settings,
-                area=area,
-                period=label,
-                profiles=profiles,
-                restricted=restricted,
-            )
-        except CoverageError as error:
-            page.status, page.message = "unavailable", str(error)
-            write_unavailable(folder, ASSESSMENT, page.message)
-            pages.append(_unavailable_page(page, folder, resources))
+            while waiting:
+                done, _ = wait(waiting, return_when=FIRST_COMPLETED)
+                for task in done:
+                    job = waiting.pop(task)
+                    if isinstance(job, PageJob):
+                        _page_made(job, task)
+                        bar.update(1)
+                        continue
+                    ready, prepared = _area_made(job, task, period_folder=plan.root.name)
+                    bar.update(len(job.jobs) - len(ready))
+                    for page_job in ready:
+                        page_task = pool.submit(
+                            make_page,
+                            page_job.notebook,
+                            page_job.parameters,
+                            page_job.resources,
+                            prepared,
+                        )
+                        waiting[page_task] = page_job
+        finally:
+            for task in waiting:  # an error here: tasks not yet started are not run
+                task.cancel()
+
+
+def _area_made(area: AreaJob, task: Future, *, period_folder: str) -> tuple[list[PageJob], bytes]:
+    """Write what an area task made; returns the area's pages to execute and their profiles.
+
+    Pages that are unavailable or failed are finished here (with their manifests).
+    """
+    try:
+        made: AreaResult = task.result()
+    except Exception as error:  # noqa: BLE001 - one area failing must not stop the pack
+        for key, job in area.jobs.items():
+            _discard(area.folder, key)
+            job.page.status, job.page.message = "failed", failure_message(error)
+            _save_manifest(job)
+        return [], b""
+    book = inside(area.folder, workbook_name(area.folder.name, period_folder))
+    if made.workbook is not None:
+        write_atomic(book, made.workbook)
+    ready = []
+    for key, job in area.jobs.items():
+        outcome, page = made.pages[key], job.page
+        page.workbook = f"{area.folder.name}/{book.name}" if book.exists() else ""
+        page.status, page.message, page.figures = outcome.status, outcome.message, outcome.figures
+        if outcome.status == "failed":
+            _discard(area.folder, key)
+        else:
+            with fresh_folder(inside(area.folder, key)) as staging:  # the tables, whole
+                for name, data in outcome.tables.items():
+                    inside(staging, name).write_bytes(data)
+        if outcome.status == "ok":
+            ready.append(job)
             continue
-        write_assessment_tables(assessment, folder)
-        with open(made, "wb") as handle:  # the area's profiles and its assessment
-            pickle.dump(
-                {
-                    **{n: p for n, p in profiles.items() if isinstance(p, Profile)},
-                    ASSESSMENT: assessment,
-                },
-                handle,
-            )
-        page.figures = assessment_figures(assessment)
-        jobs.append(
-            (
-                len(pages),
-                (page, {**area_parameters, "prepared": str(made)}, folder, resources),
-            )
-        )
-        pages.append(page)
+        if outcome.status == "unavailable":
+            _unavailable_page(page, area.folder, job.resources)
+        _save_manifest(job)
+    return ready, made.prepared
 
-    with (
-        tqdm(total=len(pages), desc="Notebooks", unit="page", disable=not progress) as bar,
-        ProcessPoolExecutor(max_workers=max(1, workers), mp_context=get_context("spawn")) as pool,
-    ):
-        bar.update(len(pages) - len(jobs))
-        futures = {pool.submit(_execute, *arguments): position for position, arguments in jobs}
-        for future in as_completed(futures):
-            pages[futures[future]] = future.result()
-            bar.update(1)
-    prepared.cleanup()
 
-    for page in pages:
-        if not page.reused:
-            failed = page.status == "failed"  # never reused: made again by the next run
-            saved = {**asdict(page), "fingerprint": "" if failed else page.fingerprint}
-            write_atomic(_manifest(root / page.area_slug, page.theme), json.dumps(saved, indent=1))
+def _page_made(job: PageJob, task: Future) -> None:
+    """Write what a page task made (or that it failed), then the page's manifest."""
+    try:
+        result: PageResult = task.result()
+    except Exception as error:  # noqa: BLE001 - a worker lost, for example
+        result = PageResult("failed", failure_message(error))
+    _store_page(job.page, job.folder, result)
+    _save_manifest(job)
+
+
+def _store_page(page: Page, folder: Path, result: PageResult) -> None:
+    """Write a page task's HTML and executed notebook into the area's folder."""
+    executed = folder / f"{page.theme}.ipynb"
+    if result.notebook:
+        write_atomic(executed, result.notebook)  # kept when failed, for debugging
+    else:
+        executed.unlink(missing_ok=True)  # an earlier run's
+    if result.status == "failed":
+        (folder / f"{page.theme}.html").unlink(missing_ok=True)  # an earlier run's page
+        page.status, page.message = "failed", result.message
+        return
+    write_atomic(folder / f"{page.theme}.html", result.html)
+    page.html = f"{page.area_slug}/{page.theme}.html"
+
+
+def _save_manifest(job: PageJob) -> None:
+    """Write a made page's manifest; a failed page's has no fingerprint (made again)."""
+    page = job.page
+    fingerprint = "" if page.status == "failed" else page.fingerprint
+    saved = {**asdict(page), "fingerprint": fingerprint}
+    write_atomic(_manifest(job.folder, page.theme), json.dumps(saved, indent=1))
+
+
+def _execute(page: Page, parameters: dict, folder: Path, resources: dict) -> Page:
+    """One page made and written in this process, its notebook reading ``parameters`` as given.
+
+    What an executor splits between a worker (:func:`make_page`) and the main process.
+    """
+    _store_page(
+        page, folder, make_page(notebook_for(page.theme).read_text(), parameters, resources)
+    )
+    return page
+
+
+# ------------------------------------------------------------------------------- index
+
+
+def write_index(plan: Plan, *, settings: Settings) -> None:
+    """Write ``index.html``: every page of the period folder, from its manifests."""
     write_atomic(
-        root / "index.html",
+        plan.root / "index.html",
         index_html(
-            pages_in(root, areas=folders, themes=[*settings.themes, ASSESSMENT]),
+            pages_in(plan.root, areas=plan.folders, themes=[*settings.themes, ASSESSMENT]),
             settings=settings,
-            period=label,
-            synthetic=dataset.synthetic,
-            mode=mode,
-            record=provenance.record(
-                settings,
-                dataset.files,
-                provenance.parameters(settings, period=label, restricted=restricted),
-                population=population_note(dataset),
-            ),
-            today=today,
+            period=plan.label,
+            **plan.index,
         ),
     )
-    return pages
+
+
+# ------------------------------------------------------------------ the tasks (workers)
+
+
+@dataclass
+class Outcome:
+    """What an area task found for one page: its status and, unless failed, its tables."""
+
+    status: str  # "ok", "unavailable" or "failed"
+    message: str = ""
+    figures: dict = field(default_factory=dict)  # the index row
+    tables: dict[str, bytes] = field(default_factory=dict)  # file name: bytes
+
+
+@dataclass
+class AreaResult:
+    """What an area task returns: everything the area's files and page tasks need."""
+
+    pages: dict[str, Outcome]  # by page key (theme or strategic assessment)
+    workbook: bytes | None  # None when no theme of the run could be made
+    prepared: bytes  # the pickled profiles and assessment the area's notebooks read
+
+
+@dataclass
+class PageResult:
+    """What a page task returns: the page's HTML and its executed notebook."""
+
+    status: str  # "ok" or "failed"
+    message: str = ""
+    html: str = ""
+    notebook: bytes = b""  # the executed .ipynb (with the error, when failed)
+
+
+def _files(paths: list[Path]) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in paths}
+
+
+def _outcome(key: str, made: AreaPublication, scratch: Path) -> Outcome:
+    """The status, index row and table files of one page from the area's publication."""
+    item = made.assessment if key == ASSESSMENT else made.profiles[key]
+    if isinstance(item, CoverageError):
+        message = str(item)
+        return Outcome(
+            "unavailable", message, tables=_files(write_unavailable(scratch, key, message))
+        )
+    if isinstance(item, Exception):  # one theme failing must not stop the pack
+        return Outcome("failed", failure_message(item))
+    if key == ASSESSMENT:
+        tables = _files(write_assessment_tables(item, scratch))
+        return Outcome("ok", figures=assessment_figures(item), tables=tables)
+    tables = _files(write_tables(item, scratch))
+    if not item.available:
+        return Outcome("unavailable", item.reason, tables=tables)
+    return Outcome("ok", figures=index_figures(item), tables=tables)
+
+
+def make_area(
+    settings: Settings,
+    *,
+    area: str,
+    period: str,
+    restricted: bool,
+    themes: list[str],
+    pages: list[str],
+) -> AreaResult:
+    """The area task: the area's profiles and assessment, made once, and what its files need.
+
+    Makes them with :func:`csp_analysis.publication.publish_area` (the strategic
+    assessment only when ``pages`` names it) and returns, for each page key of ``pages``,
+    its status, index row and tables (as the bytes of their files), the workbook of the
+    run's ``themes`` and the pickled profiles the area's page tasks give their notebooks.
+    Writes nothing outside a private temporary folder: the main process writes the files.
+    """
+    made = publish_area(
+        settings, area=area, period=period, restricted=restricted, assessed=ASSESSMENT in pages
+    )
+    with tempfile.TemporaryDirectory(prefix="csp-area-") as scratch:
+        outcomes = {key: _outcome(key, made, Path(scratch)) for key in pages}
+    run = {name: made.profiles[name] for name in themes}
+    book = None
+    if any(isinstance(profile, Profile) for profile in run.values()):
+        book = workbook_bytes(run, sources=settings.sources)
+    prepared = {name: p for name, p in made.profiles.items() if isinstance(p, Profile)}
+    if isinstance(made.assessment, Assessment):
+        prepared[ASSESSMENT] = made.assessment
+    return AreaResult(outcomes, book, pickle.dumps(prepared))
+
+
+def make_page(
+    notebook: str, parameters: dict, resources: dict, prepared: bytes | None = None
+) -> PageResult:
+    """The page task: execute one notebook with papermill and render it to HTML.
+
+    ``notebook`` is the text of the notebook file, ``parameters`` the notebook's own (they
+    stay in the executed ``.ipynb``, whose code and parameters the HTML page does not show)
+    and ``resources`` what the page template shows. ``prepared`` (the area task's) is
+    written to a private temporary file and given to the notebook as ``prepared``. A
+    notebook that fails gives a failed result with the executed notebook and its error.
+    """
+    import papermill
+
+    os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")  # this environment's kernel
+    with tempfile.TemporaryDirectory(prefix="csp-page-") as scratch:
+        source, executed = Path(scratch, "notebook.ipynb"), Path(scratch, "executed.ipynb")
+        source.write_text(notebook, encoding="utf-8")
+        if prepared is not None:
+            Path(scratch, "prepared.pickle").write_bytes(prepared)
+            parameters = {**parameters, "prepared": str(Path(scratch, "prepared.pickle"))}
+        try:
+            papermill.execute_notebook(
+                str(source),
+                str(executed),
+                parameters=parameters,
+                kernel_name=KERNEL,
+                language="python",
+                progress_bar=False,
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no transport warnings
+                cwd=scratch,
+            )
+            text = executed.read_bytes()
+            node = nbformat.reads(text.decode("utf-8"), as_version=4)
+            html = render_html(node, {**resources, "contents": contents_of(node)})
+        except Exception as error:  # noqa: BLE001 - one page failing must not stop the pack
+            kept = executed.read_bytes() if executed.exists() else b""
+            return PageResult("failed", failure_message(error), notebook=kept)
+    return PageResult("ok", html=html, notebook=text)
+
+
+# ------------------------------------------------------------------------- executors
+
+#: Seconds to wait for a Dask scheduler to answer and for its first worker.
+CLUSTER_TIMEOUT = 10
+
+
+class ClusterError(Exception):
+    """A Dask cluster that cannot run the pack: unreachable, without workers or packages."""
+
+
+def _package_version() -> str:
+    """The csp_analysis version a worker runs (imported there: the package is installed)."""
+    return __version__
+
+
+def _connect(address: str):
+    """A :class:`distributed.Client` of the scheduler at ``address``, checked before use.
+
+    Raises :class:`ClusterError` when the scheduler cannot be reached, has no worker, or a
+    worker cannot run this version of csp_analysis.
+    """
+    import asyncio
+
+    from distributed import Client
+    from distributed.comm import connect
+
+    async def probe() -> None:  # a plain connection first: a failed Client is slow and noisy
+        comm = await connect(address, timeout=CLUSTER_TIMEOUT)
+        await comm.close()
+
+    try:
+        with ThreadPoolExecutor(1) as thread:  # its own event loop, even inside Jupyter
+            thread.submit(asyncio.run, probe()).result()
+    except (OSError, ValueError, TimeoutError) as error:
+        raise ClusterError(
+            f"cannot reach the Dask scheduler at {address} ({error}). Check the address and "
+            "that the scheduler is running, or leave out --cluster to use local workers."
+        ) from None
+    client = Client(address, timeout=CLUSTER_TIMEOUT, set_as_default=False)
+    try:
+        client.wait_for_workers(1, timeout=CLUSTER_TIMEOUT)
+        versions = client.run(_package_version)
+    except TimeoutError:
+        client.close()
+        raise ClusterError(
+            f"the Dask scheduler at {address} has no workers (waited {CLUSTER_TIMEOUT} s): "
+            f"start some with 'dask worker {address}'."
+        ) from None
+    except Exception as error:  # noqa: BLE001 - a worker without the package, typically
+        client.close()
+        raise ClusterError(
+            f"the workers of the Dask cluster at {address} cannot run csp_analysis "
+            f"({type(error).__name__}: {error}): install csp_analysis {__version__} on every "
+            "worker."
+        ) from None
+    wrong = {worker: version for worker, version in versions.items() if version != __version__}
+    if wrong:
+        client.close()
+        worker, version = next(iter(wrong.items()))
+        raise ClusterError(
+            f"{len(wrong)} worker(s) of the Dask cluster at {address} run csp_analysis "
+            f"{version} (for example {worker}) and this run uses {__version__}: install the "
+            "same version on every worker."
+        )
+    return client
+
+
+@contextmanager
+def executor(*, workers: int = 2, cluster: str | None = None) -> Iterator[Executor]:
+    """Where a run's tasks execute: local worker processes, or a Dask cluster.
+
+    ``workers`` spawned processes on this machine by default; with ``cluster``, a Dask
+    scheduler's address (``tcp://host:8786``), the cluster's workers. Either way a
+    :class:`concurrent.futures.Executor`: ``submit(function, *args, **kwargs)`` gives a
+    future. Raises :class:`ClusterError` when the cluster cannot run the pack.
+    """
+    if cluster is None:
+        context = get_context("spawn")
+        with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context) as pool:
+            yield pool
+        return
+    client = _connect(cluster)
+    try:
+        with client.get_executor(pure=False) as pool:  # every task runs, even when alike
+            yield pool
+    finally:
+        client.close()
 
 
 def index_html(

@@ -2,6 +2,7 @@
 and provenance on every page."""
 
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -222,3 +223,35 @@ def test_restricted_pages_are_marked_and_no_identifier_reaches_an_output(demo_di
     for path in outputs:
         found = set(shapes.findall(path.read_text(encoding="utf-8", errors="replace")))
         assert not found & (crimes | people), path
+
+
+def test_an_area_whose_task_fails_has_its_pages_marked_failed(demo_dir, tmp_path, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from csp_analysis import pack
+
+    def unreadable(*args, **kwargs):
+        raise RuntimeError("the area's data cannot be read")
+
+    # In threads, so that the area task sees the patched publish_area.
+    monkeypatch.setattr(pack, "publish_area", unreadable)
+    monkeypatch.setattr(pack, "executor", lambda **_: ThreadPoolExecutor(1))
+    folder = tmp_path / LATEST_QUARTER / "demoshire"
+    folder.mkdir(parents=True)
+    (folder / "drugs.html").write_text("an earlier run's page")
+    pages = run_pack(
+        settings_for(demo_dir),
+        period=LATEST_QUARTER,
+        out=tmp_path,
+        themes=["drugs", "strategic_assessment"],
+        progress=False,
+    )
+    assert [(p.theme, p.status, p.message) for p in pages] == [
+        ("drugs", "failed", "RuntimeError: the area's data cannot be read"),
+        ("strategic_assessment", "failed", "RuntimeError: the area's data cannot be read"),
+    ]
+    assert not list(folder.glob("*.html")) and not (folder / "drugs").exists()
+    for theme in ("drugs", "strategic_assessment"):  # listed, and made again by the next run
+        assert json.loads((folder / f"{theme}.json").read_text())["fingerprint"] == ""
+    index = (tmp_path / LATEST_QUARTER / "index.html").read_text(encoding="utf-8")
+    assert index.count(">Failed</span>") == 2 and "2 pages, 2 failed" in index
