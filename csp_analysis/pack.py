@@ -50,10 +50,10 @@ from pathlib import Path
 
 import nbformat
 
-from csp_analysis import __version__, provenance, wording
+from csp_analysis import __version__, provenance, store, wording
 from csp_analysis.assessment import Assessment, assessment_period
 from csp_analysis.config import PROJECT_ROOT, Settings
-from csp_analysis.load import Dataset, load_dataset, population_note
+from csp_analysis.load import Dataset, population_note
 from csp_analysis.outputs import (
     OutputError,
     OutputLock,
@@ -405,18 +405,21 @@ class Plan:
     restricted: bool
     names: list[str]  # the run's themes
     folders: list[str]  # the run's area folders, in order
+    store: Path | None = None  # the processed store's folder, which every task reads
     pages: list[Page] = field(default_factory=list)
     areas: list[AreaJob] = field(default_factory=list)
     index: dict = field(default_factory=dict)  # what index.html shows besides the pages
 
 
-def _catalogue(settings: Settings) -> Dataset:
-    """The data as a plan needs it: areas, input files (provenance), population, synthetic.
+def _catalogue(settings: Settings) -> tuple[store.Store, Dataset]:
+    """The processed store, and the data as a plan needs it (no record is read).
 
-    Loads the data, so bad input is refused before any task starts; the plan reads no
-    records (the processed store can give this without them).
+    The store is made when it is missing or out of date (:func:`csp_analysis.store.ingest`),
+    so bad input is refused before any task starts; its summary gives the areas, input
+    files (provenance), population and whether the data is synthetic.
     """
-    return load_dataset(settings)
+    source = store.Store(store.ingest(settings), data_dir=settings.data_dir)
+    return source, source.summary()
 
 
 @dataclass(frozen=True)
@@ -495,12 +498,14 @@ def plan_pack(
     fingerprint, and, with ``resume``, which pages are kept because their fingerprint is
     unchanged. Writes nothing.
     """
-    dataset = _catalogue(settings)
+    source, dataset = _catalogue(settings)
     mode = {"restricted": restricted, "threshold": settings.suppression_threshold}
     today = dt.date.today().strftime("%d %B %Y")
     described = Period.parse(label).describe()
     compared = f"{described} ({label}) compared with the same months a year earlier"
     year = assessment_period(label, settings.assessment_period)
+    # What pages need from every area, made once here: tasks only read the store.
+    source.prepare(settings.themes.values(), years=[year] if assessed else [])
     shown = {
         "contents": [],
         "subtitle": [f"Produced {today}"],
@@ -510,7 +515,7 @@ def plan_pack(
         "today": today,
     }
     wards_file = dataset.files[0]["file"] if dataset.files else "wards"
-    plan = Plan(root, label, restricted, names, folders=[])
+    plan = Plan(root, label, restricted, names, folders=[], store=source.folder)
     for named in areas:
         place = dataset.find_area(named)
         folder = inside(root, area_folder(dataset.areas(), place["area_code"], source=wards_file))
@@ -600,6 +605,7 @@ def execute_pack(plan: Plan, pool: Executor, *, settings: Settings, progress: bo
             task = pool.submit(
                 make_area,
                 settings,
+                store=plan.store,
                 area=area.area,
                 period=plan.label,
                 restricted=plan.restricted,
@@ -786,6 +792,7 @@ def _outcome(key: str, made: AreaPublication, scratch: Path) -> Outcome:
 def make_area(
     settings: Settings,
     *,
+    store: Path | None = None,
     area: str,
     period: str,
     restricted: bool,
@@ -794,14 +801,20 @@ def make_area(
 ) -> AreaResult:
     """The area task: the area's profiles and assessment, made once, and what its files need.
 
-    Makes them with :func:`csp_analysis.publication.publish_area` (the strategic
-    assessment only when ``pages`` names it) and returns, for each page key of ``pages``,
+    Makes them with :func:`csp_analysis.publication.publish_area` from the area's view of
+    the processed ``store`` (its folder; the settings' store when None), the strategic
+    assessment only when ``pages`` names it, and returns, for each page key of ``pages``,
     its status, index row and tables (as the bytes of their files), the workbook of the
     run's ``themes`` and the pickled profiles the area's page tasks give their notebooks.
     Writes nothing outside a private temporary folder: the main process writes the files.
     """
     made = publish_area(
-        settings, area=area, period=period, restricted=restricted, assessed=ASSESSMENT in pages
+        settings,
+        area=area,
+        period=period,
+        restricted=restricted,
+        assessed=ASSESSMENT in pages,
+        store=store,
     )
     with tempfile.TemporaryDirectory(prefix="csp-area-") as scratch:
         outcomes = {key: _outcome(key, made, Path(scratch)) for key in pages}
