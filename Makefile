@@ -42,10 +42,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# make bench NATIONAL=1 also ingests the national synthetic set (about 20 million rows: minutes)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_read_locate.py
 	$(BIN)/python benchmarks/bench_disclosure.py
+	$(BIN)/python benchmarks/bench_scale.py $(if $(NATIONAL),--national)
 
 lint: $(STAMP)
 	$(BIN)/ruff check csp_analysis tests benchmarks
