@@ -1,4 +1,10 @@
-"""Shared fixtures: the public data (when present) and small synthetic demo data."""
+"""Shared fixtures: the public data (when present), small synthetic demo data, and what is
+costly to make from it (the demo board pack and its tables), made once per session.
+
+A fixture here that returns files (``demo_pack``, ``demo_tables``) is shared by every test
+that asks for it: tests only read them. A test that changes outputs (resume, lock,
+failure) copies the folder first (``shutil.copytree``) or makes its own.
+"""
 
 import atexit
 import os
@@ -109,3 +115,40 @@ def board_profiles(demo_profiles):
     from csp_analysis.publication import protect_profiles
 
     return protect_profiles(demo_profiles, threshold=4)
+
+
+@pytest.fixture(scope="session")
+def demo_pack(demo_settings, tmp_path_factory):
+    """The small demo data's board pack for its latest quarter: every theme and the
+    strategic assessment, as ``csp run`` makes it. Returns (period folder, pages).
+
+    Read-only: copy the folder before changing anything in it.
+    """
+    from csp_analysis.demo import LATEST_QUARTER
+    from csp_analysis.pack import run_pack
+
+    out = tmp_path_factory.mktemp("demo-pack")
+    pages = run_pack(demo_settings, period=LATEST_QUARTER, out=out, workers=2, progress=False)
+    return out / LATEST_QUARTER, pages
+
+
+def _demo_tables(demo_dir, folder: Path, *options: str) -> Path:
+    from csp_analysis.cli import main
+    from csp_analysis.demo import LATEST_QUARTER
+
+    arguments = ["tables", "--data-dir", str(demo_dir), "--period", LATEST_QUARTER]
+    assert main([*arguments, "--out", str(folder), *options]) == 0
+    return folder
+
+
+@pytest.fixture(scope="session")
+def demo_tables(demo_dir, tmp_path_factory) -> Path:
+    """``csp tables`` of the small demo data for its latest quarter (every theme, the
+    board and public version). Read-only."""
+    return _demo_tables(demo_dir, tmp_path_factory.mktemp("demo-tables"))
+
+
+@pytest.fixture(scope="session")
+def demo_tables_restricted(demo_dir, tmp_path_factory) -> Path:
+    """``csp tables --restricted`` of the small demo data for its latest quarter. Read-only."""
+    return _demo_tables(demo_dir, tmp_path_factory.mktemp("demo-tables-restricted"), "--restricted")

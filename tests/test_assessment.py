@@ -318,7 +318,10 @@ def test_a_peer_list_names_only_known_areas(demo_dir, tmp_path):
     settings = load_settings(PROJECT_ROOT / "config" / "demo.yaml", data_dir=tmp_path)
     (tmp_path / "peers.csv").write_text("area_code,peer_code\nX06000001,X06000002\n")
     dataset = load_dataset(settings)
-    profiles = area_profiles(dataset, settings, area="Demoshire", period=LATEST_QUARTER)
+    # The exact profiles: the peer list decides which areas are compared, whichever version.
+    profiles = area_profiles(
+        dataset, settings, area="Demoshire", period=LATEST_QUARTER, restricted=True
+    )
     compared = profiles["overview"].peers
     assert set(compared["area_code"]) == {"X06000001", "X06000002"}  # the list, and itself
     (tmp_path / "peers.csv").write_text("area_code,peer_code\nX06000001,X0600002\n")

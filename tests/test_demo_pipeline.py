@@ -152,11 +152,8 @@ def test_missing_wards_file(tmp_path, capsys):
     assert "no wards file" in capsys.readouterr().out
 
 
-def test_readme_says_synthetic(demo_dir, tmp_path):
-    assert (
-        main(["tables", "--data-dir", str(demo_dir), "--theme", "asb", "--out", str(tmp_path)]) == 0
-    )
-    readme = (tmp_path / "asb" / "README.txt").read_text()
+def test_readme_says_synthetic(demo_tables):
+    readme = (demo_tables / "asb" / "README.txt").read_text()
     assert readme.startswith(
         "Board and public version: small counts (1 to 4) suppressed.\n"
         "SYNTHETIC DEMO DATA\nAnti-social behaviour: Demoshire"

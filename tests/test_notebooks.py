@@ -78,11 +78,7 @@ def test_default_parameters_run_on_what_make_demo_builds(path):
     assert settings.data_dir == PROJECT_ROOT / demo_data and defaults["data_dir"] == ""
 
 
-@pytest.fixture(scope="module")
-def demo_pack(demo_settings, tmp_path_factory):
-    out = tmp_path_factory.mktemp("pack")
-    pages = run_pack(demo_settings, period=LATEST_QUARTER, out=out, workers=2, progress=False)
-    return out / LATEST_QUARTER, pages
+# demo_pack: the small demo data's whole board pack, made once per session (conftest).
 
 
 def test_every_notebook_executes_on_demo_data(demo_pack):
@@ -247,6 +243,7 @@ def test_public_data_pack(public_settings, tmp_path):
             assert status[(area, theme)] == "unavailable"
             page = (tmp_path / "2024-25Q4" / area / f"{theme}.html").read_text()
             assert "partner crime extract" in page
+        assert status[(area, "strategic_assessment")] == "ok", [p.message for p in pages]
     serious = (tmp_path / "2024-25Q4" / "shropshire" / "serious_violence.html").read_text()
     assert "Approximation from data.police.uk crime types" in serious
     index = (tmp_path / "2024-25Q4" / "index.html").read_text()

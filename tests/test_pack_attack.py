@@ -21,6 +21,7 @@ see the whole report.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,34 @@ def _records_truth(dataset, settings, period: str) -> dict[tuple, int]:
     return values
 
 
+def _made(request, period: str, out: Path) -> tuple[Path, Path, Path]:
+    """The board tables, the restricted tables and the pages of ``HTML_THEMES`` for the period.
+
+    The quarter's are the session's (``csp tables`` of both versions and the whole demo
+    pack, tests/conftest.py): the attack sees only the two pages of that pack (copied into
+    a folder of their own), which are what a run of those two themes makes, since an area's
+    themes are protected together whichever of them a run renders. The month's are made here.
+    """
+    if period == QUARTER:
+        root, _ = request.getfixturevalue("demo_pack")
+        pages = out / "pages" / root.name / "demoshire"
+        pages.mkdir(parents=True)
+        for theme in HTML_THEMES:
+            shutil.copy(root / "demoshire" / f"{theme}.html", pages)
+            shutil.copytree(root / "demoshire" / theme, pages / theme)
+        return (
+            request.getfixturevalue("demo_tables"),
+            request.getfixturevalue("demo_tables_restricted"),
+            out / "pages",
+        )
+    data, settings = request.getfixturevalue("demo_dir"), request.getfixturevalue("demo_settings")
+    common = ["--data-dir", str(data), "--period", period]
+    assert csp(["tables", *common, "--out", str(out / "board")]) == 0
+    assert csp(["tables", *common, "--out", str(out / "restricted"), "--restricted"]) == 0
+    run_pack(settings, period=period, out=out / "pages", themes=HTML_THEMES, progress=False)
+    return out / "board", out / "restricted", out / "pages"
+
+
 @pytest.fixture(scope="module", params=[QUARTER, MONTH], ids=["quarter", "month"])
 def attacked(request, demo_dir, demo_settings, demo_dataset, tmp_path_factory):
     """The board pack of one period, read back, modelled and attacked.
@@ -110,17 +139,16 @@ def attacked(request, demo_dir, demo_settings, demo_dataset, tmp_path_factory):
     """
     data, settings = demo_dir, demo_settings
     period = request.param
-    out = tmp_path_factory.mktemp("attack-pack")
-    common = ["--data-dir", str(data), "--period", period]
-    assert csp(["tables", *common, "--out", str(out / "board")]) == 0
-    assert csp(["tables", *common, "--out", str(out / "restricted"), "--restricted"]) == 0
-    run_pack(settings, period=period, out=out / "pages", themes=HTML_THEMES, progress=False)
+    board_tables, restricted_tables, pages = _made(
+        request, period, tmp_path_factory.mktemp("attack-pack")
+    )
     themes = themes_from_settings(settings)
     wards = read_wards(data / "wards.geojson")
     options = {"threshold": settings.suppression_threshold, "offence_tree": load_offence_tree()}
-    board = read_publication([out / "board", out / "pages"], themes)
+    board = read_publication([board_tables, pages], themes)
+    assert {p.stem for p in pages.rglob("*.html")} - {"index"} == set(HTML_THEMES)
     model = build_model(board, wards, themes, **options)
-    exact = truth(read_publication([out / "restricted"], themes), wards, themes, **options)
+    exact = truth(read_publication([restricted_tables], themes), wards, themes, **options)
     for key, value in _records_truth(demo_dataset, settings, period).items():
         exact.setdefault(key, value)
     verify(model, exact)  # every statement of the model holds for the restricted numbers
