@@ -128,7 +128,7 @@ def demo_pack(demo_settings, tmp_path_factory):
     from csp_analysis.pack import run_pack
 
     out = tmp_path_factory.mktemp("demo-pack")
-    pages = run_pack(demo_settings, period=LATEST_QUARTER, out=out, workers=2, progress=False)
+    pages = run_pack(demo_settings, period=LATEST_QUARTER, out=out, workers=2)
     return out / LATEST_QUARTER, pages
 
 
