@@ -17,6 +17,7 @@ import pandas as pd
 from csp_analysis import harm, peers
 from csp_analysis.classify import (
     UNKNOWN,
+    by_distinct,
     classify_offences,
     load_offence_tree,
     police_uk_offence_group,
@@ -726,11 +727,12 @@ def column_values(records: pd.DataFrame) -> dict[str, list]:
         if column in PRIVATE_COLUMNS | DERIVED_COLUMNS:
             continue
         if column == "hate_strands":
-            values[column] = sorted({strand for strands in series for strand in strands})
+            values[column] = sorted(set().union(*pd.unique(series.to_numpy())))
         elif not (
             pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series)
         ) or pd.api.types.is_bool_dtype(series):
-            found = series.dropna().unique()
+            text = isinstance(series.dtype, pd.StringDtype)  # unique first: no copy
+            found = [v for v in (series if text else series.dropna()).unique() if not pd.isna(v)]
             values[column] = sorted((v.item() if hasattr(v, "item") else v for v in found), key=str)
     return values
 
@@ -793,8 +795,9 @@ def _peer_area(records: pd.DataFrame, inputs: Inputs) -> pd.Series:
         records, inputs.csp_lookup, wards_areas=list(areas["area_code"]), area_names=names
     )
     to_area = {csp: code for code, csp in inputs.own_csp.items()}  # wards-file areas' codes
-    csp = placed["csp_code"]
-    return csp.map(to_area).fillna(csp).astype("string")
+    return by_distinct(placed["csp_code"], lambda csp: csp.map(to_area).fillna(csp)).astype(
+        "string"
+    )
 
 
 def _finish_peers(settings: Settings, dataset: Dataset, inputs: Inputs) -> None:
@@ -874,7 +877,7 @@ def lsoa_tally(records: pd.DataFrame, lookup: pd.DataFrame | None) -> dict:
     def first(mask: pd.Series) -> tuple | None:
         if not mask.any():
             return None
-        row = records.loc[mask].iloc[0]
+        row = records.iloc[int(np.argmax(mask.to_numpy()))]
         return row["source_file"], int(row["line"]), row["lsoa_code"]
 
     return {

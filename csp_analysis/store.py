@@ -32,9 +32,13 @@ import json
 import os
 import shutil
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from csp_analysis import __version__
 from csp_analysis.config import Settings, Theme
@@ -163,27 +167,68 @@ def _partition(area_code: object) -> str:
 class _Partitions:
     """The records of one kind, written batch by batch: a folder per area, a file per batch."""
 
+    #: Columns of near-unique values, which Parquet stores plain (not as a dictionary).
+    UNIQUE = ("crime_id", "incident_id", "person_id", "line")
+
     def __init__(self, folder: Path, areas: list[str]) -> None:
         self.folder, self.areas, self.batches = folder, areas, 0
         self.rows = {code: 0 for code in [*areas, NO_AREA]}
         self.dtypes: dict[str, str] = {}
 
     def write(self, records: pd.DataFrame) -> None:
-        """One batch: a Parquet file in each area's folder (every area's, at the first)."""
+        """One batch: a Parquet file in each area's folder (every area's, at the first).
+
+        The batch is made an Arrow table once, put in area order (stable), and each
+        area's rows are a slice of it; the files are written two at a time.
+        """
         if not self.dtypes:
             self.dtypes = {c: str(t) for c, t in records.dtypes.items()}
-        if "hate_strands" in records:
-            records = records.assign(hate_strands=records["hate_strands"].map(list))
-        codes = records["area_code"].astype(object).where(records["area_code"].notna(), None)
-        for code in [*self.areas, None]:
-            part = records.loc[codes.isna()] if code is None else records.loc[codes == code]
-            if part.empty and self.batches:
+        table = _arrow_table(records)
+        position = {code: i for i, code in enumerate(self.areas)}
+        codes, found = pd.factorize(records["area_code"])  # missing: -1, the last part
+        part = np.array([position.get(code, -1) for code in found] + [len(self.areas)])[codes]
+        order = np.argsort(part, kind="stable")
+        if not (order[1:] > order[:-1]).all():
+            table = table.take(order)
+        bounds = np.searchsorted(part[order], np.arange(len(self.areas) + 2))
+        plain = [c for c in table.column_names if c not in self.UNIQUE]
+        jobs = []
+        for i, code in enumerate([*self.areas, None]):
+            start, end = int(bounds[i]), int(bounds[i + 1])
+            if start == end and self.batches:
                 continue  # every area has the first batch's file, with the columns
             folder = self.folder / _partition(code)
             folder.mkdir(parents=True, exist_ok=True)
-            part.to_parquet(folder / f"part-{self.batches:05d}.parquet", index=False)
-            self.rows[NO_AREA if code is None else code] += len(part)
+            path = folder / f"part-{self.batches:05d}.parquet"
+            jobs.append((table.slice(start, end - start), path))
+            self.rows[NO_AREA if code is None else code] += end - start
+        with ThreadPoolExecutor(2) as pool:  # Parquet encoding releases the GIL
+            list(pool.map(lambda job: pq.write_table(*job, use_dictionary=plain), jobs))
         self.batches += 1
+
+
+def _arrow_table(records: pd.DataFrame) -> pa.Table:
+    """``records`` as ``DataFrame.to_parquet`` would store them (no index; strands as lists).
+
+    Columns of missing values only, and the strands (from their distinct tuples), are
+    converted without looking at every value.
+    """
+    special = {}
+    for name, values in records.items():
+        if name == "hate_strands":
+            codes, distinct = pd.factorize(values)
+            lists = pa.array([*(list(strands) for strands in distinct), None])
+            special[name] = lists.take(np.where(codes < 0, len(distinct), codes))
+        elif values.dtype == object and values.isna().all():
+            special[name] = pa.nulls(len(values))
+    table = pa.Table.from_pandas(records.drop(columns=list(special)), preserve_index=False)
+    for i, name in enumerate(records.columns):
+        if name in special:
+            table = table.add_column(i, name, special[name])
+    metadata = pa.Table.from_pandas(records.iloc[:0], preserve_index=False).schema.metadata
+    if records.attrs:
+        metadata = {**metadata, b"PANDAS_ATTRS": json.dumps(records.attrs).encode()}
+    return table.replace_schema_metadata(metadata)
 
 
 def _restore(records: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
