@@ -23,7 +23,7 @@ import pyarrow.csv as pacsv
 
 from csp_analysis import store
 from csp_analysis.config import PROJECT_ROOT, load_settings
-from csp_analysis.read import police_uk_files, read_police_uk_plain
+from csp_analysis.read import police_uk_files, read_police_uk_tables
 from csp_analysis.validate import validate_police_uk_many
 
 TARGET_ROWS_PER_SECOND = 300_000
@@ -65,9 +65,9 @@ def measure(label: str, settings, repeats: int, scratch: Path) -> None:
         return sum(pacsv.read_csv(path).num_rows for path in files)
 
     def read_validate():
-        text, read = read_police_uk_plain(files)
-        rows, refused = validate_police_uk_many(text, names)
-        return len(rows), sum(read), int(refused.sum())
+        tables = read_police_uk_tables(files)
+        rows, _, refused = validate_police_uk_many(tables, names)
+        return len(rows), sum(t is not None for t in tables), int(refused.sum())
 
     def ingest():
         folder = store.ingest(replace(settings, store_dir=tempfile.mkdtemp(dir=scratch)))

@@ -28,12 +28,13 @@ from csp_analysis.read import (
     InputError,
     police_uk_files,
     read_police_uk_file,
-    read_police_uk_plain,
+    read_police_uk_tables,
     read_table,
     read_wards,
 )
 from csp_analysis.validate import (
     check_ward_layout,
+    crimes_first,
     date_formats,
     validate_asb,
     validate_crimes,
@@ -397,16 +398,17 @@ def _police_uk(files: list[Path], dataset: Dataset) -> pd.DataFrame:
 
     Plain files are read and validated together (fast); any other file on its own, by the
     text reader and validate_police_uk, whose messages name the file, line and column.
+    When every file is plain, the crimes come first (see :func:`validate_police_uk_many`).
     """
-    text, plain = read_police_uk_plain(files)
-    fast, refused = validate_police_uk_many(text, [path.name for path in files])
-    usable = np.array(plain) & ~refused
-    counts = np.bincount(text["file"], minlength=len(files))
+    tables = read_police_uk_tables(files)
+    fast, positions, refused = validate_police_uk_many(tables, [path.name for path in files])
+    usable = np.array([table is not None for table in tables]) & ~refused
+    counts = np.bincount(positions, minlength=len(files))
     frames = []
     for position, path in enumerate(files):
         if usable[position]:
             if not usable.all():
-                frames.append(fast.loc[text["file"].to_numpy() == position])
+                frames.append(fast.loc[positions == position])
             counted = pd.DataFrame(index=range(counts[position]))
             counted.attrs["encoding"] = "utf-8"
             _record_file(dataset, path, counted)
@@ -456,7 +458,7 @@ def month_ranges(months: pd.PeriodIndex) -> str:
 
 
 def _police_uk_crimes(rows: pd.DataFrame) -> pd.DataFrame:
-    crimes = rows.loc[~rows["is_asb"]].drop(columns="is_asb")
+    crimes = crimes_first(rows, asb=False)
     groups = police_uk_offence_group(crimes["crime_type"])
     groups.index = crimes.index
     crimes = crimes.assign(
@@ -473,7 +475,7 @@ def _police_uk_crimes(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _police_uk_asb(rows: pd.DataFrame) -> pd.DataFrame:
-    asb = rows.loc[rows["is_asb"]].drop(columns="is_asb")
+    asb = crimes_first(rows, asb=True)
     return asb.assign(category=pd.NA, source="police").reset_index(drop=True)
 
 
