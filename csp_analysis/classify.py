@@ -352,17 +352,20 @@ def by_distinct(values: pd.Series, function) -> pd.Series:
 
 
 def distinct_rows(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct rows of ``frame`` (missing values alike), as positions.
+    """The distinct rows of ``frame`` (missing values alike, numbers bit for bit), as positions.
 
     For each row the position of its values among the distinct rows, and for each distinct
-    row the position of its first row.
+    row the position of its first row (the distinct rows are in the order of their first).
 
     >>> distinct_rows(pd.DataFrame({"a": ["x", "y", "x", None], "b": [1, 1, 1, 2]}))
     (array([0, 1, 0, 2]), array([0, 1, 3]))
     """
     key = np.zeros(len(frame), dtype=np.int64)
     for column in frame.columns:
-        codes, distinct = pd.factorize(frame[column])  # missing: -1
+        values = frame[column]
+        if values.dtype.kind == "f":  # bit for bit: -0.0 is not 0.0
+            values = values.to_numpy().view(np.uint64)
+        codes, distinct = pd.factorize(values)  # missing: -1
         key, _ = pd.factorize(key * (len(distinct) + 1) + codes + 1)  # kept below the rows
     first = np.zeros(key.max() + 1 if len(key) else 0, dtype=np.int64)
     first[key[::-1]] = np.arange(len(key))[::-1]

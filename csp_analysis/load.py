@@ -19,6 +19,7 @@ from csp_analysis.classify import (
     UNKNOWN,
     by_distinct,
     classify_offences,
+    distinct_rows,
     load_offence_tree,
     police_uk_offence_group,
 )
@@ -629,17 +630,62 @@ def record_batches(settings: Settings, dataset: Dataset, inputs: Inputs):
             yield "asb", _place(_police_uk_asb(rows), "asb", dataset, inputs)
 
 
+#: The columns that locate a record and place it among its peers (:func:`_place`).
+PLACE_COLUMNS = (
+    "latitude",
+    "longitude",
+    "easting",
+    "northing",
+    "ward_code",
+    "lsoa_code",
+    "area_code",
+    "lsoa_name",
+)
+#: The columns that weigh a crime (:func:`csp_analysis.harm.weigh_records`).
+WEIGHT_COLUMNS = ("offence_code", "crime_type")
+
+
 def _place(records: pd.DataFrame, kind: str, dataset: Dataset, inputs: Inputs) -> pd.DataFrame:
-    """Records located, weighed (crimes) and placed in their peer area; tallies gathered."""
-    located = locate_records(records, dataset.wards, lookup=inputs.lookup)
-    tally = lsoa_tally(located, inputs.lookup)
-    inputs.lsoa[kind] = combine_tallies(inputs.lsoa.get(kind), tally)
-    if kind == "crimes":
-        located = harm.weigh_records(located, inputs.weights)
-        inputs.by_crime_type |= bool((located["weighted_by"] == "crime_type").any())
+    """Records located, weighed (crimes) and placed in their peer area; tallies gathered.
+
+    Locating, weighing and placing look at a few columns of each record alone, so each
+    distinct place (:data:`PLACE_COLUMNS`) is located and placed once, and each distinct
+    offence (:data:`WEIGHT_COLUMNS`) weighed once; the records take their results.
+    """
+    places, again = _distinct(records, PLACE_COLUMNS)
+    located = locate_records(places, dataset.wards, lookup=inputs.lookup)
     located["peer_area"] = _peer_area(located, inputs)
     inputs.peer_areas_found |= set(located["peer_area"].dropna().unique())
-    return located
+    out = records.copy(deep=False)  # copy on write: the caller's frame is not changed
+    for column in ("ward_code", "area_code", "location_method"):
+        out[column] = _spread(located[column], again, out.index)
+    tally = lsoa_tally(out, inputs.lookup)
+    inputs.lsoa[kind] = combine_tallies(inputs.lsoa.get(kind), tally)
+    if kind == "crimes":
+        offences, which = _distinct(records, WEIGHT_COLUMNS)
+        weighed = harm.weigh_records(offences, inputs.weights)
+        for column in ("harm_weight", "harm_weight_sq", "weighted_by"):
+            out[column] = _spread(weighed[column], which, out.index)
+        inputs.by_crime_type |= bool((weighed["weighted_by"] == "crime_type").any())
+    out["peer_area"] = _spread(located["peer_area"], again, out.index)
+    return out
+
+
+def _distinct(records: pd.DataFrame, columns: tuple[str, ...]) -> tuple[pd.DataFrame, np.ndarray]:
+    """The distinct rows of ``records``' ``columns``, and each record's position among them.
+
+    All the rows when most are distinct (spreading results back would cost more).
+    """
+    frame = records[[c for c in columns if c in records]]
+    again, first = distinct_rows(frame)
+    if len(first) * 2 > len(frame):
+        return frame.reset_index(drop=True), np.arange(len(frame))
+    return frame.iloc[first].reset_index(drop=True), again
+
+
+def _spread(values: pd.Series, again: np.ndarray, index: pd.Index) -> pd.Series:
+    """The values of distinct rows given to the records (``again``: see :func:`_distinct`)."""
+    return values.take(again).set_axis(index)
 
 
 def finish_inputs(settings: Settings, dataset: Dataset, inputs: Inputs) -> None:

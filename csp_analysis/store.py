@@ -167,9 +167,6 @@ def _partition(area_code: object) -> str:
 class _Partitions:
     """The records of one kind, written batch by batch: a folder per area, a file per batch."""
 
-    #: Columns of near-unique values, which Parquet stores plain (not as a dictionary).
-    UNIQUE = ("crime_id", "incident_id", "person_id", "line")
-
     def __init__(self, folder: Path, areas: list[str]) -> None:
         self.folder, self.areas, self.batches = folder, areas, 0
         self.rows = {code: 0 for code in [*areas, NO_AREA]}
@@ -179,7 +176,8 @@ class _Partitions:
         """One batch: a Parquet file in each area's folder (every area's, at the first).
 
         The batch is made an Arrow table once, put in area order (stable), and each
-        area's rows are a slice of it; the files are written two at a time.
+        area's rows are a slice of it; the files are written two at a time, without
+        statistics (nothing reads the store by value ranges).
         """
         if not self.dtypes:
             self.dtypes = {c: str(t) for c, t in records.dtypes.items()}
@@ -191,7 +189,6 @@ class _Partitions:
         if not (order[1:] > order[:-1]).all():
             table = table.take(order)
         bounds = np.searchsorted(part[order], np.arange(len(self.areas) + 2))
-        plain = [c for c in table.column_names if c not in self.UNIQUE]
         jobs = []
         for i, code in enumerate([*self.areas, None]):
             start, end = int(bounds[i]), int(bounds[i + 1])
@@ -203,7 +200,7 @@ class _Partitions:
             jobs.append((table.slice(start, end - start), path))
             self.rows[NO_AREA if code is None else code] += end - start
         with ThreadPoolExecutor(2) as pool:  # Parquet encoding releases the GIL
-            list(pool.map(lambda job: pq.write_table(*job, use_dictionary=plain), jobs))
+            list(pool.map(lambda job: pq.write_table(*job, write_statistics=False), jobs))
         self.batches += 1
 
 
