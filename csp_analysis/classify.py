@@ -360,13 +360,18 @@ def distinct_rows(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     >>> distinct_rows(pd.DataFrame({"a": ["x", "y", "x", None], "b": [1, 1, 1, 2]}))
     (array([0, 1, 0, 2]), array([0, 1, 3]))
     """
-    key = np.zeros(len(frame), dtype=np.int64)
+    key, bound = np.zeros(len(frame), dtype=np.int64), 1  # 0 <= key < bound
     for column in frame.columns:
         values = frame[column]
         if values.dtype.kind == "f":  # bit for bit: -0.0 is not 0.0
             values = values.to_numpy().view(np.uint64)
         codes, distinct = pd.factorize(values)  # missing: -1
-        key, _ = pd.factorize(key * (len(distinct) + 1) + codes + 1)  # kept below the rows
+        if bound * (len(distinct) + 1) >= 2**62:
+            key, found = pd.factorize(key)  # renumbered 0, 1, ...: below the rows
+            bound = len(found)
+        key = key * (len(distinct) + 1) + codes + 1
+        bound *= len(distinct) + 1
+    key, _ = pd.factorize(key)
     first = np.zeros(key.max() + 1 if len(key) else 0, dtype=np.int64)
     first[key[::-1]] = np.arange(len(key))[::-1]
     return key, first

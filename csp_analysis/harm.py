@@ -347,6 +347,21 @@ def crime_type_weights(weights: pd.DataFrame, *, mix: pd.DataFrame | None = None
     )
 
 
+#: :func:`crime_type_weights` with the default mix, by the weights' content (few entries).
+_TYPE_WEIGHTS: dict[bytes, pd.DataFrame] = {}
+
+
+def _default_type_weights(weights: pd.DataFrame) -> pd.DataFrame:
+    """``crime_type_weights(weights)``, computed once for the same weights."""
+    key = pd.util.hash_pandas_object(weights, index=False).to_numpy().tobytes()
+    key += repr(list(weights.columns)).encode()
+    if key not in _TYPE_WEIGHTS:
+        if len(_TYPE_WEIGHTS) > 8:
+            _TYPE_WEIGHTS.clear()
+        _TYPE_WEIGHTS[key] = crime_type_weights(weights)
+    return _TYPE_WEIGHTS[key]
+
+
 def _code_types(weights: pd.DataFrame) -> pd.Series:
     """The police.uk category of each weights row (from the bundled file when absent)."""
     if "police_uk_category" in weights.columns:
@@ -413,7 +428,7 @@ def weigh_records(
         needs = np.isnan(weight) & out["crime_type"].notna().to_numpy()
         if needs.any():
             if type_weights is None:
-                type_weights = crime_type_weights(weights)
+                type_weights = _default_type_weights(weights)
             keys = type_weights["crime_type"].map(_type_key)
             means = type_weights["weight"].astype(float)
             squares = type_weights.get("weight_sq", means**2).astype(float)

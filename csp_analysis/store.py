@@ -175,9 +175,9 @@ class _Partitions:
     def write(self, records: pd.DataFrame) -> None:
         """One batch: a Parquet file in each area's folder (every area's, at the first).
 
-        The batch is made an Arrow table once, put in area order (stable), and each
-        area's rows are a slice of it; the files are written two at a time, without
-        statistics (nothing reads the store by value ranges).
+        The batch is made an Arrow table once; each area's rows are taken from it and
+        written two areas at a time (both release the GIL), without statistics (nothing
+        reads the store by value ranges).
         """
         if not self.dtypes:
             self.dtypes = {c: str(t) for c, t in records.dtypes.items()}
@@ -185,22 +185,26 @@ class _Partitions:
         position = {code: i for i, code in enumerate(self.areas)}
         codes, found = pd.factorize(records["area_code"])  # missing: -1, the last part
         part = np.array([position.get(code, -1) for code in found] + [len(self.areas)])[codes]
-        order = np.argsort(part, kind="stable")
-        if not (order[1:] > order[:-1]).all():
-            table = table.take(order)
+        order = np.argsort(part, kind="stable")  # each area's rows, in their order
         bounds = np.searchsorted(part[order], np.arange(len(self.areas) + 2))
         jobs = []
         for i, code in enumerate([*self.areas, None]):
-            start, end = int(bounds[i]), int(bounds[i + 1])
-            if start == end and self.batches:
+            rows = order[bounds[i] : bounds[i + 1]]
+            if not len(rows) and self.batches:
                 continue  # every area has the first batch's file, with the columns
             folder = self.folder / _partition(code)
             folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"part-{self.batches:05d}.parquet"
-            jobs.append((table.slice(start, end - start), path))
-            self.rows[NO_AREA if code is None else code] += end - start
-        with ThreadPoolExecutor(2) as pool:  # Parquet encoding releases the GIL
-            list(pool.map(lambda job: pq.write_table(*job, write_statistics=False), jobs))
+            jobs.append((rows, folder / f"part-{self.batches:05d}.parquet"))
+            self.rows[NO_AREA if code is None else code] += len(rows)
+
+        def write(job: tuple[np.ndarray, Path]) -> None:
+            rows, path = job
+            together = len(rows) and rows[-1] - rows[0] + 1 == len(rows)
+            part = table.slice(rows[0], len(rows)) if together else table.take(rows)
+            pq.write_table(part, path, write_statistics=False)
+
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(write, sorted(jobs, key=lambda job: -len(job[0]))))
         self.batches += 1
 
 

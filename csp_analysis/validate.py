@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -585,11 +586,11 @@ def validate_police_uk_many(
     files = np.repeat(np.array([i for i, _ in present], dtype=np.int64), counts)
     line = np.concatenate([np.zeros(0, dtype=np.int64), *(np.arange(2, n + 2) for n in counts)])
     by_file = np.zeros(len(names), dtype=bool)
-    codes, distinct = {}, {}
-    for column in table.column_names:
-        encoded = pc.dictionary_encode(table[column].combine_chunks())
-        codes[column] = encoded.indices.to_numpy()
-        distinct[column] = encoded.dictionary.to_pandas()  # text, as read
+    codes, distinct = {}, {}  # of the columns kept (the others only count for duplicates)
+    with ThreadPoolExecutor(2) as pool:  # Arrow releases the GIL
+        for column, encoded in zip(KEPT, pool.map(lambda c: _encode(table[c]), KEPT), strict=True):
+            codes[column] = encoded.indices.to_numpy()
+            distinct[column] = encoded.dictionary.to_pandas()  # text, as read
 
     month = distinct["month"].str.strip()
     plain = month.str.match(r"^[0-9]{4}-(0[1-9]|1[0-2])$") & month.between(
@@ -609,7 +610,7 @@ def validate_police_uk_many(
 
     is_asb = (crime_type.str.lower() == "anti-social behaviour").to_numpy()[codes["crime_type"]]
     order = np.argsort(is_asb, kind="stable")  # crimes first
-    duplicate = _duplicated([files, *codes.values()])  # within each file, as read
+    duplicate = _duplicated(table, [files, *codes.values()])  # within each file, as read
 
     def take(values: pd.Series, column: str) -> pd.Series:
         return pd.Series(values.array.take(codes[column][order]))
@@ -638,20 +639,33 @@ def validate_police_uk_many(
     return rows, files[order], by_file
 
 
-def _duplicated(columns: list[np.ndarray]) -> np.ndarray:
-    """Whether each row repeats an earlier one, given the rows' values as codes, column by column.
+def _encode(text: pa.ChunkedArray) -> pa.DictionaryArray:
+    """Text as a dictionary (distinct values in order of appearance) and codes."""
+    return pc.dictionary_encode(text.combine_chunks())
 
-    The rows are hashed, and only the rows whose hash repeats are compared exactly.
+
+#: The columns of a street file that a record keeps (the others only tell duplicates).
+KEPT = ("crime_id", "month", "crime_type", "longitude", "latitude", "lsoa_code", "lsoa_name")
+
+
+def _duplicated(table: pa.Table, kept: list[np.ndarray]) -> np.ndarray:
+    """Whether each row of ``table`` is the same as an earlier one.
+
+    ``kept`` are the codes of the file and of the :data:`KEPT` columns, whose rows are
+    hashed; only the rows whose hash repeats are compared exactly, on every column.
     """
-    hashed = np.zeros(len(columns[0]), dtype=np.uint64)
+    hashed = np.zeros(table.num_rows, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for values in columns:
+        for values in kept:
             hashed = hashed * np.uint64(0x9E3779B97F4A7C15) + values.astype(np.uint64)
     candidates = np.flatnonzero(pd.Series(hashed).duplicated(keep=False).to_numpy())
-    duplicate = np.zeros(len(hashed), dtype=bool)
+    duplicate = np.zeros(table.num_rows, dtype=bool)
     if len(candidates):
-        exact = pd.DataFrame({i: values[candidates] for i, values in enumerate(columns)})
-        duplicate[candidates] = exact.duplicated(keep="first").to_numpy()
+        exact = {i: values[candidates] for i, values in enumerate(kept)}
+        others = table.select([c for c in table.column_names if c not in KEPT])
+        for column, text in zip(others.column_names, others.take(candidates).columns, strict=True):
+            exact[column] = _encode(text).indices.to_numpy()
+        duplicate[candidates] = pd.DataFrame(exact).duplicated(keep="first").to_numpy()
     return duplicate
 
 
