@@ -365,6 +365,10 @@ def distinct_rows(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         values = frame[column]
         if values.dtype.kind == "f":  # bit for bit: -0.0 is not 0.0
             values = values.to_numpy().view(np.uint64)
+            if len(values) and (values == values[0]).all():
+                continue  # tells no row apart
+        elif values.isna().all():
+            continue
         codes, distinct = pd.factorize(values)  # missing: -1
         if bound * (len(distinct) + 1) >= 2**62:
             key, found = pd.factorize(key)  # renumbered 0, 1, ...: below the rows

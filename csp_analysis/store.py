@@ -32,7 +32,7 @@ import json
 import os
 import shutil
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -165,20 +165,34 @@ def _partition(area_code: object) -> str:
 
 
 class _Partitions:
-    """The records of one kind, written batch by batch: a folder per area, a file per batch."""
+    """The records of one kind, written batch by batch: a folder per area, a file per batch.
+
+    The files of a batch are written in the background while the next batch is made;
+    :attr:`rows` (and :meth:`close`) wait until every file is written.
+    """
 
     def __init__(self, folder: Path, areas: list[str]) -> None:
         self.folder, self.areas, self.batches = folder, areas, 0
-        self.rows = {code: 0 for code in [*areas, NO_AREA]}
+        self._rows = {code: 0 for code in [*areas, NO_AREA]}
         self.dtypes: dict[str, str] = {}
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: list[Future] = []
+
+    @property
+    def rows(self) -> dict[str, int]:
+        """The records written to each area's folder, once they are (see :meth:`close`)."""
+        self.close()
+        return self._rows
 
     def write(self, records: pd.DataFrame) -> None:
         """One batch: a Parquet file in each area's folder (every area's, at the first).
 
         The batch is made an Arrow table once; each area's rows are taken from it and
-        written two areas at a time (both release the GIL), without statistics (nothing
-        reads the store by value ranges).
+        written, two areas at a time (both release the GIL), without statistics (nothing
+        reads the store by value ranges). The previous batch's files are finished first,
+        so that at most one batch waits in memory.
         """
+        self._finish()
         if not self.dtypes:
             self.dtypes = {c: str(t) for c, t in records.dtypes.items()}
         table = _arrow_table(records)
@@ -195,17 +209,30 @@ class _Partitions:
             folder = self.folder / _partition(code)
             folder.mkdir(parents=True, exist_ok=True)
             jobs.append((rows, folder / f"part-{self.batches:05d}.parquet"))
-            self.rows[NO_AREA if code is None else code] += len(rows)
+            self._rows[NO_AREA if code is None else code] += len(rows)
 
-        def write(job: tuple[np.ndarray, Path]) -> None:
-            rows, path = job
+        def write(rows: np.ndarray, path: Path) -> None:
             together = len(rows) and rows[-1] - rows[0] + 1 == len(rows)
             part = table.slice(rows[0], len(rows)) if together else table.take(rows)
             pq.write_table(part, path, write_statistics=False)
 
-        with ThreadPoolExecutor(2) as pool:
-            list(pool.map(write, sorted(jobs, key=lambda job: -len(job[0]))))
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(2, thread_name_prefix="csp-store")
+        jobs.sort(key=lambda job: -len(job[0]))  # the biggest first
+        self._pending = [self._pool.submit(write, *job) for job in jobs]
         self.batches += 1
+
+    def close(self) -> None:
+        """Wait until every file is written (raising a write's error)."""
+        self._finish()
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def _finish(self) -> None:
+        pending, self._pending = self._pending, []
+        for job in pending:
+            job.result()
 
 
 def _arrow_table(records: pd.DataFrame) -> pa.Table:
