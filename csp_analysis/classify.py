@@ -351,6 +351,36 @@ def by_distinct(values: pd.Series, function) -> pd.Series:
     return result.take(codes).set_axis(values.index)
 
 
+def distinct_rows(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``frame`` (missing values alike, numbers bit for bit), as positions.
+
+    For each row the position of its values among the distinct rows, and for each distinct
+    row the position of its first row (the distinct rows are in the order of their first).
+
+    >>> distinct_rows(pd.DataFrame({"a": ["x", "y", "x", None], "b": [1, 1, 1, 2]}))
+    (array([0, 1, 0, 2]), array([0, 1, 3]))
+    """
+    key, bound = np.zeros(len(frame), dtype=np.int64), 1  # 0 <= key < bound
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype.kind == "f":  # bit for bit: -0.0 is not 0.0
+            values = values.to_numpy().view(np.uint64)
+            if len(values) and (values == values[0]).all():
+                continue  # tells no row apart
+        elif values.isna().all():
+            continue
+        codes, distinct = pd.factorize(values)  # missing: -1
+        if bound * (len(distinct) + 1) >= 2**62:
+            key, found = pd.factorize(key)  # renumbered 0, 1, ...: below the rows
+            bound = len(found)
+        key = key * (len(distinct) + 1) + codes + 1
+        bound *= len(distinct) + 1
+    key, _ = pd.factorize(key)
+    first = np.zeros(key.max() + 1 if len(key) else 0, dtype=np.int64)
+    first[key[::-1]] = np.arange(len(key))[::-1]
+    return key, first
+
+
 def _map_unique(values: pd.Series, function) -> pd.Series:
     """Function applied once per distinct value (names repeat thousands of times)."""
     distinct = values.dropna().unique()
@@ -545,15 +575,13 @@ def police_uk_offence_group(crime_type: pd.Series) -> pd.DataFrame:
     0                Drug offences                 False
     1  Violence against the person                  True
     """
-    codes, distinct = pd.factorize(crime_type.astype(object))
+    codes, distinct = pd.factorize(crime_type)
     pairs = [_POLICE_UK_LOOKUP.get(_name_key(v), (UNKNOWN, False)) for v in [*distinct, None]]
     codes[codes < 0] = len(pairs) - 1
     return pd.DataFrame(
         {
             "offence_group": pd.Series(
-                np.array([p[0] for p in pairs], dtype=object)[codes],
-                index=crime_type.index,
-                dtype="str",
+                pd.array([p[0] for p in pairs], dtype="str").take(codes), index=crime_type.index
             ),
             "group_is_approximate": pd.Series(
                 np.array([p[1] for p in pairs], dtype=bool)[codes], index=crime_type.index

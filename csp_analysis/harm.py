@@ -23,6 +23,7 @@ no printing and no global random state.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable
@@ -32,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from csp_analysis.classify import POLICE_UK_CRIME_TYPES, by_distinct, normalise_offence_code
+from csp_analysis.classify import POLICE_UK_CRIME_TYPES, normalise_offence_code
 from csp_analysis.periods import Period
 from csp_analysis.read import InputError, read_table
 from csp_analysis.stats import rate_ci
@@ -114,7 +115,18 @@ def load_weights(path: str | Path | None = None) -> pd.DataFrame:
     >>> float(weights.loc[weights["offence_code"] == "37/2", "weight"].item())
     53.45
     """
-    path = _reference(WEIGHTS_FILE) if path is None else Path(path)
+    if path is None:
+        return _bundled_weights().copy()
+    return _read_weights(Path(path))
+
+
+@functools.cache
+def _bundled_weights() -> pd.DataFrame:
+    """The bundled weights, read once (callers get a copy)."""
+    return _read_weights(_reference(WEIGHTS_FILE))
+
+
+def _read_weights(path: Path) -> pd.DataFrame:
     table = read_table(path)
     for column in ("offence_code", "weight"):
         if column not in table.columns:
@@ -189,6 +201,12 @@ def load_offence_mix() -> pd.DataFrame:
         ``offence``, ``offence_group``, ``offence_subgroup``, ``count`` (int). 128 codes,
         4,821,452 crimes. ``attrs["source"]`` describes the source.
     """
+    return _bundled_mix().copy()
+
+
+@functools.cache
+def _bundled_mix() -> pd.DataFrame:
+    """The bundled offence-code mix, read once (callers get a copy)."""
     path = _reference(MIX_FILE)
     with path.open(encoding="utf-8") as handle:
         mix = pd.read_csv(handle, dtype={"offence_code": str}, keep_default_na=False)
@@ -329,6 +347,21 @@ def crime_type_weights(weights: pd.DataFrame, *, mix: pd.DataFrame | None = None
     )
 
 
+#: :func:`crime_type_weights` with the default mix, by the weights' content (few entries).
+_TYPE_WEIGHTS: dict[bytes, pd.DataFrame] = {}
+
+
+def _default_type_weights(weights: pd.DataFrame) -> pd.DataFrame:
+    """``crime_type_weights(weights)``, computed once for the same weights."""
+    key = pd.util.hash_pandas_object(weights, index=False).to_numpy().tobytes()
+    key += repr(list(weights.columns)).encode()
+    if key not in _TYPE_WEIGHTS:
+        if len(_TYPE_WEIGHTS) > 8:
+            _TYPE_WEIGHTS.clear()
+        _TYPE_WEIGHTS[key] = crime_type_weights(weights)
+    return _TYPE_WEIGHTS[key]
+
+
 def _code_types(weights: pd.DataFrame) -> pd.Series:
     """The police.uk category of each weights row (from the bundled file when absent)."""
     if "police_uk_category" in weights.columns:
@@ -382,29 +415,35 @@ def weigh_records(
     >>> out["harm_weight"].round(2).tolist(), out["weighted_by"].tolist()
     ([189.15, nan, nan], ['offence_code', 'none', 'none'])
     """
-    out = crimes.copy()
-    weight = pd.Series(np.nan, index=out.index, dtype=float)
-    by = pd.Series("none", index=out.index, dtype=object)
+    out = crimes.copy(deep=False)  # copy on write: the caller's frame is not changed
+    weight = np.full(len(out), np.nan)
+    by = np.full(len(out), "none", dtype=object)
     if "offence_code" in out.columns:
-        weight = _code_weights(normalise_offence_code(out["offence_code"]), _lookup(weights))
-        by[weight.notna()] = "offence_code"
+        weight = _code_weights(
+            normalise_offence_code(out["offence_code"]), _lookup(weights)
+        ).to_numpy(dtype=float, copy=True)
+        by[~np.isnan(weight)] = "offence_code"
     square = weight**2
     if "crime_type" in out.columns:
-        needs = weight.isna() & out["crime_type"].notna()
+        needs = np.isnan(weight) & out["crime_type"].notna().to_numpy()
         if needs.any():
             if type_weights is None:
-                type_weights = crime_type_weights(weights)
+                type_weights = _default_type_weights(weights)
             keys = type_weights["crime_type"].map(_type_key)
             means = type_weights["weight"].astype(float)
             squares = type_weights.get("weight_sq", means**2).astype(float)
-            kinds = by_distinct(out.loc[needs, "crime_type"], lambda t: t.map(_type_key))
-            by_type = kinds.map(dict(zip(keys, means, strict=True))).astype(float)
-            weight[by_type.index] = by_type
-            square[by_type.index] = kinds.map(dict(zip(keys, squares, strict=True))).astype(float)
-            by[by_type.index[by_type.notna()]] = "crime_type"
-    out["harm_weight"] = weight.astype(float)
-    out["harm_weight_sq"] = square.where(weight.notna()).astype(float)
-    out["weighted_by"] = by
+            mean_of = dict(zip(keys, means, strict=True))
+            square_of = dict(zip(keys, squares, strict=True))
+            codes, types = pd.factorize(out["crime_type"])  # each crime type looked up once
+            kinds = [_type_key(t) for t in types]
+            type_mean = np.array([*(mean_of.get(k, np.nan) for k in kinds), np.nan])[codes]
+            type_square = np.array([*(square_of.get(k, np.nan) for k in kinds), np.nan])[codes]
+            weight[needs] = type_mean[needs]
+            square[needs] = type_square[needs]
+            by[needs & ~np.isnan(type_mean)] = "crime_type"
+    out["harm_weight"] = weight
+    out["harm_weight_sq"] = np.where(np.isnan(weight), np.nan, square)
+    out["weighted_by"] = pd.Series(by, index=out.index, dtype=object)
     return out
 
 

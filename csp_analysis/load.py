@@ -17,7 +17,9 @@ import pandas as pd
 from csp_analysis import harm, peers
 from csp_analysis.classify import (
     UNKNOWN,
+    by_distinct,
     classify_offences,
+    distinct_rows,
     load_offence_tree,
     police_uk_offence_group,
 )
@@ -27,12 +29,13 @@ from csp_analysis.read import (
     InputError,
     police_uk_files,
     read_police_uk_file,
-    read_police_uk_plain,
+    read_police_uk_tables,
     read_table,
     read_wards,
 )
 from csp_analysis.validate import (
     check_ward_layout,
+    crimes_first,
     date_formats,
     validate_asb,
     validate_crimes,
@@ -396,16 +399,17 @@ def _police_uk(files: list[Path], dataset: Dataset) -> pd.DataFrame:
 
     Plain files are read and validated together (fast); any other file on its own, by the
     text reader and validate_police_uk, whose messages name the file, line and column.
+    When every file is plain, the crimes come first (see :func:`validate_police_uk_many`).
     """
-    text, plain = read_police_uk_plain(files)
-    fast, refused = validate_police_uk_many(text, [path.name for path in files])
-    usable = np.array(plain) & ~refused
-    counts = np.bincount(text["file"], minlength=len(files))
+    tables = read_police_uk_tables(files)
+    fast, positions, refused = validate_police_uk_many(tables, [path.name for path in files])
+    usable = np.array([table is not None for table in tables]) & ~refused
+    counts = np.bincount(positions, minlength=len(files))
     frames = []
     for position, path in enumerate(files):
         if usable[position]:
             if not usable.all():
-                frames.append(fast.loc[text["file"].to_numpy() == position])
+                frames.append(fast.loc[positions == position])
             counted = pd.DataFrame(index=range(counts[position]))
             counted.attrs["encoding"] = "utf-8"
             _record_file(dataset, path, counted)
@@ -455,7 +459,7 @@ def month_ranges(months: pd.PeriodIndex) -> str:
 
 
 def _police_uk_crimes(rows: pd.DataFrame) -> pd.DataFrame:
-    crimes = rows.loc[~rows["is_asb"]].drop(columns="is_asb")
+    crimes = crimes_first(rows, asb=False)
     groups = police_uk_offence_group(crimes["crime_type"])
     groups.index = crimes.index
     crimes = crimes.assign(
@@ -472,7 +476,7 @@ def _police_uk_crimes(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _police_uk_asb(rows: pd.DataFrame) -> pd.DataFrame:
-    asb = rows.loc[rows["is_asb"]].drop(columns="is_asb")
+    asb = crimes_first(rows, asb=True)
     return asb.assign(category=pd.NA, source="police").reset_index(drop=True)
 
 
@@ -626,17 +630,62 @@ def record_batches(settings: Settings, dataset: Dataset, inputs: Inputs):
             yield "asb", _place(_police_uk_asb(rows), "asb", dataset, inputs)
 
 
+#: The columns that locate a record and place it among its peers (:func:`_place`).
+PLACE_COLUMNS = (
+    "latitude",
+    "longitude",
+    "easting",
+    "northing",
+    "ward_code",
+    "lsoa_code",
+    "area_code",
+    "lsoa_name",
+)
+#: The columns that weigh a crime (:func:`csp_analysis.harm.weigh_records`).
+WEIGHT_COLUMNS = ("offence_code", "crime_type")
+
+
 def _place(records: pd.DataFrame, kind: str, dataset: Dataset, inputs: Inputs) -> pd.DataFrame:
-    """Records located, weighed (crimes) and placed in their peer area; tallies gathered."""
-    located = locate_records(records, dataset.wards, lookup=inputs.lookup)
-    tally = lsoa_tally(located, inputs.lookup)
-    inputs.lsoa[kind] = combine_tallies(inputs.lsoa.get(kind), tally)
-    if kind == "crimes":
-        located = harm.weigh_records(located, inputs.weights)
-        inputs.by_crime_type |= bool((located["weighted_by"] == "crime_type").any())
+    """Records located, weighed (crimes) and placed in their peer area; tallies gathered.
+
+    Locating, weighing and placing look at a few columns of each record alone, so each
+    distinct place (:data:`PLACE_COLUMNS`) is located and placed once, and each distinct
+    offence (:data:`WEIGHT_COLUMNS`) weighed once; the records take their results.
+    """
+    places, again = _distinct(records, PLACE_COLUMNS)
+    located = locate_records(places, dataset.wards, lookup=inputs.lookup)
     located["peer_area"] = _peer_area(located, inputs)
     inputs.peer_areas_found |= set(located["peer_area"].dropna().unique())
-    return located
+    out = records.copy(deep=False)  # copy on write: the caller's frame is not changed
+    for column in ("ward_code", "area_code", "location_method"):
+        out[column] = _spread(located[column], again, out.index)
+    tally = lsoa_tally(out, inputs.lookup)
+    inputs.lsoa[kind] = combine_tallies(inputs.lsoa.get(kind), tally)
+    if kind == "crimes":
+        offences, which = _distinct(records, WEIGHT_COLUMNS)
+        weighed = harm.weigh_records(offences, inputs.weights)
+        for column in ("harm_weight", "harm_weight_sq", "weighted_by"):
+            out[column] = _spread(weighed[column], which, out.index)
+        inputs.by_crime_type |= bool((weighed["weighted_by"] == "crime_type").any())
+    out["peer_area"] = _spread(located["peer_area"], again, out.index)
+    return out
+
+
+def _distinct(records: pd.DataFrame, columns: tuple[str, ...]) -> tuple[pd.DataFrame, np.ndarray]:
+    """The distinct rows of ``records``' ``columns``, and each record's position among them.
+
+    All the rows when most are distinct (spreading results back would cost more).
+    """
+    frame = records[[c for c in columns if c in records]]
+    again, first = distinct_rows(frame)
+    if len(first) * 2 > len(frame):
+        return frame.reset_index(drop=True), np.arange(len(frame))
+    return frame.iloc[first].reset_index(drop=True), again
+
+
+def _spread(values: pd.Series, again: np.ndarray, index: pd.Index) -> pd.Series:
+    """The values of distinct rows given to the records (``again``: see :func:`_distinct`)."""
+    return values.take(again).set_axis(index)
 
 
 def finish_inputs(settings: Settings, dataset: Dataset, inputs: Inputs) -> None:
@@ -726,11 +775,12 @@ def column_values(records: pd.DataFrame) -> dict[str, list]:
         if column in PRIVATE_COLUMNS | DERIVED_COLUMNS:
             continue
         if column == "hate_strands":
-            values[column] = sorted({strand for strands in series for strand in strands})
+            values[column] = sorted(set().union(*pd.unique(series.to_numpy())))
         elif not (
             pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series)
         ) or pd.api.types.is_bool_dtype(series):
-            found = series.dropna().unique()
+            text = isinstance(series.dtype, pd.StringDtype)  # unique first: no copy
+            found = [v for v in (series if text else series.dropna()).unique() if not pd.isna(v)]
             values[column] = sorted((v.item() if hasattr(v, "item") else v for v in found), key=str)
     return values
 
@@ -793,8 +843,9 @@ def _peer_area(records: pd.DataFrame, inputs: Inputs) -> pd.Series:
         records, inputs.csp_lookup, wards_areas=list(areas["area_code"]), area_names=names
     )
     to_area = {csp: code for code, csp in inputs.own_csp.items()}  # wards-file areas' codes
-    csp = placed["csp_code"]
-    return csp.map(to_area).fillna(csp).astype("string")
+    return by_distinct(placed["csp_code"], lambda csp: csp.map(to_area).fillna(csp)).astype(
+        "string"
+    )
 
 
 def _finish_peers(settings: Settings, dataset: Dataset, inputs: Inputs) -> None:
@@ -874,7 +925,7 @@ def lsoa_tally(records: pd.DataFrame, lookup: pd.DataFrame | None) -> dict:
     def first(mask: pd.Series) -> tuple | None:
         if not mask.any():
             return None
-        row = records.loc[mask].iloc[0]
+        row = records.iloc[int(np.argmax(mask.to_numpy()))]
         return row["source_file"], int(row["line"]), row["lsoa_code"]
 
     return {

@@ -93,7 +93,7 @@ def locate_records(
     every area), ``area_code`` (missing when outside every area), ``location_method`` (a key
     of :data:`LOCATION_METHODS`). No row is removed.
     """
-    out = records.copy()
+    out = records.copy(deep=False)  # copy on write: the caller's frame is not changed
     easting, northing = to_british_national_grid(out)
     by_point = ward_of_points(easting, northing, wards)
     by_point.index = out.index
@@ -116,13 +116,13 @@ def locate_records(
         | out["area_code"].notna()
     )
 
-    method = np.select(
+    method = np.select(  # positions in LOCATION_METHODS
         [by_point.notna(), given.notna(), by_lsoa.notna(), named_area.notna(), has_location],
-        ["coordinates", "ward_code", "lsoa", "area_only", "outside"],
-        default="none",
+        [0, 1, 2, 3, 4],
+        default=5,
     )
     out["ward_code"] = ward.astype("string")
     area = by_distinct(ward, lambda codes: codes.map(area_of_ward))
     out["area_code"] = area.fillna(named_area).astype("string")
-    out["location_method"] = pd.Categorical(method, categories=list(LOCATION_METHODS))
+    out["location_method"] = pd.Categorical.from_codes(method, categories=list(LOCATION_METHODS))
     return out

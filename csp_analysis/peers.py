@@ -40,6 +40,7 @@ from csp_analysis.classify import (
     _canonical_group,
     _canonical_subgroup,
     by_distinct,
+    distinct_rows,
     normalise_offence_code,
 )
 from csp_analysis.read import TITLE_ROWS_SEARCHED, InputError, canonical_name, read_table
@@ -298,7 +299,20 @@ def area_of_records(
         A copy of ``records`` with csp_code and csp_name (missing when unassigned) and
         csp_source (a key of :data:`CSP_SOURCES`). No row is removed.
     """
-    out = records.copy()
+    out = records.copy(deep=False)  # copy on write: the caller's frame is not changed
+    keys = out[[c for c in ("area_code", "lsoa_name") if c in out]]
+    again, first = distinct_rows(keys)  # a CSP per distinct area and LSOA name
+    placed = _area_of_distinct(keys.iloc[first], lookup, wards_areas, area_names)
+    for column in ("csp_code", "csp_name", "csp_source"):
+        out[column] = placed[column].take(again).set_axis(out.index)
+    return out
+
+
+def _area_of_distinct(
+    out: pd.DataFrame, lookup: pd.DataFrame, wards_areas, area_names
+) -> pd.DataFrame:
+    """The rules of :func:`area_of_records` for each row of ``out`` (area_code, lsoa_name)."""
+    out = out.reset_index(drop=True)
     covered = {str(code).strip().upper() for code in wards_areas}
     csp_by_lad = _csp_by_lad(lookup)
     split = set(split_lads(lookup))

@@ -15,6 +15,7 @@ import io
 import json
 import re
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -132,8 +133,7 @@ def read_bytes(path: Path) -> bytes:
     """File content, gunzipped when the name ends in ``.gz``."""
     try:
         if path.suffix == ".gz":
-            with gzip.open(path, "rb") as handle:
-                return handle.read()
+            return gzip.decompress(path.read_bytes())  # one call, which releases the GIL
         return path.read_bytes()
     except gzip.BadGzipFile:
         raise InputError(
@@ -317,7 +317,8 @@ def police_uk_files(folder: str | Path) -> list[Path]:
 
 #: The header line of a street file exactly as data.police.uk publishes it.
 _POLICE_UK_HEADER = ",".join(POLICE_UK_COLUMNS).encode()
-_POLICE_UK_NAMES = [canonical_name(c) for c in POLICE_UK_COLUMNS]
+#: The columns of a street file as the toolkit names them.
+POLICE_UK_NAMES = [canonical_name(c) for c in POLICE_UK_COLUMNS]
 
 
 def read_police_uk_arrow(path: str | Path) -> tuple[pa.Table, bytes] | None:
@@ -340,10 +341,10 @@ def read_police_uk_arrow(path: str | Path) -> tuple[pa.Table, bytes] | None:
     try:
         table = pacsv.read_csv(
             pa.py_buffer(raw),
-            read_options=pacsv.ReadOptions(column_names=_POLICE_UK_NAMES, skip_rows=1),
+            read_options=pacsv.ReadOptions(column_names=POLICE_UK_NAMES, skip_rows=1),
             parse_options=pacsv.ParseOptions(newlines_in_values=False),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(_POLICE_UK_NAMES, pa.string()),
+                column_types=dict.fromkeys(POLICE_UK_NAMES, pa.large_string()),
                 strings_can_be_null=False,
             ),
         )
@@ -376,26 +377,13 @@ def _police_uk_text(table: pa.Table, raw: bytes, path: Path) -> pd.DataFrame:
     return frame
 
 
-def read_police_uk_plain(paths: list[Path]) -> tuple[pd.DataFrame, list[bool]]:
-    """The text of the plain street files among ``paths``, one file after another.
+def read_police_uk_tables(paths: list[Path]) -> list[pa.Table | None]:
+    """The text of each of ``paths`` read by :func:`read_police_uk_arrow` (None when not plain).
 
-    Columns ``line``, ``file`` (the position of the file in ``paths``) and the published
-    columns (canonical names), as text; and for each path whether it was read (the others
-    are not plain, see :func:`read_police_uk_arrow`).
+    Files are read two at a time (unzipping and parsing release the GIL).
     """
-    tables, files, read = [], [], []
-    for position, path in enumerate(paths):
-        fast = read_police_uk_arrow(path)
-        read.append(fast is not None)
-        if fast is not None:
-            tables.append(fast[0])
-            files.append(np.full(fast[0].num_rows, position, dtype=np.int64))
-    if not tables:
-        tables = [pa.table({n: pa.array([], pa.string()) for n in _POLICE_UK_NAMES})]
-    frame = pa.concat_tables(tables).to_pandas()
-    frame.insert(0, "line", np.concatenate([np.arange(2, t.num_rows + 2) for t in tables]))
-    frame.insert(1, "file", np.concatenate([np.zeros(0, dtype=np.int64), *files]))
-    return frame, read
+    with ThreadPoolExecutor(2) as pool:
+        return list(pool.map(lambda path: (read_police_uk_arrow(path) or (None,))[0], paths))
 
 
 def read_police_uk_file(path: str | Path) -> pd.DataFrame:

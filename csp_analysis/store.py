@@ -32,9 +32,13 @@ import json
 import os
 import shutil
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from csp_analysis import __version__
 from csp_analysis.config import Settings, Theme
@@ -161,29 +165,98 @@ def _partition(area_code: object) -> str:
 
 
 class _Partitions:
-    """The records of one kind, written batch by batch: a folder per area, a file per batch."""
+    """The records of one kind, written batch by batch: a folder per area, a file per batch.
+
+    The files of a batch are written in the background while the next batch is made;
+    :attr:`rows` (and :meth:`close`) wait until every file is written.
+    """
 
     def __init__(self, folder: Path, areas: list[str]) -> None:
         self.folder, self.areas, self.batches = folder, areas, 0
-        self.rows = {code: 0 for code in [*areas, NO_AREA]}
+        self._rows = {code: 0 for code in [*areas, NO_AREA]}
         self.dtypes: dict[str, str] = {}
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: list[Future] = []
+
+    @property
+    def rows(self) -> dict[str, int]:
+        """The records written to each area's folder, once they are (see :meth:`close`)."""
+        self.close()
+        return self._rows
 
     def write(self, records: pd.DataFrame) -> None:
-        """One batch: a Parquet file in each area's folder (every area's, at the first)."""
+        """One batch: a Parquet file in each area's folder (every area's, at the first).
+
+        The batch is made an Arrow table once; each area's rows are taken from it and
+        written, two areas at a time (both release the GIL), without statistics (nothing
+        reads the store by value ranges). The previous batch's files are finished first,
+        so that at most one batch waits in memory.
+        """
+        self._finish()
         if not self.dtypes:
             self.dtypes = {c: str(t) for c, t in records.dtypes.items()}
-        if "hate_strands" in records:
-            records = records.assign(hate_strands=records["hate_strands"].map(list))
-        codes = records["area_code"].astype(object).where(records["area_code"].notna(), None)
-        for code in [*self.areas, None]:
-            part = records.loc[codes.isna()] if code is None else records.loc[codes == code]
-            if part.empty and self.batches:
+        table = _arrow_table(records)
+        position = {code: i for i, code in enumerate(self.areas)}
+        codes, found = pd.factorize(records["area_code"])  # missing: -1, the last part
+        part = np.array([position.get(code, -1) for code in found] + [len(self.areas)])[codes]
+        order = np.argsort(part, kind="stable")  # each area's rows, in their order
+        bounds = np.searchsorted(part[order], np.arange(len(self.areas) + 2))
+        jobs = []
+        for i, code in enumerate([*self.areas, None]):
+            rows = order[bounds[i] : bounds[i + 1]]
+            if not len(rows) and self.batches:
                 continue  # every area has the first batch's file, with the columns
             folder = self.folder / _partition(code)
             folder.mkdir(parents=True, exist_ok=True)
-            part.to_parquet(folder / f"part-{self.batches:05d}.parquet", index=False)
-            self.rows[NO_AREA if code is None else code] += len(part)
+            jobs.append((rows, folder / f"part-{self.batches:05d}.parquet"))
+            self._rows[NO_AREA if code is None else code] += len(rows)
+
+        def write(rows: np.ndarray, path: Path) -> None:
+            together = len(rows) and rows[-1] - rows[0] + 1 == len(rows)
+            part = table.slice(rows[0], len(rows)) if together else table.take(rows)
+            pq.write_table(part, path, write_statistics=False)
+
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(2, thread_name_prefix="csp-store")
+        jobs.sort(key=lambda job: -len(job[0]))  # the biggest first
+        self._pending = [self._pool.submit(write, *job) for job in jobs]
         self.batches += 1
+
+    def close(self) -> None:
+        """Wait until every file is written (raising a write's error)."""
+        self._finish()
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def _finish(self) -> None:
+        pending, self._pending = self._pending, []
+        for job in pending:
+            job.result()
+
+
+def _arrow_table(records: pd.DataFrame) -> pa.Table:
+    """``records`` as ``DataFrame.to_parquet`` would store them (no index; strands as lists).
+
+    Columns of missing values only, and the strands (from their distinct tuples), are
+    converted without looking at every value.
+    """
+    special = {}
+    for name, values in records.items():
+        if name == "hate_strands":
+            codes, distinct = pd.factorize(values)
+            lists = pa.array([*(list(strands) for strands in distinct), None])
+            special[name] = lists.take(np.where(codes < 0, len(distinct), codes))
+        elif values.dtype == object and values.isna().all():
+            special[name] = pa.nulls(len(values))
+    table = pa.Table.from_pandas(records.drop(columns=list(special)), preserve_index=False)
+    for i, name in enumerate(records.columns):
+        if name in special:
+            table = table.add_column(i, name, special[name])
+    metadata = pa.Table.from_pandas(records.iloc[:0], preserve_index=False).schema.metadata
+    if records.attrs:
+        metadata = {**metadata, b"PANDAS_ATTRS": json.dumps(records.attrs).encode()}
+    return table.replace_schema_metadata(metadata)
 
 
 def _restore(records: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:

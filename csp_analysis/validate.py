@@ -10,13 +10,15 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from csp_analysis.read import InputError, title_rows_error
+from csp_analysis.read import POLICE_UK_NAMES, InputError, title_rows_error
 
 HATE_STRANDS = (
     "race",
@@ -296,7 +298,12 @@ def _unique(frame: pd.DataFrame, column: str) -> None:
 def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame:
         return pd.Series(pd.NA, index=frame.index, dtype="string")
-    return frame[column].str.strip().replace("", pd.NA).astype("string")
+    return _trimmed(frame[column])
+
+
+def _trimmed(text: pd.Series) -> pd.Series:
+    """Text trimmed, blanks missing (``string`` dtype)."""
+    return text.str.strip().replace("", pd.NA).astype("string")
 
 
 #: Plausible ranges of coordinates; values outside them cannot place a record.
@@ -553,41 +560,128 @@ def _police_uk_rows(frame, source_file, month, longitude, latitude, duplicate) -
 
 
 def validate_police_uk_many(
-    frame: pd.DataFrame, names: Sequence[str]
-) -> tuple[pd.DataFrame, np.ndarray]:
+    tables: Sequence[pa.Table | None], names: Sequence[str]
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """:func:`validate_police_uk` of many plain street files at once, and the files it refuses.
 
-    ``frame`` is the text of the files one after another, as
-    :func:`csp_analysis.read.read_police_uk_plain` gives it (with columns ``line`` and
-    ``file``, the file's position in ``names``, the files' names). Returns the validated
-    rows (each file's as :func:`validate_police_uk` gives them, one file after the other)
-    and, for each file, whether it has a row that validation refuses or that is unusual (a
-    month other than a plain ``YYYY-MM`` from 2000-01 to this month, a blank crime type, a
-    coordinate that is not a number): that file's rows are not usable, and the caller
-    validates the file alone with :func:`validate_police_uk`, whose messages name the
-    file, line and column.
+    ``tables`` are the files' text as :func:`csp_analysis.read.read_police_uk_tables` gives
+    it (None for a file that is not plain), ``names`` the files' names. Returns
+
+    * the validated rows of every plain file (each row as :func:`validate_police_uk` gives
+      it), the crimes first and then the anti-social behaviour, each in file and line
+      order (so that each kind is a slice, see :func:`crimes_first`);
+    * the position in ``names`` of each row's file;
+    * for each file, whether it has a row that validation refuses or that is unusual (a
+      month other than a plain ``YYYY-MM`` from 2000-01 to this month, a blank crime type,
+      a coordinate that is not a number): that file's rows are not usable, and the caller
+      validates the file alone with :func:`validate_police_uk`, whose messages name the
+      file, line and column.
+
+    Each column's distinct values are checked and parsed once.
     """
-    month = frame["month"].str.strip()
+    present = [(i, t) for i, t in enumerate(tables) if t is not None]
+    empty = pa.table({name: pa.array([], pa.large_string()) for name in POLICE_UK_NAMES})
+    table = pa.concat_tables([empty, *(t for _, t in present)])
+    counts = [t.num_rows for _, t in present]
+    files = np.repeat(np.array([i for i, _ in present], dtype=np.int64), counts)
+    line = np.concatenate([np.zeros(0, dtype=np.int64), *(np.arange(2, n + 2) for n in counts)])
+    by_file = np.zeros(len(names), dtype=bool)
+    codes, distinct = {}, {}  # of the columns kept (the others only count for duplicates)
+    with ThreadPoolExecutor(2) as pool:  # Arrow releases the GIL
+        for column, encoded in zip(KEPT, pool.map(lambda c: _encode(table[c]), KEPT), strict=True):
+            codes[column] = encoded.indices.to_numpy()
+            distinct[column] = encoded.dictionary.to_pandas()  # text, as read
+
+    month = distinct["month"].str.strip()
     plain = month.str.match(r"^[0-9]{4}-(0[1-9]|1[0-2])$") & month.between(
         str(EARLIEST_DATE.to_period("M")), str(_today().to_period("M"))
     )
-    refused = ~plain | (frame["crime_type"].str.strip() == "")
+    crime_type = distinct["crime_type"].str.strip()
+    refused = (~plain.to_numpy())[codes["month"]] | (crime_type == "").to_numpy()[
+        codes["crime_type"]
+    ]
     coordinates = []
     for column in ("longitude", "latitude"):
-        text = frame[column].str.strip().str.replace(",", "", regex=False)
+        text = distinct[column].str.strip().str.replace(",", "", regex=False)
         numbers = _to_numeric(text)
-        refused |= numbers.isna() & (text != "")
-        coordinates.append(numbers)
-    month = _months(month.where(plain, str(EARLIEST_DATE.to_period("M"))))
-    duplicate = frame.drop(columns="line").duplicated(keep="first")  # within each file
-    files = frame["file"].to_numpy()
-    source_file = pd.Series(
-        pa.array(list(names), pa.string()).take(files), index=frame.index, dtype="str"
+        refused |= (numbers.isna() & (text != "")).to_numpy()[codes[column]]
+        coordinates.append(numbers.to_numpy()[codes[column]])
+    by_file[np.unique(files[refused])] = True
+
+    is_asb = (crime_type.str.lower() == "anti-social behaviour").to_numpy()[codes["crime_type"]]
+    order = np.argsort(is_asb, kind="stable")  # crimes first
+    duplicate = _duplicated(table, [files, *codes.values()])  # within each file, as read
+
+    def take(values: pd.Series, column: str) -> pd.Series:
+        return pd.Series(values.array.take(codes[column][order]))
+
+    months = _months(month.where(plain, str(EARLIEST_DATE.to_period("M"))))
+    nothing = pd.arrays.ArrowStringArray(pa.nulls(len(order), pa.large_string()))
+    rows = pd.DataFrame(
+        {
+            "source_file": pd.Series(pd.array(list(names), dtype="str").take(files[order])),
+            "line": line[order],
+            "crime_id": take(_trimmed(distinct["crime_id"]), "crime_id"),
+            "month": pd.Series(months.array.take(codes["month"][order])),
+            "crime_type": take(crime_type, "crime_type"),
+            "longitude": coordinates[0][order],
+            "latitude": coordinates[1][order],
+            "easting": np.nan,
+            "northing": np.nan,
+            "lsoa_code": take(_trimmed(distinct["lsoa_code"]), "lsoa_code"),
+            "lsoa_name": take(_trimmed(distinct["lsoa_name"]), "lsoa_name"),
+            "ward_code": nothing,
+            "area_code": nothing,
+            "is_asb": is_asb[order],
+            "duplicate": duplicate[order],
+        }
     )
-    rows = _police_uk_rows(frame, source_file, month, *coordinates, duplicate)
-    by_file = np.zeros(len(names), dtype=bool)
-    by_file[np.unique(files[refused.to_numpy()])] = True
-    return rows, by_file
+    return rows, files[order], by_file
+
+
+def _encode(text: pa.ChunkedArray) -> pa.DictionaryArray:
+    """Text as a dictionary (distinct values in order of appearance) and codes."""
+    return pc.dictionary_encode(text.combine_chunks())
+
+
+#: The columns of a street file that a record keeps (the others only tell duplicates).
+KEPT = ("crime_id", "month", "crime_type", "longitude", "latitude", "lsoa_code", "lsoa_name")
+
+
+def _duplicated(table: pa.Table, kept: list[np.ndarray]) -> np.ndarray:
+    """Whether each row of ``table`` is the same as an earlier one.
+
+    ``kept`` are the codes of the file and of the :data:`KEPT` columns, whose rows are
+    hashed; only the rows whose hash repeats are compared exactly, on every column.
+    """
+    hashed = np.zeros(table.num_rows, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for values in kept:
+            hashed = hashed * np.uint64(0x9E3779B97F4A7C15) + values.astype(np.uint64)
+    candidates = np.flatnonzero(pd.Series(hashed).duplicated(keep=False).to_numpy())
+    duplicate = np.zeros(table.num_rows, dtype=bool)
+    if len(candidates):
+        exact = {i: values[candidates] for i, values in enumerate(kept)}
+        others = table.select([c for c in table.column_names if c not in KEPT])
+        for column, text in zip(others.column_names, others.take(candidates).columns, strict=True):
+            exact[column] = _encode(text).indices.to_numpy()
+        duplicate[candidates] = pd.DataFrame(exact).duplicated(keep="first").to_numpy()
+    return duplicate
+
+
+def crimes_first(rows: pd.DataFrame, *, asb: bool) -> pd.DataFrame:
+    """The crimes (or with ``asb`` the anti-social behaviour) of validated data.police.uk rows.
+
+    A slice (no copy) when the crimes come first, as :func:`validate_police_uk_many` gives
+    them; else the rows selected. Without the ``is_asb`` column.
+    """
+    is_asb = rows["is_asb"].to_numpy()
+    crimes = len(is_asb) - int(is_asb.sum())
+    if not is_asb[:crimes].any():
+        chosen = rows.iloc[crimes:] if asb else rows.iloc[:crimes]
+    else:
+        chosen = rows.loc[is_asb if asb else ~is_asb]
+    return chosen.drop(columns="is_asb")
 
 
 def validate_population(frame: pd.DataFrame) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import csp_analysis.read
-from csp_analysis.classify import by_distinct
+from csp_analysis.classify import by_distinct, distinct_rows
 from csp_analysis.config import PROJECT_ROOT, load_settings
 from csp_analysis.load import load_dataset
 from csp_analysis.locate import ward_of_points
@@ -22,8 +22,10 @@ from csp_analysis.read import (
     InputError,
     read_police_uk_arrow,
     read_police_uk_file,
+    read_police_uk_tables,
     read_table,
 )
+from csp_analysis.validate import crimes_first, validate_police_uk, validate_police_uk_many
 
 CRIME_TYPES = ["Burglary", "Drugs", "Violence and sexual offences", "Shoplifting", "Other crime"]
 HEADER = ",".join(POLICE_UK_COLUMNS) + "\n"
@@ -235,3 +237,42 @@ def test_public_months_load_the_same_fast_and_slow(public_settings, public_datas
     assert_same_dataset(public_dataset, slow(monkeypatch, load_dataset, public_settings))
     streets = [f for f in public_dataset.files if "-street.csv" in f["file"]]
     assert len(streets) > 10 and all(f["encoding"] == "utf-8" for f in streets)
+
+
+def test_duplicates_are_exact_and_within_one_file(tmp_path):
+    """A line is a duplicate only of an earlier line of its file with every field the same."""
+    asb = ",2025-01,Demo Police,Demo Police,0.1,54.1,On or near X,,Demoshire 001A,"
+    asb += "Anti-social behaviour,,"
+    other_context = asb + "Seen twice"  # differs only in a column a record drops
+    other_force = asb.replace("Demo Police,Demo Police", "Demo Police,Other Police")
+    a = tmp_path / "2025-01-a-street.csv"
+    a.write_text(HEADER + "\n".join([asb, other_context, asb, other_force, ROW, ROW]) + "\n")
+    b = tmp_path / "2025-01-b-street.csv"
+    b.write_text(HEADER + asb + "\n")
+    names = [a.name, b.name]
+    tables = read_police_uk_tables([a, b])
+    assert all(table is not None for table in tables)  # both plain
+    rows, files, refused = validate_police_uk_many(tables, names)
+    assert not refused.any()
+    found = zip(files, rows["line"], rows["duplicate"], strict=True)
+    flagged = {(names[file], line) for file, line, duplicate in found if duplicate}
+    assert flagged == {(a.name, 4), (a.name, 7)}  # the second asb, the second ROW
+    alone = validate_police_uk(read_police_uk_file(a))  # the text path, file by file
+    assert alone.loc[alone["duplicate"], "line"].tolist() == [4, 7]
+    assert rows["is_asb"].tolist() == [False] * 2 + [True] * 5  # crimes first
+    assert crimes_first(rows, asb=False)["line"].tolist() == [6, 7]
+
+
+def test_distinct_rows_tell_apart_every_value():
+    frame = pd.DataFrame(
+        {
+            "x": [0.0, -0.0, np.nan, 0.0, np.nan, 1.5],
+            "code": pd.array(["a", "a", None, "a", None, "b"], dtype="string"),
+            "same": pd.array([None] * 6, dtype="string"),
+            "constant": [2.0] * 6,
+        }
+    )
+    again, first = distinct_rows(frame)
+    assert again.tolist() == [0, 1, 2, 0, 2, 3]  # -0.0 is not 0.0; missing values alike
+    assert first.tolist() == [0, 1, 2, 5]
+    assert distinct_rows(frame.iloc[:0])[0].tolist() == []
