@@ -312,18 +312,23 @@ def _write(settings: Settings, folder: Path, *, key: str, inputs: list[dict]) ->
     written = {kind: _Partitions(folder / kind, codes) for kind in RECORD_KINDS}
     counts: dict[str, list] = {kind: [] for kind in RECORD_KINDS}
     crime_areas = None  # the area of each crime, for the nominals (one partner batch)
-    for kind, records in record_batches(settings, dataset, state):
-        written[kind].write(records)
-        counts[kind].append(record_counts(records))
-        dataset.filter_values[kind] = combine_values(
-            dataset.filter_values.get(kind), column_values(records)
-        )
-        first, last = records["month"].min(), records["month"].max()
-        if kind in dataset.spans:
-            first, last = min(first, dataset.spans[kind][0]), max(last, dataset.spans[kind][1])
-        dataset.spans[kind] = (first, last)
-        if kind == "crimes" and dataset.nominals is not None:
-            crime_areas = records.set_index("crime_id")["area_code"]
+    try:
+        for kind, records in record_batches(settings, dataset, state):
+            written[kind].write(records)
+            counts[kind].append(record_counts(records))
+            dataset.filter_values[kind] = combine_values(
+                dataset.filter_values.get(kind), column_values(records)
+            )
+            first, last = records["month"].min(), records["month"].max()
+            if kind in dataset.spans:
+                first = min(first, dataset.spans[kind][0])
+                last = max(last, dataset.spans[kind][1])
+            dataset.spans[kind] = (first, last)
+            if kind == "crimes" and dataset.nominals is not None:
+                crime_areas = records.set_index("crime_id")["area_code"]
+    finally:  # every background write finished (or failed) before the folder is kept or removed
+        for partitions in written.values():
+            partitions.close()
     finish_inputs(settings, dataset, state)
 
     dataset.wards.to_parquet(folder / "wards.parquet", index=False)  # for aggregates
@@ -344,6 +349,7 @@ def _write(settings: Settings, folder: Path, *, key: str, inputs: list[dict]) ->
         nominals = dataset.nominals.assign(area_code=dataset.nominals["crime_id"].map(crime_areas))
         people = _Partitions(folder / "nominals", codes)
         people.write(nominals)
+        people.close()
         partitions["nominals"] = people.rows
         dtypes["nominals"] = {c: str(t) for c, t in dataset.nominals.dtypes.items()}
     by_file = {f["file"]: f for f in inputs}
