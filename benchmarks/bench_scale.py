@@ -19,6 +19,7 @@ Data goes to a temporary folder (``--work`` to keep it).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import pickle
 import resource
@@ -26,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -90,6 +92,32 @@ def _peak_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
+@contextlib.contextmanager
+def _kernel_peak():
+    """The largest resident memory of this process's children (the notebook's kernel)
+    while the block runs, sampled every 50 ms (``ru_maxrss`` of children would count the
+    parent's pages at the fork)."""
+    import psutil
+
+    peak, done = {"mb": 0.0}, threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.05):
+            for child in psutil.Process().children(recursive=True):
+                try:
+                    peak["mb"] = max(peak["mb"], child.memory_info().rss / 2**20)
+                except psutil.Error:
+                    continue
+
+    watcher = threading.Thread(target=sample, daemon=True)
+    watcher.start()
+    try:
+        yield peak
+    finally:
+        done.set()
+        watcher.join()
+
+
 def _settings(config: str, store_dir: str):
     from csp_analysis.config import load_settings
 
@@ -120,7 +148,7 @@ def child_ingest(config: str, store_dir: str) -> dict:
 
 def child_page(config: str, store_dir: str, area: str) -> dict:
     """One page as a pack makes it: the area task, then one notebook with its profiles."""
-    from csp_analysis import store
+    from csp_analysis import provenance, store
     from csp_analysis.pack import make_page, notebook_for
     from csp_analysis.publication import publish_area
 
@@ -139,17 +167,30 @@ def child_page(config: str, store_dir: str, area: str) -> dict:
         "output_dir": "",
         "restricted": False,
     }
-    resources = {"title": "bench", "contents": [], "subtitle": [], "sources": [], "mode": {}}
+    summary = store.Store(folder, data_dir=settings.data_dir).summary()
+    shown = provenance.parameters(settings, area=area, period=settings.period, theme=PAGE_THEME)
+    resources = {  # as a pack's plan gives a page (see csp_analysis.pack.plan_pack)
+        "title": f"{PAGE_THEME}: {area}",
+        "contents": [],
+        "subtitle": [settings.period],
+        "sources": settings.sources,
+        "synthetic": summary.synthetic,
+        "mode": {"restricted": False, "threshold": settings.suppression_threshold},
+        "provenance": provenance.record(settings, summary.files, shown),
+        "today": time.strftime("%d %B %Y"),
+    }
     start = time.perf_counter()
-    result = make_page(
-        notebook_for(PAGE_THEME).read_text(), parameters, resources, prepared=prepared
-    )
+    with _kernel_peak() as kernel:
+        result = make_page(
+            notebook_for(PAGE_THEME).read_text(), parameters, resources, prepared=prepared
+        )
     return {
         "area_seconds": area_seconds,
         "page_seconds": time.perf_counter() - start,
         "area_mb": area_mb,
-        "kernel_mb": _peak_mb(resource.RUSAGE_CHILDREN),
+        "kernel_mb": kernel["mb"],
         "status": result.status,
+        "message": result.message,
     }
 
 
