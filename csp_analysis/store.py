@@ -464,11 +464,14 @@ class Store:
 
         The counts of ``themes`` by peer area, and the hot spots of each of ``years``
         (assessment years the data covers). Run before pages are shared out (a cluster's
-        workers may see the store read-only).
+        workers may see the store read-only). A theme that names a column the records lack
+        is left to its pages, which refuse it in words (see
+        :func:`csp_analysis.profile.check_theme`).
         """
         summary = self.summary()
         for theme in themes:
-            if theme.records in self.manifest["partitions"]:
+            columns = self.manifest["dtypes"].get(theme.records)
+            if columns is not None and set(_theme_columns(theme, self.manifest)) <= set(columns):
                 self.theme_counts(theme)
         for year in years:
             if "crimes" in self.manifest["partitions"] and set(year.months) <= set(
@@ -500,7 +503,7 @@ class Store:
         police_uk = self.manifest[f"{theme.records}_source"] == POLICE_UK
         conditions = (theme.police_uk if police_uk else theme.where) or {}
         flag = theme.flag if theme.flag and not police_uk else None
-        columns = sorted({"peer_area", "month", *conditions, *([flag] if flag else [])})
+        columns = _theme_columns(theme, self.manifest)
         name = hashlib.sha256(
             json.dumps([theme.records, police_uk, conditions, flag], sort_keys=True).encode()
         ).hexdigest()[:24]
@@ -526,6 +529,16 @@ class Store:
             return pd.DataFrame(year_hotspots(crimes, wards, year=year))
 
         return self._derived(f"hotspots-{year.start}-{year.end}", make)
+
+
+def _theme_columns(theme: Theme, manifest: dict) -> list[str]:
+    """The columns a theme's filter reads (with the peer area and month), for its counts."""
+    from csp_analysis.load import POLICE_UK
+
+    police_uk = manifest[f"{theme.records}_source"] == POLICE_UK
+    conditions = (theme.police_uk if police_uk else theme.where) or {}
+    flag = theme.flag if theme.flag and not police_uk else None
+    return sorted({"peer_area", "month", *conditions, *([flag] if flag else [])})
 
 
 def existing(settings: Settings) -> Path | None:
