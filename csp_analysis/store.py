@@ -7,9 +7,10 @@ deployment's ``store_dir`` (``data/processed/store`` by default) named by the SH
 the inputs, the settings that affect them and the toolkit's version, so that a changed
 input makes a new store and an unchanged one is reused. In it:
 
-* ``crimes/area=<code>.parquet`` and ``asb/area=<code>.parquet``: the located records,
-  one Parquet file per area of the wards file, and ``area=none.parquet`` for the records in
-  no area (kept for the data-quality accounting); ``nominals/`` by the area of their crime;
+* ``crimes/area=<code>/part-NNNNN.parquet`` and ``asb/...``: the located records, a
+  folder per area of the wards file with a file per batch of the load, and ``area=none/``
+  for the records in no area (kept for the data-quality accounting); ``nominals/`` by the
+  area of their crime;
 * ``wards/area=<code>.parquet`` (GeoParquet; ``wards.parquet`` holds them all, for the
   aggregates over every area) and the small tables (population, peers, deprivation,
   the Home Office tables, the lookups);
