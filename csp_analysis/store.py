@@ -502,12 +502,9 @@ class Store:
         from csp_analysis.profile import theme_counts
 
         police_uk = self.manifest[f"{theme.records}_source"] == POLICE_UK
-        conditions = (theme.police_uk if police_uk else theme.where) or {}
-        flag = theme.flag if theme.flag and not police_uk else None
         columns = _theme_columns(theme, self.manifest)
-        name = hashlib.sha256(
-            json.dumps([theme.records, police_uk, conditions, flag], sort_keys=True).encode()
-        ).hexdigest()[:24]
+        what = [theme.records, police_uk, theme.where, theme.police_uk, theme.flag]
+        name = hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:24]
 
         def make() -> pd.DataFrame:
             records = self._records(theme.records, None, columns=columns)
