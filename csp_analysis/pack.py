@@ -26,6 +26,7 @@ not made again.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import hashlib
 import json
@@ -34,6 +35,7 @@ import pickle
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
@@ -836,12 +838,12 @@ def make_page(
     ``notebook`` is the text of the notebook file, ``parameters`` the notebook's own (they
     stay in the executed ``.ipynb``, whose code and parameters the HTML page does not show)
     and ``resources`` what the page template shows. ``prepared`` (the area task's) is
-    written to a private temporary file and given to the notebook as ``prepared``. A
-    notebook that fails gives a failed result with the executed notebook and its error.
+    written to a private temporary file and given to the notebook as ``prepared``. The
+    notebook runs in this worker's kernel (:func:`page_kernel`). A notebook that fails
+    gives a failed result with the executed notebook and its error.
     """
     import papermill
 
-    os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")  # this environment's kernel
     with tempfile.TemporaryDirectory(prefix="csp-page-") as scratch:
         source, executed = Path(scratch, "notebook.ipynb"), Path(scratch, "executed.ipynb")
         source.write_text(notebook, encoding="utf-8")
@@ -856,16 +858,88 @@ def make_page(
                 kernel_name=KERNEL,
                 language="python",
                 progress_bar=False,
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no transport warnings
-                cwd=scratch,
+                km=page_kernel(),
             )
             text = executed.read_bytes()
             node = nbformat.reads(text.decode("utf-8"), as_version=4)
             html = render_html(node, {**resources, "contents": contents_of(node)})
         except Exception as error:  # noqa: BLE001 - one page failing must not stop the pack
+            close_page_kernels()  # the next page starts from a new kernel
             kept = executed.read_bytes() if executed.exists() else b""
             return PageResult("failed", failure_message(error), notebook=kept)
     return PageResult("ok", html=html, notebook=text)
+
+
+# ---------------------------------------------------------------------------- kernels
+
+#: Run in a kept kernel before each page (not in its notebook): the page before it leaves
+#: no variable, figure or execution count behind, as if the kernel were new.
+KERNEL_RESET = """\
+get_ipython().run_line_magic("reset", "-f")
+import matplotlib.pyplot as _pyplot
+_pyplot.close("all")
+del _pyplot
+get_ipython().execution_count = 1
+"""
+_kernels = threading.local()  # each thread of a worker has its own kernel
+_started: list = []  # every kernel this process started, closed when it exits
+
+
+def page_kernel():
+    """The Jupyter kernel of this worker thread, started on its first page and reset before each.
+
+    A new kernel costs about 4 s (starting it and importing the toolkit's libraries) of a
+    page's 8 s, so a worker keeps its kernel for the next page; :data:`KERNEL_RESET` then
+    clears what the page before left. The kernel runs in a private temporary folder and is
+    closed when the worker ends (or after a page fails: see :func:`close_page_kernels`).
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    manager = getattr(_kernels, "manager", None)
+    if manager is None or not run_sync(manager.is_alive)():
+        os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")  # this environment's kernel
+        manager = AsyncKernelManager(kernel_name=KERNEL)
+        folder = tempfile.mkdtemp(prefix="csp-kernel-")
+        run_sync(manager.start_kernel)(
+            cwd=folder,
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no TCP warning
+        )
+        _kernels.manager, _kernels.folder = manager, folder
+        if not _started:
+            atexit.register(close_page_kernels, everywhere=True)
+        _started.append((manager, folder))
+    run_sync(_reset)(manager)
+    return manager
+
+
+async def _reset(manager) -> None:
+    client = manager.client()
+    client.start_channels()
+    try:
+        await client.wait_for_ready(timeout=60)
+        reply = await client.execute_interactive(KERNEL_RESET, store_history=False, timeout=60)
+    finally:
+        client.stop_channels()
+    if reply["content"]["status"] != "ok":
+        raise RuntimeError(f"could not reset the page kernel: {reply['content']}")
+
+
+def close_page_kernels(*, everywhere: bool = False) -> None:
+    """Shut down this thread's kept kernel (``everywhere``: every thread's of this process)."""
+    from jupyter_core.utils import run_sync
+
+    mine = getattr(_kernels, "manager", None)
+    for manager, folder in list(_started):
+        if everywhere or manager is mine:
+            try:
+                run_sync(manager.shutdown_kernel)(now=True)
+            except Exception:  # noqa: BLE001, S110 - already gone
+                pass
+            shutil.rmtree(folder, ignore_errors=True)
+            _started.remove((manager, folder))
+    if everywhere or mine is not None:
+        _kernels.manager = None
 
 
 # ------------------------------------------------------------------------- executors

@@ -255,3 +255,38 @@ def test_an_area_whose_task_fails_has_its_pages_marked_failed(demo_dir, tmp_path
         assert json.loads((folder / f"{theme}.json").read_text())["fingerprint"] == ""
     index = (tmp_path / LATEST_QUARTER / "index.html").read_text(encoding="utf-8")
     assert index.count(">Failed</span>") == 2 and "2 pages, 2 failed" in index
+
+
+def test_a_kept_kernel_starts_each_page_as_a_new_one_would(tmp_path):
+    """Pages reuse their worker's kernel: nothing of the page before may reach the next."""
+    import nbformat
+    import papermill
+
+    from csp_analysis import pack
+
+    def run(*sources: str) -> nbformat.NotebookNode:
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+        notebook.metadata["kernelspec"] = {"name": pack.KERNEL, "language": "python"}
+        nbformat.write(notebook, tmp_path / "in.ipynb")
+        papermill.execute_notebook(
+            tmp_path / "in.ipynb",
+            tmp_path / "out.ipynb",
+            progress_bar=False,
+            km=pack.page_kernel(),
+        )
+        return nbformat.read(tmp_path / "out.ipynb", as_version=4)
+
+    try:
+        first = run("import os, matplotlib.pyplot as plt\nleft = 1", "plt.figure()\nos.getpid()")
+        second = run(
+            "import os, matplotlib.pyplot as plt",
+            "assert 'left' not in globals() and not plt.get_fignums()\nos.getpid()",
+        )
+        pid = [c.outputs[0]["data"]["text/plain"] for c in (first.cells[1], second.cells[1])]
+        assert pid[0] == pid[1], "the second page ran in a new kernel"
+        assert [c.execution_count for c in second.cells] == [1, 2]
+        pack.close_page_kernels()
+        third = run("import os\nos.getpid()")
+        assert third.cells[0].outputs[0]["data"]["text/plain"] != pid[0]
+    finally:
+        pack.close_page_kernels()
