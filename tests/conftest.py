@@ -152,3 +152,28 @@ def demo_tables(demo_dir, tmp_path_factory) -> Path:
 def demo_tables_restricted(demo_dir, tmp_path_factory) -> Path:
     """``csp tables --restricted`` of the small demo data for its latest quarter. Read-only."""
     return _demo_tables(demo_dir, tmp_path_factory.mktemp("demo-tables-restricted"), "--restricted")
+
+
+#: Test files that share the session's demo pack and tables: one worker runs them all.
+DEMO_PACK_FILES = {"test_demo_pipeline.py", "test_notebooks.py", "test_pack_attack.py"}
+#: The longest groups, started first so that the workers finish together.
+LONGEST_FIRST = ["test_batch.py", "demo-pack", "test_cluster.py", "test_outputs.py"]
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items):
+    """Groups for ``pytest -n`` (pytest-xdist, ``--dist loadgroup``: see the Makefile).
+
+    A file's tests run on one worker, so a module fixture is made once; the files that
+    share the demo pack are one group, so the pack is made once. Without xdist the groups
+    only order the tests (longest first), which changes nothing else.
+    """
+
+    def group(item) -> str:
+        name = item.path.name
+        return "demo-pack" if name in DEMO_PACK_FILES else name
+
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(group(item)))
+    rank = {name: number for number, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(group(item), len(rank)))

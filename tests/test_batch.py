@@ -276,17 +276,21 @@ def test_a_kept_kernel_starts_each_page_as_a_new_one_would(tmp_path):
         )
         return nbformat.read(tmp_path / "out.ipynb", as_version=4)
 
+    def result(cell) -> str:
+        (value,) = [o for o in cell.outputs if o.output_type == "execute_result"]
+        return value["data"]["text/plain"]
+
     try:
         first = run("import os, matplotlib.pyplot as plt\nleft = 1", "plt.figure()\nos.getpid()")
         second = run(
             "import os, matplotlib.pyplot as plt",
             "assert 'left' not in globals() and not plt.get_fignums()\nos.getpid()",
         )
-        pid = [c.outputs[0]["data"]["text/plain"] for c in (first.cells[1], second.cells[1])]
+        pid = [result(first.cells[1]), result(second.cells[1])]
         assert pid[0] == pid[1], "the second page ran in a new kernel"
         assert [c.execution_count for c in second.cells] == [1, 2]
         pack.close_page_kernels()
         third = run("import os\nos.getpid()")
-        assert third.cells[0].outputs[0]["data"]["text/plain"] != pid[0]
+        assert result(third.cells[0]) != pid[0]
     finally:
         pack.close_page_kernels()
