@@ -42,7 +42,7 @@ demo: $(STAMP)
 # The tests run on every core (pytest-xdist); TEST_WORKERS=0 runs them in this process.
 TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --no-loadscope-reorder
 
 # make bench NATIONAL=1 also ingests the national synthetic set (about 20 million rows: minutes)
 bench: $(STAMP)

@@ -194,7 +194,7 @@ def _write_profiles(
             period=period,
             restricted=args.restricted,
             assessed=getattr(args, "assessed", False),
-            dataset=source.dataset(place["area_code"]),
+            store=source.folder,
         )
         profiles = made.profiles
         for name in themes:

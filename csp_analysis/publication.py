@@ -182,20 +182,25 @@ def publish_area(
     """The one way to make an area's pages: read the area, build every theme, protect.
 
     Reads the area's view of the processed store (its folder ``store``, else the
-    settings' store, made when needed: see :mod:`csp_analysis.store`) unless ``dataset``
-    is given (the whole data, or an area's view), makes the
-    profiles of every theme with :func:`area_profiles` and, when ``assessed``, the
-    strategic assessment (:func:`csp_analysis.assessment.area_assessment`) from the same
-    protected profiles. ``restricted`` keeps exact small numbers (analysts only).
+    settings' store, made when needed: see :mod:`csp_analysis.store`), where the result
+    is kept (:meth:`~csp_analysis.store.Store.publication`), unless ``dataset`` is given
+    (the whole data, or an area's view); makes the profiles of every theme with
+    :func:`area_profiles` and, when ``assessed``, the strategic assessment
+    (:func:`csp_analysis.assessment.area_assessment`) from the same protected profiles.
+    ``restricted`` keeps exact small numbers (analysts only).
     """
     from csp_analysis.assessment import area_assessment
-    from csp_analysis.store import Store, area_dataset
+    from csp_analysis.store import Store, open_store
 
-    if dataset is None and store is not None:
-        source = Store(store, data_dir=settings.data_dir)
-        dataset = source.dataset(source.find_area(area)["area_code"])
-    elif dataset is None:
-        dataset = area_dataset(settings, area)
+    if dataset is None:
+        source = open_store(settings) if store is None else Store(store, data_dir=settings.data_dir)
+        return source.publication(
+            settings,
+            area_code=source.find_area(area)["area_code"],
+            period=period if isinstance(period, str) else period.label,
+            restricted=restricted,
+            assessed=assessed,
+        )
     place = dataset.find_area(area)
     profiles = area_profiles(dataset, settings, area=area, period=period, restricted=restricted)
     result = AreaPublication(place["area_code"], place["area_name"], profiles)

@@ -31,9 +31,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import shutil
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -104,16 +106,22 @@ def input_paths(settings: Settings) -> list[Path]:
     return sorted(set(found))
 
 
-def _code_digest() -> str:
-    """SHA-256 of the ingest modules' code and the bundled reference tables."""
+def _code_digest(paths=None) -> str:
+    """SHA-256 of code and the bundled reference tables (by default, the ingest modules')."""
     package = Path(__file__).parent
+    if paths is None:
+        paths = [package / f"{name}.py" for name in INGEST_MODULES]
+    paths = sorted(paths) + sorted((package / "reference").glob("*"))
     digest = hashlib.sha256()
-    paths = [package / f"{name}.py" for name in INGEST_MODULES]
-    paths += sorted((package / "reference").glob("*"))
     for path in paths:
         if path.is_file():
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
+
+
+def _settings_text(settings: Settings) -> str:
+    """The settings as text, without the folders (the store's key covers the data)."""
+    return repr(replace(settings, data_dir=Path(), config_path=None, store_dir=Path()))
 
 
 def store_key(settings: Settings) -> tuple[str, list[dict]]:
@@ -480,17 +488,47 @@ class Store:
             ):
                 self.hotspots(year)
 
-    def _derived(self, name: str, make) -> pd.DataFrame:
-        """An aggregate over every area: read when kept, else made once and kept."""
-        path = self.folder / "derived" / f"{name}.parquet"
+    def _derived(self, name: str, make, *, kind: str = "parquet"):
+        """What ``make`` returns, kept in ``derived/``: read when kept, else made once.
+
+        ``kind`` is "parquet" (a table) or "pickle" (anything: a publication).
+        """
+        path = self.folder / "derived" / f"{name}.{kind}"
         if path.exists():
-            return pd.read_parquet(path)
-        table = make()
+            if kind == "parquet":
+                return pd.read_parquet(path)
+            with path.open("rb") as handle:
+                return pickle.load(handle)  # noqa: S301 - the store's own file
+        made = make()
         path.parent.mkdir(exist_ok=True)
-        partial = path.with_name(f".{path.stem}-{uuid.uuid4().hex[:8]}.parquet")
-        table.to_parquet(partial, index=False)
+        partial = path.with_name(f".{path.stem}-{uuid.uuid4().hex[:8]}.{kind}")
+        if kind == "parquet":
+            made.to_parquet(partial, index=False)
+        else:
+            partial.write_bytes(pickle.dumps(made))
         os.replace(partial, path)
-        return table
+        return made
+
+    def publication(self, settings: Settings, *, area_code: str, period: str, **options):
+        """An area's publication (see :func:`csp_analysis.publication.publish_area`), kept.
+
+        Made once for the area, period and ``options`` (restricted, assessed) and read
+        back after: ``csp tables``, ``csp run``, a resumed run and a notebook opened in
+        JupyterLab share it. It is kept under the SHA-256 of everything it depends on
+        besides the store's inputs (the settings, the whole toolkit's code), so a change
+        to any of them makes it again.
+        """
+        from csp_analysis.publication import publish_area
+
+        what = [self.manifest["key"], area_code, period, options, _settings_text(settings)]
+        what.append(_code_digest(Path(__file__).parent.glob("*.py")))
+        name = hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:24]
+
+        def make():
+            dataset = self.dataset(area_code)
+            return publish_area(settings, area=area_code, period=period, dataset=dataset, **options)
+
+        return self._derived(f"publication-{name}", make, kind="pickle")
 
     def theme_counts(self, theme: Theme) -> pd.DataFrame:
         """The theme's records by peer area and month, over every area.

@@ -160,20 +160,29 @@ DEMO_PACK_FILES = {"test_demo_pipeline.py", "test_notebooks.py", "test_pack_atta
 LONGEST_FIRST = ["test_batch.py", "demo-pack", "test_cluster.py", "test_outputs.py"]
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def test_group(nodeid: str) -> str:
+    """A test's group: its file, or "demo-pack" for the files that share the demo pack."""
+    name = nodeid.split("::")[0].rsplit("/", 1)[-1]
+    return "demo-pack" if name in DEMO_PACK_FILES else name
+
+
 def pytest_collection_modifyitems(items):
-    """Groups for ``pytest -n`` (pytest-xdist, ``--dist loadgroup``: see the Makefile).
-
-    A file's tests run on one worker, so a module fixture is made once; the files that
-    share the demo pack are one group, so the pack is made once. Without xdist the groups
-    only order the tests (longest first), which changes nothing else.
-    """
-
-    def group(item) -> str:
-        name = item.path.name
-        return "demo-pack" if name in DEMO_PACK_FILES else name
-
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(group(item)))
+    """The longest groups first (see :data:`LONGEST_FIRST`); the order within is kept."""
     rank = {name: number for number, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(group(item), len(rank)))
+    items.sort(key=lambda item: rank.get(test_group(item.nodeid), len(rank)))
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """``pytest -n`` (pytest-xdist, see the Makefile) gives each worker whole groups.
+
+    A file's tests run on one worker, so a module fixture is made once, and the files that
+    share the demo pack run on the same one, so the pack is made once. (xdist's own
+    ``--dist loadgroup`` does not group with pytest 9, whose node ids it cannot extend.)
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByGroup(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return test_group(nodeid)
+
+    return ByGroup(config, log)

@@ -156,8 +156,9 @@ def test_missing_optional_files(data_copy, tmp_path):
 
 
 def test_same_inputs_give_identical_tables(demo_dir, tmp_path):
-    for run in ("first", "second"):
-        assert main(["tables", "--data-dir", str(demo_dir), "--out", str(tmp_path / run)]) == 0
+    for run in ("first", "second"):  # each made from nothing: its own store
+        options = ["--data-dir", str(demo_dir), "--store-dir", str(tmp_path / f"{run}-store")]
+        assert main(["tables", *options, "--out", str(tmp_path / run)]) == 0
     first = sorted(p.relative_to(tmp_path / "first") for p in (tmp_path / "first").rglob("*.*"))
     assert len(first) > 50
     for name in first:

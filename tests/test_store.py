@@ -65,6 +65,36 @@ def test_pages_from_the_store_equal_pages_from_the_whole_data(
         assert different == []
 
 
+def test_a_publication_is_made_once_and_kept_until_what_it_depends_on_changes(
+    own_store, tmp_path, monkeypatch
+):
+    """csp tables, csp run and a notebook share an area's publication, kept in the store."""
+    from csp_analysis import publication
+
+    settings, folder = own_store
+    made = []
+    real = publication.area_profiles
+    monkeypatch.setattr(
+        publication, "area_profiles", lambda *a, **k: made.append(k) or real(*a, **k)
+    )
+
+    def publish(settings=settings, **options):
+        period = options.pop("period", LATEST_QUARTER)
+        return publish_area(settings, area="Demoshire", period=period, store=folder, **options)
+
+    first = publish(assessed=False)
+    again = publish(assessed=False)
+    assert len(made) == 1
+    assert _tables(again, tmp_path / "again") == _tables(first, tmp_path / "first")
+    assert again.area_name == "Demoshire" and not again.profiles["overview"].restricted
+    publish(replace(settings, suppression_threshold=3), assessed=False)  # another setting
+    publish(assessed=False, restricted=True)  # the other version
+    publish(assessed=False, period="2026-03:2026-03")  # another period
+    assert len(made) == 4
+    kept = sorted(p.name for p in (folder / "derived").glob("publication-*.pickle"))
+    assert len(kept) == 4
+
+
 def test_an_area_view_holds_only_its_own_records(own_store, demo_dataset):
     settings, folder = own_store
     code = demo_dataset.find_area("Demoshire")["area_code"]
