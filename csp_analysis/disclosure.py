@@ -98,7 +98,7 @@ periods). :mod:`csp_analysis.publication` builds the cells of a whole pack.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -167,6 +167,77 @@ class _Relation:
     coefs: np.ndarray
     equal: bool = True
     line: bool = False  # a line of a published table
+
+
+@dataclass(frozen=True)
+class _Matrix:
+    """Linear rows as one list of terms: ``coef[i] * x[column[i]]`` is a term of ``row[i]``.
+
+    Row ``r`` reads ``sum of its terms == rhs[r]`` (``<= rhs[r]`` where not ``equal[r]``).
+    The terms of a row are next to each other, and the rows in order.
+    """
+
+    row: np.ndarray
+    column: np.ndarray
+    coef: np.ndarray
+    rhs: np.ndarray
+    equal: np.ndarray
+
+    @classmethod
+    def of(cls, relations: Sequence[_Relation]) -> _Matrix:
+        """The relations ``sum(coef * cell) == 0`` (or ``<= 0``) as rows over every cell."""
+        if not relations:
+            return cls(*(np.zeros(0, dtype=int),) * 2, np.zeros(0), np.zeros(0), np.zeros(0, bool))
+        sizes = [relation.cells.size for relation in relations]
+        return cls(
+            np.repeat(np.arange(len(relations)), sizes),
+            np.concatenate([relation.cells for relation in relations]).astype(int),
+            np.concatenate([relation.coefs for relation in relations]).astype(float),
+            np.zeros(len(relations)),
+            np.array([relation.equal for relation in relations], dtype=bool),
+        )
+
+    def __len__(self) -> int:
+        return self.rhs.size
+
+    def starts(self) -> np.ndarray:
+        """The position of each row's first term."""
+        return np.searchsorted(self.row, np.arange(len(self)))
+
+    def over_unknowns(self, known: np.ndarray, values: np.ndarray) -> tuple[_Matrix, np.ndarray]:
+        """The rows with an unknown term, over the unknowns only (numbered in order).
+
+        Returns them (``rhs`` as before) and, for each, the sum of its known terms at
+        ``values``, which the caller moves to the right-hand side.
+        """
+        term_known = known[self.column]
+        sums = np.bincount(
+            self.row, np.where(term_known, self.coef * values[self.column], 0.0), len(self)
+        )
+        kept = np.flatnonzero(np.bincount(self.row, ~term_known, len(self)) > 0)
+        number = np.full(len(self), -1)
+        number[kept] = np.arange(kept.size)
+        position = np.cumsum(~known) - 1
+        term = ~term_known
+        rows = _Matrix(
+            number[self.row[term]],
+            position[self.column[term]],
+            self.coef[term],
+            self.rhs[kept],
+            self.equal[kept],
+        )
+        return rows, sums[kept]
+
+    def sparse(self, rows: np.ndarray, width: int, position: np.ndarray) -> csr_array:
+        """The ``rows`` (in that order) as a sparse matrix; column ``c`` at ``position[c]``."""
+        order = np.full(len(self), -1)
+        order[rows] = np.arange(rows.size)
+        picked = np.flatnonzero(order[self.row] >= 0)
+        picked = picked[np.argsort(order[self.row[picked]], kind="stable")]
+        return csr_array(
+            (self.coef[picked], (order[self.row[picked]], position[self.column[picked]])),
+            shape=(rows.size, width),
+        )
 
 
 class Cells:
@@ -280,8 +351,9 @@ class Cells:
     def pinned(self, state: np.ndarray, *, threshold: int = 4) -> dict[int, str]:
         """The audit alone: cells a reader could work out from ``state`` (cell -> why)."""
         values, _, protected, high = self.arrays()
+        relations = _Matrix.of(self.relations)
         return _pinned(
-            values, state, self.relations, threshold=threshold, protected=protected, high=high
+            values, state, relations, threshold=threshold, protected=protected, high=high
         )
 
     def shown(self, state: np.ndarray, *, threshold: int = 4) -> dict[Hashable, object]:
@@ -361,7 +433,7 @@ def _line_problem(
     return None
 
 
-def _components(rows: list[np.ndarray], size: int) -> list[np.ndarray]:
+def _components(rows: _Matrix, size: int) -> list[np.ndarray]:
     """Groups of unknowns joined by constraint rows (union-find)."""
     parent = np.arange(size)
 
@@ -371,7 +443,7 @@ def _components(rows: list[np.ndarray], size: int) -> list[np.ndarray]:
             k = parent[k]
         return k
 
-    for columns in rows:
+    for columns in np.split(rows.column, rows.starts()[1:]):
         root = find(int(columns[0]))
         for other in columns[1:]:
             parent[find(int(other))] = root
@@ -379,17 +451,15 @@ def _components(rows: list[np.ndarray], size: int) -> list[np.ndarray]:
     return [np.flatnonzero(roots == root) for root in np.unique(roots)]
 
 
-def _propagate(rows, lower, upper, rounds: int = 10) -> tuple[np.ndarray, np.ndarray]:
+def _propagate(
+    rows: _Matrix, lower: np.ndarray, upper: np.ndarray, rounds: int = 10
+) -> tuple[np.ndarray, np.ndarray]:
     """Bounds each row implies for its unknowns from the bounds of the others (integers)."""
     lower, upper = lower.copy(), upper.copy()
-    if not rows:
+    if not len(rows):
         return lower, upper
-    sizes = [len(columns) for columns, *_ in rows]
-    row = np.repeat(np.arange(len(rows)), sizes)
-    column = np.concatenate([columns for columns, *_ in rows])
-    coef = np.concatenate([coefs for _, coefs, *_ in rows])
-    rhs = np.array([r[2] for r in rows])[row]
-    equal = np.array([r[3] for r in rows])[row]
+    row, column, coef = rows.row, rows.column, rows.coef
+    rhs, equal = rows.rhs[row], rows.equal[row]
     positive = coef > 0
     n = len(rows)
     for _ in range(rounds):
@@ -428,28 +498,19 @@ def _fitting(witnesses, values, state, relations, threshold, high) -> list[np.nd
     fits &= ((stack[:, primary] >= 1) & (stack[:, primary] <= threshold)).all(axis=1)
     fits &= (stack[:, secondary] > threshold).all(axis=1)
     fits &= ((stack[:, hidden] >= 0) & (stack[:, hidden] <= high[hidden])).all(axis=1)
-    if relations:
-        data = np.concatenate([r.coefs for r in relations])
-        rows = np.repeat(np.arange(len(relations)), [r.cells.size for r in relations])
-        columns = np.concatenate([r.cells for r in relations])
-        matrix = csr_array((data, (rows, columns)), shape=(len(relations), values.size))
-        residual = matrix @ stack.T
-        equal = np.array([r.equal for r in relations])
+    if len(relations):
+        everything = np.arange(values.size)
+        residual = relations.sparse(np.arange(len(relations)), values.size, everything) @ stack.T
+        equal = relations.equal
         fits &= (residual <= 1e-9).all(axis=0) & (residual[equal] >= -1e-9).all(axis=0)
     return [w for w, ok in zip(witnesses, fits, strict=True) if ok]
 
 
-def _system(values, state, relations, threshold, high):
+def _system(values, state, relations: _Matrix, threshold, high):
     """The rows over the unknown cells, with their bounds propagated."""
     unknown = np.flatnonzero(state != _PUBLISHED)
-    index = np.full(state.size, -1)
-    index[unknown] = np.arange(unknown.size)
-    rows = []  # (columns, coefficients, right-hand side, equal)
-    for relation in relations:
-        mask = state[relation.cells] != _PUBLISHED
-        if mask.any():
-            rhs = -float(relation.coefs[~mask] @ values[relation.cells[~mask]])
-            rows.append((index[relation.cells[mask]], relation.coefs[mask], rhs, relation.equal))
+    rows, sums = relations.over_unknowns(state == _PUBLISHED, values)
+    rows = replace(rows, rhs=-sums)
     kinds = state[unknown]
     # No count is anywhere near this (it only keeps every programme bounded).
     cap = max(1e6, 10 * float(np.nanmax(values, initial=0)))
@@ -462,7 +523,7 @@ def _system(values, state, relations, threshold, high):
 def _pinned(
     values: np.ndarray,
     state: np.ndarray,
-    relations: list[_Relation],
+    relations: _Matrix,
     *,
     threshold: int,
     protected: np.ndarray,
@@ -508,35 +569,21 @@ def _pinned(
     free = np.flatnonzero(~fixed)
     if free.size == 0:
         return pinned
-    local = np.full(unknown.size, -1)
-    local[free] = np.arange(free.size)
-    parts = []
-    for columns, coefs, rhs, equal in rows:
-        keep = ~fixed[columns]
-        if keep.any():
-            rhs -= float(coefs[~keep] @ reference[columns[~keep]])
-            parts.append((local[columns[keep]], coefs[keep], rhs, equal))
-    owner = _components([p[0] for p in parts], free.size) if parts else []
+    parts, sums = rows.over_unknowns(fixed, reference)
+    parts = replace(parts, rhs=parts.rhs - sums)
+    owner = _components(parts, free.size) if len(parts) else []
     part_of = np.zeros(free.size, dtype=int)
     for number, members in enumerate(owner):
         part_of[members] = number
-    rows_of: dict[int, list] = {}
-    for part in parts:
-        rows_of.setdefault(int(part_of[part[0][0]]), []).append(part)
+    group = part_of[parts.column[parts.starts()]]  # the group of each row
 
-    def problem(members: np.ndarray, chosen: list):
+    def problem(members: np.ndarray, chosen: np.ndarray):
         """A solver over ``members`` (free unknowns) and the rows ``chosen`` among them."""
         position = np.full(free.size, -1)
         position[members] = np.arange(members.size)
-        data, ri, ci, lo, hi = [], [], [], [], []
-        for r, (columns, coefs, rhs, equal) in enumerate(chosen):
-            data += list(coefs)
-            ri += [r] * len(columns)
-            ci += list(position[columns])
-            lo.append(rhs if equal else -np.inf)
-            hi.append(rhs)
-        matrix = csr_array((data, (ri, ci)), shape=(len(chosen), members.size))
-        constraints = [LinearConstraint(matrix, lo, hi)] if chosen else []
+        matrix = parts.sparse(chosen, members.size, position)
+        lo = np.where(parts.equal[chosen], parts.rhs[chosen], -np.inf)
+        constraints = [LinearConstraint(matrix, lo, parts.rhs[chosen])] if chosen.size else []
         box = Bounds(lower[free[members]], upper[free[members]])
         integrality = np.ones(members.size)
 
@@ -548,7 +595,7 @@ def _pinned(
 
         return solve
 
-    solve = problem(np.arange(free.size), parts)
+    solve = problem(np.arange(free.size), np.arange(len(parts)))
     if np.isnan(reference[free]).any():  # a table protected before: withheld values unknown
         reference[free] = solve(np.zeros(free.size))
     target = reference[free]
@@ -575,8 +622,9 @@ def _pinned(
     while not proven.all():  # push the unproven cells, in their groups, up and down at once
         groups = [m for m in owner if not proven[m].all()]
         members = np.sort(np.concatenate(groups))
-        numbers = {int(part_of[m[0]]) for m in groups}
-        solve = problem(members, [p for n in sorted(numbers) for p in rows_of.get(n, [])])
+        numbers = np.unique([part_of[m[0]] for m in groups])
+        chosen = np.flatnonzero(np.isin(group, numbers))
+        solve = problem(members, chosen[np.argsort(group[chosen], kind="stable")])
         before = int(proven.sum())
         for sign in (1.0, -1.0):
             weights = np.where(proven[members], 0.0, sign * rng.uniform(1, 2, members.size))
@@ -586,7 +634,7 @@ def _pinned(
     for number, members in enumerate(owner):  # the rest one by one, in their own group
         if proven[members].all():
             continue
-        solve = problem(members, rows_of.get(number, []))
+        solve = problem(members, np.flatnonzero(group == number))
         for k in np.flatnonzero(~proven[members]):
             for sign in (1.0, -1.0):
                 if proven[members[k]]:
@@ -738,6 +786,7 @@ def _protect(
         for cell in item.cells:
             touching.setdefault(int(cell), []).append(item)
     audit = len(relations) > 1 or bool((state == _HIDDEN).any())
+    matrix = _Matrix.of(relations)
     witnesses = [] if witnesses is None else witnesses
     while True:
         added = False
@@ -758,7 +807,7 @@ def _protect(
             _pinned(
                 values,
                 state,
-                relations,
+                matrix,
                 threshold=threshold,
                 protected=protected,
                 high=high,
@@ -780,7 +829,7 @@ def _protect(
                 suppressible,
                 touching,
                 lone,
-                relations,
+                matrix,
                 threshold,
                 high,
                 cost,
@@ -1253,7 +1302,7 @@ def audit(
         pinned = _pinned(
             truth.ravel(),
             flat_state,
-            relations,
+            _Matrix.of(relations),
             threshold=threshold,
             protected=np.ones(flat.size, dtype=bool),
             high=np.full(flat.size, np.inf),
