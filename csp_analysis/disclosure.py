@@ -62,7 +62,8 @@ The audit
     withheld protected cell, and each hidden protected cell whose value is 1 to
     ``threshold``, is pushed up and down over the whole numbers that fit what is published
     and what the labels say; it is pinned when no other value fits. Bounds are first
-    propagated through the relations (which settles most cells without a solver); one
+    propagated through the relations (which settles most cells without a solver), and
+    each programme's linear relaxation is solved first (it settles most of the rest); one
     solution proves every cell it moves, solutions are kept while they still fit, and
     independent groups of cells are solved apart. For a single cross-tabulation this is the
     same as the linear-programme check of a totally unimodular system.
@@ -538,9 +539,12 @@ def _pinned(
     the labels say; it is pinned when both ends are its true value. Bounds are first
     propagated through every relation (which settles most cells without a solver); a
     solution found for one cell clears every other cell it gives a different value, and
-    independent groups of cells are solved separately. ``witnesses`` (whole solutions
-    found before) are kept and reused: a solution stays valid while cells are only added
-    to those withheld, so each audit of a growing suppression solves only for what is new.
+    independent groups of cells are solved separately. Each programme's linear relaxation
+    is solved first: a whole-number solution of it is one of the programme, and where it
+    cannot move a cell past its value, no whole-number solution can. ``witnesses`` (whole
+    solutions found before) are kept and reused: a solution stays valid while cells are
+    only added to those withheld, so each audit of a growing suppression solves only for
+    what is new.
     """
     unknown = np.flatnonzero(state != _PUBLISHED)
     if unknown.size == 0:
@@ -585,19 +589,45 @@ def _pinned(
         lo = np.where(parts.equal[chosen], parts.rhs[chosen], -np.inf)
         constraints = [LinearConstraint(matrix, lo, parts.rhs[chosen])] if chosen.size else []
         box = Bounds(lower[free[members]], upper[free[members]])
-        integrality = np.ones(members.size)
 
-        def solve(objective: np.ndarray) -> np.ndarray:
+        def run(objective: np.ndarray, *, whole: bool):
+            integrality = np.full(members.size, int(whole))
             result = milp(objective, integrality=integrality, bounds=box, constraints=constraints)
             if result.status != 0 or result.x is None:
                 raise RuntimeError(f"disclosure audit: the published numbers do not fit ({result})")
-            return np.round(result.x)
+            return result
+
+        def fits(x: np.ndarray) -> bool:
+            inside = (box.lb <= x).all() and (x <= box.ub).all()
+            if not inside or not constraints:
+                return inside
+            sums = matrix @ x
+            return bool((lo <= sums).all() and (sums <= parts.rhs[chosen]).all())
+
+        def solve(
+            objective: np.ndarray, *, beyond: float | None = None, relaxed: bool = True
+        ) -> np.ndarray | None:
+            """Whole numbers that fit and minimise ``objective``.
+
+            The linear relaxation first (much cheaper): its solution when it is whole
+            numbers, and with ``beyond`` (the objective's value at the reference, whole
+            coefficients), None when it shows that no whole-number solution goes lower.
+            Else the integer programme.
+            """
+            if relaxed:
+                result = run(objective, whole=False)
+                if beyond is not None and np.ceil(result.fun - 1e-6) >= beyond:
+                    return None
+                found = np.round(result.x)
+                if np.abs(result.x - found).max(initial=0.0) < 1e-6 and fits(found):
+                    return found
+            return np.round(run(objective, whole=True).x)
 
         return solve
 
     solve = problem(np.arange(free.size), np.arange(len(parts)))
     if np.isnan(reference[free]).any():  # a table protected before: withheld values unknown
-        reference[free] = solve(np.zeros(free.size))
+        reference[free] = solve(np.zeros(free.size), relaxed=False)
     target = reference[free]
     proven = ~at_risk(free)
     pool = [] if witnesses is None or np.isnan(values).any() else witnesses
@@ -605,8 +635,10 @@ def _pinned(
     for witness in pool:
         proven |= witness[unknown[free]] != target
 
-    def solve_and_keep(solve, members: np.ndarray, objective: np.ndarray) -> np.ndarray:
-        found = solve(objective)
+    def solve_and_keep(solve, members: np.ndarray, objective: np.ndarray, **how) -> np.ndarray:
+        found = solve(objective, **how)
+        if found is None:  # the cell cannot move that way
+            return target[members]
         whole = values.copy()
         whole[unknown] = reference
         whole[unknown[free[members]]] = found
@@ -641,7 +673,9 @@ def _pinned(
                     break
                 objective = np.zeros(members.size)
                 objective[k] = sign
-                proven[members] |= solve_and_keep(solve, members, objective) != target[members]
+                beyond = sign * target[members[k]]
+                found = solve_and_keep(solve, members, objective, beyond=beyond)
+                proven[members] |= found != target[members]
             if not proven[members[k]]:
                 report(int(free[members[k]]), "from all tables together")
     return pinned
