@@ -1305,15 +1305,18 @@ def _label(
 ) -> pd.DataFrame:
     """A copy with the withheld cells labelled and their dependent cells blank."""
     out = frame.copy()
-    columns = {column for _, column in marks}
-    for column in columns:
-        out[column] = out[column].astype(object)
+    texts: dict[str, dict[Hashable, str]] = {}
     for (row, column), text in marks.items():
-        out.loc[row, column] = text
+        texts.setdefault(column, {})[row] = text
+    blank: dict[str, dict[Hashable, None]] = {}  # the rows of each dependent column
+    for column, rows in texts.items():
+        out[column] = out[column].astype(object)
+        out.loc[list(rows), column] = list(rows.values())
         for other in dependent.get(column, []):
             if other in out.columns:
-                out[other] = out[other].astype(object) if out[other].dtype == object else out[other]
-                out.loc[row, other] = pd.NA if str(out[other].dtype) == "Int64" else np.nan
+                blank.setdefault(other, {}).update(dict.fromkeys(rows))
+    for other, rows in blank.items():
+        out.loc[list(rows), other] = pd.NA if str(out[other].dtype) == "Int64" else np.nan
     return out
 
 
