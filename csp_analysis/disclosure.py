@@ -778,13 +778,12 @@ def _withheld_state(value: float, threshold: int) -> int:
     return _PRIMARY if 1 <= value <= threshold else _SECONDARY
 
 
-def _lone(state: np.ndarray, lines: list[_Line], size: int) -> np.ndarray:
+def _lone(state: np.ndarray, lines: _Matrix, size: int) -> np.ndarray:
     """For each cell, the number of its lines that hold exactly one withheld cell."""
-    out = np.zeros(size, dtype=int)
-    for line in lines:
-        if np.count_nonzero(state[line.cells] != _PUBLISHED) == 1:
-            out[line.cells] += 1
-    return out
+    withheld = state[lines.column] != _PUBLISHED
+    lone = (np.bincount(lines.row, withheld, len(lines)) == 1)[lines.row]
+    pairs = np.unique(lines.row[lone] * size + lines.column[lone])  # a cell once per line
+    return np.bincount(pairs % size, minlength=size)
 
 
 def _protect(
@@ -821,39 +820,55 @@ def _protect(
             touching.setdefault(int(cell), []).append(item)
     audit = len(relations) > 1 or bool((state == _HIDDEN).any())
     matrix = _Matrix.of(relations)
+    line_terms = _Matrix.of([_Relation(line.cells, line.coefs) for line in lines])
     witnesses = [] if witnesses is None else witnesses
+
+    def guarded_lines() -> np.ndarray:
+        """Whether each line holds a cell :func:`_line_problem` guards (a quick first test)."""
+        cells = line_terms.column
+        kinds, small = state[cells], (values[cells] >= 1) & (values[cells] <= threshold)
+        guarded = (kinds != _PUBLISHED) & protected[cells] & ((kinds != _HIDDEN) | small)
+        return np.bincount(line_terms.row, guarded, len(lines)) > 0
+
+    audited = None  # the state of the last audit
     while True:
         added = False
+        guarded = guarded_lines()
         for number, line in enumerate(lines):
-            if number in stuck_lines or not _line_problem(
-                state, values, line, threshold, protected
+            if (
+                number in stuck_lines
+                or not guarded[number]
+                or not _line_problem(state, values, line, threshold, protected)
             ):
                 continue
-            lone = _lone(state, lines, values.size)
+            lone = _lone(state, line_terms, values.size)
             cell = _candidate(state, values, suppressible, line.cells, line.coefs, lone, cost)
             if cell is None:
                 stuck_lines.add(number)
             else:
                 state[cell], added = _withheld_state(values[cell], threshold), True
+                guarded = guarded_lines()
         if added:
             continue
-        found = (
-            _pinned(
-                values,
-                state,
-                matrix,
-                threshold=threshold,
-                protected=protected,
-                high=high,
-                witnesses=witnesses,
+        if audited is None or not np.array_equal(audited, state):  # else the same answer
+            found = (
+                _pinned(
+                    values,
+                    state,
+                    matrix,
+                    threshold=threshold,
+                    protected=protected,
+                    high=high,
+                    witnesses=witnesses,
+                )
+                if audit
+                else {}
             )
-            if audit
-            else {}
-        )
+            audited = state.copy()
         pinned = [cell for cell in found if cell not in stuck]
         if not pinned:
             break
-        lone = _lone(state, lines, values.size)
+        lone = _lone(state, line_terms, values.size)
         for cell in pinned:
             chosen = _mend(
                 cell,
@@ -873,7 +888,7 @@ def _protect(
             for option in chosen:
                 state[option] = _withheld_state(values[option], threshold)
     problems = dict(found)
-    for line in lines:
+    for line in (line for line, open in zip(lines, guarded_lines(), strict=True) if open):
         if problem := _line_problem(state, values, line, threshold, protected):
             at_fault = line.cells[(state[line.cells] != _PUBLISHED) & protected[line.cells]]
             for cell in at_fault:
