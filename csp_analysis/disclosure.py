@@ -541,7 +541,9 @@ def _pinned(
     solution found for one cell clears every other cell it gives a different value, and
     independent groups of cells are solved separately. Each programme's linear relaxation
     is solved first: a whole-number solution of it is one of the programme, and where it
-    cannot move a cell past its value, no whole-number solution can. ``witnesses`` (whole
+    cannot move a cell past its value, no whole-number solution can; the searches over
+    many cells at once use it alone, and only the last, cell by cell, step solves the
+    integer programme where the relaxation settles nothing. ``witnesses`` (whole
     solutions found before) are kept and reused: a solution stays valid while cells are
     only added to those withheld, so each audit of a growing suppression solves only for
     what is new.
@@ -605,29 +607,33 @@ def _pinned(
             return bool((lo <= sums).all() and (sums <= parts.rhs[chosen]).all())
 
         def solve(
-            objective: np.ndarray, *, beyond: float | None = None, relaxed: bool = True
+            objective: np.ndarray, *, beyond: float | None = None, exact: bool = False
         ) -> np.ndarray | None:
-            """Whole numbers that fit and minimise ``objective``.
+            """Whole numbers that fit and minimise ``objective``, or None.
 
-            The linear relaxation first (much cheaper): its solution when it is whole
-            numbers, and with ``beyond`` (the objective's value at the reference, whole
-            coefficients), None when it shows that no whole-number solution goes lower.
-            Else the integer programme.
+            Unless ``exact``, the linear relaxation (much cheaper) comes first: its
+            solution when it is whole numbers. Otherwise, without ``beyond``, None (a
+            search for cells that can move: the steps after it settle the rest); with
+            ``beyond`` (the objective's value at the reference, whole coefficients), None
+            when the relaxation shows that no whole-number solution goes lower, else the
+            integer programme.
             """
-            if relaxed:
+            if not exact:
                 result = run(objective, whole=False)
                 if beyond is not None and np.ceil(result.fun - 1e-6) >= beyond:
                     return None
                 found = np.round(result.x)
                 if np.abs(result.x - found).max(initial=0.0) < 1e-6 and fits(found):
                     return found
+                if beyond is None:
+                    return None
             return np.round(run(objective, whole=True).x)
 
         return solve
 
     solve = problem(np.arange(free.size), np.arange(len(parts)))
     if np.isnan(reference[free]).any():  # a table protected before: withheld values unknown
-        reference[free] = solve(np.zeros(free.size), relaxed=False)
+        reference[free] = solve(np.zeros(free.size), exact=True)
     target = reference[free]
     proven = ~at_risk(free)
     pool = [] if witnesses is None or np.isnan(values).any() else witnesses
@@ -637,7 +643,7 @@ def _pinned(
 
     def solve_and_keep(solve, members: np.ndarray, objective: np.ndarray, **how) -> np.ndarray:
         found = solve(objective, **how)
-        if found is None:  # the cell cannot move that way
+        if found is None:  # nothing found, or the cell cannot move that way
             return target[members]
         whole = values.copy()
         whole[unknown] = reference
