@@ -375,63 +375,96 @@ class Cells:
         )
 
 
-def _bounds(
-    state: np.ndarray, line: _Line, values: np.ndarray, threshold: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """What a reader knows of each withheld cell of ``line`` from its label."""
-    withheld = line.cells[state[line.cells] != _PUBLISHED]
-    secondary_high = np.inf
-    if line.rule_bound:
-        published = line.cells[(state[line.cells] == _PUBLISHED) & (line.coefs > 0)]
-        nonzero = values[published][values[published] > 0]
-        secondary_high = float(nonzero.min()) if nonzero.size else np.inf
-    kinds = state[withheld]
-    lows = np.select([kinds == _PRIMARY, kinds == _SECONDARY], [1.0, threshold + 1.0], 0.0)
-    highs = np.select([kinds == _PRIMARY, kinds == _SECONDARY], [threshold, secondary_high], np.inf)
-    return lows, highs
+class _Lines:
+    """The lines of published tables as one list of terms, checked all at once."""
+
+    def __init__(self, lines: Sequence[_Line]) -> None:
+        self.terms = _Matrix.of([_Relation(line.cells, line.coefs) for line in lines])
+        self.margin = np.array([line.margin for line in lines], dtype=int)
+        self.rule_bound = np.array([line.rule_bound for line in lines], dtype=bool)
+        self.starts = np.append(self.terms.starts(), self.terms.row.size)
+
+    def __len__(self) -> int:
+        return self.margin.size
+
+    def check(
+        self,
+        state: np.ndarray,
+        values: np.ndarray,
+        threshold: int,
+        protected: np.ndarray | None = None,
+    ) -> _LineCheck:
+        """Which lines let a reader recover a withheld protected cell (see :class:`_LineCheck`).
+
+        A line whose withheld cells are none of them protected (counts withheld only to
+        protect others) has nothing to give away; a hidden count (a table left out) needs
+        guarding only where it is small itself.
+        """
+        row, cell, coef, n = self.terms.row, self.terms.column, self.terms.coef, len(self)
+        kinds, value = state[cell], values[cell]
+        withheld = kinds != _PUBLISHED
+        guarded = withheld if protected is None else withheld & protected[cell]
+        guarded = guarded & ((kinds != _HIDDEN) | ((value >= 1) & (value <= threshold)))
+        rhs = -np.bincount(row, np.where(withheld, 0.0, coef * value), n)
+        # What a reader knows of each withheld cell from its label (and in a list, that a
+        # "[c]" cell is no larger than the smallest published count beside it).
+        secondary_high = np.full(n, np.inf)
+        beside = self.rule_bound[row] & ~withheld & (coef > 0) & (value > 0)
+        np.minimum.at(secondary_high, row[beside], value[beside])
+        primary, secondary = kinds == _PRIMARY, kinds == _SECONDARY
+        lows = np.select([primary, secondary], [1.0, threshold + 1.0], 0.0)
+        highs = np.select([primary, secondary], [threshold, secondary_high[row]], np.inf)
+        positive = coef > 0
+        low_terms = np.where(positive, coef * lows, coef * highs)
+        high_terms = np.where(positive, coef * highs, coef * lows)
+        with np.errstate(invalid="ignore"):
+            others_low = np.bincount(row, np.where(withheld, low_terms, 0.0), n)[row] - low_terms
+            others_high = np.bincount(row, np.where(withheld, high_terms, 0.0), n)[row] - high_terms
+            span_low = np.where(positive, rhs[row] - others_high, others_low - rhs[row])
+            span_high = np.where(positive, rhs[row] - others_low, others_high - rhs[row])
+        low = np.maximum(lows, span_low)
+        pinned = (low >= np.minimum(highs, span_high)) & guarded
+        alone = np.bincount(row, withheld, n) == 1
+        small_sum = (state[self.margin] == _PUBLISHED) & (rhs <= threshold)
+        failing = (np.bincount(row, guarded, n) > 0) & (
+            alone | small_sum | (np.bincount(row, pinned, n) > 0)
+        )
+        return _LineCheck(self, withheld, pinned, low, rhs, alone, small_sum, failing)
 
 
-def _line_problem(
-    state: np.ndarray,
-    values: np.ndarray,
-    line: _Line,
-    threshold: int,
-    protected: np.ndarray | None = None,
-) -> tuple[str, np.ndarray] | None:
-    """Why ``line`` lets a reader recover a withheld protected cell, with the cells at fault.
+@dataclass(frozen=True)
+class _LineCheck:
+    """What each line tells a reader at one state.
 
-    A line whose withheld cells are none of them protected (counts withheld only to protect
-    others) has nothing to give away.
+    Per term: whether it is withheld, whether its line pins it (a protected cell) and the
+    least value its line allows. Per line: the sum of its withheld cells (margin negative),
+    whether it has one withheld cell only, or a published margin with withheld cells
+    summing to ``threshold`` or less, and whether it fails (any of these, or a pinned cell).
     """
-    states = state[line.cells]
-    withheld = states != _PUBLISHED
-    guarded = withheld if protected is None else withheld & protected[line.cells]
-    # a hidden count (a table left out) needs guarding only where it is small itself
-    small = (values[line.cells] >= 1) & (values[line.cells] <= threshold)
-    guarded &= (states != _HIDDEN) | small
-    if not guarded.any():
-        return None
-    cells = line.cells[withheld]
-    if withheld.sum() == 1:
-        return "the only withheld cell in its line", cells
-    coefs = line.coefs[withheld]
-    rhs = -float(np.sum(line.coefs[~withheld] * values[line.cells[~withheld]]))
-    if state[line.margin] == _PUBLISHED and rhs <= threshold:
-        return f"withheld cells in its line sum to {rhs:g}", cells
-    lows, highs = _bounds(state, line, values, threshold)
-    positive = coefs > 0
-    low_terms = np.where(positive, coefs * lows, coefs * highs)
-    high_terms = np.where(positive, coefs * highs, coefs * lows)
-    with np.errstate(invalid="ignore"):
-        others_low = low_terms.sum() - low_terms
-        others_high = high_terms.sum() - high_terms
-    span_low = np.where(positive, rhs - others_high, others_low - rhs)
-    span_high = np.where(positive, rhs - others_low, others_high - rhs)
-    low, high = np.maximum(lows, span_low), np.minimum(highs, span_high)
-    pinned = (low >= high) & guarded[withheld]
-    if pinned.any():
-        return f"recoverable from its line (= {low[pinned][0]:g})", cells[pinned]
-    return None
+
+    lines: _Lines
+    withheld: np.ndarray
+    pinned: np.ndarray
+    low: np.ndarray
+    rhs: np.ndarray
+    alone: np.ndarray
+    small_sum: np.ndarray
+    failing: np.ndarray
+
+    def problem(self, number: int) -> tuple[str, np.ndarray] | None:
+        """Why line ``number`` lets a reader recover a withheld cell, with the cells at fault."""
+        if not self.failing[number]:
+            return None
+        terms = slice(self.lines.starts[number], self.lines.starts[number + 1])
+        withheld = self.withheld[terms]
+        cells = self.lines.terms.column[terms][withheld]
+        if self.alone[number]:
+            return "the only withheld cell in its line", cells
+        if self.small_sum[number]:
+            return f"withheld cells in its line sum to {self.rhs[number]:g}", cells
+        pinned = self.pinned[terms][withheld]
+        value = self.low[terms][withheld][pinned][0]
+        return f"recoverable from its line (= {value:g})", cells[pinned]
 
 
 def _components(rows: _Matrix, size: int) -> list[np.ndarray]:
@@ -826,34 +859,22 @@ def _protect(
             touching.setdefault(int(cell), []).append(item)
     audit = len(relations) > 1 or bool((state == _HIDDEN).any())
     matrix = _Matrix.of(relations)
-    line_terms = _Matrix.of([_Relation(line.cells, line.coefs) for line in lines])
+    line_set = _Lines(lines)
     witnesses = [] if witnesses is None else witnesses
-
-    def guarded_lines() -> np.ndarray:
-        """Whether each line holds a cell :func:`_line_problem` guards (a quick first test)."""
-        cells = line_terms.column
-        kinds, small = state[cells], (values[cells] >= 1) & (values[cells] <= threshold)
-        guarded = (kinds != _PUBLISHED) & protected[cells] & ((kinds != _HIDDEN) | small)
-        return np.bincount(line_terms.row, guarded, len(lines)) > 0
-
     audited = None  # the state of the last audit
     while True:
         added = False
-        guarded = guarded_lines()
+        check = line_set.check(state, values, threshold, protected)
         for number, line in enumerate(lines):
-            if (
-                number in stuck_lines
-                or not guarded[number]
-                or not _line_problem(state, values, line, threshold, protected)
-            ):
+            if number in stuck_lines or not check.failing[number]:
                 continue
-            lone = _lone(state, line_terms, values.size)
+            lone = _lone(state, line_set.terms, values.size)
             cell = _candidate(state, values, suppressible, line.cells, line.coefs, lone, cost)
             if cell is None:
                 stuck_lines.add(number)
             else:
                 state[cell], added = _withheld_state(values[cell], threshold), True
-                guarded = guarded_lines()
+                check = line_set.check(state, values, threshold, protected)
         if added:
             continue
         if audited is None or not np.array_equal(audited, state):  # else the same answer
@@ -874,7 +895,7 @@ def _protect(
         pinned = [cell for cell in found if cell not in stuck]
         if not pinned:
             break
-        lone = _lone(state, line_terms, values.size)
+        lone = _lone(state, line_set.terms, values.size)
         for cell in pinned:
             chosen = _mend(
                 cell,
@@ -894,11 +915,11 @@ def _protect(
             for option in chosen:
                 state[option] = _withheld_state(values[option], threshold)
     problems = dict(found)
-    for line in (line for line, open in zip(lines, guarded_lines(), strict=True) if open):
-        if problem := _line_problem(state, values, line, threshold, protected):
-            at_fault = line.cells[(state[line.cells] != _PUBLISHED) & protected[line.cells]]
-            for cell in at_fault:
-                problems.setdefault(int(cell), problem[0])
+    check = line_set.check(state, values, threshold, protected)
+    for number in np.flatnonzero(check.failing):
+        cells = lines[number].cells
+        for cell in cells[(state[cells] != _PUBLISHED) & protected[cells]]:
+            problems.setdefault(int(cell), check.problem(number)[0])
     return state, problems
 
 
@@ -1328,7 +1349,8 @@ def audit(
             truth = original.loc[total_row, column] if total_row is not None else None
             total_value = truth if truth is not None else original[column].sum()
             grid, states, line = _list_problem(values, state, total_value, threshold)
-            problem = _line_problem(states, np.nan_to_num(grid, nan=-1.0), line, threshold)
+            check = _Lines([line]).check(states, np.nan_to_num(grid, nan=-1.0), threshold)
+            problem = check.problem(0)
             if problem:
                 for k in problem[1]:
                     problems.append(_problem(body.index[k], column, problem[0]))
@@ -1346,9 +1368,9 @@ def audit(
         names = [*cells, total]
         flat, flat_state = np.nan_to_num(values.ravel(), nan=-1.0), state.ravel()
         width = values.shape[1]
-        for line in lines:
-            problem = _line_problem(flat_state, flat, line, threshold)
-            if problem:
+        check = _Lines(lines).check(flat_state, flat, threshold)
+        for number in range(len(lines)):
+            if problem := check.problem(number):
                 for cell in problem[1]:
                     problems.append(
                         _problem(labels[cell // width], names[cell % width], problem[0])
