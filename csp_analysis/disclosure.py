@@ -496,6 +496,9 @@ def _propagate(
     rhs, equal = rows.rhs[row], rows.equal[row]
     positive = coef > 0
     n = len(rows)
+    order = np.argsort(column, kind="stable")  # each unknown's terms together
+    starts = np.flatnonzero(np.diff(column[order], prepend=-1))
+    unknowns = column[order][starts]
     for _ in range(rounds):
         low = np.where(positive, coef * lower[column], coef * upper[column])  # may be -inf
         high = np.where(positive, coef * upper[column], coef * lower[column])  # may be +inf
@@ -513,8 +516,8 @@ def _propagate(
         new_upper = np.floor(np.where(positive, top, bottom) + 1e-9)
         new_lower = np.ceil(np.where(positive, bottom, top) - 1e-9)
         before_lower, before_upper = lower.copy(), upper.copy()
-        np.minimum.at(upper, column, new_upper)
-        np.maximum.at(lower, column, new_lower)
+        upper[unknowns] = np.minimum(upper[unknowns], np.minimum.reduceat(new_upper[order], starts))
+        lower[unknowns] = np.maximum(lower[unknowns], np.maximum.reduceat(new_lower[order], starts))
         if (lower == before_lower).all() and (upper == before_upper).all():
             break
     return lower, upper
