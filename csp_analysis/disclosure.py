@@ -750,7 +750,7 @@ def _candidate(
     return min(options)[5] if options else None
 
 
-def _mend(cell, why, state, values, suppressible, touching, lone, relations, threshold, high, cost):
+def _mend(cell, why, state, values, suppressible, touching, lone, propagated, threshold, cost):
     """The cells to withhold so that ``cell`` is no longer pinned ([] when none will do).
 
     The candidates are the smallest published cells of each relation ``cell`` is in (or
@@ -758,7 +758,8 @@ def _mend(cell, why, state, values, suppressible, touching, lone, relations, thr
     bounds alone pin it, a candidate must free it from those bounds (withholding a cell
     elsewhere would not help); a candidate that is then pinned itself is mended the same
     way, up to three cells deep (a count given away by one table, whose partner is given
-    away by another). Otherwise the smallest candidate.
+    away by another). Otherwise the smallest candidate. ``propagated(state)`` gives the
+    bounds of the unknown cells of a state (see :func:`_system`).
     """
     protected_only = np.where(suppressible == 1, 1, 0)
 
@@ -797,7 +798,7 @@ def _mend(cell, why, state, values, suppressible, touching, lone, relations, thr
         for option in options(target, trial):
             attempt = trial.copy()
             attempt[option] = _withheld_state(values[option], threshold)
-            _, lower, upper = _system(values, attempt, relations, threshold, high)
+            lower, upper = propagated(attempt)
             where = np.flatnonzero(attempt != _PUBLISHED)
             fixed = set(where[lower == upper])
             if cell not in fixed:
@@ -865,6 +866,15 @@ def _protect(
     line_set = _Lines(lines)
     witnesses = [] if witnesses is None else witnesses
     audited = None  # the state of the last audit
+    bounds: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+
+    def propagated(trial: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The propagated bounds of the unknowns of a state (each state worked out once)."""
+        key = trial.tobytes()
+        if key not in bounds:
+            bounds[key] = _system(values, trial, matrix, threshold, high)[1:]
+        return bounds[key]
+
     while True:
         added = False
         check = line_set.check(state, values, threshold, protected)
@@ -908,9 +918,8 @@ def _protect(
                 suppressible,
                 touching,
                 lone,
-                matrix,
+                propagated,
                 threshold,
-                high,
                 cost,
             )
             if not chosen:
