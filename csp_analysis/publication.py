@@ -577,6 +577,7 @@ class _Model:
         by = profile.theme.top_wards_by
         table = profile.wards_by
         truth = self._once(("wards_by", name), lambda: _ward_crosstab(profile.current, by))
+        counts = self._once(("wards_by counts", name), lambda: truth.to_dict("index"))
         codes = [*profile.wards["ward_code"].fillna(indicators.UNKNOWN_WARD)]
         names = dict(zip(profile.wards["ward_code"], profile.wards["ward_name"], strict=True))
         categories = list(truth.columns)
@@ -594,7 +595,7 @@ class _Model:
             full = len(listed[category]) >= TOP_WARDS_BY
             for code in codes:
                 if (code, category) not in cells:
-                    count = truth.loc[code, category] if code in truth.index else 0
+                    count = counts[code][category] if code in counts else 0
                     zero = shown and not full and code != indicators.UNKNOWN_WARD
                     cells[code, category] = self.hidden(
                         (name, f"ward x {by}", "current", code, category),
