@@ -468,8 +468,8 @@ class _LineCheck:
 
 
 def _components(rows: _Matrix, size: int) -> list[np.ndarray]:
-    """Groups of unknowns joined by constraint rows (union-find)."""
-    parent = np.arange(size)
+    """Groups of unknowns joined by constraint rows (union-find), in order of their root."""
+    parent = list(range(size))
 
     def find(k: int) -> int:
         while parent[k] != k:
@@ -477,12 +477,15 @@ def _components(rows: _Matrix, size: int) -> list[np.ndarray]:
             k = parent[k]
         return k
 
-    for columns in np.split(rows.column, rows.starts()[1:]):
-        root = find(int(columns[0]))
-        for other in columns[1:]:
-            parent[find(int(other))] = root
-    roots = np.array([find(k) for k in range(size)])
-    return [np.flatnonzero(roots == root) for root in np.unique(roots)]
+    starts = rows.starts()
+    for columns in np.split(rows.column, starts[1:]) if starts.size else []:
+        first, *others = columns.tolist()
+        root = find(first)
+        for other in others:
+            parent[find(other)] = root
+    roots = np.array([find(k) for k in range(size)], dtype=int)
+    order = np.argsort(roots, kind="stable")  # each group's members in order
+    return np.split(order, np.flatnonzero(np.diff(roots[order])) + 1)
 
 
 def _propagate(
@@ -605,9 +608,8 @@ def _pinned(
         what = "hidden count" if hidden[k] else "withheld cell"
         pinned[int(unknown[k])] = f"{what} recoverable {how} (= {reference[k]:g})"
 
-    for k in np.flatnonzero(fixed):
-        if at_risk(np.array([k]))[0]:
-            report(k, "from the published totals")
+    for k in np.flatnonzero(fixed & at_risk(np.arange(unknown.size))):
+        report(k, "from the published totals")
     free = np.flatnonzero(~fixed)
     if free.size == 0:
         return pinned
