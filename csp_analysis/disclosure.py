@@ -187,13 +187,11 @@ class _Matrix:
     @classmethod
     def of(cls, relations: Sequence[_Relation]) -> _Matrix:
         """The relations ``sum(coef * cell) == 0`` (or ``<= 0``) as rows over every cell."""
-        if not relations:
-            return cls(*(np.zeros(0, dtype=int),) * 2, np.zeros(0), np.zeros(0), np.zeros(0, bool))
         sizes = [relation.cells.size for relation in relations]
         return cls(
             np.repeat(np.arange(len(relations)), sizes),
-            np.concatenate([relation.cells for relation in relations]).astype(int),
-            np.concatenate([relation.coefs for relation in relations]).astype(float),
+            np.concatenate([np.zeros(0, dtype=int)] + [r.cells for r in relations]).astype(int),
+            np.concatenate([np.zeros(0)] + [r.coefs for r in relations]).astype(float),
             np.zeros(len(relations)),
             np.array([relation.equal for relation in relations], dtype=bool),
         )
@@ -658,8 +656,8 @@ def _pinned(
             """
             if not exact:
                 result = run(objective, whole=False)
-                if beyond is not None and np.ceil(result.fun - 1e-6) >= beyond:
-                    return None
+                if beyond is not None and result.fun > beyond - 0.5:
+                    return None  # a whole-number move would reach beyond - 1 at most
                 found = np.round(result.x)
                 if np.abs(result.x - found).max(initial=0.0) < 1e-6 and fits(found):
                     return found
