@@ -62,7 +62,8 @@ The audit
     withheld protected cell, and each hidden protected cell whose value is 1 to
     ``threshold``, is pushed up and down over the whole numbers that fit what is published
     and what the labels say; it is pinned when no other value fits. Bounds are first
-    propagated through the relations (which settles most cells without a solver); one
+    propagated through the relations (which settles most cells without a solver), and
+    each programme's linear relaxation is solved first (it settles most of the rest); one
     solution proves every cell it moves, solutions are kept while they still fit, and
     independent groups of cells are solved apart. For a single cross-tabulation this is the
     same as the linear-programme check of a totally unimodular system.
@@ -98,7 +99,7 @@ periods). :mod:`csp_analysis.publication` builds the cells of a whole pack.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -167,6 +168,75 @@ class _Relation:
     coefs: np.ndarray
     equal: bool = True
     line: bool = False  # a line of a published table
+
+
+@dataclass(frozen=True)
+class _Matrix:
+    """Linear rows as one list of terms: ``coef[i] * x[column[i]]`` is a term of ``row[i]``.
+
+    Row ``r`` reads ``sum of its terms == rhs[r]`` (``<= rhs[r]`` where not ``equal[r]``).
+    The terms of a row are next to each other, and the rows in order.
+    """
+
+    row: np.ndarray
+    column: np.ndarray
+    coef: np.ndarray
+    rhs: np.ndarray
+    equal: np.ndarray
+
+    @classmethod
+    def of(cls, relations: Sequence[_Relation]) -> _Matrix:
+        """The relations ``sum(coef * cell) == 0`` (or ``<= 0``) as rows over every cell."""
+        sizes = [relation.cells.size for relation in relations]
+        return cls(
+            np.repeat(np.arange(len(relations)), sizes),
+            np.concatenate([np.zeros(0, dtype=int)] + [r.cells for r in relations]).astype(int),
+            np.concatenate([np.zeros(0)] + [r.coefs for r in relations]).astype(float),
+            np.zeros(len(relations)),
+            np.array([relation.equal for relation in relations], dtype=bool),
+        )
+
+    def __len__(self) -> int:
+        return self.rhs.size
+
+    def starts(self) -> np.ndarray:
+        """The position of each row's first term."""
+        return np.searchsorted(self.row, np.arange(len(self)))
+
+    def over_unknowns(self, known: np.ndarray, values: np.ndarray) -> tuple[_Matrix, np.ndarray]:
+        """The rows with an unknown term, over the unknowns only (numbered in order).
+
+        Returns them (``rhs`` as before) and, for each, the sum of its known terms at
+        ``values``, which the caller moves to the right-hand side.
+        """
+        term_known = known[self.column]
+        sums = np.bincount(
+            self.row, np.where(term_known, self.coef * values[self.column], 0.0), len(self)
+        )
+        kept = np.flatnonzero(np.bincount(self.row, ~term_known, len(self)) > 0)
+        number = np.full(len(self), -1)
+        number[kept] = np.arange(kept.size)
+        position = np.cumsum(~known) - 1
+        term = ~term_known
+        rows = _Matrix(
+            number[self.row[term]],
+            position[self.column[term]],
+            self.coef[term],
+            self.rhs[kept],
+            self.equal[kept],
+        )
+        return rows, sums[kept]
+
+    def sparse(self, rows: np.ndarray, width: int, position: np.ndarray) -> csr_array:
+        """The ``rows`` (in that order) as a sparse matrix; column ``c`` at ``position[c]``."""
+        order = np.full(len(self), -1)
+        order[rows] = np.arange(rows.size)
+        picked = np.flatnonzero(order[self.row] >= 0)
+        picked = picked[np.argsort(order[self.row[picked]], kind="stable")]
+        return csr_array(
+            (self.coef[picked], (order[self.row[picked]], position[self.column[picked]])),
+            shape=(rows.size, width),
+        )
 
 
 class Cells:
@@ -280,8 +350,9 @@ class Cells:
     def pinned(self, state: np.ndarray, *, threshold: int = 4) -> dict[int, str]:
         """The audit alone: cells a reader could work out from ``state`` (cell -> why)."""
         values, _, protected, high = self.arrays()
+        relations = _Matrix.of(self.relations)
         return _pinned(
-            values, state, self.relations, threshold=threshold, protected=protected, high=high
+            values, state, relations, threshold=threshold, protected=protected, high=high
         )
 
     def shown(self, state: np.ndarray, *, threshold: int = 4) -> dict[Hashable, object]:
@@ -302,68 +373,101 @@ class Cells:
         )
 
 
-def _bounds(
-    state: np.ndarray, line: _Line, values: np.ndarray, threshold: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """What a reader knows of each withheld cell of ``line`` from its label."""
-    withheld = line.cells[state[line.cells] != _PUBLISHED]
-    secondary_high = np.inf
-    if line.rule_bound:
-        published = line.cells[(state[line.cells] == _PUBLISHED) & (line.coefs > 0)]
-        nonzero = values[published][values[published] > 0]
-        secondary_high = float(nonzero.min()) if nonzero.size else np.inf
-    kinds = state[withheld]
-    lows = np.select([kinds == _PRIMARY, kinds == _SECONDARY], [1.0, threshold + 1.0], 0.0)
-    highs = np.select([kinds == _PRIMARY, kinds == _SECONDARY], [threshold, secondary_high], np.inf)
-    return lows, highs
+class _Lines:
+    """The lines of published tables as one list of terms, checked all at once."""
+
+    def __init__(self, lines: Sequence[_Line]) -> None:
+        self.terms = _Matrix.of([_Relation(line.cells, line.coefs) for line in lines])
+        self.margin = np.array([line.margin for line in lines], dtype=int)
+        self.rule_bound = np.array([line.rule_bound for line in lines], dtype=bool)
+        self.starts = np.append(self.terms.starts(), self.terms.row.size)
+
+    def __len__(self) -> int:
+        return self.margin.size
+
+    def check(
+        self,
+        state: np.ndarray,
+        values: np.ndarray,
+        threshold: int,
+        protected: np.ndarray | None = None,
+    ) -> _LineCheck:
+        """Which lines let a reader recover a withheld protected cell (see :class:`_LineCheck`).
+
+        A line whose withheld cells are none of them protected (counts withheld only to
+        protect others) has nothing to give away; a hidden count (a table left out) needs
+        guarding only where it is small itself.
+        """
+        row, cell, coef, n = self.terms.row, self.terms.column, self.terms.coef, len(self)
+        kinds, value = state[cell], values[cell]
+        withheld = kinds != _PUBLISHED
+        guarded = withheld if protected is None else withheld & protected[cell]
+        guarded = guarded & ((kinds != _HIDDEN) | ((value >= 1) & (value <= threshold)))
+        rhs = -np.bincount(row, np.where(withheld, 0.0, coef * value), n)
+        # What a reader knows of each withheld cell from its label (and in a list, that a
+        # "[c]" cell is no larger than the smallest published count beside it).
+        secondary_high = np.full(n, np.inf)
+        beside = self.rule_bound[row] & ~withheld & (coef > 0) & (value > 0)
+        np.minimum.at(secondary_high, row[beside], value[beside])
+        primary, secondary = kinds == _PRIMARY, kinds == _SECONDARY
+        lows = np.select([primary, secondary], [1.0, threshold + 1.0], 0.0)
+        highs = np.select([primary, secondary], [threshold, secondary_high[row]], np.inf)
+        positive = coef > 0
+        low_terms = np.where(positive, coef * lows, coef * highs)
+        high_terms = np.where(positive, coef * highs, coef * lows)
+        with np.errstate(invalid="ignore"):
+            others_low = np.bincount(row, np.where(withheld, low_terms, 0.0), n)[row] - low_terms
+            others_high = np.bincount(row, np.where(withheld, high_terms, 0.0), n)[row] - high_terms
+            span_low = np.where(positive, rhs[row] - others_high, others_low - rhs[row])
+            span_high = np.where(positive, rhs[row] - others_low, others_high - rhs[row])
+        low = np.maximum(lows, span_low)
+        pinned = (low >= np.minimum(highs, span_high)) & guarded
+        alone = np.bincount(row, withheld, n) == 1
+        small_sum = (state[self.margin] == _PUBLISHED) & (rhs <= threshold)
+        failing = (np.bincount(row, guarded, n) > 0) & (
+            alone | small_sum | (np.bincount(row, pinned, n) > 0)
+        )
+        return _LineCheck(self, withheld, pinned, low, rhs, alone, small_sum, failing)
 
 
-def _line_problem(
-    state: np.ndarray,
-    values: np.ndarray,
-    line: _Line,
-    threshold: int,
-    protected: np.ndarray | None = None,
-) -> tuple[str, np.ndarray] | None:
-    """Why ``line`` lets a reader recover a withheld protected cell, with the cells at fault.
+@dataclass(frozen=True)
+class _LineCheck:
+    """What each line tells a reader at one state.
 
-    A line whose withheld cells are none of them protected (counts withheld only to protect
-    others) has nothing to give away.
+    Per term: whether it is withheld, whether its line pins it (a protected cell) and the
+    least value its line allows. Per line: the sum of its withheld cells (margin negative),
+    whether it has one withheld cell only, or a published margin with withheld cells
+    summing to ``threshold`` or less, and whether it fails (any of these, or a pinned cell).
     """
-    states = state[line.cells]
-    withheld = states != _PUBLISHED
-    guarded = withheld if protected is None else withheld & protected[line.cells]
-    # a hidden count (a table left out) needs guarding only where it is small itself
-    small = (values[line.cells] >= 1) & (values[line.cells] <= threshold)
-    guarded &= (states != _HIDDEN) | small
-    if not guarded.any():
-        return None
-    cells = line.cells[withheld]
-    if withheld.sum() == 1:
-        return "the only withheld cell in its line", cells
-    coefs = line.coefs[withheld]
-    rhs = -float(np.sum(line.coefs[~withheld] * values[line.cells[~withheld]]))
-    if state[line.margin] == _PUBLISHED and rhs <= threshold:
-        return f"withheld cells in its line sum to {rhs:g}", cells
-    lows, highs = _bounds(state, line, values, threshold)
-    positive = coefs > 0
-    low_terms = np.where(positive, coefs * lows, coefs * highs)
-    high_terms = np.where(positive, coefs * highs, coefs * lows)
-    with np.errstate(invalid="ignore"):
-        others_low = low_terms.sum() - low_terms
-        others_high = high_terms.sum() - high_terms
-    span_low = np.where(positive, rhs - others_high, others_low - rhs)
-    span_high = np.where(positive, rhs - others_low, others_high - rhs)
-    low, high = np.maximum(lows, span_low), np.minimum(highs, span_high)
-    pinned = (low >= high) & guarded[withheld]
-    if pinned.any():
-        return f"recoverable from its line (= {low[pinned][0]:g})", cells[pinned]
-    return None
+
+    lines: _Lines
+    withheld: np.ndarray
+    pinned: np.ndarray
+    low: np.ndarray
+    rhs: np.ndarray
+    alone: np.ndarray
+    small_sum: np.ndarray
+    failing: np.ndarray
+
+    def problem(self, number: int) -> tuple[str, np.ndarray] | None:
+        """Why line ``number`` lets a reader recover a withheld cell, with the cells at fault."""
+        if not self.failing[number]:
+            return None
+        terms = slice(self.lines.starts[number], self.lines.starts[number + 1])
+        withheld = self.withheld[terms]
+        cells = self.lines.terms.column[terms][withheld]
+        if self.alone[number]:
+            return "the only withheld cell in its line", cells
+        if self.small_sum[number]:
+            return f"withheld cells in its line sum to {self.rhs[number]:g}", cells
+        pinned = self.pinned[terms][withheld]
+        value = self.low[terms][withheld][pinned][0]
+        return f"recoverable from its line (= {value:g})", cells[pinned]
 
 
-def _components(rows: list[np.ndarray], size: int) -> list[np.ndarray]:
-    """Groups of unknowns joined by constraint rows (union-find)."""
-    parent = np.arange(size)
+def _components(rows: _Matrix, size: int) -> list[np.ndarray]:
+    """Groups of unknowns joined by constraint rows (union-find), in order of their root."""
+    parent = list(range(size))
 
     def find(k: int) -> int:
         while parent[k] != k:
@@ -371,27 +475,31 @@ def _components(rows: list[np.ndarray], size: int) -> list[np.ndarray]:
             k = parent[k]
         return k
 
-    for columns in rows:
-        root = find(int(columns[0]))
-        for other in columns[1:]:
-            parent[find(int(other))] = root
-    roots = np.array([find(k) for k in range(size)])
-    return [np.flatnonzero(roots == root) for root in np.unique(roots)]
+    starts = rows.starts()
+    for columns in np.split(rows.column, starts[1:]) if starts.size else []:
+        first, *others = columns.tolist()
+        root = find(first)
+        for other in others:
+            parent[find(other)] = root
+    roots = np.array([find(k) for k in range(size)], dtype=int)
+    order = np.argsort(roots, kind="stable")  # each group's members in order
+    return np.split(order, np.flatnonzero(np.diff(roots[order])) + 1)
 
 
-def _propagate(rows, lower, upper, rounds: int = 10) -> tuple[np.ndarray, np.ndarray]:
+def _propagate(
+    rows: _Matrix, lower: np.ndarray, upper: np.ndarray, rounds: int = 10
+) -> tuple[np.ndarray, np.ndarray]:
     """Bounds each row implies for its unknowns from the bounds of the others (integers)."""
     lower, upper = lower.copy(), upper.copy()
-    if not rows:
+    if not len(rows):
         return lower, upper
-    sizes = [len(columns) for columns, *_ in rows]
-    row = np.repeat(np.arange(len(rows)), sizes)
-    column = np.concatenate([columns for columns, *_ in rows])
-    coef = np.concatenate([coefs for _, coefs, *_ in rows])
-    rhs = np.array([r[2] for r in rows])[row]
-    equal = np.array([r[3] for r in rows])[row]
+    row, column, coef = rows.row, rows.column, rows.coef
+    rhs, equal = rows.rhs[row], rows.equal[row]
     positive = coef > 0
     n = len(rows)
+    order = np.argsort(column, kind="stable")  # each unknown's terms together
+    starts = np.flatnonzero(np.diff(column[order], prepend=-1))
+    unknowns = column[order][starts]
     for _ in range(rounds):
         low = np.where(positive, coef * lower[column], coef * upper[column])  # may be -inf
         high = np.where(positive, coef * upper[column], coef * lower[column])  # may be +inf
@@ -409,8 +517,8 @@ def _propagate(rows, lower, upper, rounds: int = 10) -> tuple[np.ndarray, np.nda
         new_upper = np.floor(np.where(positive, top, bottom) + 1e-9)
         new_lower = np.ceil(np.where(positive, bottom, top) - 1e-9)
         before_lower, before_upper = lower.copy(), upper.copy()
-        np.minimum.at(upper, column, new_upper)
-        np.maximum.at(lower, column, new_lower)
+        upper[unknowns] = np.minimum(upper[unknowns], np.minimum.reduceat(new_upper[order], starts))
+        lower[unknowns] = np.maximum(lower[unknowns], np.maximum.reduceat(new_lower[order], starts))
         if (lower == before_lower).all() and (upper == before_upper).all():
             break
     return lower, upper
@@ -428,28 +536,19 @@ def _fitting(witnesses, values, state, relations, threshold, high) -> list[np.nd
     fits &= ((stack[:, primary] >= 1) & (stack[:, primary] <= threshold)).all(axis=1)
     fits &= (stack[:, secondary] > threshold).all(axis=1)
     fits &= ((stack[:, hidden] >= 0) & (stack[:, hidden] <= high[hidden])).all(axis=1)
-    if relations:
-        data = np.concatenate([r.coefs for r in relations])
-        rows = np.repeat(np.arange(len(relations)), [r.cells.size for r in relations])
-        columns = np.concatenate([r.cells for r in relations])
-        matrix = csr_array((data, (rows, columns)), shape=(len(relations), values.size))
-        residual = matrix @ stack.T
-        equal = np.array([r.equal for r in relations])
+    if len(relations):
+        everything = np.arange(values.size)
+        residual = relations.sparse(np.arange(len(relations)), values.size, everything) @ stack.T
+        equal = relations.equal
         fits &= (residual <= 1e-9).all(axis=0) & (residual[equal] >= -1e-9).all(axis=0)
     return [w for w, ok in zip(witnesses, fits, strict=True) if ok]
 
 
-def _system(values, state, relations, threshold, high):
+def _system(values, state, relations: _Matrix, threshold, high):
     """The rows over the unknown cells, with their bounds propagated."""
     unknown = np.flatnonzero(state != _PUBLISHED)
-    index = np.full(state.size, -1)
-    index[unknown] = np.arange(unknown.size)
-    rows = []  # (columns, coefficients, right-hand side, equal)
-    for relation in relations:
-        mask = state[relation.cells] != _PUBLISHED
-        if mask.any():
-            rhs = -float(relation.coefs[~mask] @ values[relation.cells[~mask]])
-            rows.append((index[relation.cells[mask]], relation.coefs[mask], rhs, relation.equal))
+    rows, sums = relations.over_unknowns(state == _PUBLISHED, values)
+    rows = replace(rows, rhs=-sums)
     kinds = state[unknown]
     # No count is anywhere near this (it only keeps every programme bounded).
     cap = max(1e6, 10 * float(np.nanmax(values, initial=0)))
@@ -462,7 +561,7 @@ def _system(values, state, relations, threshold, high):
 def _pinned(
     values: np.ndarray,
     state: np.ndarray,
-    relations: list[_Relation],
+    relations: _Matrix,
     *,
     threshold: int,
     protected: np.ndarray,
@@ -477,9 +576,14 @@ def _pinned(
     the labels say; it is pinned when both ends are its true value. Bounds are first
     propagated through every relation (which settles most cells without a solver); a
     solution found for one cell clears every other cell it gives a different value, and
-    independent groups of cells are solved separately. ``witnesses`` (whole solutions
-    found before) are kept and reused: a solution stays valid while cells are only added
-    to those withheld, so each audit of a growing suppression solves only for what is new.
+    independent groups of cells are solved separately. Each programme's linear relaxation
+    is solved first: a whole-number solution of it is one of the programme, and where it
+    cannot move a cell past its value, no whole-number solution can; the searches over
+    many cells at once use it alone, and only the last, cell by cell, step solves the
+    integer programme where the relaxation settles nothing. ``witnesses`` (whole
+    solutions found before) are kept and reused: a solution stays valid while cells are
+    only added to those withheld, so each audit of a growing suppression solves only for
+    what is new.
     """
     unknown = np.flatnonzero(state != _PUBLISHED)
     if unknown.size == 0:
@@ -502,55 +606,70 @@ def _pinned(
         what = "hidden count" if hidden[k] else "withheld cell"
         pinned[int(unknown[k])] = f"{what} recoverable {how} (= {reference[k]:g})"
 
-    for k in np.flatnonzero(fixed):
-        if at_risk(np.array([k]))[0]:
-            report(k, "from the published totals")
+    for k in np.flatnonzero(fixed & at_risk(np.arange(unknown.size))):
+        report(k, "from the published totals")
     free = np.flatnonzero(~fixed)
     if free.size == 0:
         return pinned
-    local = np.full(unknown.size, -1)
-    local[free] = np.arange(free.size)
-    parts = []
-    for columns, coefs, rhs, equal in rows:
-        keep = ~fixed[columns]
-        if keep.any():
-            rhs -= float(coefs[~keep] @ reference[columns[~keep]])
-            parts.append((local[columns[keep]], coefs[keep], rhs, equal))
-    owner = _components([p[0] for p in parts], free.size) if parts else []
+    parts, sums = rows.over_unknowns(fixed, reference)
+    parts = replace(parts, rhs=parts.rhs - sums)
+    owner = _components(parts, free.size) if len(parts) else []
     part_of = np.zeros(free.size, dtype=int)
     for number, members in enumerate(owner):
         part_of[members] = number
-    rows_of: dict[int, list] = {}
-    for part in parts:
-        rows_of.setdefault(int(part_of[part[0][0]]), []).append(part)
+    group = part_of[parts.column[parts.starts()]]  # the group of each row
 
-    def problem(members: np.ndarray, chosen: list):
+    def problem(members: np.ndarray, chosen: np.ndarray):
         """A solver over ``members`` (free unknowns) and the rows ``chosen`` among them."""
         position = np.full(free.size, -1)
         position[members] = np.arange(members.size)
-        data, ri, ci, lo, hi = [], [], [], [], []
-        for r, (columns, coefs, rhs, equal) in enumerate(chosen):
-            data += list(coefs)
-            ri += [r] * len(columns)
-            ci += list(position[columns])
-            lo.append(rhs if equal else -np.inf)
-            hi.append(rhs)
-        matrix = csr_array((data, (ri, ci)), shape=(len(chosen), members.size))
-        constraints = [LinearConstraint(matrix, lo, hi)] if chosen else []
+        matrix = parts.sparse(chosen, members.size, position)
+        lo = np.where(parts.equal[chosen], parts.rhs[chosen], -np.inf)
+        constraints = [LinearConstraint(matrix, lo, parts.rhs[chosen])] if chosen.size else []
         box = Bounds(lower[free[members]], upper[free[members]])
-        integrality = np.ones(members.size)
 
-        def solve(objective: np.ndarray) -> np.ndarray:
+        def run(objective: np.ndarray, *, whole: bool):
+            integrality = np.full(members.size, int(whole))
             result = milp(objective, integrality=integrality, bounds=box, constraints=constraints)
             if result.status != 0 or result.x is None:
                 raise RuntimeError(f"disclosure audit: the published numbers do not fit ({result})")
-            return np.round(result.x)
+            return result
+
+        def fits(x: np.ndarray) -> bool:
+            inside = (box.lb <= x).all() and (x <= box.ub).all()
+            if not inside or not constraints:
+                return inside
+            sums = matrix @ x
+            return bool((lo <= sums).all() and (sums <= parts.rhs[chosen]).all())
+
+        def solve(
+            objective: np.ndarray, *, beyond: float | None = None, exact: bool = False
+        ) -> np.ndarray | None:
+            """Whole numbers that fit and minimise ``objective``, or None.
+
+            Unless ``exact``, the linear relaxation (much cheaper) comes first: its
+            solution when it is whole numbers. Otherwise, without ``beyond``, None (a
+            search for cells that can move: the steps after it settle the rest); with
+            ``beyond`` (the objective's value at the reference, whole coefficients), None
+            when the relaxation shows that no whole-number solution goes lower, else the
+            integer programme.
+            """
+            if not exact:
+                result = run(objective, whole=False)
+                if beyond is not None and result.fun > beyond - 0.5:
+                    return None  # a whole-number move would reach beyond - 1 at most
+                found = np.round(result.x)
+                if np.abs(result.x - found).max(initial=0.0) < 1e-6 and fits(found):
+                    return found
+                if beyond is None:
+                    return None
+            return np.round(run(objective, whole=True).x)
 
         return solve
 
-    solve = problem(np.arange(free.size), parts)
+    solve = problem(np.arange(free.size), np.arange(len(parts)))
     if np.isnan(reference[free]).any():  # a table protected before: withheld values unknown
-        reference[free] = solve(np.zeros(free.size))
+        reference[free] = solve(np.zeros(free.size), exact=True)
     target = reference[free]
     proven = ~at_risk(free)
     pool = [] if witnesses is None or np.isnan(values).any() else witnesses
@@ -558,8 +677,10 @@ def _pinned(
     for witness in pool:
         proven |= witness[unknown[free]] != target
 
-    def solve_and_keep(solve, members: np.ndarray, objective: np.ndarray) -> np.ndarray:
-        found = solve(objective)
+    def solve_and_keep(solve, members: np.ndarray, objective: np.ndarray, **how) -> np.ndarray:
+        found = solve(objective, **how)
+        if found is None:  # nothing found, or the cell cannot move that way
+            return target[members]
         whole = values.copy()
         whole[unknown] = reference
         whole[unknown[free[members]]] = found
@@ -575,8 +696,9 @@ def _pinned(
     while not proven.all():  # push the unproven cells, in their groups, up and down at once
         groups = [m for m in owner if not proven[m].all()]
         members = np.sort(np.concatenate(groups))
-        numbers = {int(part_of[m[0]]) for m in groups}
-        solve = problem(members, [p for n in sorted(numbers) for p in rows_of.get(n, [])])
+        numbers = np.unique([part_of[m[0]] for m in groups])
+        chosen = np.flatnonzero(np.isin(group, numbers))
+        solve = problem(members, chosen[np.argsort(group[chosen], kind="stable")])
         before = int(proven.sum())
         for sign in (1.0, -1.0):
             weights = np.where(proven[members], 0.0, sign * rng.uniform(1, 2, members.size))
@@ -586,14 +708,16 @@ def _pinned(
     for number, members in enumerate(owner):  # the rest one by one, in their own group
         if proven[members].all():
             continue
-        solve = problem(members, rows_of.get(number, []))
+        solve = problem(members, np.flatnonzero(group == number))
         for k in np.flatnonzero(~proven[members]):
             for sign in (1.0, -1.0):
                 if proven[members[k]]:
                     break
                 objective = np.zeros(members.size)
                 objective[k] = sign
-                proven[members] |= solve_and_keep(solve, members, objective) != target[members]
+                beyond = sign * target[members[k]]
+                found = solve_and_keep(solve, members, objective, beyond=beyond)
+                proven[members] |= found != target[members]
             if not proven[members[k]]:
                 report(int(free[members[k]]), "from all tables together")
     return pinned
@@ -626,7 +750,7 @@ def _candidate(
     return min(options)[5] if options else None
 
 
-def _mend(cell, why, state, values, suppressible, touching, lone, relations, threshold, high, cost):
+def _mend(cell, why, state, values, suppressible, touching, lone, propagated, threshold, cost):
     """The cells to withhold so that ``cell`` is no longer pinned ([] when none will do).
 
     The candidates are the smallest published cells of each relation ``cell`` is in (or
@@ -634,7 +758,8 @@ def _mend(cell, why, state, values, suppressible, touching, lone, relations, thr
     bounds alone pin it, a candidate must free it from those bounds (withholding a cell
     elsewhere would not help); a candidate that is then pinned itself is mended the same
     way, up to three cells deep (a count given away by one table, whose partner is given
-    away by another). Otherwise the smallest candidate.
+    away by another). Otherwise the smallest candidate. ``propagated(state)`` gives the
+    bounds of the unknown cells of a state (see :func:`_system`).
     """
     protected_only = np.where(suppressible == 1, 1, 0)
 
@@ -673,7 +798,7 @@ def _mend(cell, why, state, values, suppressible, touching, lone, relations, thr
         for option in options(target, trial):
             attempt = trial.copy()
             attempt[option] = _withheld_state(values[option], threshold)
-            _, lower, upper = _system(values, attempt, relations, threshold, high)
+            lower, upper = propagated(attempt)
             where = np.flatnonzero(attempt != _PUBLISHED)
             fixed = set(where[lower == upper])
             if cell not in fixed:
@@ -696,13 +821,12 @@ def _withheld_state(value: float, threshold: int) -> int:
     return _PRIMARY if 1 <= value <= threshold else _SECONDARY
 
 
-def _lone(state: np.ndarray, lines: list[_Line], size: int) -> np.ndarray:
+def _lone(state: np.ndarray, lines: _Matrix, size: int) -> np.ndarray:
     """For each cell, the number of its lines that hold exactly one withheld cell."""
-    out = np.zeros(size, dtype=int)
-    for line in lines:
-        if np.count_nonzero(state[line.cells] != _PUBLISHED) == 1:
-            out[line.cells] += 1
-    return out
+    withheld = state[lines.column] != _PUBLISHED
+    lone = (np.bincount(lines.row, withheld, len(lines)) == 1)[lines.row]
+    pairs = np.unique(lines.row[lone] * size + lines.column[lone])  # a cell once per line
+    return np.bincount(pairs % size, minlength=size)
 
 
 def _protect(
@@ -738,39 +862,53 @@ def _protect(
         for cell in item.cells:
             touching.setdefault(int(cell), []).append(item)
     audit = len(relations) > 1 or bool((state == _HIDDEN).any())
+    matrix = _Matrix.of(relations)
+    line_set = _Lines(lines)
     witnesses = [] if witnesses is None else witnesses
+    audited = None  # the state of the last audit
+    bounds: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+
+    def propagated(trial: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The propagated bounds of the unknowns of a state (each state worked out once)."""
+        key = trial.tobytes()
+        if key not in bounds:
+            bounds[key] = _system(values, trial, matrix, threshold, high)[1:]
+        return bounds[key]
+
     while True:
         added = False
+        check = line_set.check(state, values, threshold, protected)
         for number, line in enumerate(lines):
-            if number in stuck_lines or not _line_problem(
-                state, values, line, threshold, protected
-            ):
+            if number in stuck_lines or not check.failing[number]:
                 continue
-            lone = _lone(state, lines, values.size)
+            lone = _lone(state, line_set.terms, values.size)
             cell = _candidate(state, values, suppressible, line.cells, line.coefs, lone, cost)
             if cell is None:
                 stuck_lines.add(number)
             else:
                 state[cell], added = _withheld_state(values[cell], threshold), True
+                check = line_set.check(state, values, threshold, protected)
         if added:
             continue
-        found = (
-            _pinned(
-                values,
-                state,
-                relations,
-                threshold=threshold,
-                protected=protected,
-                high=high,
-                witnesses=witnesses,
+        if audited is None or not np.array_equal(audited, state):  # else the same answer
+            found = (
+                _pinned(
+                    values,
+                    state,
+                    matrix,
+                    threshold=threshold,
+                    protected=protected,
+                    high=high,
+                    witnesses=witnesses,
+                )
+                if audit
+                else {}
             )
-            if audit
-            else {}
-        )
+            audited = state.copy()
         pinned = [cell for cell in found if cell not in stuck]
         if not pinned:
             break
-        lone = _lone(state, lines, values.size)
+        lone = _lone(state, line_set.terms, values.size)
         for cell in pinned:
             chosen = _mend(
                 cell,
@@ -780,9 +918,8 @@ def _protect(
                 suppressible,
                 touching,
                 lone,
-                relations,
+                propagated,
                 threshold,
-                high,
                 cost,
             )
             if not chosen:
@@ -790,11 +927,11 @@ def _protect(
             for option in chosen:
                 state[option] = _withheld_state(values[option], threshold)
     problems = dict(found)
-    for line in lines:
-        if problem := _line_problem(state, values, line, threshold, protected):
-            at_fault = line.cells[(state[line.cells] != _PUBLISHED) & protected[line.cells]]
-            for cell in at_fault:
-                problems.setdefault(int(cell), problem[0])
+    check = line_set.check(state, values, threshold, protected)
+    for number in np.flatnonzero(check.failing):
+        cells = lines[number].cells
+        for cell in cells[(state[cells] != _PUBLISHED) & protected[cells]]:
+            problems.setdefault(int(cell), check.problem(number)[0])
     return state, problems
 
 
@@ -1224,7 +1361,8 @@ def audit(
             truth = original.loc[total_row, column] if total_row is not None else None
             total_value = truth if truth is not None else original[column].sum()
             grid, states, line = _list_problem(values, state, total_value, threshold)
-            problem = _line_problem(states, np.nan_to_num(grid, nan=-1.0), line, threshold)
+            check = _Lines([line]).check(states, np.nan_to_num(grid, nan=-1.0), threshold)
+            problem = check.problem(0)
             if problem:
                 for k in problem[1]:
                     problems.append(_problem(body.index[k], column, problem[0]))
@@ -1242,9 +1380,9 @@ def audit(
         names = [*cells, total]
         flat, flat_state = np.nan_to_num(values.ravel(), nan=-1.0), state.ravel()
         width = values.shape[1]
-        for line in lines:
-            problem = _line_problem(flat_state, flat, line, threshold)
-            if problem:
+        check = _Lines(lines).check(flat_state, flat, threshold)
+        for number in range(len(lines)):
+            if problem := check.problem(number):
                 for cell in problem[1]:
                     problems.append(
                         _problem(labels[cell // width], names[cell % width], problem[0])
@@ -1253,7 +1391,7 @@ def audit(
         pinned = _pinned(
             truth.ravel(),
             flat_state,
-            relations,
+            _Matrix.of(relations),
             threshold=threshold,
             protected=np.ones(flat.size, dtype=bool),
             high=np.full(flat.size, np.inf),

@@ -244,8 +244,9 @@ def protect_profiles(
     claims: dict[tuple[str, str], tuple | None] = {}
     state = None
     witnesses: list[np.ndarray] = []  # solutions of the audit, reused while they fit
+    memo: dict[Hashable, object] = {}  # what every model reads from the profiles
     for _ in range(1000):
-        model = _Model(ready, threshold=threshold, omitted=omitted, claims=claims)
+        model = _Model(ready, threshold=threshold, omitted=omitted, claims=claims, memo=memo)
         state, problems = model.cells.protect(threshold=threshold, start=state, witnesses=witnesses)
         if problems:
             table = _leave_out(model, problems, state, ready, threshold, omitted, claims)
@@ -283,7 +284,13 @@ def _leave_out(model, problems, state, ready, threshold, omitted, claims) -> tup
     key = model.cells.names[cell]
     own, related = model.tables_around(cell)
     for table in related:
-        trial = _Model(ready, threshold=threshold, omitted={**omitted, table: ""}, claims=claims)
+        trial = _Model(
+            ready,
+            threshold=threshold,
+            omitted={**omitted, table: ""},
+            claims=claims,
+            memo=model.memo,
+        )
         start = trial.cells.arrays()[1]
         for other, number in trial.cells.keys.items():
             if other in model.cells.keys and start[number] == _PUBLISHED:
@@ -315,6 +322,7 @@ class _Model:
     threshold: int
     omitted: Mapping[tuple[str, str], str]
     claims: Mapping[tuple[str, str], tuple | None]
+    memo: dict[Hashable, object] = field(default_factory=dict)  # shared by a pack's models
     cells: Cells = field(default_factory=Cells)
     places: dict[int, list[_Place]] = field(default_factory=dict)
     shown: dict[tuple[str, str], list[int]] = field(default_factory=dict)
@@ -329,6 +337,12 @@ class _Model:
                 self._claim(name, what, terms)
 
     # ---------------------------------------------------------------- building blocks
+
+    def _once(self, key: Hashable, work):
+        """``work()``, done once for all the models of a pack (it reads only the profiles)."""
+        if key not in self.memo:
+            self.memo[key] = work()
+        return self.memo[key]
 
     def _left_out(self, theme: str, table: str) -> bool:
         return (theme, table) in self.omitted or (theme, table.split(":")[0]) in self.omitted
@@ -403,7 +417,11 @@ class _Model:
         by = profile.breakdown_by
         sensitive = profile.theme.sensitive or by == "hate_strand"
         if by != "hate_strand":
-            within = {} if sensitive else self._within_sensitive(profile, by)
+            within = (
+                {}
+                if sensitive
+                else self._once(("within", name), lambda: self._within_sensitive(profile, by))
+            )
             self._list(name, "breakdown", by, profile.breakdown, totals, sensitive, within)
             return
         headline = profile.headline.set_index("measure").loc["strands"]
@@ -487,6 +505,31 @@ class _Model:
         kind (a reader who knows which wards make up each town, and that records with no
         ward have no town, knows as much).
         """
+        table = self._once(("by_ward", name, column), lambda: self._ward_values(profile, column))
+        if table is None:
+            return  # not a geography: no structure a reader could use
+        codes, categories, counts = table
+        for period, found in counts.items():
+            rows: dict[str, list[int]] = {code: [] for code in codes}
+            columns: dict[str, list[int]] = {category: [] for category in categories}
+            for code, category, count in found:
+                cell = self.hidden(
+                    (name, f"ward x {column}", period, code, category), count, protected=True
+                )
+                rows[code].append(cell)
+                columns[category].append(cell)
+            for code, cells in rows.items():
+                ward_cell = self.cells.keys[(name, "ward", period, code)]
+                self.cells.relate([*cells, ward_cell], [1.0] * len(cells) + [-1.0])
+            for category, cells in columns.items():
+                value_cell = self.cells.keys[(name, column, period, category)]
+                self.cells.relate([*cells, value_cell], [1.0] * len(cells) + [-1.0])
+
+    def _ward_values(self, profile: Profile, column: str) -> tuple | None:
+        """The wards, the values and each period's (ward, value, count) that a ward can hold.
+
+        None when the column does not follow from the ward.
+        """
         records = self._records(profile)
         area = pd.concat(
             [
@@ -500,19 +543,19 @@ class _Model:
         known = area.loc[area["ward_code"].notna() & area[column].notna()]
         values_per_ward = known.groupby("ward_code")[column].nunique()
         if known.empty or values_per_ward.max() > 1 or known[column].nunique() < 2:
-            return  # not a geography: no structure a reader could use
+            return None
         seen = pd.crosstab(
             area["ward_code"].fillna(indicators.UNKNOWN_WARD),
             area[column].astype("string").fillna("Not recorded"),
         )
         categories = profile.attributes[column]["category"].tolist()
         codes = [*profile.wards["ward_code"].fillna(indicators.UNKNOWN_WARD)]
+        counts = {}
         for period, frame in records.items():
             ward = frame["ward_code"].fillna(indicators.UNKNOWN_WARD)
             value = frame[column].astype("string").fillna("Not recorded")
             truth = pd.crosstab(ward, value)
-            rows: dict[str, list[int]] = {code: [] for code in codes}
-            columns: dict[str, list[int]] = {category: [] for category in categories}
+            counts[period] = []
             for code in codes:
                 allowed = (
                     [c for c in seen.columns if seen.loc[code, c] > 0]
@@ -520,24 +563,15 @@ class _Model:
                     else categories
                 )
                 for category in allowed:
-                    if category not in columns:
+                    if category not in categories:
                         continue
                     count = (
                         truth.loc[code, category]
                         if (code in truth.index and category in truth.columns)
                         else 0
                     )
-                    cell = self.hidden(
-                        (name, f"ward x {column}", period, code, category), count, protected=True
-                    )
-                    rows[code].append(cell)
-                    columns[category].append(cell)
-            for code, cells in rows.items():
-                ward_cell = self.cells.keys[(name, "ward", period, code)]
-                self.cells.relate([*cells, ward_cell], [1.0] * len(cells) + [-1.0])
-            for category, cells in columns.items():
-                value_cell = self.cells.keys[(name, column, period, category)]
-                self.cells.relate([*cells, value_cell], [1.0] * len(cells) + [-1.0])
+                    counts[period].append((code, category, count))
+        return codes, categories, counts
 
     def _wards_by(self, name: str, profile: Profile) -> None:
         """The top wards in each category: published parts of the ward x category table.
@@ -547,9 +581,8 @@ class _Model:
         """
         by = profile.theme.top_wards_by
         table = profile.wards_by
-        now = profile.current
-        ward = now["ward_code"].fillna(indicators.UNKNOWN_WARD)
-        truth = pd.crosstab(ward, now[by].astype("string").fillna("Not recorded"))
+        truth = self._once(("wards_by", name), lambda: _ward_crosstab(profile.current, by))
+        counts = self._once(("wards_by counts", name), lambda: truth.to_dict("index"))
         codes = [*profile.wards["ward_code"].fillna(indicators.UNKNOWN_WARD)]
         names = dict(zip(profile.wards["ward_code"], profile.wards["ward_name"], strict=True))
         categories = list(truth.columns)
@@ -567,7 +600,7 @@ class _Model:
             full = len(listed[category]) >= TOP_WARDS_BY
             for code in codes:
                 if (code, category) not in cells:
-                    count = truth.loc[code, category] if code in truth.index else 0
+                    count = counts[code][category] if code in counts else 0
                     zero = shown and not full and code != indicators.UNKNOWN_WARD
                     cells[code, category] = self.hidden(
                         (name, f"ward x {by}", "current", code, category),
@@ -609,36 +642,18 @@ class _Model:
 
     def _data_quality(self, name: str, profile: Profile, totals: dict[str, int]) -> None:
         """Located by coordinates, code, LSOA or in no ward; flagged records; per period."""
-        quality = profile.data_quality
-        rows = {
-            (description, period): row
-            for row, description, period, outcome in zip(
-                quality.index,
-                quality["description"],
-                quality["period"],
-                quality["outcome"],
-                strict=True,
-            )
-            if outcome == "note" and period
-        }
+        rows, counts = self._once(("data_quality", name), lambda: _quality_counts(profile))
         # Counts of records by how they were located or flagged are area figures: protected
         # in a sensitive theme; "in the area but no ward" is the ward table's Unknown ward.
         sensitive = profile.theme.sensitive
-        records = self._records(profile)
-        both = pd.concat(records.values())  # the records the data-quality notes describe
-        flags = quality_flags(both)
-        for period, frame in records.items():
-            method = frame["location_method"].astype(str)
+        for period, (located, flagged) in counts.items():
             cells = []
-            for key, description in LOCATION_METHODS.items():
-                if key in ("none", "outside"):
-                    continue
+            for key, description, count in located:
                 cell_key = (
                     (name, "ward", period, indicators.UNKNOWN_WARD)
                     if key == "area_only"
                     else (name, "location", period, key)
                 )
-                count = int((method == key).sum())
                 row = rows.get((description, period))
                 if row is None:  # not shown because zero: as good as published, if shown
                     hidden = self._left_out(name, "data_quality")
@@ -659,9 +674,7 @@ class _Model:
                 cells.append(cell)
             self.line(name, "data_quality", cells, totals[period])
             by_coordinates = cells[0]
-            for _, description, flagged_both in flags:
-                flagged = flagged_both.loc[frame.index]
-                count = int(flagged.sum())
+            for description, count, within in flagged:
                 key = (name, "flag", period, description)
                 row = rows.get((description, period))
                 cell = (
@@ -689,19 +702,11 @@ class _Model:
                     self.cells.relate(
                         [cell, by_coordinates, totals[period]], [1.0, 1.0, -1.0], equal=False
                     )
-                if description.startswith("Offence not"):  # shown under labels of their own
-                    self._within_categories(name, profile, period, frame, flagged, cell)
-
-    def _within_categories(self, name, profile, period, frame, flagged, cell) -> None:
-        """Flagged records fill, or sit within, the breakdown categories they carry."""
-        by = profile.breakdown_by
-        if by == "hate_strand" or not flagged.any():
-            return
-        labels = frame[by].astype("string").fillna("Not recorded")
-        touched = set(labels[flagged])
-        exact = not (labels.isin(touched) & ~flagged).any()
-        members = [self.cells.keys[(name, by, period, category)] for category in touched]
-        self.cells.relate([cell, *members], [1.0] + [-1.0] * len(members), equal=exact)
+                if within is not None:  # shown under labels of their own
+                    touched, exact = within
+                    by = profile.breakdown_by
+                    members = [self.cells.keys[(name, by, period, c)] for c in touched]
+                    self.cells.relate([cell, *members], [1.0] + [-1.0] * len(members), equal=exact)
 
     def _people(self, name: str, profile: Profile) -> None:
         """Age by sex for each role, ethnicity by role, and repeat victims, linked.
@@ -710,27 +715,15 @@ class _Model:
         male and people (with the people of unknown sex) make the Total row's; and the
         Total row's female, male and people of unknown sex make everyone in the role.
         """
-        people = profile.people
         roles = {}
-        for role, block in people.groupby("role_group", sort=False):
+        for role, shown, bands in self._once(("people", name), lambda: _people_cells(profile)):
             table = f"people:{role}"
-            costs = _people_costs(block)
             grid = {
                 (band, column): self.show(
-                    name,
-                    table,
-                    (name, "people", role, band, column),
-                    value,
-                    row,
-                    column,
-                    cost=costs[row, column],
+                    name, table, (name, "people", role, band, column), value, row, column, cost=cost
                 )
-                for row, band in zip(block.index, block["age_band"], strict=True)
-                for column in _PEOPLE_COLUMNS
-                for value in [block.loc[row, column]]
-                if not pd.isna(value)
+                for band, column, value, row, cost in shown
             }
-            bands = [b for b in block["age_band"] if b not in (_SEX_NOT_RECORDED, "Total")]
             unrecorded = grid[_SEX_NOT_RECORDED, "people"]
             for band in bands:
                 self.line(name, table, [grid[band, s] for s in _SEXES], grid[band, "people"])
@@ -818,25 +811,32 @@ class _Model:
 
     def _nesting(self) -> None:
         """Themes within themes: each shared count gives a difference that is a count."""
+        crimes = [n for n, profile in self.profiles.items() if profile.theme.records == "crimes"]
+        by_theme: dict[str, list[Hashable]] = {}
+        for key in self.cells.keys:
+            if isinstance(key, tuple) and key[0] in crimes and len(key) == 4:
+                by_theme.setdefault(key[0], []).append(key)
+        for inner, outer in self._once("nested", self._nested_themes):
+            for key in by_theme.get(inner, []):
+                other = (outer, *key[1:])
+                if key[1] in ("total", "strands") or other not in self.cells.keys:
+                    continue
+                self._difference(key, other)
+            self._nested_breakdowns(inner, outer)
+
+    def _nested_themes(self) -> list[tuple[str, str]]:
+        """(inner, outer) for each crime theme whose records all belong to another."""
         crimes = {
             name: pd.Index(profile.current.index).append(profile.previous_records.index)
             for name, profile in self.profiles.items()
             if profile.theme.records == "crimes"
         }
-        by_theme: dict[str, list[Hashable]] = {}
-        for key in self.cells.keys:
-            if isinstance(key, tuple) and key[0] in crimes and len(key) == 4:
-                by_theme.setdefault(key[0], []).append(key)
-        for inner, inner_index in crimes.items():
-            for outer, outer_index in crimes.items():
-                if inner == outer or not inner_index.isin(outer_index).all():
-                    continue
-                for key in by_theme.get(inner, []):
-                    other = (outer, *key[1:])
-                    if key[1] in ("total", "strands") or other not in self.cells.keys:
-                        continue
-                    self._difference(key, other)
-                self._nested_breakdowns(inner, outer)
+        return [
+            (inner, outer)
+            for inner, inner_index in crimes.items()
+            for outer, outer_index in crimes.items()
+            if inner != outer and inner_index.isin(outer_index).all()
+        ]
 
     def _by(self, name: str) -> str:
         return self.profiles[name].breakdown_by
@@ -856,15 +856,9 @@ class _Model:
         first, second = self._by(inner), self._by(outer)
         if first == second or "hate_strand" in (first, second):
             return
-        records = pd.concat(self._records(self.profiles[inner]).values())
-        if first not in records or second not in records:
-            return
-        pairs = records[[first, second]].astype("string").fillna("Not recorded")
-        if pairs.groupby(first)[second].nunique().max() > 1:
-            return  # not a hierarchy
-        parent = pairs.groupby(first)[second].first()
+        groups = self._once(("nested", inner, outer), lambda: self._hierarchy(inner, first, second))
         for period in PERIODS:
-            for category, members in parent.groupby(parent).groups.items():
+            for category, members in groups:
                 outer_key = (outer, second, period, category)
                 if outer_key not in self.cells.keys:
                     continue
@@ -881,6 +875,20 @@ class _Model:
                     protected=self.cells.protected[whole],
                 )
                 self.cells.relate([whole, *cells, gap], [1.0] + [-1.0] * len(cells) + [-1.0])
+
+    def _hierarchy(self, inner: str, first: str, second: str) -> list[tuple[str, pd.Index]]:
+        """(category of ``second``, its categories of ``first``) in the inner theme's records.
+
+        Empty when the theme's records do not have both, or ``first`` is not within ``second``.
+        """
+        records = pd.concat(self._records(self.profiles[inner]).values())
+        if first not in records or second not in records:
+            return []
+        pairs = records[[first, second]].astype("string").fillna("Not recorded")
+        if pairs.groupby(first)[second].nunique().max() > 1:
+            return []  # not a hierarchy
+        parent = pairs.groupby(first)[second].first()
+        return list(parent.groupby(parent).groups.items())
 
     # ---------------------------------------------------------------- claims
 
@@ -1236,6 +1244,57 @@ def _change(values: np.ndarray, row: tuple[int, int]) -> float:
     return float(values[row[0]] - values[row[1]])
 
 
+def _quality_counts(profile: Profile) -> tuple[dict, dict]:
+    """What the data-quality cells of a profile read from its records.
+
+    Returns the row of each counted note ((description, period) -> row) and, per period,
+    (key, description, count) for each way of locating records, and (description, count,
+    within) for each flag: within is (the breakdown categories the flagged records carry,
+    whether they fill them) for offences not known to the classification, else None.
+    """
+    quality = profile.data_quality
+    rows = {
+        (description, period): row
+        for row, description, period, outcome in zip(
+            quality.index,
+            quality["description"],
+            quality["period"],
+            quality["outcome"],
+            strict=True,
+        )
+        if outcome == "note" and period
+    }
+    records = {"current": profile.current, "previous": profile.previous_records}
+    flags = quality_flags(pd.concat(records.values()))  # the records the notes describe
+    by = profile.breakdown_by
+    counts = {}
+    for period, frame in records.items():
+        method = frame["location_method"].astype(str)
+        located = [
+            (key, description, int((method == key).sum()))
+            for key, description in LOCATION_METHODS.items()
+            if key not in ("none", "outside")
+        ]
+        flagged = []
+        for _, description, flagged_both in flags:
+            marked = flagged_both.loc[frame.index]
+            within = None
+            if description.startswith("Offence not") and by != "hate_strand" and marked.any():
+                labels = frame[by].astype("string").fillna("Not recorded")
+                touched = set(labels[marked])
+                exact = not (labels.isin(touched) & ~marked).any()
+                within = (list(touched), exact)
+            flagged.append((description, int(marked.sum()), within))
+        counts[period] = (located, flagged)
+    return rows, counts
+
+
+def _ward_crosstab(records: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Records by ward (rows) and ``by`` (columns)."""
+    ward = records["ward_code"].fillna(indicators.UNKNOWN_WARD)
+    return pd.crosstab(ward, records[by].astype("string").fillna("Not recorded"))
+
+
 def _board_note(profile: Profile, threshold: int, withheld: int) -> str:
     sensitive = " and its breakdown" if profile.theme.sensitive else ""
     return (
@@ -1252,15 +1311,18 @@ def _label(
 ) -> pd.DataFrame:
     """A copy with the withheld cells labelled and their dependent cells blank."""
     out = frame.copy()
-    columns = {column for _, column in marks}
-    for column in columns:
-        out[column] = out[column].astype(object)
+    texts: dict[str, dict[Hashable, str]] = {}
     for (row, column), text in marks.items():
-        out.loc[row, column] = text
+        texts.setdefault(column, {})[row] = text
+    blank: dict[str, dict[Hashable, None]] = {}  # the rows of each dependent column
+    for column, rows in texts.items():
+        out[column] = out[column].astype(object)
+        out.loc[list(rows), column] = list(rows.values())
         for other in dependent.get(column, []):
             if other in out.columns:
-                out[other] = out[other].astype(object) if out[other].dtype == object else out[other]
-                out.loc[row, other] = pd.NA if str(out[other].dtype) == "Int64" else np.nan
+                blank.setdefault(other, {}).update(dict.fromkeys(rows))
+    for other, rows in blank.items():
+        out.loc[list(rows), other] = pd.NA if str(out[other].dtype) == "Int64" else np.nan
     return out
 
 
@@ -1346,6 +1408,27 @@ def _people_costs(block: pd.DataFrame) -> dict[tuple[Hashable, str], float]:
         costs[row, "female"] = costs[row, "male"] = split
         costs[row, "people"] = 4 * everyone if band == "Total" else float(size)
     return costs
+
+
+def _people_cells(profile: Profile) -> list[tuple[str, list[tuple], list[str]]]:
+    """Each role's people cells.
+
+    Returns (role, (age band, column, count, row, cost) of each count shown, the age bands
+    that are not totals) for each role.
+    """
+    out = []
+    for role, block in profile.people.groupby("role_group", sort=False):
+        costs = _people_costs(block)
+        shown = [
+            (band, column, value, row, costs[row, column])
+            for row, band in zip(block.index, block["age_band"], strict=True)
+            for column in _PEOPLE_COLUMNS
+            for value in [block.loc[row, column]]
+            if not pd.isna(value)
+        ]
+        bands = [b for b in block["age_band"] if b not in (_SEX_NOT_RECORDED, "Total")]
+        out.append((role, shown, bands))
+    return out
 
 
 def _label_people(people: pd.DataFrame, marks) -> pd.DataFrame:
