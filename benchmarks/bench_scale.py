@@ -267,6 +267,8 @@ def main() -> int:
         for label, cluster in (("2 local worker processes", False), ("Dask LocalCluster", True)):
             out = str(work / f"pack-{cluster}")
             shutil.rmtree(out, ignore_errors=True)
+            for kept in Path(existing(settings)).glob("derived/publication-*"):
+                kept.unlink()  # each pack makes its areas' publications (none kept before)
             made = _child(
                 "pack", config=str(config), store_dir=stores, areas=areas, out=out, cluster=cluster
             )
