@@ -33,6 +33,7 @@ import json
 import os
 import pickle
 import shutil
+import sys
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
@@ -494,11 +495,13 @@ class Store:
         ``kind`` is "parquet" (a table) or "pickle" (anything: a publication).
         """
         path = self.folder / "derived" / f"{name}.{kind}"
+        if path.exists() and kind == "parquet":
+            return pd.read_parquet(path)
         if path.exists():
-            if kind == "parquet":
-                return pd.read_parquet(path)
-            with path.open("rb") as handle:
-                return pickle.load(handle)  # noqa: S301 - the store's own file
+            try:
+                return pickle.loads(path.read_bytes())  # noqa: S301 - the store's own file
+            except Exception:  # noqa: BLE001 - unreadable (say, a library changed): made again
+                path.unlink(missing_ok=True)
         made = make()
         path.parent.mkdir(exist_ok=True)
         partial = path.with_name(f".{path.stem}-{uuid.uuid4().hex[:8]}.{kind}")
@@ -515,13 +518,15 @@ class Store:
         Made once for the area, period and ``options`` (restricted, assessed) and read
         back after: ``csp tables``, ``csp run``, a resumed run and a notebook opened in
         JupyterLab share it. It is kept under the SHA-256 of everything it depends on
-        besides the store's inputs (the settings, the whole toolkit's code), so a change
-        to any of them makes it again.
+        besides the store's inputs (the settings, the whole toolkit's code, the versions
+        of Python, numpy, pandas and pyarrow), so a change to any of them makes it again.
+        A restricted publication holds the area's records, as the store itself does.
         """
         from csp_analysis.publication import publish_area
 
         what = [self.manifest["key"], area_code, period, options, _settings_text(settings)]
-        what.append(_code_digest(Path(__file__).parent.glob("*.py")))
+        what += [_code_digest(Path(__file__).parent.glob("*.py")), sys.version]
+        what += [f"{module.__name__} {module.__version__}" for module in (np, pd, pa)]
         name = hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:24]
 
         def make():

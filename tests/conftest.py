@@ -177,7 +177,8 @@ def pytest_xdist_make_scheduler(config, log):
 
     A file's tests run on one worker, so a module fixture is made once, and the files that
     share the demo pack run on the same one, so the pack is made once. (xdist's own
-    ``--dist loadgroup`` does not group with pytest 9, whose node ids it cannot extend.)
+    ``--dist loadgroup`` does not group with pytest 9.2, whose node ids it can no longer
+    extend: pytest-dev/pytest-xdist#1386.)
     """
     from xdist.scheduler import LoadScopeScheduling
 
