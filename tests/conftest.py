@@ -160,7 +160,7 @@ DEMO_PACK_FILES = {"test_demo_pipeline.py", "test_notebooks.py", "test_pack_atta
 LONGEST_FIRST = ["test_batch.py", "demo-pack", "test_cluster.py", "test_outputs.py"]
 
 
-def test_group(nodeid: str) -> str:
+def group_of(nodeid: str) -> str:
     """A test's group: its file, or "demo-pack" for the files that share the demo pack."""
     name = nodeid.split("::")[0].rsplit("/", 1)[-1]
     return "demo-pack" if name in DEMO_PACK_FILES else name
@@ -169,7 +169,7 @@ def test_group(nodeid: str) -> str:
 def pytest_collection_modifyitems(items):
     """The longest groups first (see :data:`LONGEST_FIRST`); the order within is kept."""
     rank = {name: number for number, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(test_group(item.nodeid), len(rank)))
+    items.sort(key=lambda item: rank.get(group_of(item.nodeid), len(rank)))
 
 
 def pytest_xdist_make_scheduler(config, log):
@@ -184,6 +184,6 @@ def pytest_xdist_make_scheduler(config, log):
 
     class ByGroup(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return test_group(nodeid)
+            return group_of(nodeid)
 
     return ByGroup(config, log)
