@@ -20,7 +20,7 @@ input makes a new store and an unchanged one is reused. In it:
 * ``manifest.json``: the key, the inputs (name, bytes, rows, SHA-256), the notes, the
   months covered and the values of each column a theme may filter on.
 
-:func:`area_dataset` reads one area's view: its records, its wards and the small tables.
+:meth:`Store.dataset` reads one area's view: its records, its wards and the small tables.
 Aggregates over every area that a page needs (a theme's counts in each peer area, the
 hot spots of every ward of a year) are computed once, from the columns they need, and kept
 in the store (``derived/``).
@@ -592,12 +592,3 @@ def existing(settings: Settings) -> Path | None:
 def open_store(settings: Settings) -> Store:
     """The settings' store, made first when it is missing or out of date (see :func:`ingest`)."""
     return Store(ingest(settings), data_dir=settings.data_dir)
-
-
-def area_dataset(settings: Settings, area: str) -> Dataset:
-    """The data one area's pages need, from the processed store (made when needed).
-
-    ``area`` is a name or code of the wards file.
-    """
-    source = open_store(settings)
-    return source.dataset(source.find_area(area)["area_code"])
