@@ -45,7 +45,10 @@ def _national(folder: Path, scale: float) -> Path:
 
 
 def _one_area(national: Path, folder: Path, area: str) -> Path:
-    """A data folder of one area: its wards, and the street files of its force only."""
+    """A data folder of one area: its wards, and the street files of its force only.
+
+    No peer list (``peers.csv``): the folder holds none of the area's peers.
+    """
     import geopandas as gpd
 
     from csp_analysis.demo_national import CONFIG_NAME, national_geography

@@ -59,6 +59,7 @@ from csp_analysis.read import POLICE_UK_COLUMNS
 __all__ = [
     "NATIONAL_FILES",
     "NationalGeography",
+    "most_similar_groups",
     "national_config",
     "national_geography",
     "street_file_name",
@@ -988,8 +989,11 @@ NATIONAL_FILES = (
     "population_totals.csv",
     "lsoa_ward_lookup.csv",
     "lad_csp_force_lookup.csv",
+    "peers.csv",
     "police_uk",
 )
+#: CSPs in each partnership's most similar group (the Home Office's groups have 15).
+MOST_SIMILAR = 15
 
 
 def street_file_name(force_slug: str, month: str, *, gzip: bool = False) -> str:
@@ -1010,7 +1014,7 @@ def _street_files(*, gzip: bool) -> list[str]:
 def national_config(data_dir: str | Path) -> str:
     """A deployment file (YAML) for the national data in ``data_dir``.
 
-    Pages are for one CSP of median population; every CSP of the wards file is a peer.
+    Pages are for one CSP of median population, compared with its most similar group.
     ``data_dir`` is written as an absolute path, so the file works from any folder.
     """
     import yaml
@@ -1063,7 +1067,9 @@ Everything in this directory is **synthetic**. It was made by `csp_analysis.demo
 - `wards.gpkg` (British National Grid) gives each ward its partnership (area_code,
   area_name); `lad_csp_force_lookup.csv` is the local authority -> partnership -> force
   lookup, `lsoa_ward_lookup.csv` the LSOA -> ward lookup, `population.csv` the residents
-  per ward and `population_totals.csv` the area totals the rates are scaled to.
+  per ward and `population_totals.csv` the area totals the rates are scaled to;
+  `peers.csv` gives each partnership its most similar group of {MOST_SIMILAR} (nearest in
+  residents and urbanness), the partnerships its pages compare it with.
 - `{CONFIG_NAME}` is a deployment file for this folder (`csp validate --config ...`).
 
 The toolkit detects this file (`{SYNTHETIC_MARKER}`) and labels every output made from this
@@ -1100,7 +1106,7 @@ def _write_geography(out: Path) -> list[Path]:
 
     geo = national_geography()
     wards, lads = geo.wards, geo.lads
-    paths = [out / name for name in NATIONAL_FILES[2:7]]
+    paths = [out / name for name in NATIONAL_FILES[2:8]]
 
     # GeoPackage: read about seven times faster than GeoJSON. Its timestamp is fixed so that
     # the same data gives the same bytes.
@@ -1157,7 +1163,36 @@ def _write_geography(out: Path) -> list[Path]:
             "pfa24_name": geo.forces["force_name"].to_numpy()[force],
         }
     ).to_csv(paths[4], index=False)
+    most_similar_groups(geo).to_csv(paths[5], index=False)
     return paths
+
+
+def most_similar_groups(geo: NationalGeography) -> pd.DataFrame:
+    """Each CSP's most similar group: the :data:`MOST_SIMILAR` CSPs nearest in character.
+
+    As the Home Office's groups compare a partnership with those most like it, here
+    nearness is in residents (log) and urbanness (the residents' average), both scaled
+    to unit variance. Returns the peer list's columns: area_code, peer_code (nearest
+    first).
+
+    >>> groups = most_similar_groups(national_geography())
+    >>> groups.groupby("area_code").size().unique().tolist(), len(groups)
+    ([15], 4710)
+    >>> bool((groups["area_code"] != groups["peer_code"]).all())
+    True
+    """
+    lads = geo.lads
+    residents = np.bincount(lads["csp"], weights=lads["population"])
+    urban = np.bincount(lads["csp"], weights=lads["population"] * lads["urbanness"]) / residents
+    traits = np.column_stack([np.log(residents), urban])
+    traits = (traits - traits.mean(axis=0)) / traits.std(axis=0)
+    distance = ((traits[:, None, :] - traits[None, :, :]) ** 2).sum(axis=-1)
+    np.fill_diagonal(distance, np.inf)
+    nearest = np.argsort(distance, axis=1, kind="stable")[:, :MOST_SIMILAR]
+    codes = geo.csps["csp_code"].to_numpy()
+    return pd.DataFrame(
+        {"area_code": np.repeat(codes, MOST_SIMILAR), "peer_code": codes[nearest].ravel()}
+    )
 
 
 def write_national_data(
@@ -1167,7 +1202,8 @@ def write_national_data(
 
     Writes ``SYNTHETIC_DATA.md``, ``national.yaml`` (a deployment file for the folder, see
     :func:`national_config`), ``wards.gpkg``, ``population.csv``,
-    ``population_totals.csv``, ``lsoa_ward_lookup.csv``, ``lad_csp_force_lookup.csv`` and
+    ``population_totals.csv``, ``lsoa_ward_lookup.csv``, ``lad_csp_force_lookup.csv``,
+    ``peers.csv`` (each CSP's most similar group, :func:`most_similar_groups`) and
     ``police_uk/YYYY-MM/YYYY-MM-<force>-street.csv`` for 36 months and 43 forces.
 
     Parameters
