@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from csp_analysis import __version__, store
-from csp_analysis.config import Settings, load_settings
+from csp_analysis.config import Settings, load_settings, store_location
 from csp_analysis.load import check_files, load_dataset, population_note, record_notes
 from csp_analysis.locate import LOCATION_METHODS
 from csp_analysis.outputs import (
@@ -39,7 +39,7 @@ EXPECTED_ERRORS = (InputError, PeriodError, CoverageError, OutputError, ClusterE
 def _settings(args: argparse.Namespace):
     settings = load_settings(args.config, data_dir=args.data_dir, area_name=args.area_name)
     if getattr(args, "store_dir", None):
-        settings = replace(settings, store_dir=Path(args.store_dir).resolve())
+        settings = replace(settings, store_dir=store_location(args.store_dir, base=Path.cwd()))
     return settings
 
 
@@ -194,7 +194,7 @@ def _write_profiles(
             period=period,
             restricted=args.restricted,
             assessed=getattr(args, "assessed", False),
-            store=source.folder,
+            store=source.location,
         )
         profiles = made.profiles
         for name in themes:
@@ -319,8 +319,9 @@ def parser() -> argparse.ArgumentParser:
         )
         command.add_argument(
             "--store-dir",
-            help="where processed stores go (overrides the config's store_dir and "
-            "$CSP_STORE_DIR; default data/processed/store)",
+            help="where processed stores go: a folder or an fsspec URL such as "
+            "s3://bucket/stores (overrides the config's store_dir and $CSP_STORE_DIR; "
+            "default data/processed/store)",
         )
 
     check = commands.add_parser("validate", help="check every file of a data directory")

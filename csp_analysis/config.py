@@ -121,12 +121,21 @@ class PopulationTotals:
     columns: dict[str, str] = field(default_factory=dict)
 
 
-def default_store_dir() -> Path:
+def store_location(text: str | Path, *, base: Path = PROJECT_ROOT) -> Path | str:
+    """A ``store_dir`` as given: a folder (relative to ``base``) or an fsspec URL.
+
+    A URL (``s3://bucket/stores``) stays text: :mod:`csp_analysis.store` reads it with fsspec.
+    """
+    return text if isinstance(text, str) and "://" in text else base / text
+
+
+def default_store_dir() -> Path | str:
     """Where processed stores go unless the deployment says (``store_dir``).
 
-    ``$CSP_STORE_DIR`` when set, else ``data/processed/store`` in the project.
+    ``$CSP_STORE_DIR`` when set (a folder or a URL), else ``data/processed/store`` in the
+    project.
     """
-    return Path(os.environ.get("CSP_STORE_DIR") or PROJECT_ROOT / "data" / "processed" / "store")
+    return store_location(os.environ.get("CSP_STORE_DIR") or "data/processed/store")
 
 
 @dataclass(frozen=True)
@@ -150,7 +159,7 @@ class Settings:
     population_scale_to: PopulationTotals | None = None
     towns: dict[str, tuple[float, float]] = field(default_factory=dict)
     assessment_period: str = ""
-    store_dir: Path = field(default_factory=lambda: default_store_dir())
+    store_dir: Path | str = field(default_factory=lambda: default_store_dir())  # or a URL
 
     def paths(self, role: str) -> list[Path]:
         """Existing files (or folders) for a file role such as ``"crimes"``."""
@@ -682,7 +691,7 @@ def load_settings(
         towns=values.get("towns", {}),
         assessment_period=values.get("assessment_period", ""),
         store_dir=(
-            PROJECT_ROOT / _expand(values["store_dir"], deployment, key="store_dir")
+            store_location(_expand(values["store_dir"], deployment, key="store_dir"))
             if "store_dir" in values
             else default_store_dir()
         ),

@@ -48,6 +48,7 @@ from concurrent.futures import (
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
+from multiprocessing.util import Finalize
 from pathlib import Path
 
 import nbformat
@@ -407,7 +408,7 @@ class Plan:
     restricted: bool
     names: list[str]  # the run's themes
     folders: list[str]  # the run's area folders, in order
-    store: Path | None = None  # the processed store's folder, which every task reads
+    store: Path | str | None = None  # the processed store's folder or URL: every task reads it
     pages: list[Page] = field(default_factory=list)
     areas: list[AreaJob] = field(default_factory=list)
     index: dict = field(default_factory=dict)  # what index.html shows besides the pages
@@ -517,7 +518,7 @@ def plan_pack(
         "today": today,
     }
     wards_file = dataset.files[0]["file"] if dataset.files else "wards"
-    plan = Plan(root, label, restricted, names, folders=[], store=source.folder)
+    plan = Plan(root, label, restricted, names, folders=[], store=source.location)
     for named in areas:
         place = dataset.find_area(named)
         folder = inside(root, area_folder(dataset.areas(), place["area_code"], source=wards_file))
@@ -794,7 +795,7 @@ def _outcome(key: str, made: AreaPublication, scratch: Path) -> Outcome:
 def make_area(
     settings: Settings,
     *,
-    store: Path | None = None,
+    store: Path | str | None = None,
     area: str,
     period: str,
     restricted: bool,
@@ -804,7 +805,7 @@ def make_area(
     """The area task: the area's profiles and assessment, made once, and what its files need.
 
     Makes them with :func:`csp_analysis.publication.publish_area` from the area's view of
-    the processed ``store`` (its folder; the settings' store when None), the strategic
+    the processed ``store`` (its folder or URL; the settings' store when None), the strategic
     assessment only when ``pages`` names it, and returns, for each page key of ``pages``,
     its status, index row and tables (as the bytes of their files), the workbook of the
     run's ``themes`` and the pickled profiles the area's page tasks give their notebooks.
@@ -906,8 +907,9 @@ def page_kernel():
             extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no TCP warning
         )
         _kernels.manager, _kernels.folder = manager, folder
-        if not _started:
+        if not _started:  # closed when this process ends: at exit, or as a pool's worker
             atexit.register(close_page_kernels, everywhere=True)
+            Finalize(None, close_page_kernels, kwargs={"everywhere": True}, exitpriority=10)
         _started.append((manager, folder))
     run_sync(_reset)(manager)
     return manager
@@ -1009,6 +1011,17 @@ def _connect(address: str):
     return client
 
 
+def local_pool(workers: int) -> ProcessPoolExecutor:
+    """``workers`` local processes, forked from a server that has imported the toolkit once.
+
+    Not forks of this process, whose threads and state they must not inherit; and a run's
+    workers start in a fraction of a second instead of importing the toolkit each.
+    """
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["csp_analysis.pack"])
+    return ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context)
+
+
 @contextmanager
 def executor(*, workers: int = 2, cluster: str | None = None) -> Iterator[Executor]:
     """Where a run's tasks execute: local worker processes, or a Dask cluster.
@@ -1019,12 +1032,7 @@ def executor(*, workers: int = 2, cluster: str | None = None) -> Iterator[Execut
     future. Raises :class:`ClusterError` when the cluster cannot run the pack.
     """
     if cluster is None:
-        # Workers forked from a server process that has imported the toolkit once (not a
-        # fork of this process, whose threads and state they must not inherit): a run's
-        # workers start in a fraction of a second instead of importing it each.
-        context = get_context("forkserver")
-        context.set_forkserver_preload(["csp_analysis.pack"])
-        with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context) as pool:
+        with local_pool(workers) as pool:
             yield pool
         return
     client = _connect(cluster)

@@ -34,7 +34,9 @@ import os
 import pickle
 import shutil
 import sys
+import tempfile
 import uuid
+import warnings
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -279,15 +281,18 @@ def _restore(records: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
     return records
 
 
-def ingest(settings: Settings) -> Path:
+def ingest(settings: Settings) -> Path | str:
     """The store of the settings' data: reused when its key is unchanged, else made.
 
     The records are read, located and written batch by batch (see
     :func:`csp_analysis.load.record_batches`), so memory holds one batch, not the data.
-    Returns the store's folder. Raises :class:`~csp_analysis.read.InputError` for input
+    Returns the store's folder, or its URL when ``store_dir`` is one (see
+    :func:`_ingest_to_url`). Raises :class:`~csp_analysis.read.InputError` for input
     the load refuses (nothing is kept then).
     """
     key, inputs = store_key(settings)
+    if is_url(settings.store_dir):
+        return _ingest_to_url(settings, key)
     root = Path(settings.store_dir)
     folder = root / key[:24]
     if _manifest_key(folder) == key:
@@ -305,6 +310,45 @@ def ingest(settings: Settings) -> Path:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return folder
+
+
+def is_url(location: object) -> bool:
+    """Whether a store location is an fsspec URL (``s3://bucket/stores``), not a folder."""
+    return isinstance(location, str) and "://" in location
+
+
+def _url_key(url: str) -> str:
+    """The key in the manifest of the store at ``url`` ("" when there is none)."""
+    from fsspec.core import url_to_fs
+
+    fs, path = url_to_fs(url)
+    try:
+        return json.loads(fs.cat_file(f"{path}/manifest.json"))["key"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+
+
+def _ingest_to_url(settings: Settings, key: str) -> str:
+    """The store at the URL ``store_dir``/<key>: made in a local folder, then copied there.
+
+    The manifest is copied last, so a reader (which looks for the key in it) sees the
+    whole store or none. Any fsspec file system with its package installed will do
+    (``s3://`` needs s3fs, ``gs://`` gcsfs, ``abfs://`` adlfs).
+    """
+    from fsspec.core import url_to_fs
+
+    url = f"{settings.store_dir.rstrip('/')}/{key[:24]}"
+    if _url_key(url) == key:
+        return url
+    fs, path = url_to_fs(url)
+    with tempfile.TemporaryDirectory(prefix="csp-store-") as local:
+        folder = Path(ingest(replace(settings, store_dir=Path(local))))
+        files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+        files.remove("manifest.json")
+        for name in [*files, "manifest.json"]:
+            fs.makedirs(f"{path}/{name}".rsplit("/", 1)[0], exist_ok=True)
+            fs.put_file(str(folder / name), f"{path}/{name}")
+    return url
 
 
 def _manifest_key(folder: Path) -> str:
@@ -387,12 +431,53 @@ def _write(settings: Settings, folder: Path, *, key: str, inputs: list[dict]) ->
 
 
 class Store:
-    """A processed store: its manifest, an area's view, and aggregates over every area."""
+    """A processed store: its manifest, an area's view, and aggregates over every area.
 
-    def __init__(self, folder: str | Path, *, data_dir: str | Path) -> None:
-        self.folder = Path(folder)
+    ``location`` is the store's folder or its fsspec URL (see :func:`ingest`). A store at
+    a URL is read through a local copy of the files it needs (its :attr:`folder`, under
+    ``$CSP_STORE_CACHE`` or the temporary folder, made file by file as they are first
+    read: a store never changes once made, so a copy is never stale); what it keeps in
+    ``derived/`` is copied back.
+    """
+
+    def __init__(self, location: str | Path, *, data_dir: str | Path) -> None:
+        self.location = location if is_url(location) else Path(location)
         self.data_dir = Path(data_dir)
-        self.manifest = json.loads((self.folder / "manifest.json").read_text(encoding="utf-8"))
+        self._fs = None
+        if is_url(location):
+            from fsspec.core import url_to_fs
+
+            self._fs, self._path = url_to_fs(location)
+            self.manifest = json.loads(self._fs.cat_file(f"{self._path}/manifest.json"))
+            name = hashlib.sha256(f"{location}\0{self.manifest['key']}".encode()).hexdigest()
+            copies = os.environ.get("CSP_STORE_CACHE") or Path(tempfile.gettempdir(), "csp-stores")
+            self.folder = Path(copies, name[:24])
+            self.folder.mkdir(parents=True, exist_ok=True)
+        else:
+            self.folder = self.location
+            self.manifest = json.loads((self.folder / "manifest.json").read_text("utf-8"))
+
+    def _file(self, name: str) -> Path:
+        """The local path of the store's file ``name`` (copied first from a URL's store)."""
+        path = self.folder / name
+        if self._fs is not None and not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_name(f".{path.name}-{uuid.uuid4().hex[:8]}")
+            self._fs.get_file(f"{self._path}/{name}", str(partial))
+            os.replace(partial, path)
+        return path
+
+    def _has(self, name: str) -> bool:
+        if (self.folder / name).exists():
+            return True
+        return self._fs is not None and self._fs.exists(f"{self._path}/{name}")
+
+    def _glob(self, pattern: str) -> list[Path]:
+        """The local paths of the store's files matching ``pattern``, in name order."""
+        if self._fs is None:
+            return sorted(self.folder.glob(pattern))
+        found = sorted(self._fs.glob(f"{self._path}/{pattern}"))
+        return [self._file(name[len(self._path) + 1 :]) for name in found]
 
     def areas(self) -> pd.DataFrame:
         """Area codes and names of the wards file (columns area_code, area_name)."""
@@ -410,17 +495,13 @@ class Store:
         return files[0]["file"] if files else "wards"
 
     def _table(self, name: str) -> pd.DataFrame | None:
-        path = self.folder / f"{name}.parquet"
-        return pd.read_parquet(path) if path.exists() else None
+        name = f"{name}.parquet"
+        return pd.read_parquet(self._file(name)) if self._has(name) else None
 
     def _records(self, kind: str, area_code: str | None, columns=None) -> pd.DataFrame:
         """One area's records of ``kind`` (every area's, and no area's, when None)."""
-        folder = self.folder / kind
-        paths = sorted(
-            folder.glob("area=*/part-*.parquet")
-            if area_code is None
-            else (folder / _partition(area_code)).glob("part-*.parquet")
-        )
+        area = "area=*" if area_code is None else _partition(area_code)
+        paths = self._glob(f"{kind}/{area}/part-*.parquet")
         frames = [pd.read_parquet(path, columns=columns) for path in paths]
         records = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         return _restore(records, self.manifest["dtypes"][kind])
@@ -448,7 +529,7 @@ class Store:
             dataset.spans[kind] = (pd.Period(first, freq="M"), pd.Period(last, freq="M"))
         for kind in RECORD_KINDS:
             if kind in manifest["partitions"]:
-                dataset.counts[kind] = pd.read_parquet(self.folder / f"counts-{kind}.parquet")
+                dataset.counts[kind] = pd.read_parquet(self._file(f"counts-{kind}.parquet"))
         return dataset
 
     def dataset(self, area_code: str) -> Dataset:
@@ -460,7 +541,7 @@ class Store:
         import geopandas as gpd
 
         dataset = self.summary()
-        dataset.wards = gpd.read_parquet(self.folder / "wards" / f"{_partition(area_code)}.parquet")
+        dataset.wards = gpd.read_parquet(self._file(f"wards/{_partition(area_code)}.parquet"))
         for kind in RECORD_KINDS:
             if kind in self.manifest["partitions"]:
                 setattr(dataset, kind, self._records(kind, area_code))
@@ -494,15 +575,17 @@ class Store:
 
         ``kind`` is "parquet" (a table) or "pickle" (anything: a publication).
         """
-        path = self.folder / "derived" / f"{name}.{kind}"
-        if path.exists() and kind == "parquet":
-            return pd.read_parquet(path)
-        if path.exists():
+        relative = f"derived/{name}.{kind}"
+        if self._has(relative) and kind == "parquet":
+            return pd.read_parquet(self._file(relative))
+        if self._has(relative):
+            path = self._file(relative)
             try:
                 return pickle.loads(path.read_bytes())  # noqa: S301 - the store's own file
             except Exception:  # noqa: BLE001 - unreadable (say, a library changed): made again
                 path.unlink(missing_ok=True)
         made = make()
+        path = self.folder / relative
         path.parent.mkdir(exist_ok=True)
         partial = path.with_name(f".{path.stem}-{uuid.uuid4().hex[:8]}.{kind}")
         if kind == "parquet":
@@ -510,6 +593,12 @@ class Store:
         else:
             partial.write_bytes(pickle.dumps(made))
         os.replace(partial, path)
+        if self._fs is not None:  # kept for every reader of the URL's store, when it may write
+            try:
+                self._fs.makedirs(f"{self._path}/derived", exist_ok=True)
+                self._fs.put_file(str(path), f"{self._path}/{relative}")
+            except OSError as error:  # a reader without write access: made again next time
+                warnings.warn(f"cannot keep {relative} in {self.location}: {error}", stacklevel=2)
         return made
 
     def publication(self, settings: Settings, *, area_code: str, period: str, **options):
@@ -566,7 +655,7 @@ class Store:
 
         def make() -> pd.DataFrame:
             crimes = self._records("crimes", None, columns=["ward_code", "month"])
-            wards = gpd.read_parquet(self.folder / "wards.parquet")
+            wards = gpd.read_parquet(self._file("wards.parquet"))
             return pd.DataFrame(year_hotspots(crimes, wards, year=year))
 
         return self._derived(f"hotspots-{year.start}-{year.end}", make)
@@ -582,9 +671,12 @@ def _theme_columns(theme: Theme, manifest: dict) -> list[str]:
     return sorted({"peer_area", "month", *conditions, *([flag] if flag else [])})
 
 
-def existing(settings: Settings) -> Path | None:
-    """The store of the settings' data when it is made and up to date, else None."""
+def existing(settings: Settings) -> Path | str | None:
+    """The store of the settings' data (folder or URL) when made and up to date, else None."""
     key, _ = store_key(settings)
+    if is_url(settings.store_dir):
+        url = f"{settings.store_dir.rstrip('/')}/{key[:24]}"
+        return url if _url_key(url) == key else None
     folder = Path(settings.store_dir) / key[:24]
     return folder if _manifest_key(folder) == key else None
 

@@ -19,6 +19,7 @@ import pytest
 #: data/processed (set before any settings are read; notebook kernels and `csp` inherit it).
 STORE_DIR = tempfile.mkdtemp(prefix="csp-test-store-")
 os.environ["CSP_STORE_DIR"] = STORE_DIR
+os.environ["CSP_STORE_CACHE"] = os.path.join(STORE_DIR, "copies")  # of stores at a URL
 atexit.register(shutil.rmtree, STORE_DIR, True)
 
 from csp_analysis.config import PROJECT_ROOT, load_settings  # noqa: E402
@@ -52,6 +53,43 @@ def chromium(page: Path, profile: Path, *options: str) -> subprocess.CompletedPr
         text=True,
         timeout=120,
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def kept_page_worker():
+    """Every local run of a test process makes its pages in one kept worker process.
+
+    A run's own pool starts new workers, each with a new Jupyter kernel that imports the
+    toolkit's libraries on its first page (about 5 s, twice per run); here the worker and
+    its kernel are kept for the next run, as :func:`csp_analysis.pack.page_kernel` keeps a
+    kernel between a run's pages (reset before each page, and tested to start each page as
+    a new kernel would). One worker per test process: pytest-xdist runs the processes side
+    by side. Runs on a Dask cluster, and ``csp run`` in a subprocess, use their own.
+    """
+    from concurrent.futures.process import BrokenProcessPool
+    from contextlib import contextmanager
+
+    from csp_analysis import pack
+
+    real, kept = pack.executor, []
+
+    @contextmanager
+    def executor(*, workers: int = 2, cluster: str | None = None):
+        if cluster is not None:
+            with real(workers=workers, cluster=cluster) as pool:
+                yield pool
+            return
+        try:
+            kept[0].submit(int).result()
+        except (IndexError, BrokenProcessPool):  # none yet, or its worker died
+            kept[:] = [pack.local_pool(1)]
+        yield kept[0]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pack, "executor", executor)
+        yield
+    for pool in kept:
+        pool.shutdown()
 
 
 @pytest.fixture(scope="session")

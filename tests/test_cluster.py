@@ -1,5 +1,6 @@
 """csp run --cluster: the pack made on a real Dask cluster (a LocalCluster of two worker
-processes) is the pack a local run makes, and failures, resume and the lock still work."""
+processes), reading the processed store at a URL, is the pack a local run makes, and
+failures, resume and the lock still work."""
 
 import json
 import re
@@ -63,17 +64,18 @@ def local_pack(settings, tmp_path_factory):
     submitted = []
     real = pack.executor
 
+    class Recording:  # the pool, noting what it is given
+        def __init__(self, pool):
+            self.pool = pool
+
+        def submit(self, function, *args, **kwargs):
+            submitted.append((function.__name__, args, kwargs))
+            return self.pool.submit(function, *args, **kwargs)
+
     @contextmanager
     def recording(**options):
         with real(**options) as pool:
-            original = pool.submit
-
-            def submit(function, *args, **kwargs):
-                submitted.append((function.__name__, args, kwargs))
-                return original(function, *args, **kwargs)
-
-            pool.submit = submit
-            yield pool
+            yield Recording(pool)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pack, "executor", recording)
@@ -83,9 +85,12 @@ def local_pack(settings, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def cluster_pack(cluster, demo_dir, tmp_path_factory):
-    """The same pack made on the cluster, through the command line."""
+    """The same pack made on the cluster, through the command line, with the processed
+    store at a URL (``file://``: fsspec's local file system, reached as s3:// would be)."""
     out = tmp_path_factory.mktemp("cluster")
+    url = tmp_path_factory.mktemp("stores").as_uri()
     arguments = ["run", "--data-dir", str(demo_dir), "--out", str(out), "--cluster", cluster]
+    arguments += ["--store-dir", url]
     assert main([*arguments, *(f"--theme={theme}" for theme in THEMES)]) == 0
     return out / LATEST_QUARTER
 

@@ -72,6 +72,7 @@ def test_a_publication_is_made_once_and_kept_until_what_it_depends_on_changes(
     from csp_analysis import publication
 
     settings, folder = own_store
+    settings = replace(settings, themes={n: settings.themes[n] for n in ("drugs", "hate_crime")})
     made = []
     real = publication.area_profiles
     monkeypatch.setattr(
@@ -86,7 +87,7 @@ def test_a_publication_is_made_once_and_kept_until_what_it_depends_on_changes(
     again = publish(assessed=False)
     assert len(made) == 1
     assert _tables(again, tmp_path / "again") == _tables(first, tmp_path / "first")
-    assert again.area_name == "Demoshire" and not again.profiles["overview"].restricted
+    assert again.area_name == "Demoshire" and not again.profiles["drugs"].restricted
     publish(replace(settings, suppression_threshold=3), assessed=False)  # another setting
     publish(assessed=False, restricted=True)  # the other version
     publish(assessed=False, period="2026-03:2026-03")  # another period
@@ -263,3 +264,38 @@ def test_a_store_made_file_by_file_equals_the_whole_data(
     assert view.notes == public_dataset.notes
     assert view.weights_note == public_dataset.weights_note
     pd.testing.assert_frame_equal(view.peer_areas, public_dataset.peer_areas)
+
+
+def test_a_store_at_a_url_is_the_store_in_a_folder(own_store, tmp_path):
+    """``store_dir`` may be an fsspec URL (s3://...): the same files, read through a copy.
+
+    ``file://`` is fsspec's local file system, reached as any other URL's would be.
+    """
+    settings, folder = own_store
+    settings = replace(settings, themes={n: settings.themes[n] for n in ("drugs", "hate_crime")})
+    url = (tmp_path / "remote").as_uri()
+    at_url = replace(settings, store_dir=url)
+    assert store.existing(at_url) is None
+    made = store.ingest(at_url)
+    assert made == f"{url}/{folder.name}" and store.existing(at_url) == made
+
+    def files(root: Path) -> dict[str, bytes]:
+        found = [p for p in root.rglob("*") if p.is_file()]
+        found = [p for p in found if p.relative_to(root).parts[0] != "derived"]
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in found}
+
+    remote = tmp_path / "remote" / folder.name
+    assert files(remote) == files(folder)
+    view = store.Store(made, data_dir=settings.data_dir)
+    assert view.folder != remote and not list(view.folder.rglob("*.parquet"))  # nothing yet
+    code = view.find_area("Demoshire")["area_code"]
+    expected = store.Store(folder, data_dir=settings.data_dir).dataset(code)
+    for kind in RECORD_KINDS:
+        pd.testing.assert_frame_equal(view.dataset(code).records(kind), expected.records(kind))
+    copied = {p.parent.name for p in view.folder.glob("crimes/*/*.parquet")}
+    assert copied == {f"area={code}"}  # only the area's partition was read
+    there = publish_area(settings, area="Demoshire", period=LATEST_QUARTER, store=made)
+    here = publish_area(settings, area="Demoshire", period=LATEST_QUARTER, store=folder)
+    assert _tables(there, tmp_path / "there") == _tables(here, tmp_path / "here")
+    assert list((remote / "derived").glob("publication-*.pickle"))  # kept for every reader
+    assert main(["ingest", "--data-dir", str(settings.data_dir), "--store-dir", url]) == 0
