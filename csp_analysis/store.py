@@ -351,6 +351,18 @@ def _ingest_to_url(settings: Settings, key: str) -> str:
     return url
 
 
+def _copies() -> Path:
+    """Where local copies of stores at a URL go: ``$CSP_STORE_CACHE``, else the user's cache.
+
+    Never a shared temporary folder: a copy holds pickles the toolkit loads, so only its
+    user may write there.
+    """
+    if folder := os.environ.get("CSP_STORE_CACHE"):
+        return Path(folder)
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache, "csp_analysis", "stores")
+
+
 def _manifest_key(folder: Path) -> str:
     try:
         return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["key"]
@@ -434,10 +446,9 @@ class Store:
     """A processed store: its manifest, an area's view, and aggregates over every area.
 
     ``location`` is the store's folder or its fsspec URL (see :func:`ingest`). A store at
-    a URL is read through a local copy of the files it needs (its :attr:`folder`, under
-    ``$CSP_STORE_CACHE`` or the temporary folder, made file by file as they are first
-    read: a store never changes once made, so a copy is never stale); what it keeps in
-    ``derived/`` is copied back.
+    a URL is read through a local copy of the files it needs (its :attr:`folder`, in
+    :func:`_copies`, made file by file as they are first read: a store never changes once
+    made, so a copy is never stale); what it keeps in ``derived/`` is copied back.
     """
 
     def __init__(self, location: str | Path, *, data_dir: str | Path) -> None:
@@ -450,8 +461,7 @@ class Store:
             self._fs, self._path = url_to_fs(location)
             self.manifest = json.loads(self._fs.cat_file(f"{self._path}/manifest.json"))
             name = hashlib.sha256(f"{location}\0{self.manifest['key']}".encode()).hexdigest()
-            copies = os.environ.get("CSP_STORE_CACHE") or Path(tempfile.gettempdir(), "csp-stores")
-            self.folder = Path(copies, name[:24])
+            self.folder = _copies() / name[:24]
             self.folder.mkdir(parents=True, exist_ok=True)
         else:
             self.folder = self.location

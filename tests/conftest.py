@@ -17,10 +17,15 @@ import pytest
 
 #: Processed stores made by the tests go to a temporary folder, never the project's
 #: data/processed (set before any settings are read; notebook kernels and `csp` inherit it).
-STORE_DIR = tempfile.mkdtemp(prefix="csp-test-store-")
+#: The run's first process makes it, and pytest-xdist's workers, started from that process,
+#: share it: a store (and what is kept in it) is made once for the run, whichever worker
+#: needs it first (stores are written atomically; see csp_analysis.store.ingest).
+STORE_DIR = os.environ.get("CSP_TESTS_STORE_DIR")
+if STORE_DIR is None:
+    STORE_DIR = os.environ["CSP_TESTS_STORE_DIR"] = tempfile.mkdtemp(prefix="csp-test-store-")
+    atexit.register(shutil.rmtree, STORE_DIR, True)
 os.environ["CSP_STORE_DIR"] = STORE_DIR
 os.environ["CSP_STORE_CACHE"] = os.path.join(STORE_DIR, "copies")  # of stores at a URL
-atexit.register(shutil.rmtree, STORE_DIR, True)
 
 from csp_analysis.config import PROJECT_ROOT, load_settings  # noqa: E402
 

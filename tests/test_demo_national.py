@@ -86,7 +86,7 @@ def test_same_seed_and_scale_give_the_same_bytes(national_dir, tmp_path):
     demo_national.national_geography.cache_clear()  # the map is made again, the same
     demo_national.write_national_data(again, seed=SEED, scale=SCALE)
     first, second = _hashes(national_dir), _hashes(again)
-    assert len(first) == 6 + 43 * 36
+    assert len(first) == 7 + 43 * 36
     assert first == second
     # The deployment file differs only in the folder it names.
     config = (again / demo_national.CONFIG_NAME).read_text()
@@ -94,6 +94,20 @@ def test_same_seed_and_scale_give_the_same_bytes(national_dir, tmp_path):
         config.replace(str(again.resolve()), str(national_dir.resolve()))
         == (national_dir / demo_national.CONFIG_NAME).read_text()
     )
+
+
+def test_each_partnership_has_a_most_similar_group(national_dir):
+    """peers.csv: 15 other partnerships each, nearer in residents than the rest."""
+    groups = pd.read_csv(national_dir / "peers.csv")
+    geo = demo_national.national_geography()
+    assert set(groups["area_code"]) == set(geo.csps["csp_code"])
+    assert (groups.groupby("area_code").size() == demo_national.MOST_SIMILAR).all()
+    assert not (groups["area_code"] == groups["peer_code"]).any()
+    residents = np.log(geo.lads.groupby("csp")["population"].sum())
+    residents.index = geo.csps["csp_code"].to_numpy()[residents.index]
+    gap = (groups["area_code"].map(residents) - groups["peer_code"].map(residents)).abs()
+    anyone = np.abs(residents.to_numpy()[:, None] - residents.to_numpy()[None, :])
+    assert gap.mean() < anyone.mean() / 3
 
 
 def test_another_seed_draws_other_records(national_dir, tmp_path):
