@@ -189,7 +189,6 @@ def publish_area(
     (:func:`csp_analysis.assessment.area_assessment`) from the same protected profiles.
     ``restricted`` keeps exact small numbers (analysts only).
     """
-    from csp_analysis.assessment import area_assessment
     from csp_analysis.store import Store, open_store
 
     if dataset is None:
@@ -205,18 +204,32 @@ def publish_area(
     profiles = area_profiles(dataset, settings, area=area, period=period, restricted=restricted)
     result = AreaPublication(place["area_code"], place["area_name"], profiles)
     if assessed:
-        try:
-            result.assessment = area_assessment(
-                dataset,
-                settings,
-                area=area,
-                period=period,
-                profiles=profiles,
-                restricted=restricted,
-            )
-        except CoverageError as error:
-            result.assessment = error
+        result = assess_area(result, dataset, settings, period=period, restricted=restricted)
     return result
+
+
+def assess_area(
+    made: AreaPublication, dataset: Dataset, settings: Settings, *, period, restricted: bool
+) -> AreaPublication:
+    """``made`` with its area's strategic assessment, from its (protected) profiles.
+
+    The assessment is :func:`csp_analysis.assessment.area_assessment`'s, or the
+    :class:`~csp_analysis.profile.CoverageError` that says why there is none.
+    """
+    from csp_analysis.assessment import area_assessment
+
+    try:
+        assessment = area_assessment(
+            dataset,
+            settings,
+            area=made.area_code,
+            period=period,
+            profiles=made.profiles,
+            restricted=restricted,
+        )
+    except CoverageError as error:
+        assessment = error
+    return replace(made, assessment=assessment)
 
 
 def protect_profiles(

@@ -611,28 +611,56 @@ class Store:
                 warnings.warn(f"cannot keep {relative} in {self.location}: {error}", stacklevel=2)
         return made
 
-    def publication(self, settings: Settings, *, area_code: str, period: str, **options):
+    def publication(
+        self,
+        settings: Settings,
+        *,
+        area_code: str,
+        period: str,
+        restricted: bool = False,
+        assessed: bool = True,
+    ):
         """An area's publication (see :func:`csp_analysis.publication.publish_area`), kept.
 
-        Made once for the area, period and ``options`` (restricted, assessed) and read
-        back after: ``csp tables``, ``csp run``, a resumed run and a notebook opened in
-        JupyterLab share it. It is kept under the SHA-256 of everything it depends on
-        besides the store's inputs (the settings, the whole toolkit's code, the versions
-        of Python, numpy, pandas and pyarrow), so a change to any of them makes it again.
-        A restricted publication holds the area's records, as the store itself does.
+        Made once for the area, period and version (``restricted``) and read back after:
+        ``csp tables``, ``csp run``, a resumed run and a notebook opened in JupyterLab
+        share it. The profiles are kept apart from the publication with the assessment
+        (``assessed``), which is made from them. Each is kept under the SHA-256 of
+        everything it depends on besides the store's inputs (the settings, the whole
+        toolkit's code, the versions of Python, numpy, pandas and pyarrow), so a change to
+        any of them makes it again. A restricted publication holds the area's records, as
+        the store itself does.
         """
-        from csp_analysis.publication import publish_area
+        from csp_analysis.publication import assess_area, publish_area
 
-        what = [self.manifest["key"], area_code, period, options, _settings_text(settings)]
+        what = [self.manifest["key"], area_code, period, restricted, _settings_text(settings)]
         what += [_code_digest(Path(__file__).parent.glob("*.py")), sys.version]
         what += [f"{module.__name__} {module.__version__}" for module in (np, pd, pa)]
-        name = hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:24]
 
-        def make():
+        def name(*part: str) -> str:
+            text = json.dumps([*what, *part], sort_keys=True)
+            return f"publication-{hashlib.sha256(text.encode()).hexdigest()[:24]}"
+
+        def profiles():
             dataset = self.dataset(area_code)
-            return publish_area(settings, area=area_code, period=period, dataset=dataset, **options)
+            return publish_area(
+                settings,
+                area=area_code,
+                period=period,
+                restricted=restricted,
+                assessed=False,
+                dataset=dataset,
+            )
 
-        return self._derived(f"publication-{name}", make, kind="pickle")
+        made = self._derived(name(), profiles, kind="pickle")
+        if not assessed:
+            return made
+
+        def assessment():
+            dataset = self.dataset(area_code)
+            return assess_area(made, dataset, settings, period=period, restricted=restricted)
+
+        return self._derived(name("assessed"), assessment, kind="pickle")
 
     def theme_counts(self, theme: Theme) -> pd.DataFrame:
         """The theme's records by peer area and month, over every area.

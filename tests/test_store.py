@@ -88,12 +88,16 @@ def test_a_publication_is_made_once_and_kept_until_what_it_depends_on_changes(
     assert len(made) == 1
     assert _tables(again, tmp_path / "again") == _tables(first, tmp_path / "first")
     assert again.area_name == "Demoshire" and not again.profiles["drugs"].restricted
+    assessed = publish()  # the assessment is made from the kept profiles
+    assert len(made) == 1 and assessed.assessment is not None and again.assessment is None
+    with_assessment = _tables(assessed, tmp_path / "assessed")
+    assert with_assessment.items() >= _tables(first, tmp_path / "b").items()
     publish(replace(settings, suppression_threshold=3), assessed=False)  # another setting
     publish(assessed=False, restricted=True)  # the other version
     publish(assessed=False, period="2026-03:2026-03")  # another period
     assert len(made) == 4
     kept = sorted((folder / "derived").glob("publication-*.pickle"))
-    assert len(kept) == 4
+    assert len(kept) == 5
     for path in kept:
         path.write_bytes(b"not a pickle")  # unreadable (say, a library changed): made again
     assert _tables(publish(assessed=False), tmp_path / "remade") == _tables(first, tmp_path / "a")
