@@ -62,14 +62,14 @@ def chromium(page: Path, profile: Path, *options: str) -> subprocess.CompletedPr
 
 @pytest.fixture(scope="session", autouse=True)
 def kept_page_worker():
-    """Every local run of a test process makes its pages in one kept worker process.
+    """Every local run of a test process makes its pages in two kept worker processes.
 
     A run's own pool starts new workers, each with a new Jupyter kernel that imports the
-    toolkit's libraries on its first page (about 5 s, twice per run); here the worker and
-    its kernel are kept for the next run, as :func:`csp_analysis.pack.page_kernel` keeps a
-    kernel between a run's pages (reset before each page, and tested to start each page as
-    a new kernel would). One worker per test process: pytest-xdist runs the processes side
-    by side. Runs on a Dask cluster, and ``csp run`` in a subprocess, use their own.
+    toolkit's libraries on its first page (about 5 s, twice per run); here the workers and
+    their kernels are kept for the next run, as :func:`csp_analysis.pack.page_kernel` keeps
+    a kernel between a run's pages (reset before each page, and tested to start each page
+    as a new kernel would). Runs on a Dask cluster, and ``csp run`` in a subprocess, use
+    their own.
     """
     from concurrent.futures.process import BrokenProcessPool
     from contextlib import contextmanager
@@ -87,7 +87,7 @@ def kept_page_worker():
         try:
             kept[0].submit(int).result()
         except (IndexError, BrokenProcessPool):  # none yet, or its worker died
-            kept[:] = [pack.local_pool(1)]
+            kept[:] = [pack.local_pool(2)]
         yield kept[0]
 
     with pytest.MonkeyPatch.context() as patch:
