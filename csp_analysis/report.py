@@ -445,7 +445,10 @@ def _capitalised(values: pd.Series) -> pd.Series:
 
 def _style(table: pd.DataFrame, formats: dict[str, str]):
     present = {c: _passing_text(f) for c, f in formats.items() if c in table.columns}
-    text = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]
+    # Text columns align left; a number column stays right-aligned with a withheld "<5" in it.
+    text = [
+        c for c in table.columns if c not in present and not pd.api.types.is_numeric_dtype(table[c])
+    ]
     return (
         table.style.format(present, na_rep=_NOT_SHOWN, escape="html")  # cells from data: text only
         .format_index(escape="html", axis=1)

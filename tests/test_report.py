@@ -1,5 +1,6 @@
 """The notebook layer: every report function on every theme, available or not."""
 
+import re
 from html import escape
 
 import matplotlib
@@ -299,3 +300,25 @@ def test_small_ethnic_groups_are_named_below_the_table_with_the_threshold(board_
     assert "each by fewer than 13 people" in html and "fewer than 10" not in html
     named = html.split("Also stated")[1]
     assert escape(str(ethnicity.loc[stated[-1], "ethnicity"])) in named
+
+
+def test_a_number_column_with_a_withheld_count_stays_right_aligned(board_profiles):
+    """A board table's "<5" makes its column text; it must still line up as numbers do."""
+    withheld = [
+        profile
+        for profile in board_profiles.values()
+        if profile.available
+        and profile.breakdown is not None
+        and (profile.breakdown.astype(str) == "<5").any().any()
+    ]
+    assert withheld, "no board breakdown withholds a count"
+    for profile in withheld:
+        styled = report.breakdown_table(profile)
+        rules = re.findall(r"([^{}]+)\{([^}]*)\}", styled.to_html())
+        left = {
+            int(column)
+            for selectors, properties in rules
+            if "text-align: left" in properties
+            for column in re.findall(r"_col(\d+)", selectors)
+        }
+        assert left == {0}, [styled.data.columns[c] for c in left]
