@@ -157,6 +157,8 @@ def child_page(config: str, store_dir: str, area: str) -> dict:
 
     settings = _settings(config, store_dir)
     folder = store.existing(settings)
+    for kept in Path(folder).glob("derived/publication-*"):
+        kept.unlink()  # the area task makes its publication (none kept from an earlier run)
     start = time.perf_counter()
     made = publish_area(settings, area=area, period=settings.period, store=folder)
     area_seconds = time.perf_counter() - start
