@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from csp_analysis import harm, peers
 from csp_analysis.classify import (
@@ -20,11 +21,12 @@ from csp_analysis.classify import (
     by_distinct,
     classify_offences,
     distinct_rows,
+    is_in,
     load_offence_tree,
     police_uk_offence_group,
 )
 from csp_analysis.config import Settings
-from csp_analysis.locate import locate_records
+from csp_analysis.locate import Locator
 from csp_analysis.read import (
     InputError,
     police_uk_files,
@@ -512,6 +514,7 @@ class Inputs:
 
     lookup: pd.DataFrame | None = None
     lookup_file: str | None = None
+    locator: Locator | None = None
     totals: pd.DataFrame | None = None
     crimes_raw: list[pd.DataFrame] = field(default_factory=list)
     asb_raw: list[pd.DataFrame] = field(default_factory=list)
@@ -548,6 +551,7 @@ def open_inputs(settings: Settings) -> tuple[Dataset, Inputs]:
     if lookups:
         inputs.lookup = validate_lookup(lookups[0])
         inputs.lookup_file = lookups[0].attrs.get("file")
+    inputs.locator = Locator(dataset.wards, lookup=inputs.lookup)
     populations = _read(settings, "population", dataset)
     if populations:
         validated = validate_population(populations[0])
@@ -653,13 +657,13 @@ def _place(records: pd.DataFrame, kind: str, dataset: Dataset, inputs: Inputs) -
     offence (:data:`WEIGHT_COLUMNS`) weighed once; the records take their results.
     """
     places, again = _distinct(records, PLACE_COLUMNS)
-    located = locate_records(places, dataset.wards, lookup=inputs.lookup)
+    located = inputs.locator.locate(places)
     located["peer_area"] = _peer_area(located, inputs)
     inputs.peer_areas_found |= set(located["peer_area"].dropna().unique())
     out = records.copy(deep=False)  # copy on write: the caller's frame is not changed
     for column in ("ward_code", "area_code", "location_method"):
         out[column] = _spread(located[column], again, out.index)
-    tally = lsoa_tally(out, inputs.lookup)
+    tally = lsoa_tally(out, inputs.locator.lsoa_codes)
     inputs.lsoa[kind] = combine_tallies(inputs.lsoa.get(kind), tally)
     if kind == "crimes":
         offences, which = _distinct(records, WEIGHT_COLUMNS)
@@ -902,8 +906,10 @@ LSOA_VINTAGE_HINT = (
 )
 
 
-def lsoa_tally(records: pd.DataFrame, lookup: pd.DataFrame | None) -> dict:
+def lsoa_tally(records: pd.DataFrame, lsoa_codes: pa.Array | None) -> dict:
     """What :func:`check_lsoa_codes` needs to know of located records' LSOA codes.
+
+    ``lsoa_codes`` are the lookup's (None without a lookup).
 
     Counts of records with a code (``coded``), with a code the lookup knows (``known``),
     that only an LSOA code can place (``by_code_only``: no coordinates, no known ward
@@ -916,8 +922,8 @@ def lsoa_tally(records: pd.DataFrame, lookup: pd.DataFrame | None) -> dict:
     ].notna().all(axis=1)
     by_code_only = has_code & ~has_xy & (records["location_method"] != "ward_code")
     known = (
-        records["lsoa_code"].isin(set(lookup["lsoa_code"]))
-        if lookup is not None
+        is_in(records["lsoa_code"], lsoa_codes)
+        if lsoa_codes is not None
         else pd.Series(False, index=records.index)
     )
     unknown, unplaced = has_code & ~known, by_code_only & has_code & ~known
