@@ -322,26 +322,37 @@ POLICE_UK_NAMES = [canonical_name(c) for c in POLICE_UK_COLUMNS]
 
 
 def read_police_uk_arrow(path: str | Path) -> tuple[pa.Table, bytes] | None:
-    """A plain street file read by pyarrow: its text columns (canonical names), and its bytes.
+    """A plain street file read by pyarrow: its text columns (canonical names), its first lines.
 
-    The fast path. Row ``i`` is on line ``i + 2``. None when the file is anything but
-    plain, and then :func:`read_police_uk_file` (the owner of the messages naming file,
+    The fast path. Row ``i`` is on line ``i + 2``; the first lines are the bytes of the
+    lines that :func:`read_table` searches for a header. None when the file is anything
+    but plain, and then :func:`read_police_uk_file` (the owner of the messages naming file,
     line and column) must read it: a file that cannot be read or unzipped, a byte order
     mark, a NUL byte, text that is not UTF-8, a header other than the published one, a
     blank line, a record over several lines (a quoted newline), a blank month, no
     records, or anything else pyarrow refuses.
+
+    The file is unzipped and parsed by Arrow, one thread per file (files are read side by
+    side, see :func:`read_police_uk_tables`), without a copy into Python.
     """
+    path = Path(path)
     try:
-        raw = read_bytes(Path(path))
-    except InputError:
+        with pa.input_stream(path, compression="gzip" if path.suffix == ".gz" else None) as file:
+            raw = file.read_buffer()
+    except (OSError, pa.ArrowException):  # unreadable, not gzip, truncated or damaged
         return None
-    end = raw.find(b"\n")
-    if end < 0 or raw[:end].rstrip(b"\r") != _POLICE_UK_HEADER or b"\x00" in raw:
+    bytes_ = np.frombuffer(raw, dtype=np.uint8)
+    newlines = np.flatnonzero(bytes_ == ord("\n"))
+    if not len(newlines) or not bytes_.all():  # no line end, or a NUL byte
+        return None
+    if raw[: newlines[0]].to_pybytes().rstrip(b"\r") != _POLICE_UK_HEADER:
         return None
     try:
         table = pacsv.read_csv(
-            pa.py_buffer(raw),
-            read_options=pacsv.ReadOptions(column_names=POLICE_UK_NAMES, skip_rows=1),
+            raw,
+            read_options=pacsv.ReadOptions(
+                column_names=POLICE_UK_NAMES, skip_rows=1, use_threads=False
+            ),
             parse_options=pacsv.ParseOptions(newlines_in_values=False),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(POLICE_UK_NAMES, pa.large_string()),
@@ -350,40 +361,42 @@ def read_police_uk_arrow(path: str | Path) -> tuple[pa.Table, bytes] | None:
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    physical = raw.count(b"\n") + (not raw.endswith(b"\n"))
+    physical = len(newlines) + (bytes_[-1] != ord("\n"))
     if not 0 < table.num_rows == physical - 1:  # blank lines or quoted newlines
         return None
     if pc.any(pc.equal(pc.binary_length(table["month"]), 0)).as_py():
         return None  # perhaps a row of empty fields, which the text reader skips
-    return table, raw
+    head = newlines[TITLE_ROWS_SEARCHED] if len(newlines) > TITLE_ROWS_SEARCHED else len(raw)
+    return table, raw[:head].to_pybytes()
 
 
-def _police_uk_text(table: pa.Table, raw: bytes, path: Path) -> pd.DataFrame:
+def _police_uk_text(table: pa.Table, head: bytes, path: Path) -> pd.DataFrame:
     """The text frame of :func:`read_table` for a file :func:`read_police_uk_arrow` read."""
     frame = table.to_pandas()
     frame.insert(0, "line", np.arange(2, table.num_rows + 2, dtype=np.int64))
-    end = -1
-    for _ in range(TITLE_ROWS_SEARCHED + 1):
-        end = raw.find(b"\n", end + 1)
-        if end < 0:
-            end = len(raw)
-            break
-    head = _head(raw[:end].decode("utf-8"))
     frame.attrs.update(
         file=str(path),
         encoding="utf-8",
-        head=[(i + 1, _names(row, canonical=False, rename=None)) for i, row in enumerate(head)],
+        head=[
+            (i + 1, _names(row, canonical=False, rename=None))
+            for i, row in enumerate(_head(head.decode("utf-8")))
+        ],
     )
     return frame
 
 
+def read_police_uk_table(path: Path) -> pa.Table | None:
+    """The text of a street file as :func:`read_police_uk_arrow` reads it (None when not plain)."""
+    return (read_police_uk_arrow(path) or (None,))[0]
+
+
 def read_police_uk_tables(paths: list[Path]) -> list[pa.Table | None]:
-    """The text of each of ``paths`` read by :func:`read_police_uk_arrow` (None when not plain).
+    """:func:`read_police_uk_table` of each of ``paths``.
 
     Files are read two at a time (unzipping and parsing release the GIL).
     """
     with ThreadPoolExecutor(2) as pool:
-        return list(pool.map(lambda path: (read_police_uk_arrow(path) or (None,))[0], paths))
+        return list(pool.map(read_police_uk_table, paths))
 
 
 def read_police_uk_file(path: str | Path) -> pd.DataFrame:
