@@ -525,6 +525,7 @@ class Inputs:
     weights_file: str = ""
     peer_file: object = None
     csp_lookup: pd.DataFrame | None = None
+    csp_placer: peers.CspPlacer | None = None
     areas: pd.DataFrame | None = None
     own_csp: dict[str, str] = field(default_factory=dict)
     months: set = field(default_factory=set)  # data.police.uk months with records
@@ -881,6 +882,10 @@ def _open_peers(settings: Settings, dataset: Dataset, inputs: Inputs) -> None:
         lookup = dataset.csp_lookup = inputs.csp_lookup = peers.read_csp_lookup(paths[0])
         _record_file(dataset, paths[0], lookup)
         inputs.own_csp = {code: _csp_or_own(code, lookup) for code in areas["area_code"]}
+        names = dict(zip(areas["area_code"], areas["area_name"], strict=True))
+        inputs.csp_placer = peers.CspPlacer(
+            lookup, wards_areas=list(areas["area_code"]), area_names=names
+        )
 
 
 def _peer_area(records: pd.DataFrame, inputs: Inputs) -> pd.Series:
@@ -889,13 +894,9 @@ def _peer_area(records: pd.DataFrame, inputs: Inputs) -> pd.Series:
     Its wards-file area, else (with a CSP lookup) the CSP of its LSOA name's local
     authority.
     """
-    if inputs.csp_lookup is None:
+    if inputs.csp_placer is None:
         return records["area_code"]
-    areas = inputs.areas
-    names = dict(zip(areas["area_code"], areas["area_name"], strict=True))
-    placed = peers.area_of_records(
-        records, inputs.csp_lookup, wards_areas=list(areas["area_code"]), area_names=names
-    )
+    placed = inputs.csp_placer.place(records)
     to_area = {csp: code for code, csp in inputs.own_csp.items()}  # wards-file areas' codes
     return by_distinct(placed["csp_code"], lambda csp: csp.map(to_area).fillna(csp)).astype(
         "string"
