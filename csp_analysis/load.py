@@ -8,11 +8,13 @@ data.police.uk rows for the same record type; the dataset says which source it u
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from csp_analysis import harm, peers
 from csp_analysis.classify import (
@@ -20,16 +22,17 @@ from csp_analysis.classify import (
     by_distinct,
     classify_offences,
     distinct_rows,
+    is_in,
     load_offence_tree,
     police_uk_offence_group,
 )
 from csp_analysis.config import Settings
-from csp_analysis.locate import locate_records
+from csp_analysis.locate import Locator
 from csp_analysis.read import (
     InputError,
     police_uk_files,
     read_police_uk_file,
-    read_police_uk_tables,
+    read_police_uk_table,
     read_table,
     read_wards,
 )
@@ -394,14 +397,14 @@ def _police_uk_paths(settings: Settings) -> list[Path]:
     return files
 
 
-def _police_uk(files: list[Path], dataset: Dataset) -> pd.DataFrame:
+def _police_uk(files: list[Path], tables: list, dataset: Dataset) -> pd.DataFrame:
     """The rows of some data.police.uk street files, validated (a batch of the load).
 
-    Plain files are read and validated together (fast); any other file on its own, by the
-    text reader and validate_police_uk, whose messages name the file, line and column.
-    When every file is plain, the crimes come first (see :func:`validate_police_uk_many`).
+    Plain files, read by pyarrow (``tables``, see :class:`StreetFiles`), are validated
+    together (fast); any other file on its own, by the text reader and validate_police_uk,
+    whose messages name the file, line and column. When every file is plain, the crimes
+    come first (see :func:`validate_police_uk_many`).
     """
-    tables = read_police_uk_tables(files)
     fast, positions, refused = validate_police_uk_many(tables, [path.name for path in files])
     usable = np.array([table is not None for table in tables]) & ~refused
     counts = np.bincount(positions, minlength=len(files))
@@ -512,14 +515,17 @@ class Inputs:
 
     lookup: pd.DataFrame | None = None
     lookup_file: str | None = None
+    locator: Locator | None = None
     totals: pd.DataFrame | None = None
     crimes_raw: list[pd.DataFrame] = field(default_factory=list)
     asb_raw: list[pd.DataFrame] = field(default_factory=list)
     police_files: list[Path] = field(default_factory=list)
+    streets: StreetFiles | None = None  # the street files, read ahead
     weights: pd.DataFrame | None = None
     weights_file: str = ""
     peer_file: object = None
     csp_lookup: pd.DataFrame | None = None
+    csp_placer: peers.CspPlacer | None = None
     areas: pd.DataFrame | None = None
     own_csp: dict[str, str] = field(default_factory=dict)
     months: set = field(default_factory=set)  # data.police.uk months with records
@@ -540,14 +546,33 @@ def open_inputs(settings: Settings) -> tuple[Dataset, Inputs]:
     if not settings.data_dir.is_dir():
         raise InputError(settings.data_dir, message="is not a folder (the data directory)")
     dataset = Dataset(wards=None, serious_violence_subgroups=settings.serious_violence_subgroups)
+    inputs = Inputs()
+    if settings.paths("police_uk") and not (settings.paths("crimes") and settings.paths("asb")):
+        found = [path for folder in settings.paths("police_uk") for path in police_uk_files(folder)]
+        inputs.streets = StreetFiles(found) if found else None  # read while the rest is opened
+    try:
+        _open_inputs(settings, dataset, inputs)
+    except BaseException:
+        close_inputs(inputs)
+        raise
+    return dataset, inputs
+
+
+def close_inputs(inputs: Inputs) -> None:
+    """Stop reading the street files ahead (when the batches are not all taken)."""
+    if inputs.streets is not None:
+        inputs.streets.close()
+
+
+def _open_inputs(settings: Settings, dataset: Dataset, inputs: Inputs) -> None:
     dataset.wards = _wards(settings, dataset)
     dataset.synthetic = (settings.data_dir / SYNTHETIC_MARKER).exists()
-    inputs = Inputs()
 
     lookups = _read(settings, "lsoa_ward_lookup", dataset)
     if lookups:
         inputs.lookup = validate_lookup(lookups[0])
         inputs.lookup_file = lookups[0].attrs.get("file")
+    inputs.locator = Locator(dataset.wards, lookup=inputs.lookup)
     populations = _read(settings, "population", dataset)
     if populations:
         validated = validate_population(populations[0])
@@ -584,7 +609,6 @@ def open_inputs(settings: Settings) -> tuple[Dataset, Inputs]:
             _record_file(dataset, paths[0], inputs.weights)
             inputs.weights_file = paths[0].name
     _open_peers(settings, dataset, inputs)
-    return dataset, inputs
 
 
 def _batches(files: list[Path]) -> list[list[Path]]:
@@ -604,30 +628,61 @@ def record_batches(settings: Settings, dataset: Dataset, inputs: Inputs):
     """The records, batch by batch: (kind, located records) with kind "crimes" or "asb".
 
     Partner extracts are one batch; data.police.uk files are read in batches of about
-    :data:`BATCH_ROWS` rows, whole files in name order. Each batch's records are
-    validated, classified, located, weighed and placed in their peer area; what the
-    whole data says (months covered, LSOA codes, peer areas found) is gathered in
-    ``inputs`` for :func:`finish_inputs`.
+    :data:`BATCH_ROWS` rows, whole files in name order (see :class:`StreetFiles`). Each
+    batch's records are validated, classified, located, weighed and placed in their peer
+    area; what the whole data says (months covered, LSOA codes, peer areas found) is
+    gathered in ``inputs`` for :func:`finish_inputs`.
     """
-    if inputs.crimes_raw:
-        crimes = validate_crimes(inputs.crimes_raw[0])
-        crimes = classify_offences(crimes, tree=load_offence_tree())
-        crimes["serious_violence"] = derive_serious_violence(
-            crimes, subgroups=settings.serious_violence_subgroups
-        )
-        nominals_raw = _read(settings, "nominals", dataset)
-        if nominals_raw:
-            dataset.nominals = validate_nominals(nominals_raw[0], crimes["crime_id"])
-        yield "crimes", _place(crimes, "crimes", dataset, inputs)
-    if inputs.asb_raw:
-        yield "asb", _place(validate_asb(inputs.asb_raw[0]), "asb", dataset, inputs)
-    for files in _batches(inputs.police_files) if inputs.police_files else []:
-        rows = _police_uk(files, dataset)
-        inputs.months |= set(rows["month"].unique())
-        if not inputs.crimes_raw:
-            yield "crimes", _place(_police_uk_crimes(rows), "crimes", dataset, inputs)
-        if not inputs.asb_raw:
-            yield "asb", _place(_police_uk_asb(rows), "asb", dataset, inputs)
+    try:
+        if inputs.crimes_raw:
+            crimes = validate_crimes(inputs.crimes_raw[0])
+            crimes = classify_offences(crimes, tree=load_offence_tree())
+            crimes["serious_violence"] = derive_serious_violence(
+                crimes, subgroups=settings.serious_violence_subgroups
+            )
+            nominals_raw = _read(settings, "nominals", dataset)
+            if nominals_raw:
+                dataset.nominals = validate_nominals(nominals_raw[0], crimes["crime_id"])
+            yield "crimes", _place(crimes, "crimes", dataset, inputs)
+        if inputs.asb_raw:
+            yield "asb", _place(validate_asb(inputs.asb_raw[0]), "asb", dataset, inputs)
+        for files, tables in inputs.streets if inputs.police_files else []:
+            rows = _police_uk(files, tables, dataset)
+            inputs.months |= set(rows["month"].unique())
+            if not inputs.crimes_raw:
+                yield "crimes", _place(_police_uk_crimes(rows), "crimes", dataset, inputs)
+            if not inputs.asb_raw:
+                yield "asb", _place(_police_uk_asb(rows), "asb", dataset, inputs)
+    finally:
+        close_inputs(inputs)
+
+
+class StreetFiles:
+    """data.police.uk street files in batches (see :func:`_batches`), read ahead.
+
+    Iterating gives each batch's files and their pyarrow tables
+    (:func:`~csp_analysis.read.read_police_uk_table`); the files of the next batch are read
+    in the background (two at a time: unzipping and parsing release the GIL) meanwhile, and
+    the first batch's from the start, while the wards and lookups are opened.
+    """
+
+    def __init__(self, files: list[Path]) -> None:
+        self.batches = _batches(files)
+        self._pool = ThreadPoolExecutor(2, thread_name_prefix="csp-read")
+        self._next = self._read(0)
+
+    def _read(self, batch: int) -> list[Future]:
+        files = self.batches[batch] if batch < len(self.batches) else []
+        return [self._pool.submit(read_police_uk_table, path) for path in files]
+
+    def __iter__(self):
+        for batch, files in enumerate(self.batches):
+            reading, self._next = self._next, self._read(batch + 1)
+            yield files, [future.result() for future in reading]
+
+    def close(self) -> None:
+        """Stop reading ahead (a file being read is finished first)."""
+        self._pool.shutdown(cancel_futures=True)
 
 
 #: The columns that locate a record and place it among its peers (:func:`_place`).
@@ -653,13 +708,13 @@ def _place(records: pd.DataFrame, kind: str, dataset: Dataset, inputs: Inputs) -
     offence (:data:`WEIGHT_COLUMNS`) weighed once; the records take their results.
     """
     places, again = _distinct(records, PLACE_COLUMNS)
-    located = locate_records(places, dataset.wards, lookup=inputs.lookup)
+    located = inputs.locator.locate(places)
     located["peer_area"] = _peer_area(located, inputs)
     inputs.peer_areas_found |= set(located["peer_area"].dropna().unique())
     out = records.copy(deep=False)  # copy on write: the caller's frame is not changed
     for column in ("ward_code", "area_code", "location_method"):
         out[column] = _spread(located[column], again, out.index)
-    tally = lsoa_tally(out, inputs.lookup)
+    tally = lsoa_tally(out, inputs.locator.lsoa_codes)
     inputs.lsoa[kind] = combine_tallies(inputs.lsoa.get(kind), tally)
     if kind == "crimes":
         offences, which = _distinct(records, WEIGHT_COLUMNS)
@@ -827,6 +882,10 @@ def _open_peers(settings: Settings, dataset: Dataset, inputs: Inputs) -> None:
         lookup = dataset.csp_lookup = inputs.csp_lookup = peers.read_csp_lookup(paths[0])
         _record_file(dataset, paths[0], lookup)
         inputs.own_csp = {code: _csp_or_own(code, lookup) for code in areas["area_code"]}
+        names = dict(zip(areas["area_code"], areas["area_name"], strict=True))
+        inputs.csp_placer = peers.CspPlacer(
+            lookup, wards_areas=list(areas["area_code"]), area_names=names
+        )
 
 
 def _peer_area(records: pd.DataFrame, inputs: Inputs) -> pd.Series:
@@ -835,13 +894,9 @@ def _peer_area(records: pd.DataFrame, inputs: Inputs) -> pd.Series:
     Its wards-file area, else (with a CSP lookup) the CSP of its LSOA name's local
     authority.
     """
-    if inputs.csp_lookup is None:
+    if inputs.csp_placer is None:
         return records["area_code"]
-    areas = inputs.areas
-    names = dict(zip(areas["area_code"], areas["area_name"], strict=True))
-    placed = peers.area_of_records(
-        records, inputs.csp_lookup, wards_areas=list(areas["area_code"]), area_names=names
-    )
+    placed = inputs.csp_placer.place(records)
     to_area = {csp: code for code, csp in inputs.own_csp.items()}  # wards-file areas' codes
     return by_distinct(placed["csp_code"], lambda csp: csp.map(to_area).fillna(csp)).astype(
         "string"
@@ -902,8 +957,10 @@ LSOA_VINTAGE_HINT = (
 )
 
 
-def lsoa_tally(records: pd.DataFrame, lookup: pd.DataFrame | None) -> dict:
+def lsoa_tally(records: pd.DataFrame, lsoa_codes: pa.Array | None) -> dict:
     """What :func:`check_lsoa_codes` needs to know of located records' LSOA codes.
+
+    ``lsoa_codes`` are the lookup's (None without a lookup).
 
     Counts of records with a code (``coded``), with a code the lookup knows (``known``),
     that only an LSOA code can place (``by_code_only``: no coordinates, no known ward
@@ -916,8 +973,8 @@ def lsoa_tally(records: pd.DataFrame, lookup: pd.DataFrame | None) -> dict:
     ].notna().all(axis=1)
     by_code_only = has_code & ~has_xy & (records["location_method"] != "ward_code")
     known = (
-        records["lsoa_code"].isin(set(lookup["lsoa_code"]))
-        if lookup is not None
+        is_in(records["lsoa_code"], lsoa_codes)
+        if lsoa_codes is not None
         else pd.Series(False, index=records.index)
     )
     unknown, unplaced = has_code & ~known, by_code_only & has_code & ~known

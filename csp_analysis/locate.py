@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyproj
 import shapely
 
-from csp_analysis.classify import by_distinct
+from csp_analysis.classify import by_distinct, is_in
 
 #: ``location_method`` values, in the order the rules are tried.
 LOCATION_METHODS = {
@@ -69,16 +70,7 @@ def ward_of_points(easting: np.ndarray, northing: np.ndarray, wards) -> pd.Serie
 
     A point on the shared edge of two wards goes to the first ward in file order.
     """
-    codes = pd.Series(pd.NA, index=range(len(easting)), dtype="string")
-    has_xy = ~(np.isnan(easting) | np.isnan(northing))
-    (x, y), again = _distinct_points(easting[has_xy], northing[has_xy])
-    point_index, ward_index = wards.sindex.query(shapely.points(x, y), predicate="within")
-    first = pd.Series(ward_index).groupby(point_index).min().reindex(range(len(x)), fill_value=-1)
-    ward = first.to_numpy()[again]
-    inside = ward >= 0
-    positions = np.flatnonzero(has_xy)[inside]
-    codes.iloc[positions] = wards["ward_code"].to_numpy()[ward[inside]]
-    return codes
+    return Locator(wards).ward_of_points(easting, northing)
 
 
 def locate_records(
@@ -93,36 +85,70 @@ def locate_records(
     every area), ``area_code`` (missing when outside every area), ``location_method`` (a key
     of :data:`LOCATION_METHODS`). No row is removed.
     """
-    out = records.copy(deep=False)  # copy on write: the caller's frame is not changed
-    easting, northing = to_british_national_grid(out)
-    by_point = ward_of_points(easting, northing, wards)
-    by_point.index = out.index
-    known = set(wards["ward_code"])
-    given = out["ward_code"].where(out["ward_code"].isin(known))
-    by_lsoa = pd.Series(pd.NA, index=out.index, dtype="string")
-    if lookup is not None:
-        ward_of_lsoa = lookup.set_index("lsoa_code")["ward_code"]
-        mapped = by_distinct(out["lsoa_code"], lambda codes: codes.map(ward_of_lsoa))
-        by_lsoa = mapped.where(mapped.isin(known)).astype("string")
+    return Locator(wards, lookup=lookup).locate(records)
 
-    ward = by_point.fillna(given).fillna(by_lsoa)
-    area_of_ward = wards.set_index("ward_code")["area_code"]
-    known_areas = set(wards["area_code"])
-    named_area = out["area_code"].where(out["area_code"].isin(known_areas))
-    has_location = (
-        ~np.isnan(easting)
-        | out["ward_code"].notna()
-        | out["lsoa_code"].notna()
-        | out["area_code"].notna()
-    )
 
-    method = np.select(  # positions in LOCATION_METHODS
-        [by_point.notna(), given.notna(), by_lsoa.notna(), named_area.notna(), has_location],
-        [0, 1, 2, 3, 4],
-        default=5,
-    )
-    out["ward_code"] = ward.astype("string")
-    area = by_distinct(ward, lambda codes: codes.map(area_of_ward))
-    out["area_code"] = area.fillna(named_area).astype("string")
-    out["location_method"] = pd.Categorical.from_codes(method, categories=list(LOCATION_METHODS))
-    return out
+class Locator:
+    """:func:`locate_records` for many batches of records: the wards and lookup prepared once.
+
+    The ward polygons prepared (each point tested against the wards whose bounding box holds
+    it), and the codes as Arrow arrays and mappings.
+    """
+
+    def __init__(self, wards, *, lookup: pd.DataFrame | None = None) -> None:
+        self.wards = wards
+        self.polygons = wards.geometry.to_numpy()
+        shapely.prepare(self.polygons)
+        self.ward_codes = pa.array(wards["ward_code"], pa.large_string())
+        self.area_codes = pa.array(wards["area_code"].unique(), pa.large_string())
+        self.area_of_ward = wards.set_index("ward_code")["area_code"]
+        self.ward_of_lsoa = self.lsoa_codes = None
+        if lookup is not None:
+            self.ward_of_lsoa = lookup.set_index("lsoa_code")["ward_code"]
+            self.lsoa_codes = pa.array(lookup["lsoa_code"], pa.large_string())
+        self._code_or_missing = pd.array([*wards["ward_code"], None], dtype="string")
+
+    def ward_of_points(self, easting: np.ndarray, northing: np.ndarray) -> pd.Series:
+        """:func:`ward_of_points` of these wards."""
+        has_xy = ~(np.isnan(easting) | np.isnan(northing))
+        (x, y), again = _distinct_points(easting[has_xy], northing[has_xy])
+        points, wards = self.wards.sindex.query(shapely.points(x, y))  # bounding boxes
+        inside = shapely.contains_xy(self.polygons[wards], x[points], y[points])
+        first = np.full(len(x), len(self.polygons))  # past the last ward: in none
+        np.minimum.at(first, points[inside], wards[inside])
+        ward = np.full(len(easting), len(self.polygons))
+        ward[has_xy] = first[again]
+        return pd.Series(self._code_or_missing.take(ward))
+
+    def locate(self, records: pd.DataFrame) -> pd.DataFrame:
+        """:func:`locate_records` of ``records`` with these wards and lookup."""
+        out = records.copy(deep=False)  # copy on write: the caller's frame is not changed
+        easting, northing = to_british_national_grid(out)
+        by_point = self.ward_of_points(easting, northing)
+        by_point.index = out.index
+        given = out["ward_code"].where(is_in(out["ward_code"], self.ward_codes))
+        by_lsoa = pd.Series(pd.NA, index=out.index, dtype="string")
+        if self.ward_of_lsoa is not None:
+            mapped = by_distinct(out["lsoa_code"], lambda codes: codes.map(self.ward_of_lsoa))
+            by_lsoa = mapped.where(is_in(mapped, self.ward_codes)).astype("string")
+
+        ward = by_point.fillna(given).fillna(by_lsoa)
+        named_area = out["area_code"].where(is_in(out["area_code"], self.area_codes))
+        has_location = (
+            ~np.isnan(easting)
+            | out["ward_code"].notna()
+            | out["lsoa_code"].notna()
+            | out["area_code"].notna()
+        )
+
+        method = np.select(  # positions in LOCATION_METHODS
+            [by_point.notna(), given.notna(), by_lsoa.notna(), named_area.notna(), has_location],
+            [0, 1, 2, 3, 4],
+            default=5,
+        )
+        out["ward_code"] = ward.astype("string")
+        area = by_distinct(ward, lambda codes: codes.map(self.area_of_ward))
+        out["area_code"] = area.fillna(named_area).astype("string")
+        methods = list(LOCATION_METHODS)
+        out["location_method"] = pd.Categorical.from_codes(method, categories=methods)
+        return out

@@ -299,71 +299,87 @@ def area_of_records(
         A copy of ``records`` with csp_code and csp_name (missing when unassigned) and
         csp_source (a key of :data:`CSP_SOURCES`). No row is removed.
     """
-    out = records.copy(deep=False)  # copy on write: the caller's frame is not changed
-    keys = out[[c for c in ("area_code", "lsoa_name") if c in out]]
-    again, first = distinct_rows(keys)  # a CSP per distinct area and LSOA name
-    placed = _area_of_distinct(keys.iloc[first], lookup, wards_areas, area_names)
-    for column in ("csp_code", "csp_name", "csp_source"):
-        out[column] = placed[column].take(again).set_axis(out.index)
-    return out
+    return CspPlacer(lookup, wards_areas=wards_areas, area_names=area_names).place(records)
 
 
-def _area_of_distinct(
-    out: pd.DataFrame, lookup: pd.DataFrame, wards_areas, area_names
-) -> pd.DataFrame:
-    """The rules of :func:`area_of_records` for each row of ``out`` (area_code, lsoa_name)."""
-    out = out.reset_index(drop=True)
-    covered = {str(code).strip().upper() for code in wards_areas}
-    csp_by_lad = _csp_by_lad(lookup)
-    split = set(split_lads(lookup))
-    name_by_csp = dict(zip(lookup["csp_code"], lookup["csp_name"], strict=False))
-    name_by_csp.update({k.upper(): v for k, v in (area_names or {}).items()})
-    lad_by_name = {
-        normalise_name(n): c for n, c in zip(lookup["lad_name"], lookup["lad_code"], strict=True)
-    }
+class CspPlacer:
+    """:func:`area_of_records` for many batches of records: the lookup's mappings made once."""
 
-    area = out["area_code"].astype("string").str.strip().str.upper()
-    in_area = (area.notna() & area.isin(covered)).fillna(False)
-    area_split = area.isin(split).fillna(False)
-    from_area = by_distinct(
-        area, lambda a: a.map(lambda code: csp_by_lad.get(code, code), na_action="ignore")
-    )
+    def __init__(
+        self,
+        lookup: pd.DataFrame,
+        *,
+        wards_areas: Iterable[str],
+        area_names: Mapping[str, str] | None = None,
+    ) -> None:
+        self.covered = {str(code).strip().upper() for code in wards_areas}
+        self.csp_by_lad = _csp_by_lad(lookup)
+        self.split = set(split_lads(lookup))
+        self.name_by_csp = dict(zip(lookup["csp_code"], lookup["csp_name"], strict=False))
+        self.name_by_csp.update({k.upper(): v for k, v in (area_names or {}).items()})
+        self.lad_by_name = {
+            normalise_name(n): c
+            for n, c in zip(lookup["lad_name"], lookup["lad_code"], strict=True)
+        }
 
-    if "lsoa_name" in out:
-        lad_name = by_distinct(out["lsoa_name"], lad_name_of_lsoa)
-    else:
-        lad_name = pd.Series(pd.NA, index=out.index, dtype="string")
-    lad = by_distinct(
-        lad_name,
-        lambda n: n.map(lambda n: lad_by_name.get(normalise_name(n)), na_action="ignore"),
-    )
-    lad = lad.astype("string")
-    own_lad = lad.isin(covered).fillna(False)
-    lad_split = lad.isin(split).fillna(False)
-    from_lsoa = by_distinct(lad, lambda c: c.map(csp_by_lad.get, na_action="ignore")).astype(
-        "string"
-    )
+    def place(self, records: pd.DataFrame) -> pd.DataFrame:
+        """:func:`area_of_records` of ``records`` with this lookup."""
+        out = records.copy(deep=False)  # copy on write: the caller's frame is not changed
+        keys = out[[c for c in ("area_code", "lsoa_name") if c in out]]
+        again, first = distinct_rows(keys)  # a CSP per distinct area and LSOA name
+        placed = self._area_of_distinct(keys.iloc[first])
+        for column in ("csp_code", "csp_name", "csp_source"):
+            out[column] = placed[column].take(again).set_axis(out.index)
+        return out
 
-    has_name = lad_name.notna()
-    source = np.select(
-        [
-            (in_area & area_split).to_numpy(),
-            in_area.to_numpy(),
-            (has_name & own_lad).to_numpy(),
-            (has_name & lad_split).to_numpy(),
-            (has_name & lad.notna()).to_numpy(),
-            has_name.to_numpy(),
-        ],
-        ["split", "area", "outside_area", "split", "lsoa_name", "unmatched"],
-        default="none",
-    )
-    code = pd.Series(pd.NA, index=out.index, dtype="string")
-    code[source == "area"] = from_area[source == "area"]
-    code[source == "lsoa_name"] = from_lsoa[source == "lsoa_name"]
-    out["csp_code"] = code
-    out["csp_name"] = code.map(name_by_csp, na_action="ignore").astype("string")
-    out["csp_source"] = pd.Categorical(source, categories=list(CSP_SOURCES))
-    return out
+    def _area_of_distinct(self, out: pd.DataFrame) -> pd.DataFrame:
+        """The rules of :func:`area_of_records` for each row of ``out`` (area_code, lsoa_name)."""
+        out = out.reset_index(drop=True)
+        covered, csp_by_lad, split = self.covered, self.csp_by_lad, self.split
+        name_by_csp, lad_by_name = self.name_by_csp, self.lad_by_name
+
+        area = out["area_code"].astype("string").str.strip().str.upper()
+        in_area = (area.notna() & area.isin(covered)).fillna(False)
+        area_split = area.isin(split).fillna(False)
+        from_area = by_distinct(
+            area, lambda a: a.map(lambda code: csp_by_lad.get(code, code), na_action="ignore")
+        )
+
+        if "lsoa_name" in out:
+            lad_name = by_distinct(out["lsoa_name"], lad_name_of_lsoa)
+        else:
+            lad_name = pd.Series(pd.NA, index=out.index, dtype="string")
+        lad = by_distinct(
+            lad_name,
+            lambda n: n.map(lambda n: lad_by_name.get(normalise_name(n)), na_action="ignore"),
+        )
+        lad = lad.astype("string")
+        own_lad = lad.isin(covered).fillna(False)
+        lad_split = lad.isin(split).fillna(False)
+        from_lsoa = by_distinct(lad, lambda c: c.map(csp_by_lad.get, na_action="ignore")).astype(
+            "string"
+        )
+
+        has_name = lad_name.notna()
+        source = np.select(
+            [
+                (in_area & area_split).to_numpy(),
+                in_area.to_numpy(),
+                (has_name & own_lad).to_numpy(),
+                (has_name & lad_split).to_numpy(),
+                (has_name & lad.notna()).to_numpy(),
+                has_name.to_numpy(),
+            ],
+            ["split", "area", "outside_area", "split", "lsoa_name", "unmatched"],
+            default="none",
+        )
+        code = pd.Series(pd.NA, index=out.index, dtype="string")
+        code[source == "area"] = from_area[source == "area"]
+        code[source == "lsoa_name"] = from_lsoa[source == "lsoa_name"]
+        out["csp_code"] = code
+        out["csp_name"] = code.map(name_by_csp, na_action="ignore").astype("string")
+        out["csp_source"] = pd.Categorical(source, categories=list(CSP_SOURCES))
+        return out
 
 
 def csp_source_summary(records: pd.DataFrame) -> pd.DataFrame:

@@ -23,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+from isal import igzip, isal_zlib
 
 #: The columns of a data.police.uk street-level file, as published.
 POLICE_UK_COLUMNS = (
@@ -330,10 +331,16 @@ def read_police_uk_arrow(path: str | Path) -> tuple[pa.Table, bytes] | None:
     mark, a NUL byte, text that is not UTF-8, a header other than the published one, a
     blank line, a record over several lines (a quoted newline), a blank month, no
     records, or anything else pyarrow refuses.
+
+    A gzipped file is unzipped by ISA-L (nearly twice as fast as zlib, and as strict: it
+    refuses what :func:`read_bytes` refuses), and parsed on one thread: files are read
+    side by side (see :func:`read_police_uk_tables`).
     """
+    path = Path(path)
     try:
-        raw = read_bytes(Path(path))
-    except InputError:
+        raw = path.read_bytes()
+        raw = igzip.decompress(raw) if path.suffix == ".gz" else raw
+    except (OSError, EOFError, isal_zlib.error):  # unreadable, not gzip, truncated or damaged
         return None
     end = raw.find(b"\n")
     if end < 0 or raw[:end].rstrip(b"\r") != _POLICE_UK_HEADER or b"\x00" in raw:
@@ -341,7 +348,9 @@ def read_police_uk_arrow(path: str | Path) -> tuple[pa.Table, bytes] | None:
     try:
         table = pacsv.read_csv(
             pa.py_buffer(raw),
-            read_options=pacsv.ReadOptions(column_names=POLICE_UK_NAMES, skip_rows=1),
+            read_options=pacsv.ReadOptions(
+                column_names=POLICE_UK_NAMES, skip_rows=1, use_threads=False
+            ),
             parse_options=pacsv.ParseOptions(newlines_in_values=False),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(POLICE_UK_NAMES, pa.large_string()),
@@ -377,13 +386,18 @@ def _police_uk_text(table: pa.Table, raw: bytes, path: Path) -> pd.DataFrame:
     return frame
 
 
+def read_police_uk_table(path: Path) -> pa.Table | None:
+    """The text of a street file as :func:`read_police_uk_arrow` reads it (None when not plain)."""
+    return (read_police_uk_arrow(path) or (None,))[0]
+
+
 def read_police_uk_tables(paths: list[Path]) -> list[pa.Table | None]:
-    """The text of each of ``paths`` read by :func:`read_police_uk_arrow` (None when not plain).
+    """:func:`read_police_uk_table` of each of ``paths``.
 
     Files are read two at a time (unzipping and parsing release the GIL).
     """
     with ThreadPoolExecutor(2) as pool:
-        return list(pool.map(lambda path: (read_police_uk_arrow(path) or (None,))[0], paths))
+        return list(pool.map(read_police_uk_table, paths))
 
 
 def read_police_uk_file(path: str | Path) -> pd.DataFrame:

@@ -634,7 +634,8 @@ def validate_police_uk_many(
             "area_code": nothing,
             "is_asb": is_asb[order],
             "duplicate": duplicate[order],
-        }
+        },
+        copy=False,  # the columns are new: no copies stacked into blocks
     )
     return rows, files[order], by_file
 
