@@ -27,7 +27,14 @@ if STORE_DIR is None:
 os.environ["CSP_STORE_DIR"] = STORE_DIR
 os.environ["CSP_STORE_CACHE"] = os.path.join(STORE_DIR, "copies")  # of stores at a URL
 
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
 from csp_analysis.config import PROJECT_ROOT, load_settings  # noqa: E402
+
+#: No property test fails for being slow: speed is the benchmarks' (make bench), and a
+#: busy machine made an example take longer than hypothesis' default 200 ms deadline.
+hypothesis_settings.register_profile("csp", deadline=None)
+hypothesis_settings.load_profile("csp")
 
 #: The themes of the default configuration, in order.
 THEMES = list(load_settings().themes)
