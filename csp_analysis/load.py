@@ -398,7 +398,7 @@ def _police_uk_paths(settings: Settings) -> list[Path]:
 
 
 def _police_uk(files: list[Path], tables: list, dataset: Dataset) -> pd.DataFrame:
-    """The rows of some data.police.uk street files, validated (a batch of the load).
+    """The rows of some data.police.uk street files, validated (a run of a batch of the load).
 
     Plain files, read by pyarrow (``tables``, see :class:`StreetFiles`), are validated
     together (fast); any other file on its own, by the text reader and validate_police_uk,
@@ -541,7 +541,9 @@ BATCH_ROWS = 2_000_000
 def open_inputs(settings: Settings) -> tuple[Dataset, Inputs]:
     """Everything of the data directory but the records: wards, lookups, population, peers.
 
-    Returns the dataset without records and what :func:`record_batches` needs.
+    Returns the dataset without records and what :func:`record_batches` needs. The street
+    files are read from now on, in the background (:class:`StreetFiles`): take the batches
+    with :func:`record_batches`, or stop the reading with :func:`close_inputs`.
     """
     if not settings.data_dir.is_dir():
         raise InputError(settings.data_dir, message="is not a folder (the data directory)")
@@ -630,8 +632,9 @@ def record_batches(settings: Settings, dataset: Dataset, inputs: Inputs):
     Partner extracts are one batch; data.police.uk files are read in batches of about
     :data:`BATCH_ROWS` rows, whole files in name order (see :class:`StreetFiles`). Each
     batch's records are validated, classified, located, weighed and placed in their peer
-    area; what the whole data says (months covered, LSOA codes, peer areas found) is
-    gathered in ``inputs`` for :func:`finish_inputs`.
+    area, in runs of the files read by then (each record on its own, so that the runs give
+    the batch's records whatever their length); what the whole data says (months covered,
+    LSOA codes, peer areas found) is gathered in ``inputs`` for :func:`finish_inputs`.
     """
     try:
         if inputs.crimes_raw:
@@ -646,24 +649,36 @@ def record_batches(settings: Settings, dataset: Dataset, inputs: Inputs):
             yield "crimes", _place(crimes, "crimes", dataset, inputs)
         if inputs.asb_raw:
             yield "asb", _place(validate_asb(inputs.asb_raw[0]), "asb", dataset, inputs)
-        for files, tables in inputs.streets if inputs.police_files else []:
-            rows = _police_uk(files, tables, dataset)
-            inputs.months |= set(rows["month"].unique())
-            if not inputs.crimes_raw:
-                yield "crimes", _place(_police_uk_crimes(rows), "crimes", dataset, inputs)
-            if not inputs.asb_raw:
-                yield "asb", _place(_police_uk_asb(rows), "asb", dataset, inputs)
+        for batch in inputs.streets if inputs.police_files else []:
+            parts: dict[str, list[pd.DataFrame]] = {kind: [] for kind in RECORD_KINDS}
+            for files, tables in batch:
+                rows = _police_uk(files, tables, dataset)
+                inputs.months |= set(rows["month"].unique())
+                if not inputs.crimes_raw:
+                    crimes = _police_uk_crimes(rows)
+                    parts["crimes"].append(_place(crimes, "crimes", dataset, inputs))
+                if not inputs.asb_raw:
+                    parts["asb"].append(_place(_police_uk_asb(rows), "asb", dataset, inputs))
+            for kind, frames in parts.items():
+                if frames:
+                    yield kind, _concat(frames)
     finally:
         close_inputs(inputs)
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The frames one after the other (numbered from 0)."""
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
 class StreetFiles:
     """data.police.uk street files in batches (see :func:`_batches`), read ahead.
 
-    Iterating gives each batch's files and their pyarrow tables
-    (:func:`~csp_analysis.read.read_police_uk_table`); the files of the next batch are read
-    in the background (two at a time: unzipping and parsing release the GIL) meanwhile, and
-    the first batch's from the start, while the wards and lookups are opened.
+    Iterating gives, for each batch, its files and their pyarrow tables
+    (:func:`~csp_analysis.read.read_police_uk_table`) in runs, each of the files read by
+    then: the files are read in the background (two at a time: unzipping and parsing
+    release the GIL), the first batch's from the start, while the wards and lookups are
+    opened, and the next batch's while a batch is processed.
     """
 
     def __init__(self, files: list[Path]) -> None:
@@ -678,7 +693,19 @@ class StreetFiles:
     def __iter__(self):
         for batch, files in enumerate(self.batches):
             reading, self._next = self._next, self._read(batch + 1)
-            yield files, [future.result() for future in reading]
+            yield self._runs(files, reading)
+
+    @staticmethod
+    def _runs(files: list[Path], reading: list[Future]):
+        """The files and tables of a batch, in runs of the files read already (one at least)."""
+        start = 0
+        while start < len(files):
+            end = start + 1
+            reading[start].result()
+            while end < len(files) and reading[end].done():
+                end += 1
+            yield files[start:end], [future.result() for future in reading[start:end]]
+            start = end
 
     def close(self) -> None:
         """Stop reading ahead (a file being read is finished first)."""

@@ -10,12 +10,13 @@ import shutil
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 import csp_analysis.read
-from csp_analysis.classify import by_distinct, distinct_rows
+from csp_analysis.classify import by_distinct, distinct_rows, is_in
 from csp_analysis.config import PROJECT_ROOT, load_settings
-from csp_analysis.load import load_dataset
+from csp_analysis.load import StreetFiles, load_dataset
 from csp_analysis.locate import ward_of_points
 from csp_analysis.read import (
     POLICE_UK_COLUMNS,
@@ -276,3 +277,25 @@ def test_distinct_rows_tell_apart_every_value():
     assert again.tolist() == [0, 1, 2, 0, 2, 3]  # -0.0 is not 0.0; missing values alike
     assert first.tolist() == [0, 1, 2, 5]
     assert distinct_rows(frame.iloc[:0])[0].tolist() == []
+
+
+def test_a_batch_taken_in_runs_of_files_loads_as_taken_whole(street_dir, monkeypatch):
+    """A batch is validated and placed in runs of the files read so far: any runs, one result."""
+    settings = settings_for(street_dir)
+    whole = load_dataset(settings)
+
+    def one_by_one(files, reading):
+        for path, future in zip(files, reading, strict=True):
+            yield [path], [future.result()]
+
+    monkeypatch.setattr(StreetFiles, "_runs", staticmethod(one_by_one))
+    assert len(whole.files) > 3
+    assert_same_dataset(load_dataset(settings), whole)
+
+
+def test_is_in_is_pandas_isin():
+    allowed = ["a", "c", "x"]
+    for dtype in ("string", "str", object):
+        values = pd.Series(["a", None, "b", "c", "a"], dtype=dtype, index=[4, 3, 2, 1, 0])
+        found = is_in(values, pa.array(allowed, pa.large_string()))
+        pd.testing.assert_series_equal(found, values.isin(allowed))

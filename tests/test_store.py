@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from csp_analysis import store
@@ -192,6 +193,12 @@ def test_bad_input_is_refused_before_anything_is_written(demo_settings, tmp_path
     with pytest.raises(InputError, match=r"crimes.csv line 5: column 'date'"):
         store.ingest(settings)
     assert not (tmp_path / "store").exists() or not any((tmp_path / "store").iterdir())
+
+
+def test_ingest_leaves_arrow_on_the_allocator_it_had(demo_settings, tmp_path):
+    before = pa.default_memory_pool().backend_name
+    store.ingest(replace(demo_settings, store_dir=tmp_path / "store"))
+    assert pa.default_memory_pool().backend_name == before
 
 
 def test_an_area_code_that_is_not_a_safe_name_gets_a_hashed_partition():
