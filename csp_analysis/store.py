@@ -365,26 +365,34 @@ def _copies() -> Path:
     return Path(cache, "csp_analysis", "stores")
 
 
+#: How long jemalloc keeps freed pages for reuse while the store is made (milliseconds).
+KEEP_FREED_MS = 10_000
+
+
 @contextlib.contextmanager
 def _steady_allocator():
-    """Arrow allocating with jemalloc meanwhile (the C library's malloc without it), then as before.
+    """Arrow allocating meanwhile with jemalloc keeping freed pages for reuse, then as before.
 
     Arrow's default allocator (mimalloc) maps memory in large OS pages and gives back what
     is freed: a batch's many short-lived arrays then make the kernel zero fresh 2 MB pages
     again and again, which took a third of an ingest's processor time (and doubled the
-    first ingest of a process). The C library's malloc avoids that but holds more memory
-    (4.0 GB at most for the national ingest, against 2.2 GB); jemalloc does both. Buffers
-    keep the allocator that made them, so switching back is safe.
+    first ingest of a process). jemalloc, keeping freed pages for :data:`KEEP_FREED_MS`,
+    reuses them instead (its default gives them back at once, and is set again after);
+    where pyarrow has no jemalloc (Windows), the C library's malloc, which holds more
+    memory. Buffers keep the allocator that made them, so switching back is safe.
     """
     previous = pa.default_memory_pool()
     try:
+        pa.jemalloc_set_decay_ms(KEEP_FREED_MS)
         pa.set_memory_pool(pa.jemalloc_memory_pool())
-    except NotImplementedError:  # a pyarrow built without jemalloc (Windows)
+    except NotImplementedError:
         pa.set_memory_pool(pa.system_memory_pool())
     try:
         yield
     finally:
         pa.set_memory_pool(previous)
+        with contextlib.suppress(NotImplementedError):
+            pa.jemalloc_set_decay_ms(0)
 
 
 def _manifest_key(folder: Path) -> str:
