@@ -29,6 +29,7 @@ in the store (``derived/``).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -673,8 +674,10 @@ class Store:
             text = json.dumps([*what, *part], sort_keys=True)
             return f"publication-{hashlib.sha256(text.encode()).hexdigest()[:24]}"
 
+        view = functools.cache(lambda: self.dataset(area_code))  # read once, if at all
+
         def profiles():
-            dataset = self.dataset(area_code)
+            dataset = view()
             return publish_area(
                 settings,
                 area=area_code,
@@ -689,7 +692,7 @@ class Store:
             return made
 
         def assessment():
-            dataset = self.dataset(area_code)
+            dataset = view()
             return assess_area(made, dataset, settings, period=period, restricted=restricted)
 
         return self._derived(name("assessed"), assessment, kind="pickle")
