@@ -859,6 +859,7 @@ def make_page(
                 kernel_name=KERNEL,
                 language="python",
                 progress_bar=False,
+                request_save_on_cell_execute=False,  # written once, at the end (or on error)
                 km=page_kernel(),
             )
             text = executed.read_bytes()

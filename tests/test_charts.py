@@ -917,7 +917,8 @@ def test_write_pngs_to_look_at(tmp_path, monthly, spc_frame, wards, breakdown):
 
 
 def test_notebook_shows_a_returned_figure_once(tmp_path):
-    """A figure as the last value of a cell is displayed once, as a PNG."""
+    """A figure as the last value of a cell is displayed once, as a PNG drawn once (not
+    again by matplotlib's inline backend), with its alt text."""
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
@@ -925,10 +926,14 @@ def test_notebook_shows_a_returned_figure_once(tmp_path):
         "import numpy as np, pandas as pd\n"
         "from csp_analysis.charts import plot_spc\n"
         "from csp_analysis.stats import spc\n"
+        "import IPython.core.pylabtools as tools\n"
+        "drawn, draw = [], tools.print_figure\n"
+        "tools.print_figure = lambda *a, **k: drawn.append(a[1]) or draw(*a, **k)\n"
         "fig = plot_spc(spc(np.arange(12.0)), title='t')\n"
         "fig"
     )
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    cells = [nbformat.v4.new_code_cell(code), nbformat.v4.new_code_cell("print(drawn)")]
+    notebook = nbformat.v4.new_notebook(cells=cells)
     try:
         nbclient.NotebookClient(notebook, kernel_name="python3", timeout=120).execute()
     except Exception as error:  # no kernel installed here: not a failure of the charts
@@ -938,3 +943,5 @@ def test_notebook_shows_a_returned_figure_once(tmp_path):
     outputs = notebook.cells[0].outputs
     assert [o["output_type"] for o in outputs] == ["execute_result"]
     assert "image/png" in outputs[0]["data"]
+    assert outputs[0]["metadata"]["image/png"]["alt"].startswith("Chart of unusual months: t.")
+    assert notebook.cells[1].outputs[0]["text"] == "['png']\n"  # drawn once
