@@ -66,9 +66,10 @@ def _distinct_points(x: np.ndarray, y: np.ndarray) -> tuple[tuple[np.ndarray, ..
 
 
 def ward_of_points(easting: np.ndarray, northing: np.ndarray, wards) -> pd.Series:
-    """Ward code of the polygon each point lies in (missing when in none).
+    """Ward code of the polygon each point lies in or on (missing when in none).
 
-    A point on the shared edge of two wards goes to the first ward in file order.
+    A point on the shared edge of two wards goes to the first ward in file order; a point
+    on a ward's outer edge is that ward's.
     """
     return Locator(wards).ward_of_points(easting, northing)
 
@@ -113,7 +114,7 @@ class Locator:
         has_xy = ~(np.isnan(easting) | np.isnan(northing))
         (x, y), again = _distinct_points(easting[has_xy], northing[has_xy])
         points, wards = self.wards.sindex.query(shapely.points(x, y))  # bounding boxes
-        inside = shapely.contains_xy(self.polygons[wards], x[points], y[points])
+        inside = shapely.intersects_xy(self.polygons[wards], x[points], y[points])  # edge too
         first = np.full(len(x), len(self.polygons))  # past the last ward: in none
         np.minimum.at(first, points[inside], wards[inside])
         ward = np.full(len(easting), len(self.polygons))

@@ -443,11 +443,17 @@ def _capitalised(values: pd.Series) -> pd.Series:
     return text.str[:1].str.upper() + text.str[1:]
 
 
-def _style(table: pd.DataFrame, formats: dict[str, str]):
+def _style(table: pd.DataFrame, formats: dict[str, str], *, numbers: tuple[str, ...] = ()):
+    """The table styled for a page, ``formats`` by column.
+
+    ``numbers`` are number columns written as text (such as "12 to 18"): right-aligned.
+    """
     present = {c: _passing_text(f) for c, f in formats.items() if c in table.columns}
     # Text columns align left; a number column stays right-aligned with a withheld "<5" in it.
     text = [
-        c for c in table.columns if c not in present and not pd.api.types.is_numeric_dtype(table[c])
+        c
+        for c in table.columns
+        if c not in present and c not in numbers and not pd.api.types.is_numeric_dtype(table[c])
     ]
     return (
         table.style.format(present, na_rep=_NOT_SHOWN, escape="html")  # cells from data: text only
@@ -899,7 +905,7 @@ def spc_points(profile: Profile):
                 "Why": wording.rules(run["rule"].iloc[0]).capitalize(),
             }
         )
-    return _style(pd.DataFrame(rows), {})
+    return _style(pd.DataFrame(rows), {}, numbers=("Count",))
 
 
 def breakdown_chart(profile: Profile, *, top: int = 10):

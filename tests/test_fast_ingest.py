@@ -299,3 +299,19 @@ def test_is_in_is_pandas_isin():
         values = pd.Series(["a", None, "b", "c", "a"], dtype=dtype, index=[4, 3, 2, 1, 0])
         found = is_in(values, pa.array(allowed, pa.large_string()))
         pd.testing.assert_series_equal(found, values.isin(allowed))
+
+
+def test_a_point_on_a_ward_edge_is_in_the_first_ward_in_file_order():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    wards = gpd.GeoDataFrame(
+        {"ward_code": ["E05000002", "E05000001"], "area_code": ["E06000001"] * 2},
+        geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)],
+        crs="EPSG:27700",
+    )
+    x = np.array([100.0, 150.0, 0.0, 250.0, 50.0])  # shared edge, inside, outer edge, outside
+    y = np.array([50.0, 50.0, 50.0, 50.0, 100.0])  # and on the top edge of the first
+    codes = ward_of_points(x, y, wards)
+    assert codes.tolist()[:3] == ["E05000002", "E05000001", "E05000002"]
+    assert pd.isna(codes[3]) and codes[4] == "E05000002"
