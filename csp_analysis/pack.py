@@ -905,7 +905,10 @@ def page_kernel():
         folder = tempfile.mkdtemp(prefix="csp-kernel-")
         run_sync(manager.start_kernel)(
             cwd=folder,
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no TCP warning
+            # No TCP warning; no history database: its page numbering restarts at each page
+            # (KERNEL_RESET), which IPython's history saving thread reports in whatever cell
+            # runs then ("ERROR! Session/line number was not unique"), on the page.
+            extra_arguments=["--IPKernelApp.log_level=ERROR", "--HistoryManager.enabled=False"],
         )
         _kernels.manager, _kernels.folder = manager, folder
         if not _started:  # closed when this process ends: at exit, or as a pool's worker

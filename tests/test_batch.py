@@ -284,10 +284,13 @@ def test_a_kept_kernel_starts_each_page_as_a_new_one_would(tmp_path):
         second = run(
             "import os, matplotlib.pyplot as plt",
             "assert 'left' not in globals() and not plt.get_fignums()\nos.getpid()",
+            "get_ipython().history_manager.enabled",  # no history: nothing reports clashes
         )
         pid = [result(first.cells[1]), result(second.cells[1])]
         assert pid[0] == pid[1], "the second page ran in a new kernel"
-        assert [c.execution_count for c in second.cells] == [1, 2]
+        assert [c.execution_count for c in second.cells] == [1, 2, 3]
+        assert result(second.cells[2]) == "False"
+        assert [o.output_type for c in second.cells for o in c.outputs] == ["execute_result"] * 2
         pack.close_page_kernels()
         third = run("import os\nos.getpid()")
         assert result(third.cells[0]) != pid[0]

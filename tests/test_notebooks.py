@@ -2,6 +2,7 @@
 pages a board member can open offline."""
 
 import ast
+import json
 import re
 import shutil
 
@@ -118,6 +119,11 @@ def test_pages_hide_code_embed_plots_and_load_nothing(demo_pack, theme):
     assert "SYNTHETIC DEMO DATA" in page and "Board and public version" in page
     assert "Provenance: how this was made" in page and "crimes.csv" in page
     assert re.search(r"<code>[0-9a-f]{64}</code>", page)  # SHA-256 of each input
+    # Nothing printed reaches the page: no warning, and no message of the kept kernel's
+    # (its history database's "ERROR! Session/line number was not unique" did).
+    executed = json.loads((root / "demoshire" / f"{theme}.ipynb").read_text(encoding="utf-8"))
+    printed = [o for c in executed["cells"] for o in c.get("outputs", []) if "name" in o]
+    assert printed == [] and "ERROR!" not in page
 
 
 CHART_KINDS = (
