@@ -115,34 +115,33 @@ class Chart(Figure):
 
     #: The message of the chart in words, for the ``alt`` attribute of its image.
     alt_text: str = ""
-    _drawn: str | None = None
-
-    def png(self) -> str:
-        """The chart as a PNG (base64), drawn once: a chart is finished when it is returned."""
-        if self._drawn is None:
-            from IPython.core.pylabtools import print_figure
-
-            self._drawn = print_figure(self, "png", base64=True)
-        return self._drawn
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> tuple[dict, dict]:
-        return {"image/png": self.png(), "text/plain": self.alt_text}, {
+        from IPython.core.pylabtools import print_figure
+
+        png = print_figure(self, "png", base64=True)
+        return {"image/png": png, "text/plain": self.alt_text}, {
             "image/png": {"alt": self.alt_text}
         }
 
 
-def _draw_charts_once() -> None:
-    """In IPython, a Chart's PNG is its own, not drawn again by matplotlib's inline backend.
+def _in_its_bundle(chart: Chart) -> None:
+    """No PNG of a Chart's own: IPython then keeps the one in the chart's mime bundle."""
+    return None
 
-    The inline backend registers a PNG printer for every Figure, which IPython calls even
-    when the figure's mime bundle has a PNG (and prefers): each chart was drawn twice, a
-    third of a page's time. A printer for Charts gives the bundle's PNG instead.
+
+def _draw_charts_once() -> None:
+    """In IPython, a Chart is drawn once, for its mime bundle, not again by matplotlib.
+
+    matplotlib's inline backend registers a PNG printer for every Figure, which IPython
+    calls even when the figure's mime bundle has a PNG, and prefers: each chart was drawn
+    twice, a third of a page's time. Charts get a printer that declines instead.
     """
     from IPython import get_ipython
 
     shell = get_ipython()
     if shell is not None:
-        shell.display_formatter.formatters["image/png"].for_type(Chart, Chart.png)
+        shell.display_formatter.formatters["image/png"].for_type(Chart, _in_its_bundle)
 
 
 _draw_charts_once()

@@ -932,7 +932,7 @@ def test_notebook_shows_a_returned_figure_once(tmp_path):
         "fig = plot_spc(spc(np.arange(12.0)), title='t')\n"
         "fig"
     )
-    cells = [nbformat.v4.new_code_cell(code), nbformat.v4.new_code_cell("print(drawn)")]
+    cells = [nbformat.v4.new_code_cell(c) for c in (code, "print(drawn)", "fig", "print(drawn)")]
     notebook = nbformat.v4.new_notebook(cells=cells)
     try:
         nbclient.NotebookClient(notebook, kernel_name="python3", timeout=120).execute()
@@ -945,3 +945,4 @@ def test_notebook_shows_a_returned_figure_once(tmp_path):
     assert "image/png" in outputs[0]["data"]
     assert outputs[0]["metadata"]["image/png"]["alt"].startswith("Chart of unusual months: t.")
     assert notebook.cells[1].outputs[0]["text"] == "['png']\n"  # drawn once
+    assert notebook.cells[3].outputs[0]["text"] == "['png', 'png']\n"  # shown again: drawn again
