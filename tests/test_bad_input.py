@@ -421,6 +421,20 @@ REFUSED = [
         "ends early; download or copy it again)",
     ),
     (
+        "damaged gzip",
+        police_files(
+            ["2025-01"],
+            **{"police_uk/2025-01-smallshire-street.csv": None},
+            **{
+                "police_uk/2025-01-smallshire-street.csv.gz": (
+                    lambda raw: raw[:12] + b"\xff" * 8 + raw[20:]
+                )(gzipped(POLICE_HEADER + police_row("2025-01") * 200))
+            },
+        ),
+        "2025-01-smallshire-street.csv.gz: cannot be read: the gzip data is damaged (download "
+        "or copy it again)",
+    ),
+    (
         "plain text named .gz",
         police_files(
             ["2025-01"],
