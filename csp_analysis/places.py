@@ -316,31 +316,50 @@ def gi_star(values: ArrayLike, points: ArrayLike, *, distance: float) -> pd.Data
     >>> out["z"].round(4).tolist()
     [-1.3973, -0.2892, 0.6506, -0.2892, 1.2345, 2.0242]
     """
-    import esda
-    from libpysal.weights import DistanceBand
-
     y, labels = _values(values, "values")
-    n = len(y)
-    if n < 3:
-        raise ValueError(f"Gi* needs at least 3 places, got {n}")
-    xy = _points(points, n)
-    if not (np.isfinite(distance) and distance > 0):
-        raise ValueError(f"distance must be a positive number, got {distance!r}")
-    repeated = pd.DataFrame(xy).duplicated(keep=False).to_numpy()
-    if repeated.any():
-        first, second = labels[np.flatnonzero(repeated)[:2]]
-        raise ValueError(
-            f"places {first!r} and {second!r} have the same point: Gi* would not count them "
-            "as neighbours (libpysal drops zero distances); merge them or move one"
-        )
+    return _gi_star(y, labels, _DistanceBand(_points(points, len(y)), distance, labels))
+
+
+class _DistanceBand:
+    """Gi*'s binary distance-band weights of some points, the place included.
+
+    Built once for every set of values on the same points (see :func:`hotspot_classify`).
+    """
+
+    def __init__(self, xy: np.ndarray, distance: float, labels: pd.Index) -> None:
+        from libpysal.weights import DistanceBand, fill_diagonal
+
+        n = len(xy)
+        if n < 3:
+            raise ValueError(f"Gi* needs at least 3 places, got {n}")
+        if not (np.isfinite(distance) and distance > 0):
+            raise ValueError(f"distance must be a positive number, got {distance!r}")
+        repeated = pd.DataFrame(xy).duplicated(keep=False).to_numpy()
+        if repeated.any():
+            first, second = labels[np.flatnonzero(repeated)[:2]]
+            raise ValueError(
+                f"places {first!r} and {second!r} have the same point: Gi* would not count "
+                "them as neighbours (libpysal drops zero distances); merge them or move one"
+            )
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            band = DistanceBand(xy, threshold=distance, binary=True, silence_warnings=True)
+            self.neighbours = np.array([band.cardinalities[i] for i in range(n)], dtype=int)
+            # The place in its own neighbourhood, as esda's star=True adds it (weight 1).
+            self.weights = fill_diagonal(band, 1)
+
+
+def _gi_star(y: np.ndarray, labels: pd.Index, band: _DistanceBand) -> pd.DataFrame:
+    """:func:`gi_star` of validated values on ``band``'s points."""
+    import esda
+
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        w = DistanceBand(xy, threshold=distance, binary=True, silence_warnings=True)
-        neighbours = np.array([w.cardinalities[i] for i in range(n)], dtype=int)
-        z = np.asarray(esda.G_Local(y, w, transform="B", star=True, permutations=0).Zs, dtype=float)
-    z = np.where((neighbours == 0) | ~np.isfinite(z), np.nan, z)
+        gi = esda.G_Local(y, band.weights, transform="B", star=True, permutations=0)
+    z = np.asarray(gi.Zs, dtype=float)
+    z = np.where((band.neighbours == 0) | ~np.isfinite(z), np.nan, z)
     return pd.DataFrame(
-        {"value": y, "neighbours": neighbours, "z": z, "p": 2 * sps.norm.sf(np.abs(z))},
+        {"value": y, "neighbours": band.neighbours, "z": z, "p": 2 * sps.norm.sf(np.abs(z))},
         index=labels,
     )
 
@@ -826,8 +845,9 @@ def hotspot_classify(
 
     z = np.empty(table.shape)
     p = np.empty(table.shape)
+    band = _DistanceBand(xy, distance, table.index)  # the same points in every period
     for j, column in enumerate(table.columns):
-        gi = gi_star(table[column].to_numpy(dtype=float), xy, distance=distance)
+        gi = _gi_star(*_values(table[column], "values"), band)
         z[:, j], p[:, j] = gi["z"].to_numpy(), gi["p"].to_numpy()
     if p_adjust == "holm":
         p = holm_rows(p)
