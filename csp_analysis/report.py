@@ -588,12 +588,23 @@ def top_wards_table(profile: Profile):
             per_year: _RATE,
             "Harm": _COUNTS,
         },
+        numbers=("Likely range",),
     )
+    captions = []
     if not profile.claims.get("top_wards", True):  # the heading would say more than is true
-        styled = styled.set_caption(
+        captions.append(
             "Wards whose figures are published; a ward whose figure is withheld may have more."
         )
-    return styled
+    if "Harm" in shown and shown["Harm"].isna().any():
+        captions.append(HARM_NOT_SHOWN)
+    return styled.set_caption(" ".join(captions)) if captions else styled
+
+
+#: Why a ward of the top wards table shows no harm (see publication._protected_harm).
+HARM_NOT_SHOWN = (
+    "Harm shows – where a number for the ward is withheld, in this profile or another: "
+    "its harm would help work that number out."
+)
 
 
 def data_quality_table(profile: Profile):
@@ -896,7 +907,7 @@ def spc_points(profile: Profile):
         )
         meaning = "Higher" if run["direction"].iloc[0] == "high" else "Lower"
         low, high = run["value"].min(), run["value"].max()
-        count = f"{low:,.0f}" if low == high else f"{low:,.0f} to {high:,.0f}"
+        count = f"{low:,.0f}" if low == high else f"{low:,.0f}\u00a0to\u00a0{high:,.0f}"  # one line
         rows.append(
             {
                 "Months": months,
@@ -1347,14 +1358,16 @@ def peers_table(assessment: Assessment, theme: str = "overview", comparison: str
             "Residents": rows["population"],
             "Rate per 1,000 a year": rows["rate_per_1000"],
             "Likely range": [
-                "–" if pd.isna(lo) else f"{lo:.1f} to {hi:.1f}"
+                "–" if pd.isna(lo) else f"{lo:.1f}\u00a0to\u00a0{hi:.1f}"  # one line
                 for lo, hi in zip(rows["rate_lower"], rows["rate_upper"], strict=True)
             ],
             "Against the other areas": rows["funnel_band"].map(wording.peer_band),
         }
     )
     styled = _style(
-        shown, {"Number": _COUNTS, "Residents": _COUNTS, "Rate per 1,000 a year": "{:.1f}"}
+        shown,
+        {"Number": _COUNTS, "Residents": _COUNTS, "Rate per 1,000 a year": "{:.1f}"},
+        numbers=("Likely range",),
     )
     if comparison == "benchmark":
         styled = styled.set_caption(

@@ -8,6 +8,7 @@ failure) copies the folder first (``shutil.copytree``) or makes its own.
 
 import atexit
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -202,6 +203,18 @@ def demo_tables(demo_dir, tmp_path_factory) -> Path:
 def demo_tables_restricted(demo_dir, tmp_path_factory) -> Path:
     """``csp tables --restricted`` of the small demo data for its latest quarter. Read-only."""
     return _demo_tables(demo_dir, tmp_path_factory.mktemp("demo-tables-restricted"), "--restricted")
+
+
+def left_aligned(styled) -> list[str]:
+    """The columns of a styled table aligned left (as text)."""
+    rules = re.findall(r"([^{}]+)\{([^}]*)\}", styled.to_html())
+    left = {
+        int(column)
+        for selectors, properties in rules
+        if "text-align: left" in properties
+        for column in re.findall(r"_col(\d+)", selectors)
+    }
+    return [styled.data.columns[c] for c in sorted(left)]
 
 
 #: Test files that share the session's demo pack and tables: one worker runs them all.

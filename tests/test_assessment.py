@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import left_aligned
 
 from csp_analysis import gini, harm_index, places, top_share
 from csp_analysis.assessment import (
@@ -131,6 +132,15 @@ def test_the_demo_force_gives_peers_and_a_funnel(demo_assessment):
         limits.columns
     )
     assert demo_assessment.funnel_methods
+
+
+def test_the_peers_table_lines_up_its_numbers(demo_assessment):
+    from csp_analysis import report
+
+    styled = report.peers_table(demo_assessment)
+    assert len(styled.data) == 5
+    assert left_aligned(styled) == ["Area", "Against the other areas"]  # "Likely range": numbers
+    assert styled.data["Likely range"].str.contains("\u00a0to\u00a0").all()
 
 
 def test_the_board_version_rounds_year_counts_and_drops_test_statistics(demo_assessment):

@@ -1,12 +1,11 @@
 """The notebook layer: every report function on every theme, available or not."""
 
-import re
 from html import escape
 
 import matplotlib
 import pandas as pd
 import pytest
-from conftest import THEMES
+from conftest import THEMES, left_aligned
 from IPython.display import HTML, Markdown
 from matplotlib.figure import Figure
 
@@ -109,7 +108,7 @@ def test_spc_points_table_with_flagged_runs():
     html = table.to_html()
     assert "<table" in html and "Higher than usual" in html and "Outside the usual range" in html
     assert len(table.data) < int(spc(values)["special_cause"].sum())
-    assert "30 to 33" in html  # a run's counts, as numbers line up: right-aligned
+    assert "30\u00a0to\u00a033" in html  # a run's counts, on one line, right-aligned as numbers
     assert left_aligned(table) == ["Months", "What", "Why"]
 
 
@@ -319,13 +318,14 @@ def test_a_number_column_with_a_withheld_count_stays_right_aligned(board_profile
         assert left_aligned(styled) == [styled.data.columns[0]]  # the category's name only
 
 
-def left_aligned(styled) -> list[str]:
-    """The columns of a styled table aligned left (as text)."""
-    rules = re.findall(r"([^{}]+)\{([^}]*)\}", styled.to_html())
-    left = {
-        int(column)
-        for selectors, properties in rules
-        if "text-align: left" in properties
-        for column in re.findall(r"_col(\d+)", selectors)
-    }
-    return [styled.data.columns[c] for c in sorted(left)]
+def test_top_wards_line_up_as_numbers_and_say_why_a_harm_is_not_shown(
+    board_profiles, demo_profiles
+):
+    styled = report.top_wards_table(board_profiles["overview"])
+    shown = styled.data
+    assert len(shown) == 10 and left_aligned(styled) == ["Ward"]  # "Likely range" too: numbers
+    assert "\u00a0to\u00a0" in shown["Likely range"].iloc[0]  # never split over two lines
+    assert shown["Harm"].isna().any() and shown["Harm"].notna().any()
+    assert report.HARM_NOT_SHOWN in styled.caption  # the "–" explained where it shows
+    exact = report.top_wards_table(demo_profiles["overview"])  # restricted: every harm shown
+    assert exact.data["Harm"].notna().all() and report.HARM_NOT_SHOWN not in (exact.caption or "")
