@@ -50,8 +50,7 @@ from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from multiprocessing.util import Finalize
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from csp_analysis import __version__, provenance, store, wording
 from csp_analysis.assessment import Assessment, assessment_period
@@ -77,6 +76,9 @@ from csp_analysis.tables import (
     write_unavailable,
 )
 from csp_analysis.workbook import workbook_bytes, workbook_name
+
+if TYPE_CHECKING:  # nbformat is imported where a notebook is read or made (2 s: jsonschema)
+    from nbformat import NotebookNode
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 GENERIC_NOTEBOOK = "offence_profile.ipynb"
@@ -139,7 +141,7 @@ def notebook_for(theme: str) -> Path:
     return own if own.exists() else NOTEBOOKS / GENERIC_NOTEBOOK
 
 
-def contents_of(notebook: nbformat.NotebookNode) -> list[tuple[str, str]]:
+def contents_of(notebook: NotebookNode) -> list[tuple[str, str]]:
     """(anchor, heading) for each level-2 heading of the notebook's markdown cells.
 
     Anchors are made as nbconvert makes heading ids: the text with spaces as hyphens.
@@ -153,7 +155,7 @@ def contents_of(notebook: nbformat.NotebookNode) -> list[tuple[str, str]]:
     return headings
 
 
-def render_html(notebook: nbformat.NotebookNode, page: dict) -> str:
+def render_html(notebook: NotebookNode, page: dict) -> str:
     """The notebook as a self-contained board page (code and prompts hidden).
 
     ``page`` holds what the template shows (:func:`run_pack` makes it); its
@@ -189,6 +191,8 @@ def failure_message(error: Exception) -> str:
 
 def _unavailable_page(page: Page, folder: Path, resources: dict) -> Page:
     """A short page saying why the theme cannot be produced from this data."""
+    import nbformat
+
     from csp_analysis.report import escape_markdown  # the message can hold data and config
 
     notebook = nbformat.v4.new_notebook(
@@ -843,6 +847,7 @@ def make_page(
     notebook runs in this worker's kernel (:func:`page_kernel`). A notebook that fails
     gives a failed result with the executed notebook and its error.
     """
+    import nbformat
     import papermill
 
     with tempfile.TemporaryDirectory(prefix="csp-page-") as scratch:
@@ -1015,6 +1020,11 @@ def _connect(address: str):
     return client
 
 
+#: What a page worker imports, once, in the server its processes are forked from: the
+#: toolkit, and what executes and renders notebooks (imported by their tasks, not here).
+WORKER_IMPORTS = ["csp_analysis.pack", "nbformat", "nbconvert", "papermill", "jupyter_client"]
+
+
 def local_pool(workers: int) -> ProcessPoolExecutor:
     """``workers`` local processes, forked from a server that has imported the toolkit once.
 
@@ -1022,7 +1032,7 @@ def local_pool(workers: int) -> ProcessPoolExecutor:
     workers start in a fraction of a second instead of importing the toolkit each.
     """
     context = get_context("forkserver")
-    context.set_forkserver_preload(["csp_analysis.pack"])
+    context.set_forkserver_preload(WORKER_IMPORTS)
     return ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context)
 
 

@@ -256,6 +256,22 @@ def test_an_area_whose_task_fails_has_its_pages_marked_failed(demo_dir, tmp_path
     assert index.count(">Failed</span>") == 2 and "2 pages, 2 failed" in index
 
 
+def test_the_command_line_starts_without_the_notebook_libraries_and_page_workers_with_them():
+    # nbformat takes 2 s to import (jsonschema's format checkers): `csp validate`, `ingest`
+    # and `tables` never need it; page workers import it once, in their fork server.
+    code = (
+        "import sys\n"
+        "from csp_analysis import cli, pack\n"
+        "LIBRARIES = {'nbformat', 'nbconvert', 'papermill', 'jsonschema'}\n"
+        "here = sorted(LIBRARIES & set(sys.modules))\n"
+        "with pack.local_pool(1) as pool:\n"
+        "    there = pool.submit(eval, f'sorted({LIBRARIES} & set(__import__(\"sys\").modules))')\n"
+        "    print(here, there.result())\n"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.split("\n")[0] == "[] ['jsonschema', 'nbconvert', 'nbformat', 'papermill']"
+
+
 def test_a_kept_kernel_starts_each_page_as_a_new_one_would(tmp_path):
     """Pages reuse their worker's kernel: nothing of the page before may reach the next."""
     import nbformat
