@@ -161,23 +161,35 @@ def render_html(notebook: NotebookNode, page: dict) -> str:
     ``page`` holds what the template shows (:func:`run_pack` makes it); its
     ``document_title`` (or else its ``title``) is the page's ``<title>``.
     """
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
-
-    exporter = HTMLExporter(
-        template_name="csp_board",
-        extra_template_basedirs=[str(TEMPLATES)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        embed_images=True,
-    )
-    exporter.register_preprocessor(
-        TagRemovePreprocessor(remove_cell_tags={"remove_cell"}), enabled=True
-    )
     title = {"name": page.get("document_title") or page.get("title") or "Notebook"}
-    body, _ = exporter.from_notebook_node(notebook, resources={"csp": page, "metadata": title})
+    resources = {"csp": page, "metadata": title}
+    body, _ = _html_exporter().from_notebook_node(notebook, resources=resources)
     return body
+
+
+_exporters = threading.local()  # each thread of a worker has its own
+
+
+def _html_exporter():
+    """The board page's nbconvert exporter, made once per thread (its templates compiled)."""
+    exporter = getattr(_exporters, "html", None)
+    if exporter is None:
+        from nbconvert import HTMLExporter
+        from nbconvert.preprocessors import TagRemovePreprocessor
+
+        exporter = HTMLExporter(
+            template_name="csp_board",
+            extra_template_basedirs=[str(TEMPLATES)],
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            embed_images=True,
+        )
+        exporter.register_preprocessor(
+            TagRemovePreprocessor(remove_cell_tags={"remove_cell"}), enabled=True
+        )
+        _exporters.html = exporter
+    return exporter
 
 
 def failure_message(error: Exception) -> str:

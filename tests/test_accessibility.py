@@ -178,6 +178,45 @@ def test_pages_write_a_chart_alt_text_escaped_as_an_attribute():
     assert shown.title == page["document_title"]  # as text: no element made of it
 
 
+def test_a_kept_exporter_renders_each_page_as_a_new_one_would():
+    # render_html keeps one nbconvert exporter per thread (its templates compiled once):
+    # nothing of a page may reach the next. A new thread has a new exporter.
+    import threading
+
+    def page(title: str) -> dict:
+        return {
+            "title": title,
+            "subtitle": [title],
+            "contents": [(title, title)],
+            "sources": [title],
+            "synthetic": title == "first",
+            "mode": {"restricted": title == "second", "threshold": 4},
+            "provenance": {"toolkit": title, "parameters": {"area": title}, "inputs": []},
+            "today": "1 December 2026",
+        }
+
+    first = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell("## First\n\nSome *text*.")]
+    )
+    output = nbformat.v4.new_output("display_data", data={"text/html": "<b>bold</b>"})
+    second = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("x <- 1", outputs=[output])],
+        metadata={"language_info": {"name": "r", "pygments_lexer": "r"}},
+    )
+
+    def new(notebook, title: str) -> str:
+        made = []
+        thread = threading.Thread(target=lambda: made.append(render_html(notebook, page(title))))
+        thread.start()
+        thread.join()
+        return made[0]
+
+    kept = [render_html(n, page(t)) for n, t in ((first, "first"), (second, "second"))]
+    again = render_html(first, page("first"))
+    assert kept == [new(first, "first"), new(second, "second")] and again == kept[0]
+    assert "Some <em>text</em>" in again and "<b>bold</b>" in kept[1]
+
+
 # ---------------------------------------------------------------------------- contrast
 
 
