@@ -39,6 +39,7 @@ import sys
 import tempfile
 import uuid
 import warnings
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -68,7 +69,7 @@ from csp_analysis.provenance import sha256, shown
 from csp_analysis.read import police_uk_files
 
 #: The store's layout version: a store of another layout is never read.
-STORE_FORMAT = 1
+STORE_FORMAT = 2
 #: The partition of the records in no area of the wards file.
 NO_AREA = "none"
 #: The modules whose code decides what the store holds (their text is part of the key).
@@ -472,7 +473,55 @@ def _write(settings: Settings, folder: Path, *, key: str, inputs: list[dict]) ->
         **{name: getattr(dataset, name) for name in SCALARS},
     }
     manifest["serious_violence_subgroups"] = list(dataset.serious_violence_subgroups)
+    manifest["filter_values"], manifest["filter_value_files"] = _split_values(
+        dataset.filter_values, folder
+    )
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, default=str))
+
+
+#: A column's filter values stay in the manifest, which every page reads, when there are
+#: at most this many; more (the LSOA and ward codes of a national store: 2 MB of text) go
+#: to a file of their own, read only by a theme that filters on that column.
+FILTER_VALUES_KEPT = 1_000
+
+
+def _split_values(values: dict[str, dict[str, list]], folder: Path) -> tuple[dict, dict]:
+    """The filter values kept in the manifest, and the files of the columns with many."""
+    kept: dict[str, dict[str, list]] = {}
+    files: dict[str, dict[str, str]] = {}
+    for kind, columns in values.items():
+        kept[kind], files[kind] = {}, {}
+        for number, (column, found) in enumerate(columns.items()):
+            if len(found) <= FILTER_VALUES_KEPT or not all(isinstance(v, str) for v in found):
+                kept[kind][column] = found
+                continue
+            name = f"values/{kind}-{number}.parquet"  # a column's name may be any text
+            (folder / "values").mkdir(exist_ok=True)
+            pd.DataFrame({"value": found}, dtype="string").to_parquet(folder / name, index=False)
+            files[kind][column] = name
+    return kept, files
+
+
+class ColumnValues(Mapping):
+    """One kind's filter values by column (see :func:`csp_analysis.load.column_values`).
+
+    The manifest's, and the columns with many values read from their file when asked for.
+    """
+
+    def __init__(self, store: Store, kept: dict[str, list], files: dict[str, str]) -> None:
+        self._store, self._kept, self._files = store, dict(kept), files
+
+    def __getitem__(self, column: str) -> list:
+        if column not in self._kept and column in self._files:
+            table = pd.read_parquet(self._store._file(self._files[column]))
+            self._kept[column] = table["value"].tolist()
+        return self._kept[column]
+
+    def __iter__(self):
+        return iter([*self._kept, *(c for c in self._files if c not in self._kept)])
+
+    def __len__(self) -> int:
+        return len(self._kept.keys() | self._files.keys())
 
 
 class Store:
@@ -564,6 +613,11 @@ class Store:
         for name in SCALARS:
             setattr(dataset, name, manifest[name])
         dataset.serious_violence_subgroups = tuple(manifest["serious_violence_subgroups"])
+        files = manifest["filter_value_files"]
+        dataset.filter_values = {
+            kind: ColumnValues(self, kept, files[kind])
+            for kind, kept in manifest["filter_values"].items()
+        }
         for name in TABLES:
             setattr(dataset, name, self._table(name))
         if manifest["months_covered"] is not None:

@@ -311,3 +311,27 @@ def test_a_store_at_a_url_is_the_store_in_a_folder(own_store, tmp_path):
     assert _tables(there, tmp_path / "there") == _tables(here, tmp_path / "here")
     assert list((remote / "derived").glob("publication-*.pickle"))  # kept for every reader
     assert main(["ingest", "--data-dir", str(settings.data_dir), "--store-dir", url]) == 0
+
+
+def test_a_column_of_many_values_is_read_only_by_a_theme_that_filters_on_it(
+    demo_settings, demo_dataset, tmp_path, monkeypatch
+):
+    """Every page reads the manifest: a national store's LSOA and ward codes (2 MB of text)
+    stay out of it, in files that only a theme filtering on such a column reads."""
+    from csp_analysis.profile import check_theme
+
+    monkeypatch.setattr(store, "FILTER_VALUES_KEPT", 5)  # the demo's codes count as many
+    settings = replace(demo_settings, store_dir=tmp_path / "store")
+    folder = store.ingest(settings)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    many = manifest["filter_value_files"]["crimes"]
+    assert {"ward_code", "town"} <= set(many)
+    assert not set(many) & set(manifest["filter_values"]["crimes"])
+    assert manifest["filter_values"]["crimes"]["domestic_abuse"] == [False, True]  # few, kept
+    source = store.Store(folder, data_dir=settings.data_dir)
+    view = source.dataset(source.find_area("Demoshire")["area_code"])
+    for kind in RECORD_KINDS:  # every value, of every area, as the whole data has them
+        assert dict(view.filter_values[kind]) == demo_dataset.filter_values[kind]
+    theme = replace(settings.themes["drugs"], where={"ward_code": ["X05000099"]})
+    with pytest.raises(InputError, match=r"the ward_code values in the data: X05000001, "):
+        check_theme(source.dataset(source.find_area("Demoshire")["area_code"]), theme)
