@@ -2,8 +2,10 @@
 
 Prints, from one run, for two sizes of data (the 16 public data.police.uk months, 134,528
 rows; and the same months copied as 8 forces, 1.08 million rows, in a temporary folder):
-the time and rows per second of a plain ``pyarrow.csv.read_csv`` of the street files, of
-the toolkit's read and validate of the same files, and of the store ingest
+the time and rows per second of a plain ``pyarrow.csv.read_csv`` of the street files; of
+the floor of any store made from them (the files read two at a time and written as Parquet
+in three parts, nothing else); of the toolkit's read and validate of the same files; and of
+the store ingest
 (:func:`csp_analysis.store.ingest`: read, validate, classify, locate, weigh, place every
 record among its peers and write the Parquet store), and the ratio of each to the plain
 read. Each is the best of a few repetitions (the machine is shared). Target on the 2-core
@@ -16,10 +18,15 @@ import shutil
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 from csp_analysis import store
 from csp_analysis.config import PROJECT_ROOT, load_settings
@@ -64,6 +71,21 @@ def measure(label: str, settings, repeats: int, scratch: Path) -> None:
     def plain():
         return sum(pacsv.read_csv(path).num_rows for path in files)
 
+    def read_write():  # the floor of any store: the text read (two files at a time) and written
+        with ThreadPoolExecutor(2) as pool:
+            table = pa.concat_tables(pool.map(pacsv.read_csv, files))
+        part = pc.dictionary_encode(table["LSOA name"].combine_chunks()).indices.to_numpy() % 3
+        folder = Path(tempfile.mkdtemp(dir=scratch))
+
+        def write(i: int) -> None:  # two areas and the rest, as in the public store
+            rows = table.take(np.flatnonzero(part == i))
+            pq.write_table(rows, folder / f"{i}.parquet", write_statistics=False)
+
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(write, range(3)))
+        shutil.rmtree(folder)
+        return table.num_rows
+
     def read_validate():
         tables = read_police_uk_tables(files)
         rows, _, refused = validate_police_uk_many(tables, names)
@@ -77,6 +99,7 @@ def measure(label: str, settings, repeats: int, scratch: Path) -> None:
         return rows
 
     plain_seconds, n = best(plain, repeats)
+    floor_seconds, _ = best(read_write, repeats)
     read_seconds, (rows, fast_files, refused) = best(read_validate, repeats)
     ingest_seconds, stored = best(ingest, repeats)
     assert rows == stored == n, (rows, stored, n)
@@ -86,6 +109,7 @@ def measure(label: str, settings, repeats: int, scratch: Path) -> None:
     )
     for what, seconds in (
         ("plain pyarrow.csv.read_csv", plain_seconds),
+        ("read + write Parquet only", floor_seconds),
         ("read + validate", read_seconds),
         ("store ingest (store.ingest)", ingest_seconds),
     ):

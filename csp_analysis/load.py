@@ -654,11 +654,15 @@ def record_batches(settings: Settings, dataset: Dataset, inputs: Inputs):
             for files, tables in batch:
                 rows = _police_uk(files, tables, dataset)
                 inputs.months |= set(rows["month"].unique())
+                if inputs.crimes_raw or inputs.asb_raw:  # the street files give one kind
+                    rows = rows.loc[rows["is_asb"].to_numpy() == bool(inputs.crimes_raw)]
+                rows = _locate(rows, inputs)  # crimes and ASB at once: they share places
                 if not inputs.crimes_raw:
                     crimes = _police_uk_crimes(rows)
-                    parts["crimes"].append(_place(crimes, "crimes", dataset, inputs))
+                    parts["crimes"].append(_tally_and_weigh(crimes, "crimes", inputs))
                 if not inputs.asb_raw:
-                    parts["asb"].append(_place(_police_uk_asb(rows), "asb", dataset, inputs))
+                    asb = _police_uk_asb(rows)
+                    parts["asb"].append(_tally_and_weigh(asb, "asb", inputs))
             for kind, frames in parts.items():
                 if frames:
                     yield kind, _concat(frames)
@@ -728,28 +732,43 @@ WEIGHT_COLUMNS = ("offence_code", "crime_type")
 
 
 def _place(records: pd.DataFrame, kind: str, dataset: Dataset, inputs: Inputs) -> pd.DataFrame:
-    """Records located, weighed (crimes) and placed in their peer area; tallies gathered.
+    """Records of one kind located, weighed (crimes) and placed in their peer area."""
+    return _tally_and_weigh(_locate(records, inputs), kind, inputs)
 
-    Locating, weighing and placing look at a few columns of each record alone, so each
-    distinct place (:data:`PLACE_COLUMNS`) is located and placed once, and each distinct
-    offence (:data:`WEIGHT_COLUMNS`) weighed once; the records take their results.
+
+def _locate(records: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
+    """Records with their ward_code, area_code, location_method and peer_area (a copy).
+
+    Locating and placing look at a few columns of each record alone, so each distinct
+    place (:data:`PLACE_COLUMNS`) is located and placed once; the records take the results.
     """
     places, again = _distinct(records, PLACE_COLUMNS)
     located = inputs.locator.locate(places)
     located["peer_area"] = _peer_area(located, inputs)
     inputs.peer_areas_found |= set(located["peer_area"].dropna().unique())
     out = records.copy(deep=False)  # copy on write: the caller's frame is not changed
-    for column in ("ward_code", "area_code", "location_method"):
+    for column in ("ward_code", "area_code", "location_method", "peer_area"):
         out[column] = _spread(located[column], again, out.index)
-    tally = lsoa_tally(out, inputs.locator.lsoa_codes)
+    return out
+
+
+def _tally_and_weigh(records: pd.DataFrame, kind: str, inputs: Inputs) -> pd.DataFrame:
+    """Located records of one kind (:func:`_locate`): LSOA codes tallied, crimes weighed.
+
+    Each distinct offence (:data:`WEIGHT_COLUMNS`) is weighed once. The columns end with
+    location_method, the weights (crimes) and peer_area.
+    """
+    tally = lsoa_tally(records, inputs.locator.lsoa_codes)
     inputs.lsoa[kind] = combine_tallies(inputs.lsoa.get(kind), tally)
+    out = records.copy(deep=False)
+    out["location_method"] = out.pop("location_method")
     if kind == "crimes":
         offences, which = _distinct(records, WEIGHT_COLUMNS)
         weighed = harm.weigh_records(offences, inputs.weights)
         for column in ("harm_weight", "harm_weight_sq", "weighted_by"):
             out[column] = _spread(weighed[column], which, out.index)
         inputs.by_crime_type |= bool((weighed["weighted_by"] == "crime_type").any())
-    out["peer_area"] = _spread(located["peer_area"], again, out.index)
+    out["peer_area"] = out.pop("peer_area")
     return out
 
 

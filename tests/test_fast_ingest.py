@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+import csp_analysis.load
 import csp_analysis.read
 from csp_analysis.classify import by_distinct, distinct_rows, is_in
 from csp_analysis.config import PROJECT_ROOT, load_settings
@@ -291,6 +292,31 @@ def test_a_batch_taken_in_runs_of_files_loads_as_taken_whole(street_dir, monkeyp
     monkeypatch.setattr(StreetFiles, "_runs", staticmethod(one_by_one))
     assert len(whole.files) > 3
     assert_same_dataset(load_dataset(settings), whole)
+
+
+@pytest.mark.parametrize("extract", ["crimes.csv", "asb.csv"])
+def test_street_files_give_only_the_kind_a_partner_extract_does_not(
+    extract, street_dir, demo_dir, tmp_path, monkeypatch
+):
+    """With crimes.csv (or asb.csv) the street files' other kind is loaded as alone, and the
+    kind the extract gives is not located from them (nor counted among the peer areas)."""
+    folder = tmp_path / "both"
+    shutil.copytree(street_dir, folder)
+    shutil.copy(demo_dir / extract, folder / extract)
+    from_extract, from_streets = ("crimes", "asb") if extract == "crimes.csv" else ("asb", "crimes")
+    streets = load_dataset(settings_for(street_dir))
+    located = []
+    locate = csp_analysis.load._locate
+    monkeypatch.setattr(
+        csp_analysis.load,
+        "_locate",
+        lambda rows, inputs: located.append(len(rows)) or locate(rows, inputs),
+    )
+    both = load_dataset(settings_for(folder))
+    pd.testing.assert_frame_equal(getattr(both, from_streets), getattr(streets, from_streets))
+    extract_rows = len(pd.read_csv(demo_dir / extract, dtype=str))
+    assert len(getattr(both, from_extract)) == extract_rows
+    assert sum(located) == extract_rows + len(getattr(streets, from_streets))
 
 
 def test_is_in_is_pandas_isin():
