@@ -983,6 +983,7 @@ class _Labeller:
         self.ax, self.renderer = ax, renderer
         self.taken: list = []  # screen shapes of names, leader lines and points
         self.keep_clear = keep_clear or []  # shapes only names placed inside may cover
+        self.frame = shapely.box(*ax.get_window_extent(renderer).extents)  # the layout is kept
 
     def _label(self, text: str, xy, style: dict, offset=(0.0, 0.0), leader: bool = False):
         arrow = (
@@ -1011,9 +1012,31 @@ class _Labeller:
         label.update_positions(self.renderer)
         return shapely.box(*Text.get_window_extent(label, self.renderer).padded(2).extents)
 
-    def _free(self, shape, also: list = ()) -> bool:
-        frame = shapely.box(*self.ax.get_window_extent(self.renderer).extents)
-        return frame.contains(shape) and not any(shape.intersects(o) for o in [*self.taken, *also])
+    def _measure(self, text: str, xy, style: dict) -> shapely.Polygon:
+        """The screen box of a name in place (:meth:`_moved` gives it elsewhere)."""
+        label = self._label(text, xy, style)
+        box = self._box(label)
+        label.remove()
+        return box
+
+    def _moved(self, box: shapely.Polygon, offsets) -> list[tuple]:
+        """Each offset (points) with the box a name measured in place would have there."""
+        x0, y0, x1, y1 = box.bounds
+        scale = self.ax.figure.dpi / 72  # points to pixels
+        return [
+            (
+                (dx, dy),
+                shapely.box(x0 + dx * scale, y0 + dy * scale, x1 + dx * scale, y1 + dy * scale),
+            )
+            for dx, dy in offsets
+        ]
+
+    def _free(self, shape, also: list = (), *, among: list | None = None) -> bool:
+        """Whether ``shape`` is in the axes, clear of ``also`` and the names taken (``among``)."""
+        others = [*(self.taken if among is None else among), *also]
+        return self.frame.contains(shape) and not (
+            others and shapely.intersects(shape, others).any()
+        )
 
     def _screen(self, geometry) -> shapely.Geometry:
         return shapely.transform(geometry, self.ax.transData.transform)
@@ -1039,14 +1062,14 @@ class _Labeller:
 
         Clear of the ``avoid`` shapes too (wards that must be seen) when it can be.
         """
+        text = _plain(text).upper()
+        boxes = self._moved(self._measure(text, xy, _TOWN_STYLE), _LABEL_OFFSETS[:13])
         for keep_off in ([*avoid], []) if avoid else ([],):
-            for offset in _LABEL_OFFSETS[:13]:
-                label = self._label(_plain(text).upper(), xy, _TOWN_STYLE, offset)
-                box = self._box(label)
+            for offset, box in boxes:
                 if self._free(box, keep_off):
+                    self._label(text, xy, _TOWN_STYLE, offset)
                     self.taken.append(box)
                     return True
-                label.remove()
         return False
 
     def beside(self, text: str, geometry, *, style: dict) -> bool:
@@ -1057,19 +1080,16 @@ class _Labeller:
         px, py = self.ax.transData.transform((point.x, point.y))
         dot = shapely.Point(px, py).buffer(3)
         text = _wrapped(text, 18)
-        for offset in _LABEL_OFFSETS[1:]:
-            label = self._label(text, (point.x, point.y), style, offset)
-            box = self._box(label)
+        in_place = self._measure(text, (point.x, point.y), style)
+        for offset, box in self._moved(in_place, _LABEL_OFFSETS[1:]):
             leader = shapely.LineString([(px, py), box.centroid.coords[0]]).difference(box)
             if self._free(box, [dot, *self.keep_clear]) and self._free(leader):
-                label.remove()
                 self._label(text, (point.x, point.y), style, offset, leader=True)
                 self.ax.plot(
                     point.x, point.y, "o", ms=3.5, mfc="#222222", mec="white", mew=0.8, zorder=8
                 )
                 self.taken += [box, leader, dot]
                 return True
-            label.remove()
         return False
 
     def near(self, text: str, xy, *, style: dict, radius: float = 5.0) -> bool:
@@ -1083,31 +1103,21 @@ class _Labeller:
         own = centre.buffer(radius + 1)
         # The point's own clearance circle does not stop its name.
         others = [t for t in self.taken if t.centroid.distance(centre) > 1]
-        frame = shapely.box(*self.ax.get_window_extent(self.renderer).extents)
-
-        def free(shape) -> bool:
-            return frame.contains(shape) and not any(shape.intersects(o) for o in others)
-
-        probe = self._label(text, xy, style)
-        x0, y0, x1, y1 = self._box(probe).bounds
-        probe.remove()
+        in_place = self._measure(text, xy, style)
+        x0, y0, x1, y1 = in_place.bounds
         points = 72 / self.ax.figure.dpi
         across, up = ((x1 - x0) / 2 + radius + 3) * points, ((y1 - y0) / 2 + radius) * points
         close = [(across, 0.0), (-across, 0.0), (0.0, up), (0.0, -up)]
-        for offset in close + _LABEL_OFFSETS[4:]:
+        for offset, box in self._moved(in_place, close + _LABEL_OFFSETS[4:]):
             leader = offset not in close
-            label = self._label(text, xy, style, offset)
-            box = self._box(label)
             line = shapely.LineString([(px, py), box.centroid.coords[0]])
             line = line.difference(box).difference(own)
-            if free(box) and (not leader or free(line)):
+            if self._free(box, among=others) and (not leader or self._free(line, among=others)):
+                self._label(text, xy, style, offset, leader=leader)
                 if leader:
-                    label.remove()
-                    label = self._label(text, xy, style, offset, leader=True)
                     self.taken.append(line)
                 self.taken.append(box)
                 return True
-            label.remove()
         return False
 
 

@@ -17,11 +17,16 @@ from matplotlib.text import Text
 from shapely.geometry import box
 
 from csp_analysis.charts import (
+    _LABEL_OFFSETS,
+    _TOWN_STYLE,
+    _WARD_STYLE,
     HOTSPOT_COLOURS,
     HOTSPOT_HATCHES,
     PALETTE,
     QUADRANT_NAMES,
     SPC_COLOURS,
+    _Labeller,
+    _settle,
     dense_centre,
     map_categories,
     map_classes,
@@ -477,6 +482,24 @@ def test_map_real_wards_labels_do_not_overlap():
     assert "Clun" in texts  # a large rural ward
     assert len([t for t in texts if t[:1].islower() or t[1:2].islower()]) > 30  # many wards
     assert_no_overlap(fig)
+
+
+@pytest.mark.parametrize("dpi", [100, 144])
+def test_a_name_measured_in_place_has_that_box_moved_wherever_it_is_put(dpi):
+    """The labeller measures a name once and moves its box to try each place: the box it
+    gives is the one the name has there, to a millionth of a pixel."""
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=dpi)
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 10)
+    labeller = _Labeller(ax, _settle(fig))
+    for text, style in [("Abbey", _WARD_STYLE), ("BISHOP'S\nCASTLE", _TOWN_STYLE)]:
+        in_place = labeller._measure(text, (3.3, 6.1), style)
+        offsets = [*_LABEL_OFFSETS[:30], (12.25, -7.5)]
+        for offset, moved in labeller._moved(in_place, offsets):
+            label = labeller._label(text, (3.3, 6.1), style, offset)
+            assert moved.equals_exact(labeller._box(label), tolerance=1e-6), (text, offset)
+            label.remove()
+    plt.close(fig)
 
 
 # ------------------------------------------------------------------------ breakdown
