@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from pandas.api.types import union_categoricals
 
 from csp_analysis import harm, peers
 from csp_analysis.classify import (
@@ -407,6 +408,8 @@ def _police_uk(files: list[Path], tables: list, dataset: Dataset) -> pd.DataFram
     """
     fast, positions, refused = validate_police_uk_many(tables, [path.name for path in files])
     usable = np.array([table is not None for table in tables]) & ~refused
+    if not usable.all():  # joined with the text path's rows below
+        fast = plain_text(fast)
     counts = np.bincount(positions, minlength=len(files))
     frames = []
     for position, path in enumerate(files):
@@ -463,14 +466,14 @@ def month_ranges(months: pd.PeriodIndex) -> str:
 
 def _police_uk_crimes(rows: pd.DataFrame) -> pd.DataFrame:
     crimes = crimes_first(rows, asb=False)
-    groups = police_uk_offence_group(crimes["crime_type"])
-    groups.index = crimes.index
+    types, distinct = pd.factorize(crimes["crime_type"])  # a type is never missing
+    groups = police_uk_offence_group(pd.Series(distinct, dtype="str"))
     crimes = crimes.assign(
         offence=crimes["crime_type"],
         offence_subgroup=pd.NA,
-        offence_group=groups["offence_group"],
-        group_is_approximate=groups["group_is_approximate"],
-        classified_by="crime_type",
+        offence_group=_spread(groups["offence_group"], types, crimes.index),
+        group_is_approximate=groups["group_is_approximate"].to_numpy()[types],
+        classified_by=pd.Categorical.from_codes(np.zeros(len(crimes), np.int8), ["crime_type"]),
         domestic_abuse=pd.NA,
         serious_violence=pd.NA,
         hate_strands=[()] * len(crimes),
@@ -503,8 +506,7 @@ def load_dataset(settings: Settings) -> Dataset:
         parts[kind].append(records)
     for kind, frames in parts.items():
         if frames:
-            whole = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-            setattr(dataset, kind, whole)
+            setattr(dataset, kind, plain_text(_concat(frames)))
     finish_inputs(settings, dataset, inputs)
     return dataset.summarise()
 
@@ -671,8 +673,61 @@ def record_batches(settings: Settings, dataset: Dataset, inputs: Inputs):
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """The frames one after the other (numbered from 0)."""
-    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    """The frames one after the other (numbered from 0), text as categories where all have it.
+
+    Each such column's categories are united; any other column is text (see
+    :func:`plain_text`).
+    """
+    if len(frames) == 1:
+        return frames[0]
+    united = {}
+    for column in frames[0].columns:
+        parts = [frame[column] for frame in frames]
+        if column not in CATEGORICAL_COLUMNS and all(
+            isinstance(part.dtype, pd.CategoricalDtype) for part in parts
+        ):
+            united[column] = pd.Series(union_categoricals(parts, ignore_order=True))
+    rest = [plain_text(frame.drop(columns=list(united))) for frame in frames]
+    whole = pd.concat(rest, ignore_index=True)
+    for column, values in united.items():
+        whole[column] = values
+    return whole[list(frames[0].columns)]
+
+
+#: The records' categorical columns: any other categorical column of records inside the load
+#: is text kept as categories (see :func:`plain_text`).
+CATEGORICAL_COLUMNS = frozenset({"location_method"})
+
+
+def plain_text(records: pd.DataFrame) -> pd.DataFrame:
+    """Records with the text kept as categories inside the load as text (a copy when any).
+
+    The load keeps text that repeats (file names, crime types, LSOA names and codes, ward,
+    area and peer area codes) as categories, which group, hash and store at the cost of
+    their few distinct values; each becomes the text dtype of its categories, as the
+    validate functions give it.
+    """
+    kept = [
+        column
+        for column, dtype in records.dtypes.items()
+        if isinstance(dtype, pd.CategoricalDtype) and column not in CATEGORICAL_COLUMNS
+    ]
+    if not kept:
+        return records
+    out = records.copy(deep=False)
+    for column in kept:
+        out[column] = out[column].astype(out[column].cat.categories.dtype)
+    return out
+
+
+def text_dtypes(records: pd.DataFrame) -> dict[str, str]:
+    """The name of each column's dtype once :func:`plain_text` has made its text text."""
+    return {
+        column: str(dtype.categories.dtype)
+        if isinstance(dtype, pd.CategoricalDtype) and column not in CATEGORICAL_COLUMNS
+        else str(dtype)
+        for column, dtype in records.dtypes.items()
+    }
 
 
 class StreetFiles:
@@ -743,7 +798,7 @@ def _locate(records: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
     place (:data:`PLACE_COLUMNS`) is located and placed once; the records take the results.
     """
     places, again = _distinct(records, PLACE_COLUMNS)
-    located = inputs.locator.locate(places)
+    located = inputs.locator.locate(plain_text(places))
     located["peer_area"] = _peer_area(located, inputs)
     inputs.peer_areas_found |= set(located["peer_area"].dropna().unique())
     out = records.copy(deep=False)  # copy on write: the caller's frame is not changed
@@ -764,7 +819,7 @@ def _tally_and_weigh(records: pd.DataFrame, kind: str, inputs: Inputs) -> pd.Dat
     out["location_method"] = out.pop("location_method")
     if kind == "crimes":
         offences, which = _distinct(records, WEIGHT_COLUMNS)
-        weighed = harm.weigh_records(offences, inputs.weights)
+        weighed = harm.weigh_records(plain_text(offences), inputs.weights)
         for column in ("harm_weight", "harm_weight_sq", "weighted_by"):
             out[column] = _spread(weighed[column], which, out.index)
         inputs.by_crime_type |= bool((weighed["weighted_by"] == "crime_type").any())
@@ -785,7 +840,13 @@ def _distinct(records: pd.DataFrame, columns: tuple[str, ...]) -> tuple[pd.DataF
 
 
 def _spread(values: pd.Series, again: np.ndarray, index: pd.Index) -> pd.Series:
-    """The values of distinct rows given to the records (``again``: see :func:`_distinct`)."""
+    """The values of distinct rows given to the records (``again``: see :func:`_distinct`).
+
+    Text as categories (see :func:`plain_text`).
+    """
+    if isinstance(values.dtype, pd.StringDtype):
+        codes, found = pd.factorize(values)
+        return pd.Series(pd.Categorical.from_codes(codes[again], categories=found), index=index)
     return values.take(again).set_axis(index)
 
 
@@ -842,9 +903,10 @@ def record_counts(records: pd.DataFrame) -> pd.DataFrame:
     every other area without reading them.
     """
     frame = records.reindex(columns=COUNT_KEYS)
-    frame["peer_area"] = frame["peer_area"].astype("string")
     counts = frame.groupby(COUNT_KEYS, dropna=False, observed=True).size()
-    return counts.rename("records").reset_index()
+    counts = plain_text(counts.rename("records").reset_index())
+    counts["peer_area"] = counts["peer_area"].astype("string")
+    return counts
 
 
 def combine_counts(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -880,8 +942,14 @@ def column_values(records: pd.DataFrame) -> dict[str, list]:
         elif not (
             pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series)
         ) or pd.api.types.is_bool_dtype(series):
-            text = isinstance(series.dtype, pd.StringDtype)  # unique first: no copy
-            found = [v for v in (series if text else series.dropna()).unique() if not pd.isna(v)]
+            if isinstance(series.dtype, pd.CategoricalDtype):  # the categories found
+                codes = series.cat.codes.to_numpy()
+                counts = np.bincount(codes[codes >= 0], minlength=len(series.cat.categories))
+                found = list(series.cat.categories[counts > 0])
+            else:
+                text = isinstance(series.dtype, pd.StringDtype)  # unique first: no copy
+                found = series if text else series.dropna()
+                found = [v for v in found.unique() if not pd.isna(v)]
             values[column] = sorted((v.item() if hasattr(v, "item") else v for v in found), key=str)
     return values
 

@@ -62,6 +62,7 @@ from csp_analysis.load import (
     open_inputs,
     record_batches,
     record_counts,
+    text_dtypes,
 )
 from csp_analysis.outputs import is_safe_name
 from csp_analysis.periods import Period
@@ -69,7 +70,7 @@ from csp_analysis.provenance import sha256, shown
 from csp_analysis.read import police_uk_files
 
 #: The store's layout version: a store of another layout is never read.
-STORE_FORMAT = 2
+STORE_FORMAT = 3
 #: The partition of the records in no area of the wards file.
 NO_AREA = "none"
 #: The modules whose code decides what the store holds (their text is part of the key).
@@ -209,7 +210,7 @@ class _Partitions:
         """
         self._finish()
         if not self.dtypes:
-            self.dtypes = {c: str(t) for c, t in records.dtypes.items()}
+            self.dtypes = text_dtypes(records)
         table = _arrow_table(records)
         position = {code: i for i, code in enumerate(self.areas)}
         codes, found = pd.factorize(records["area_code"])  # missing: -1, the last part
@@ -275,12 +276,20 @@ def _arrow_table(records: pd.DataFrame) -> pa.Table:
 
 
 def _restore(records: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
-    """Records as the load made them (tuples of strands, missing values as pd.NA)."""
+    """Records as the load gives them (text, tuples of strands, missing values as pd.NA).
+
+    ``dtypes`` are the records' (:func:`~csp_analysis.load.text_dtypes`): text stored as
+    categories becomes text again.
+    """
     if "hate_strands" in records:
         records["hate_strands"] = [tuple(s) for s in records["hate_strands"]]
     for column, dtype in dtypes.items():
-        if dtype == "object" and column != "hate_strands" and column in records:
+        if column not in records or column == "hate_strands":
+            continue
+        if dtype == "object":
             records[column] = records[column].astype(object).where(records[column].notna(), pd.NA)
+        elif isinstance(records[column].dtype, pd.CategoricalDtype) and dtype != "category":
+            records[column] = records[column].astype(dtype)
     return records
 
 
@@ -594,9 +603,9 @@ class Store:
         """One area's records of ``kind`` (every area's, and no area's, when None)."""
         area = "area=*" if area_code is None else _partition(area_code)
         paths = self._glob(f"{kind}/{area}/part-*.parquet")
-        frames = [pd.read_parquet(path, columns=columns) for path in paths]
-        records = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-        return _restore(records, self.manifest["dtypes"][kind])
+        dtypes = self.manifest["dtypes"][kind]
+        frames = [_restore(pd.read_parquet(path, columns=columns), dtypes) for path in paths]
+        return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
     def summary(self) -> Dataset:
         """What the store says about all the data, without records or wards.

@@ -568,8 +568,10 @@ def validate_police_uk_many(
     it (None for a file that is not plain), ``names`` the files' names. Returns
 
     * the validated rows of every plain file (each row as :func:`validate_police_uk` gives
-      it), the crimes first and then the anti-social behaviour, each in file and line
-      order (so that each kind is a slice, see :func:`crimes_first`);
+      it, but text that repeats as categories: the file's name, crime type and LSOA code
+      and name; :func:`csp_analysis.load.plain_text` makes them text), the crimes first
+      and then the anti-social behaviour, each in file and line order (so that each kind
+      is a slice, see :func:`crimes_first`);
     * the position in ``names`` of each row's file;
     * for each file, whether it has a row that validation refuses or that is unusual (a
       month other than a plain ``YYYY-MM`` from 2000-01 to this month, a blank crime type,
@@ -613,15 +615,19 @@ def validate_police_uk_many(
     duplicate = _duplicated(table, [files, *codes.values()])  # within each file, as read
 
     def take(values: pd.Series, column: str) -> pd.Series:
-        return pd.Series(values.array.take(codes[column][order]))
+        """Each row's value of a text column that repeats, as categories."""
+        again, found = pd.factorize(values)  # values trimmed alike are one; missing: -1
+        return pd.Series(pd.Categorical.from_codes(again[codes[column][order]], categories=found))
 
+    codes["file"] = files
+    crime_ids = _trimmed(distinct["crime_id"])  # each crime's own: text, not categories
     months = _months(month.where(plain, str(EARLIEST_DATE.to_period("M"))))
     nothing = pd.arrays.ArrowStringArray(pa.nulls(len(order), pa.large_string()))
     rows = pd.DataFrame(
         {
-            "source_file": pd.Series(pd.array(list(names), dtype="str").take(files[order])),
+            "source_file": take(pd.Series(list(names), dtype="str"), "file"),
             "line": line[order],
-            "crime_id": take(_trimmed(distinct["crime_id"]), "crime_id"),
+            "crime_id": pd.Series(crime_ids.array.take(codes["crime_id"][order])),
             "month": pd.Series(months.array.take(codes["month"][order])),
             "crime_type": take(crime_type, "crime_type"),
             "longitude": coordinates[0][order],

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from csp_analysis import store
@@ -265,6 +266,11 @@ def test_a_store_made_file_by_file_equals_the_whole_data(
     source = store.Store(store.ingest(settings), data_dir=settings.data_dir)
     assert len(list((source.folder / "crimes" / "area=none").glob("part-*"))) > 10
     code = public_dataset.find_area("Telford and Wrekin")["area_code"]
+    part = next((source.folder / "crimes" / store._partition(code)).glob("part-*"))
+    schema = pq.read_schema(part)  # text that repeats is stored once per file, as a dictionary
+    for column in ("source_file", "crime_type", "lsoa_code", "ward_code", "offence_group"):
+        assert pa.types.is_dictionary(schema.field(column).type), column
+    assert not pa.types.is_dictionary(schema.field("crime_id").type)  # each crime's own
     view = source.dataset(code)
     for kind in RECORD_KINDS:
         whole = public_dataset.records(kind)
