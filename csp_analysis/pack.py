@@ -857,7 +857,8 @@ def make_page(
     and ``resources`` what the page template shows. ``prepared`` (the area task's) is
     written to a private temporary file and given to the notebook as ``prepared``. The
     notebook runs in this worker's kernel (:func:`page_kernel`). A notebook that fails
-    gives a failed result with the executed notebook and its error.
+    gives a failed result with the executed notebook and its error; a kernel that fails
+    (:func:`kernel_failed`) gets one more try, on a new kernel.
     """
     import nbformat
     import papermill
@@ -868,25 +869,43 @@ def make_page(
         if prepared is not None:
             Path(scratch, "prepared.pickle").write_bytes(prepared)
             parameters = {**parameters, "prepared": str(Path(scratch, "prepared.pickle"))}
-        try:
-            papermill.execute_notebook(
-                str(source),
-                str(executed),
-                parameters=parameters,
-                kernel_name=KERNEL,
-                language="python",
-                progress_bar=False,
-                request_save_on_cell_execute=False,  # written once, at the end (or on error)
-                km=page_kernel(),
-            )
-            text = executed.read_bytes()
-            node = nbformat.reads(text.decode("utf-8"), as_version=4)
-            html = render_html(node, {**resources, "contents": contents_of(node)})
-        except Exception as error:  # noqa: BLE001 - one page failing must not stop the pack
-            close_page_kernels()  # the next page starts from a new kernel
-            kept = executed.read_bytes() if executed.exists() else b""
-            return PageResult("failed", failure_message(error), notebook=kept)
+        for attempt in (1, 2):
+            try:
+                papermill.execute_notebook(
+                    str(source),
+                    str(executed),
+                    parameters=parameters,
+                    kernel_name=KERNEL,
+                    language="python",
+                    progress_bar=False,
+                    request_save_on_cell_execute=False,  # written once, at the end (or on error)
+                    km=page_kernel(),
+                )
+                text = executed.read_bytes()
+                node = nbformat.reads(text.decode("utf-8"), as_version=4)
+                html = render_html(node, {**resources, "contents": contents_of(node)})
+                break
+            except Exception as error:  # noqa: BLE001 - one page failing must not stop the pack
+                close_page_kernels()  # the next try, or page, starts from a new kernel
+                if attempt == 1 and kernel_failed(error):
+                    continue
+                kept = executed.read_bytes() if executed.exists() else b""
+                return PageResult("failed", failure_message(error), notebook=kept)
     return PageResult("ok", html=html, notebook=text)
+
+
+def kernel_failed(error: Exception) -> bool:
+    """Whether a page failed for its kernel (it died, or did not answer), not its notebook.
+
+    A busy machine can keep a kernel from answering within papermill's minute; the page is
+    then made once more on a new kernel rather than marked failed.
+    """
+    from nbclient.exceptions import DeadKernelError
+
+    return isinstance(error, DeadKernelError) or (
+        isinstance(error, RuntimeError)
+        and str(error).startswith(("Kernel didn't respond", "Kernel died"))  # jupyter_client's
+    )
 
 
 # ---------------------------------------------------------------------------- kernels

@@ -313,3 +313,36 @@ def test_a_kept_kernel_starts_each_page_as_a_new_one_would(tmp_path):
         assert result(third.cells[0]) != pid[0]
     finally:
         pack.close_page_kernels()
+
+
+def test_a_page_whose_kernel_does_not_answer_is_made_on_a_new_one(monkeypatch):
+    """A kernel that does not answer (a busy machine) or dies is not the page's fault: the
+    page is made once more, on a new kernel; a notebook's own error is not tried again."""
+    import nbformat
+    import papermill
+
+    from csp_analysis import pack
+
+    def notebook(code: str) -> str:
+        return nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]))
+
+    page = {"title": "t", "subtitle": [], "sources": [], "synthetic": True, "today": "today"}
+    page |= {"mode": {"restricted": False, "threshold": 4}, "provenance": {"inputs": []}}
+    real, tries = papermill.execute_notebook, []
+
+    def busy_once(*args, **kwargs):
+        tries.append(kwargs["km"])
+        if len(tries) == 1:
+            raise RuntimeError("Kernel didn't respond in 60 seconds")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(papermill, "execute_notebook", busy_once)
+    try:
+        made = pack.make_page(notebook("6 * 7"), {}, page)
+        assert made.status == "ok" and "42" in made.notebook.decode()
+        assert len(tries) == 2 and tries[0] is not tries[1]  # a new kernel
+        failed = pack.make_page(notebook("1 / 0"), {}, page)
+        assert failed.status == "failed" and "ZeroDivisionError" in failed.message
+        assert len(tries) == 3  # not tried again
+    finally:
+        pack.close_page_kernels()
