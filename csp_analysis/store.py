@@ -60,6 +60,7 @@ from csp_analysis.load import (
     combine_values,
     finish_inputs,
     open_inputs,
+    plain_text,
     record_batches,
     record_counts,
     text_dtypes,
@@ -70,7 +71,7 @@ from csp_analysis.provenance import sha256, shown
 from csp_analysis.read import police_uk_files
 
 #: The store's layout version: a store of another layout is never read.
-STORE_FORMAT = 3
+STORE_FORMAT = 2
 #: The partition of the records in no area of the wards file.
 NO_AREA = "none"
 #: The modules whose code decides what the store holds (their text is part of the key).
@@ -205,13 +206,15 @@ class _Partitions:
 
         The batch is made an Arrow table once; each area's rows are taken from it and
         written, two areas at a time (both release the GIL), without statistics (nothing
-        reads the store by value ranges). The previous batch's files are finished first,
-        so that at most one batch waits in memory.
+        reads the store by value ranges), text kept as categories as text (see
+        :func:`~csp_analysis.load.plain_text`: a category list may hold every LSOA of the
+        country). The previous batch's files are finished first, so that at most one batch
+        waits in memory.
         """
         self._finish()
         if not self.dtypes:
             self.dtypes = text_dtypes(records)
-        table = _arrow_table(records)
+        table, text = _arrow_table(records), _text_types(records)
         position = {code: i for i, code in enumerate(self.areas)}
         codes, found = pd.factorize(records["area_code"])  # missing: -1, the last part
         part = np.array([position.get(code, -1) for code in found] + [len(self.areas)])[codes]
@@ -230,6 +233,9 @@ class _Partitions:
         def write(rows: np.ndarray, path: Path) -> None:
             together = len(rows) and rows[-1] - rows[0] + 1 == len(rows)
             part = table.slice(rows[0], len(rows)) if together else table.take(rows)
+            for name, type_ in text.items():  # the area's own text, not the batch's categories
+                position = part.schema.get_field_index(name)
+                part = part.set_column(position, name, part.column(position).cast(type_))
             pq.write_table(part, path, write_statistics=False)
 
         if self._pool is None:
@@ -269,27 +275,27 @@ def _arrow_table(records: pd.DataFrame) -> pa.Table:
     for i, name in enumerate(records.columns):
         if name in special:
             table = table.add_column(i, name, special[name])
-    metadata = pa.Table.from_pandas(records.iloc[:0], preserve_index=False).schema.metadata
+    metadata = pa.Table.from_pandas(plain_text(records.iloc[:0]), preserve_index=False)
+    metadata = metadata.schema.metadata  # as stored: text as text (see _Partitions.write)
     if records.attrs:
         metadata = {**metadata, b"PANDAS_ATTRS": json.dumps(records.attrs).encode()}
     return table.replace_schema_metadata(metadata)
 
 
-def _restore(records: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
-    """Records as the load gives them (text, tuples of strands, missing values as pd.NA).
+def _text_types(records: pd.DataFrame) -> dict[str, pa.DataType]:
+    """The Arrow type of each column of text kept as categories, as the store keeps it."""
+    kept = [c for c, dtype in text_dtypes(records).items() if dtype != str(records[c].dtype)]
+    schema = pa.Schema.from_pandas(plain_text(records[kept].iloc[:0]), preserve_index=False)
+    return {name: schema.field(name).type for name in kept}
 
-    ``dtypes`` are the records' (:func:`~csp_analysis.load.text_dtypes`): text stored as
-    categories becomes text again.
-    """
+
+def _restore(records: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
+    """Records as the load made them (tuples of strands, missing values as pd.NA)."""
     if "hate_strands" in records:
         records["hate_strands"] = [tuple(s) for s in records["hate_strands"]]
     for column, dtype in dtypes.items():
-        if column not in records or column == "hate_strands":
-            continue
-        if dtype == "object":
+        if dtype == "object" and column != "hate_strands" and column in records:
             records[column] = records[column].astype(object).where(records[column].notna(), pd.NA)
-        elif isinstance(records[column].dtype, pd.CategoricalDtype) and dtype != "category":
-            records[column] = records[column].astype(dtype)
     return records
 
 
@@ -603,9 +609,9 @@ class Store:
         """One area's records of ``kind`` (every area's, and no area's, when None)."""
         area = "area=*" if area_code is None else _partition(area_code)
         paths = self._glob(f"{kind}/{area}/part-*.parquet")
-        dtypes = self.manifest["dtypes"][kind]
-        frames = [_restore(pd.read_parquet(path, columns=columns), dtypes) for path in paths]
-        return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        frames = [pd.read_parquet(path, columns=columns) for path in paths]
+        records = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        return _restore(records, self.manifest["dtypes"][kind])
 
     def summary(self) -> Dataset:
         """What the store says about all the data, without records or wards.
