@@ -206,10 +206,10 @@ class _Partitions:
 
         The batch is made an Arrow table once; each area's rows are taken from it and
         written, two areas at a time (both release the GIL), without statistics (nothing
-        reads the store by value ranges), text kept as categories as text (see
-        :func:`~csp_analysis.load.plain_text`: a category list may hold every LSOA of the
-        country). The previous batch's files are finished first, so that at most one batch
-        waits in memory.
+        reads the store by value ranges). Text that the load keeps as categories is
+        written as text (:func:`~csp_analysis.load.plain_text`): a batch's categories may
+        hold every LSOA of the country, an area's file only its own. The previous batch's
+        files are finished first, so that at most one batch waits in memory.
         """
         self._finish()
         if not self.dtypes:
