@@ -680,13 +680,12 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """
     if len(frames) == 1:
         return frames[0]
-    united = {}
-    for column in frames[0].columns:
-        parts = [frame[column] for frame in frames]
-        if column not in CATEGORICAL_COLUMNS and all(
-            isinstance(part.dtype, pd.CategoricalDtype) for part in parts
-        ):
-            united[column] = pd.Series(union_categoricals(parts, ignore_order=True))
+    everywhere = set.intersection(*(set(text_as_categories(frame)) for frame in frames))
+    united = {
+        column: pd.Series(union_categoricals([f[column] for f in frames], ignore_order=True))
+        for column in frames[0].columns
+        if column in everywhere
+    }
     rest = [plain_text(frame.drop(columns=list(united))) for frame in frames]
     whole = pd.concat(rest, ignore_index=True)
     for column, values in united.items():
@@ -707,11 +706,7 @@ def plain_text(records: pd.DataFrame) -> pd.DataFrame:
     their few distinct values; each becomes the text dtype of its categories, as the
     validate functions give it.
     """
-    kept = [
-        column
-        for column, dtype in records.dtypes.items()
-        if isinstance(dtype, pd.CategoricalDtype) and column not in CATEGORICAL_COLUMNS
-    ]
+    kept = text_as_categories(records)
     if not kept:
         return records
     out = records.copy(deep=False)
@@ -720,12 +715,20 @@ def plain_text(records: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def text_as_categories(records: pd.DataFrame) -> list[str]:
+    """The columns of text that the load keeps as categories (see :func:`plain_text`)."""
+    return [
+        column
+        for column, dtype in records.dtypes.items()
+        if isinstance(dtype, pd.CategoricalDtype) and column not in CATEGORICAL_COLUMNS
+    ]
+
+
 def text_dtypes(records: pd.DataFrame) -> dict[str, str]:
     """The name of each column's dtype once :func:`plain_text` has made its text text."""
+    kept = text_as_categories(records)
     return {
-        column: str(dtype.categories.dtype)
-        if isinstance(dtype, pd.CategoricalDtype) and column not in CATEGORICAL_COLUMNS
-        else str(dtype)
+        column: str(dtype.categories.dtype if column in kept else dtype)
         for column, dtype in records.dtypes.items()
     }
 

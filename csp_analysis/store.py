@@ -63,6 +63,7 @@ from csp_analysis.load import (
     plain_text,
     record_batches,
     record_counts,
+    text_as_categories,
     text_dtypes,
 )
 from csp_analysis.outputs import is_safe_name
@@ -96,7 +97,6 @@ SCALARS = (
     "population_source",
     "weights_note",
     "serious_violence_subgroups",
-    "filter_values",
 )
 
 
@@ -284,7 +284,7 @@ def _arrow_table(records: pd.DataFrame) -> pa.Table:
 
 def _text_types(records: pd.DataFrame) -> dict[str, pa.DataType]:
     """The Arrow type of each column of text kept as categories, as the store keeps it."""
-    kept = [c for c, dtype in text_dtypes(records).items() if dtype != str(records[c].dtype)]
+    kept = text_as_categories(records)
     schema = pa.Schema.from_pandas(plain_text(records[kept].iloc[:0]), preserve_index=False)
     return {name: schema.field(name).type for name in kept}
 
